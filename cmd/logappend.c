@@ -1,0 +1,170 @@
+/* logappend - append records from stdin to a log, durably. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "append.h"
+#include "error.h"
+#include "fieldpath.h"
+#include "input.h"
+#include "units.h"
+#include "writer.h"
+
+static const char usage[] =
+"usage: logappend [options] LOGDIR\n"
+"Append records read from stdin (a framed stream, JSON values or lines) to LOGDIR.\n"
+"\n"
+"  -k, --key PATH           take each record's key from this field of the value\n"
+"  -t, --time PATH          take its timestamp from this field (epoch ms or RFC 3339)\n"
+"      --time-unit ms|s     unit of numeric --time fields (default ms)\n"
+"      --input FORMAT       framed, json or lines (default: detected)\n"
+"      --envelope           read the objects logcat --json writes (ts, key, value, headers)\n"
+"      --sync MODE          always, batch or never (default batch)\n"
+"      --segment-bytes SIZE roll segments at this size (default 128M)\n"
+"      --segment-age DUR    roll segments this old (default 7d)\n"
+"      --max-record-size SIZE  largest record accepted (default 16M)\n"
+"      --print-offsets      print each record's offset once it is durable\n"
+"      --skip-bad           report bad records on stderr and go on\n"
+"      --no-create          fail when LOGDIR is not a log already\n"
+"      --no-wait            fail at once when another writer holds the log\n"
+"  -h, --help               show this help\n"
+"      --version            show the version\n";
+
+enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
+       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_VERSION };
+
+static const struct option longopts[] = {
+	{ "key", required_argument, NULL, 'k' },
+	{ "time", required_argument, NULL, 't' },
+	{ "time-unit", required_argument, NULL, O_TIME_UNIT },
+	{ "input", required_argument, NULL, O_INPUT },
+	{ "envelope", no_argument, NULL, O_ENVELOPE },
+	{ "sync", required_argument, NULL, O_SYNC },
+	{ "segment-bytes", required_argument, NULL, O_SEG_BYTES },
+	{ "segment-age", required_argument, NULL, O_SEG_AGE },
+	{ "max-record-size", required_argument, NULL, O_MAX_RECORD },
+	{ "print-offsets", no_argument, NULL, O_PRINT_OFFSETS },
+	{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
+	{ "no-create", no_argument, NULL, O_NO_CREATE },
+	{ "no-wait", no_argument, NULL, O_NO_WAIT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void report_bad(void *ctx, const char *msg)
+{
+	warnmsg("%s", msg);
+}
+
+static int print_offsets(void *ctx, uint64_t first, uint64_t count, struct error *err)
+{
+	for (uint64_t o = first; o < first + count; o++)
+		printf("%llu\n", (unsigned long long)o);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return error_errno(err, "write error on standard output");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct writer_options wopt = { 1, 1, SYNC_BATCH, WRITER_SEGMENT_BYTES_DEFAULT,
+				       WRITER_SEGMENT_AGE_DEFAULT };
+	struct append_options aopt = { .format = INPUT_AUTO, .max_record = RECORD_MAX_SIZE_DEFAULT,
+				       .linger_ms = 5, .batch_bytes = 1 << 20,
+				       .batch_records = 65536, .on_bad = report_bad };
+	struct fieldpath key, ts;
+	struct writer_recovery rec;
+	struct append_stats st;
+	struct writer w;
+	struct input in;
+	struct error err;
+	uint64_t size;
+	int c, rc;
+
+	progname = "logappend";
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (fieldpath_parse(&key, optarg, &err) < 0)
+				usage_error("%s", err.msg);
+			aopt.key = &key;
+			aopt.key_spec = optarg;
+			break;
+		case 't':
+			if (fieldpath_parse(&ts, optarg, &err) < 0)
+				usage_error("%s", err.msg);
+			aopt.time = &ts;
+			aopt.time_spec = optarg;
+			break;
+		case O_TIME_UNIT:
+			if (strcmp(optarg, "s") && strcmp(optarg, "ms"))
+				usage_error("invalid --time-unit '%s' (accepted: ms, s)", optarg);
+			aopt.time_in_seconds = !strcmp(optarg, "s");
+			break;
+		case O_INPUT:
+			if (!strcmp(optarg, "framed")) aopt.format = INPUT_FRAMED;
+			else if (!strcmp(optarg, "json")) aopt.format = INPUT_JSON;
+			else if (!strcmp(optarg, "lines")) aopt.format = INPUT_LINES;
+			else usage_error("invalid --input '%s' (accepted: framed, json, lines)", optarg);
+			break;
+		case O_ENVELOPE: aopt.envelope = 1; break;
+		case O_SYNC:
+			if (!strcmp(optarg, "always")) wopt.sync = SYNC_ALWAYS;
+			else if (!strcmp(optarg, "batch")) wopt.sync = SYNC_BATCH;
+			else if (!strcmp(optarg, "never")) wopt.sync = SYNC_NEVER;
+			else usage_error("invalid --sync '%s' (accepted: always, batch, never)", optarg);
+			break;
+		case O_SEG_BYTES:
+			if (size_parse(optarg, &wopt.segment_bytes, &err) < 0)
+				usage_error("%s", err.msg);
+			break;
+		case O_SEG_AGE:
+			if (duration_parse(optarg, &wopt.segment_age, &err) < 0)
+				usage_error("%s", err.msg);
+			break;
+		case O_MAX_RECORD:
+			if (size_parse(optarg, &size, &err) < 0)
+				usage_error("%s", err.msg);
+			if (size < 16 || size > RECORD_MAX_SIZE_LIMIT)
+				usage_error("--max-record-size must be between 16 and %u bytes",
+					    RECORD_MAX_SIZE_LIMIT);
+			aopt.max_record = size;
+			break;
+		case O_PRINT_OFFSETS: aopt.on_durable = print_offsets; break;
+		case O_SKIP_BAD: aopt.skip_bad = 1; break;
+		case O_NO_CREATE: wopt.create = 0; break;
+		case O_NO_WAIT: wopt.wait = 0; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		case O_VERSION: puts("logappend " LOGTOOLS_VERSION); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		usage_error(optind == argc ? "missing LOGDIR" : "too many arguments");
+	if (aopt.envelope && aopt.format != INPUT_AUTO && aopt.format != INPUT_JSON)
+		usage_error("--envelope reads JSON input");
+	if (aopt.envelope)
+		aopt.format = INPUT_JSON;
+
+	if (writer_open(&w, argv[optind], &wopt, &rec, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (rec.truncated)
+		warnmsg("'%s': truncated a torn tail of %llu bytes at byte %llu", rec.segment,
+			(unsigned long long)rec.truncated, (unsigned long long)rec.at);
+	input_init(&in, STDIN_FILENO, "stdin", aopt.max_record + (64 << 10));
+	rc = append_run(&w, &in, &aopt, &st, &err);
+	if (rc < 0) {
+		writer_close(&w, NULL);
+		die(EXIT_FAIL, "%s", err.msg);
+	}
+	if (writer_close(&w, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	input_release(&in);
+	if (fclose(stdout) == EOF)
+		die(EXIT_FAIL, "write error on standard output");
+	return st.bad ? EXIT_FAIL : EXIT_OK;
+}

@@ -1,0 +1,143 @@
+/* logcat - read or replay a log, or a framed stream, and write its records. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "input.h"
+#include "output.h"
+#include "record.h"
+#include "replay.h"
+#include "timeparse.h"
+
+static const char usage[] =
+"usage: logcat [options] [LOGDIR | -]\n"
+"Write the records of LOGDIR (or of a framed stream on stdin, '-') to stdout.\n"
+"\n"
+"      --from POS       start at OFFSET, @TIME, -N (the last N records),\n"
+"                       beginning (the default) or end\n"
+"      --to POS         stop before OFFSET or before the first record at @TIME\n"
+"  -n, --count N        write at most N records\n"
+"  -j, --json           JSON lines: offset, ts, key, value, headers\n"
+"      --framed         the framed stream (the default unless stdout is a terminal)\n"
+"      --values         the values alone, as JSON lines\n"
+"  -F, --format TMPL    text by template: %o offset, %T ts, %t time, %k key, %s value,\n"
+"                       %K %S their sizes, %h headers, %% percent; \\n \\t escapes\n"
+"  -h, --help           show this help\n"
+"      --version        show the version\n"
+"TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";
+
+enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_VERSION };
+
+static const struct option longopts[] = {
+	{ "from", required_argument, NULL, O_FROM },
+	{ "to", required_argument, NULL, O_TO },
+	{ "count", required_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "framed", no_argument, NULL, O_FRAMED },
+	{ "values", no_argument, NULL, O_VALUES },
+	{ "format", required_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	*v = strtoull(s, &end, 10);
+	return *end ? -1 : 0;
+}
+
+static void parse_time(const char *opt, const char *s, int64_t *ts)
+{
+	struct error err;
+
+	if (time_parse_arg(s, time_now_ms(), ts, &err) < 0)
+		usage_error("%s: %s", opt, err.msg);
+}
+
+static void parse_from(const char *s, struct replay_range *r)
+{
+	if (!strcmp(s, "beginning"))
+		r->from = FROM_BEGINNING;
+	else if (!strcmp(s, "end"))
+		r->from = FROM_END;
+	else if (*s == '@')
+		r->from = FROM_TIME, parse_time("--from", s + 1, &r->from_time);
+	else if (*s == '-' && parse_u64(s + 1, &r->last) == 0)
+		r->from = FROM_LAST;
+	else if (parse_u64(s, &r->from_offset) == 0)
+		r->from = FROM_OFFSET;
+	else
+		usage_error("invalid --from '%s' (accepted: OFFSET, @TIME, -N, beginning, end)", s);
+}
+
+static void parse_to(const char *s, struct replay_range *r)
+{
+	if (*s == '@')
+		r->to = TO_TIME, parse_time("--to", s + 1, &r->to_time);
+	else if (parse_u64(s, &r->to_offset) == 0)
+		r->to = TO_OFFSET;
+	else
+		usage_error("invalid --to '%s' (accepted: OFFSET, @TIME)", s);
+}
+
+int main(int argc, char **argv)
+{
+	struct replay_range range = { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX };
+	enum output_format fmt = isatty(STDOUT_FILENO) ? OUT_JSON : OUT_FRAMED;
+	const char *tpl = NULL, *src;
+	struct output out;
+	struct error err = { "" };
+	int c, rc;
+
+	progname = "logcat";
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "hjn:F:", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_FROM: parse_from(optarg, &range); break;
+		case O_TO: parse_to(optarg, &range); break;
+		case 'n':
+			if (parse_u64(optarg, &range.count) < 0)
+				usage_error("invalid count '%s'", optarg);
+			break;
+		case 'j': fmt = OUT_JSON; break;
+		case O_FRAMED: fmt = OUT_FRAMED; break;
+		case O_VALUES: fmt = OUT_VALUES; break;
+		case 'F': fmt = OUT_TEMPLATE; tpl = optarg; break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		case O_VERSION: puts("logcat " LOGTOOLS_VERSION); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		usage_error(optind == argc ? "missing LOGDIR (or - for a framed stream on stdin)"
+					   : "too many arguments");
+	src = argv[optind];
+	if (!strcmp(src, "-") && range.from == FROM_LAST)
+		usage_error("--from -N needs a log directory, not a stream");
+	if (output_init(&out, STDOUT_FILENO, fmt, tpl, &err) < 0)
+		usage_error("%s", err.msg);
+
+	if (!strcmp(src, "-")) {
+		struct input in;
+		input_init(&in, STDIN_FILENO, "stdin", RECORD_MAX_SIZE_LIMIT + (64 << 10));
+		rc = replay_stream(&in, &range, &out, &err);
+		input_release(&in);
+	} else {
+		rc = replay_log(src, &range, &out, &err);
+	}
+	output_release(&out);
+	if (rc == OUTPUT_CLOSED)
+		return EXIT_OK;		/* the reader went away: end quietly */
+	if (rc != OUTPUT_OK)
+		die(EXIT_FAIL, "%s", err.msg);
+	return EXIT_OK;
+}

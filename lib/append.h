@@ -1,0 +1,57 @@
+/*
+ * append.h - logappend's engine: reads records from an input (a framed
+ * stream, JSON values, lines of text, or the JSON envelopes logcat --json
+ * writes), gives them keys and timestamps, groups them into batches and
+ * appends the batches through a writer.
+ */
+#ifndef APPEND_H
+#define APPEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "fieldpath.h"
+#include "input.h"
+#include "writer.h"
+
+enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES };
+
+struct append_options {
+	enum input_format format;
+	int envelope;			/* JSON objects as logcat --json writes them */
+	const struct fieldpath *key;	/* --key, or NULL */
+	const struct fieldpath *time;	/* --time, or NULL */
+	const char *key_spec, *time_spec;	/* as given, for messages */
+	int time_in_seconds;		/* --time-unit s */
+	int skip_bad;			/* report bad records and go on */
+	size_t max_record;		/* largest encoded record */
+	int linger_ms;			/* how long a batch waits for input */
+	size_t batch_bytes;		/* a batch is written when this full */
+	uint32_t batch_records;		/* ... or holding this many records */
+	/* called for each bad record skipped with skip_bad */
+	void (*on_bad)(void *ctx, const char *msg);
+	/* called when records [first, first + count) are durable; a
+	 * non-zero return stops the run with that error in err */
+	int (*on_durable)(void *ctx, uint64_t first, uint64_t count, struct error *err);
+	void *ctx;
+};
+
+struct append_stats {
+	uint64_t records;	/* records appended */
+	uint64_t bad;		/* records skipped */
+	uint64_t batches;
+};
+
+/*
+ * Appends every record of in to the log.  Returns 0 when all input was
+ * appended (and synced, as the writer's sync mode says), or -1 with err
+ * naming the input, the line or record, the byte offset and the reason; then
+ * every record before the bad one is appended and durable, and nothing of
+ * the bad record or after it.  A bad JSON value takes with it the values
+ * that began on the same line before it.
+ */
+int append_run(struct writer *w, struct input *in, const struct append_options *opt,
+	       struct append_stats *st, struct error *err);
+
+#endif

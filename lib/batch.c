@@ -1,0 +1,151 @@
+/* batch.c - batches: header, checksum, payload (see batch.h). */
+#include <zlib.h>
+
+#include "batch.h"
+#include "littleendian.h"
+
+static const uint8_t batch_magic[4] = { 'L', 'B', 'A', 'T' };
+
+int batch_header_parse(const uint8_t *p, size_t n, struct batch_header *h,
+		       struct error *err)
+{
+	if (n < BATCH_HEADER_LEN)
+		return BATCH_SHORT;
+	if (memcmp(p, batch_magic, 4) != 0)
+		return error_set(err, "no batch header (magic %02x%02x%02x%02x)", p[0], p[1], p[2], p[3]);
+	h->version = p[4];
+	h->flags = p[5];
+	if (h->version != BATCH_VERSION)
+		return error_set(err, "batch version %u is not supported (%d)", h->version, BATCH_VERSION);
+	if ((h->flags & ~BATCH_CODEC_MASK) || (h->flags & BATCH_CODEC_MASK) > BATCH_CODEC_ZLIB)
+		return error_set(err, "batch flags 0x%02x are not supported", h->flags);
+	h->base = le64(p + 8);
+	h->min_ts = (int64_t)le64(p + 16);
+	h->max_ts = (int64_t)le64(p + 24);
+	h->count = le32(p + 32);
+	h->last_delta = le32(p + 36);
+	h->payload_len = le32(p + 40);
+	h->crc = le32(p + 44);
+	if (h->count == 0 || h->count > BATCH_MAX_RECORDS || h->last_delta < h->count - 1)
+		return error_set(err, "batch header has bad record count %u (last delta %u)",
+				 h->count, h->last_delta);
+	if (h->payload_len > BATCH_MAX_PAYLOAD || h->payload_len < h->count)
+		return error_set(err, "batch header has bad payload length %u", h->payload_len);
+	if (h->base > UINT64_MAX - h->last_delta - 1 || h->min_ts > h->max_ts)
+		return error_set(err, "batch header has bad offsets or timestamps");
+	return BATCH_OK;
+}
+
+static uint32_t batch_crc(const uint8_t *hdr, const uint8_t *payload, size_t len)
+{
+	uLong crc = crc32(0L, hdr, BATCH_HEADER_LEN - 4);
+
+	/* crc32() takes a uInt length; payloads are below 4 GiB */
+	return (uint32_t)crc32(crc, payload, (uInt)len);
+}
+
+int batch_verify(const uint8_t *p, const struct batch_header *h, struct error *err)
+{
+	uint32_t crc = batch_crc(p, p + BATCH_HEADER_LEN, h->payload_len);
+
+	if (crc != h->crc)
+		return error_set(err, "checksum mismatch (stored %08x, computed %08x)", h->crc, crc);
+	return 0;
+}
+
+int batch_payload(const uint8_t *p, const struct batch_header *h, struct buf *scratch,
+		  const uint8_t **payload, size_t *len, struct error *err)
+{
+	const uint8_t *src = p + BATCH_HEADER_LEN;
+	uint32_t raw;
+	uLongf out;
+
+	if ((h->flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE) {
+		*payload = src;
+		*len = h->payload_len;
+		return 0;
+	}
+	if (h->payload_len < 4)
+		return error_set(err, "compressed batch too short");
+	raw = le32(src);
+	if (raw > BATCH_MAX_PAYLOAD || raw < h->count)
+		return error_set(err, "compressed batch claims %u bytes uncompressed", raw);
+	buf_reset(scratch);
+	if (buf_grow(scratch, raw) < 0)
+		return error_set(err, "out of memory");
+	out = raw;
+	if (uncompress(scratch->p, &out, src + 4, h->payload_len - 4) != Z_OK || out != raw)
+		return error_set(err, "compressed batch does not inflate to %u bytes", raw);
+	scratch->len = raw;
+	*payload = scratch->p;
+	*len = raw;
+	return 0;
+}
+
+void batch_header_encode(const struct batch_header *h, uint8_t *o)
+{
+	memcpy(o, batch_magic, 4);
+	o[4] = BATCH_VERSION;
+	o[5] = h->flags;
+	o[6] = o[7] = 0;
+	put_le64(o + 8, h->base);
+	put_le64(o + 16, (uint64_t)h->min_ts);
+	put_le64(o + 24, (uint64_t)h->max_ts);
+	put_le32(o + 32, h->count);
+	put_le32(o + 36, h->last_delta);
+	put_le32(o + 40, h->payload_len);
+	put_le32(o + 44, h->crc);
+}
+
+void batch_builder_init(struct batch_builder *bb)
+{
+	struct buf empty = BUF_INIT;
+
+	bb->b = empty;
+	batch_builder_reset(bb);
+}
+
+void batch_builder_reset(struct batch_builder *bb)
+{
+	memset(&bb->h, 0, sizeof bb->h);
+	bb->b.len = 0;
+}
+
+void batch_builder_release(struct batch_builder *bb)
+{
+	buf_release(&bb->b);
+}
+
+int batch_builder_add(struct batch_builder *bb, const struct record *r, uint64_t offset)
+{
+	struct record copy = *r;
+
+	if (bb->b.len == 0) {
+		if (buf_grow(&bb->b, BATCH_HEADER_LEN) < 0)
+			return -1;
+		memset(bb->b.p, 0, BATCH_HEADER_LEN);
+		bb->b.len = BATCH_HEADER_LEN;
+		bb->h.base = offset;
+		bb->h.min_ts = bb->h.max_ts = r->ts;
+	}
+	copy.offset = offset;
+	if (record_encode(&bb->b, &copy) < 0)
+		return -1;
+	if (r->ts < bb->h.min_ts)
+		bb->h.min_ts = r->ts;
+	if (r->ts > bb->h.max_ts)
+		bb->h.max_ts = r->ts;
+	bb->h.count++;
+	bb->h.last_delta = (uint32_t)(offset - bb->h.base);
+	return 0;
+}
+
+void batch_builder_finish(struct batch_builder *bb)
+{
+	bb->h.version = BATCH_VERSION;
+	bb->h.payload_len = (uint32_t)(bb->b.len - BATCH_HEADER_LEN);
+	bb->h.crc = 0;
+	batch_header_encode(&bb->h, bb->b.p);
+	bb->h.crc = batch_crc(bb->b.p, bb->b.p + BATCH_HEADER_LEN, bb->h.payload_len);
+	put_le32(bb->b.p + 44, bb->h.crc);
+}

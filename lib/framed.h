@@ -1,0 +1,43 @@
+/*
+ * framed.h - the framed stream: what the tools write to and read from pipes.
+ * An RFC 8742 CBOR sequence: a header item, then one record array per record
+ * (record.h).  The header is the self-described CBOR tag 55799 on the array
+ * ["logtools/framed", 1]; a header may appear again later (concatenated
+ * streams), and a later version number is refused.
+ */
+#ifndef FRAMED_H
+#define FRAMED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "input.h"
+#include "record.h"
+
+#define FRAMED_VERSION 1
+#define FRAMED_HEADER_LEN 21
+extern const uint8_t framed_header[FRAMED_HEADER_LEN];
+
+/* Whether p[0..n) starts like a framed stream (the tag 55799 bytes). */
+int framed_detect(const uint8_t *p, size_t n);
+
+struct framed_reader {
+	struct input *in;
+	uint64_t records;	/* records returned so far */
+	int started;		/* the first header was seen */
+};
+
+void framed_reader_init(struct framed_reader *fr, struct input *in);
+
+/*
+ * Reads the next record.  Returns 1 with r pointing into the input window
+ * (valid until the next call), 0 at the clean end of the stream, or -1 with
+ * err naming the stream, record number and byte offset and saying what was
+ * seen ("stdin: record 3 (byte 812): expected a record ..., found a map";
+ * "stdin: not a framed stream: it starts with '{' (JSON?)"; "stdin: stream
+ * ends inside record 7").
+ */
+int framed_next(struct framed_reader *fr, struct record *r, struct error *err);
+
+#endif

@@ -1,0 +1,210 @@
+/* index.c - the sparse offset and time indexes of a segment (see index.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "index.h"
+#include "littleendian.h"
+#include "segment.h"
+
+static int read_entry(int fd, uint64_t i, size_t len, uint8_t *e)
+{
+	return pread(fd, e, len, (off_t)(i * len)) == (ssize_t)len;
+}
+
+static uint64_t entries(int fd, size_t len)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;
+	return (uint64_t)st.st_size / len;
+}
+
+void index_lookup(int fd, uint64_t base, uint64_t target, uint64_t *pos, uint64_t *off)
+{
+	uint64_t lo = 0, hi = entries(fd, INDEX_ENTRY_LEN);
+	uint8_t e[INDEX_ENTRY_LEN];
+
+	*pos = SEGMENT_HEADER_LEN;
+	*off = base;
+	/* invariant: entries before lo are <= target, from hi on > target */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (!read_entry(fd, mid, INDEX_ENTRY_LEN, e))
+			return;
+		if (base + le32(e) <= target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || !read_entry(fd, lo - 1, INDEX_ENTRY_LEN, e))
+		return;
+	if (le32(e + 4) < SEGMENT_HEADER_LEN)
+		return;
+	*pos = le32(e + 4);
+	*off = base + le32(e);
+}
+
+void timeindex_lookup(int fd, uint64_t base, int64_t ts, uint64_t *start, int *found)
+{
+	uint64_t lo = 0, hi = entries(fd, TIMEINDEX_ENTRY_LEN);
+	uint8_t e[TIMEINDEX_ENTRY_LEN];
+
+	*start = base;
+	*found = 0;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (!read_entry(fd, mid, TIMEINDEX_ENTRY_LEN, e))
+			return;
+		if ((int64_t)le64(e) < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < entries(fd, TIMEINDEX_ENTRY_LEN);
+	if (lo > 0 && read_entry(fd, lo - 1, TIMEINDEX_ENTRY_LEN, e))
+		*start = base + le32(e + 8);
+}
+
+static int open_at(int dirfd, uint64_t base, const char *suffix, int flags)
+{
+	char name[SEGMENT_NAME_MAX];
+
+	segment_name(base, suffix, name);
+	return openat(dirfd, name, flags | O_CLOEXEC, 0644);
+}
+
+int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int truncate,
+		      struct error *err)
+{
+	int flags = O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0);
+	char name[SEGMENT_NAME_MAX];
+
+	iw->base = base;
+	iw->last_pos = UINT64_MAX;
+	iw->max_ts = INT64_MIN;
+	iw->last_ts = INT64_MIN;
+	iw->fd = open_at(dirfd, base, ".index", flags);
+	iw->tfd = open_at(dirfd, base, ".timeindex", flags);
+	if (iw->fd < 0 || iw->tfd < 0) {
+		segment_name(base, iw->fd < 0 ? ".index" : ".timeindex", name);
+		error_errno(err, "unable to open '%s'", name);
+		index_writer_close(iw);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int64_t max_ts,
+		     struct error *err)
+{
+	uint8_t e[TIMEINDEX_ENTRY_LEN];
+
+	if (max_ts > iw->max_ts)
+		iw->max_ts = max_ts;
+	if (iw->last_pos != UINT64_MAX && pos - iw->last_pos < INDEX_INTERVAL)
+		return 0;
+	iw->last_pos = pos;
+	put_le32(e, (uint32_t)(first - iw->base));
+	put_le32(e + 4, (uint32_t)pos);
+	if (write_all(iw->fd, e, INDEX_ENTRY_LEN) < 0)
+		return error_errno(err, "unable to write offset index");
+	if (iw->max_ts > iw->last_ts) {
+		iw->last_ts = iw->max_ts;
+		put_le64(e, (uint64_t)iw->max_ts);
+		put_le32(e + 8, (uint32_t)(first - iw->base));
+		if (write_all(iw->tfd, e, TIMEINDEX_ENTRY_LEN) < 0)
+			return error_errno(err, "unable to write time index");
+	}
+	return 0;
+}
+
+void index_writer_close(struct index_writer *iw)
+{
+	if (iw->fd >= 0)
+		close(iw->fd);
+	if (iw->tfd >= 0)
+		close(iw->tfd);
+	iw->fd = iw->tfd = -1;
+}
+
+int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
+		  struct index_writer *keep, struct error *err)
+{
+	struct index_writer iw;
+	struct buf b = BUF_INIT;
+	struct batch_header h;
+	uint64_t pos = SEGMENT_HEADER_LEN;
+	int rc = 0;
+
+	if (index_writer_open(&iw, dirfd, base, 1, err) < 0)
+		return -1;
+	while (pos < size) {
+		struct error why;
+		if (segment_read_batch(segfd, pos, size, &b, &h, 1, &why) != BATCH_OK)
+			break;
+		if (index_writer_add(&iw, pos, h.base, h.max_ts, err) < 0) {
+			rc = -1;
+			break;
+		}
+		pos += BATCH_HEADER_LEN + h.payload_len;
+	}
+	if (keep && rc == 0)
+		*keep = iw;
+	else
+		index_writer_close(&iw);
+	buf_release(&b);
+	return rc;
+}
+
+int index_looks_sound(int dirfd, int segfd, uint64_t base, uint64_t size)
+{
+	int fd = open_at(dirfd, base, ".index", O_RDONLY);
+	int tfd = open_at(dirfd, base, ".timeindex", O_RDONLY);
+	struct stat st, tst;
+	uint8_t e[INDEX_ENTRY_LEN];
+	struct buf b = BUF_INIT;
+	struct batch_header h;
+	int ok = 0;
+
+	if (fd < 0 || tfd < 0 || fstat(fd, &st) < 0 || fstat(tfd, &tst) < 0)
+		goto out;
+	if (st.st_size % INDEX_ENTRY_LEN || tst.st_size % TIMEINDEX_ENTRY_LEN)
+		goto out;
+	if ((st.st_size == 0) != (size <= SEGMENT_HEADER_LEN))
+		goto out;
+	if (st.st_size == 0) {
+		ok = 1;
+		goto out;
+	}
+	if (!read_entry(fd, (uint64_t)st.st_size / INDEX_ENTRY_LEN - 1, INDEX_ENTRY_LEN, e))
+		goto out;
+	ok = segment_read_batch(segfd, le32(e + 4), size, &b, &h, 1, NULL) == BATCH_OK &&
+	     h.base == base + le32(e);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tfd >= 0)
+		close(tfd);
+	buf_release(&b);
+	return ok;
+}

@@ -1,0 +1,81 @@
+/*
+ * index.h - a segment's two sparse indexes, as Kafka keeps them.  Both are
+ * caches: derived from the segment, rebuilt by the writer when missing or
+ * stale, and checked by readers against the segment before use.
+ *
+ * NAME.index: 8-byte entries (u32 offset - base, u32 byte position of the
+ * batch header), one for the first batch and then one for the first batch
+ * at least INDEX_INTERVAL bytes past the previous entry.
+ * NAME.timeindex: 12-byte entries (i64 largest timestamp in the segment up
+ * to and including that batch, u32 offset - base of the batch), added at the
+ * same batches when that largest timestamp grew.  All little-endian.
+ */
+#ifndef INDEX_H
+#define INDEX_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+#define INDEX_INTERVAL 4096
+#define INDEX_ENTRY_LEN 8
+#define TIMEINDEX_ENTRY_LEN 12
+
+/*
+ * Finds, in the offset index open at fd, the last entry whose offset is
+ * <= target and returns its position in *pos and offset in *off; with no
+ * such entry (or no usable index: fd < 0, short file) *pos is the first
+ * batch's position and *off the base.  A binary search with pread; never
+ * fails: a bad index only makes the answer earlier.
+ */
+void index_lookup(int fd, uint64_t base, uint64_t target, uint64_t *pos, uint64_t *off);
+
+/*
+ * Finds, in the time index open at fd, the scan start for "the first batch
+ * whose largest timestamp is >= ts": the offset of the entry before the
+ * first entry with timestamp >= ts (or base).  *found is set when such an
+ * entry exists, so the batch lies in this segment at or before that entry.
+ */
+void timeindex_lookup(int fd, uint64_t base, int64_t ts, uint64_t *start, int *found);
+
+/* Maintains both indexes of the segment being written. */
+struct index_writer {
+	int fd, tfd;		/* -1 when the file could not be opened */
+	uint64_t base;
+	uint64_t last_pos;	/* position of the last entry, or UINT64_MAX */
+	int64_t max_ts;		/* largest timestamp so far */
+	int64_t last_ts;	/* timestamp of the last time entry */
+};
+
+/*
+ * Opens (creating, and truncating when 'truncate' is set) the two index
+ * files of segment 'base' in directory dirfd.  Returns 0 or -1 with err set.
+ */
+int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int truncate,
+		      struct error *err);
+
+/* Records the batch at pos with offsets from 'first', timestamps up to
+ * max_ts.  Returns 0 or -1 with err set on a write error. */
+int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int64_t max_ts,
+		     struct error *err);
+
+void index_writer_close(struct index_writer *iw);
+
+/*
+ * Rebuilds both indexes of the segment open at segfd (size bytes) from its
+ * batches, truncating and rewriting them in place (a reader that meets a
+ * short index meanwhile only scans more).  With keep, the index writer is
+ * left open in *keep, ready for the batches that follow.  Returns 0 or -1
+ * with err set.
+ */
+int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
+		  struct index_writer *keep, struct error *err);
+
+/*
+ * Cheap check of a sealed segment's indexes: both exist, sizes are whole
+ * entries and the last offset entry points at a batch with that offset.
+ * Returns 1 when they look sound, 0 when they should be rebuilt.
+ */
+int index_looks_sound(int dirfd, int segfd, uint64_t base, uint64_t size);
+
+#endif

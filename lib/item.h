@@ -1,0 +1,61 @@
+/*
+ * item.h - CBOR data items held in memory: the head of an item, and checking
+ * and skipping whole items.  Every decoder of outside CBOR bytes (the framed
+ * stream, batch payloads, field paths) goes through item_check, so they all
+ * accept the same set of items: well-formed CBOR (RFC 8949) nested at most
+ * ITEM_MAX_DEPTH deep, with false, true, null and undefined as the only
+ * simple values.  Decoding of heads is libcbor's streaming decoder.
+ */
+#ifndef ITEM_H
+#define ITEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define ITEM_MAX_DEPTH 512
+
+enum item_type {
+	ITEM_UINT, ITEM_NEGINT,		/* val is the number (negint: -1 - val) */
+	ITEM_BYTES, ITEM_TEXT,		/* data, val = length */
+	ITEM_ARRAY, ITEM_MAP,		/* val = items / pairs */
+	ITEM_TAG,			/* val = tag number; the tagged item follows */
+	ITEM_FLOAT,			/* f */
+	ITEM_FALSE, ITEM_TRUE, ITEM_NULL, ITEM_UNDEFINED,
+	ITEM_BYTES_INDEF, ITEM_TEXT_INDEF, ITEM_ARRAY_INDEF, ITEM_MAP_INDEF,
+	ITEM_BREAK,
+};
+
+struct item_head {
+	enum item_type type;
+	uint64_t val;
+	double f;
+	const uint8_t *data;	/* string contents, inside the input */
+	size_t len;		/* bytes of the head (and string contents) */
+};
+
+enum {
+	ITEM_BAD = -1,		/* not well-formed or unsupported: err says what */
+	ITEM_TRUNCATED = 0,	/* the bytes end inside the item */
+	ITEM_OK = 1,
+};
+
+/* Decodes the head at p[0..n).  Returns ITEM_OK, ITEM_TRUNCATED or ITEM_BAD
+ * (err set, e.g. "reserved additional information 28 in major type 0"). */
+int item_head(const uint8_t *p, size_t n, struct item_head *h, struct error *err);
+
+/* Checks that p[0..n) begins with one complete, well-formed item and sets
+ * *len to its size.  Returns ITEM_OK, ITEM_TRUNCATED (more bytes might
+ * complete it) or ITEM_BAD with err set. */
+int item_check(const uint8_t *p, size_t n, size_t *len, struct error *err);
+
+/* Reads an integer item (uint or negint) into *v.  Returns ITEM_OK, or
+ * ITEM_BAD when the item is another type or out of int64 range. */
+int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len);
+
+/* A short description of the byte that starts an item, for messages:
+ * "a map", "the text string", "break (0xff)", ... */
+const char *item_describe(uint8_t first);
+
+#endif

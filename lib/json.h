@@ -1,0 +1,56 @@
+/*
+ * json.h - JSON text to CBOR items and back, by the mapping written in
+ * logformat(5) ("JSON MAPPING").  The mapping is lossless for everything
+ * cbor_to_json writes: byte strings, 64-bit integers, non-finite floats, tags,
+ * undefined and maps with non-text keys travel as one-member "$" objects.
+ */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+enum {
+	JSON_ERROR = -1,	/* malformed: err says why, *used says where */
+	JSON_OK = 0,		/* one value parsed */
+	JSON_MORE = 1,		/* input ends inside a value: give more bytes */
+	JSON_END = 2,		/* only whitespace left */
+};
+
+#define JSON_MAX_DEPTH 512
+
+/*
+ * Parses one JSON value from p[0..len), skipping whitespace before it, and
+ * appends its CBOR encoding to out.
+ *
+ * JSON_OK: *used is the number of bytes consumed (leading whitespace and the
+ * value, not the whitespace after it).
+ * JSON_MORE: the bytes end before the value does and eof is 0; nothing is
+ * appended; call again with the same bytes and more after them.  With eof set
+ * an incomplete value is JSON_ERROR instead.
+ * JSON_END: p[0..len) is only whitespace; *used = len.
+ * JSON_ERROR: err->msg holds the reason without position ("unterminated
+ * string"), *used the byte position of the fault within p; out is left as it
+ * was on entry.
+ */
+int json_to_cbor(const char *p, size_t len, int eof, struct buf *out,
+		 size_t *used, struct error *err);
+
+/*
+ * Appends the JSON text of the first CBOR item of p[0..len) to out, and sets
+ * *used to the item's length in bytes.  Returns 0, or -1 with err set when the
+ * item is not well-formed, truncated, nested deeper than JSON_MAX_DEPTH or
+ * unsupported; out is then left as it was on entry.  Text strings that are not
+ * valid UTF-8 are written with U+FFFD in place of each bad byte, so the output
+ * is always valid JSON.
+ */
+int cbor_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
+		 struct error *err);
+
+/* Appends s[0..n) as a JSON string literal, quotes included. */
+int json_add_string(struct buf *out, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * output.h - writing records out: as a framed stream, as JSON lines (one
+ * object per record: offset, ts, key, value, headers when present), as the
+ * values alone, or through a kcat-like template.  Output is buffered and
+ * written with write(2); a reader that went away (EPIPE) is reported as
+ * OUTPUT_CLOSED so the command can end quietly.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "record.h"
+
+enum output_format { OUT_FRAMED, OUT_JSON, OUT_VALUES, OUT_TEMPLATE };
+
+enum {
+	OUTPUT_OK = 0,
+	OUTPUT_ERROR = -1,	/* err set */
+	OUTPUT_CLOSED = -2,	/* the reader went away */
+};
+
+struct output {
+	int fd;
+	enum output_format format;
+	struct buf b;
+	int started;		/* the framed header was written */
+	struct tpl_part *tpl;	/* the parsed template */
+	struct buf tpltext;	/* its literal text */
+	size_t ntpl;
+};
+
+/*
+ * Sets up output to fd.  For OUT_TEMPLATE, tpl is the template: %o offset,
+ * %T timestamp (ms), %t timestamp (RFC 3339), %k key, %s value (text and
+ * byte strings raw, anything else as JSON), %K and %S their sizes in bytes,
+ * %h headers (name=value,...), %% a '%'; \n \t \r \\ \0 escapes.  Returns
+ * 0, or -1 with err set for a bad template.
+ */
+int output_init(struct output *o, int fd, enum output_format f, const char *tpl,
+		struct error *err);
+
+/* Writes one record.  Returns OUTPUT_OK, OUTPUT_ERROR or OUTPUT_CLOSED. */
+int output_record(struct output *o, const struct record *r, struct error *err);
+
+/* Writes an uncompressed batch payload as it is (framed output only). */
+int output_raw(struct output *o, const uint8_t *p, size_t n, struct error *err);
+
+/* Writes what is buffered.  Returns OUTPUT_OK, OUTPUT_ERROR or OUTPUT_CLOSED. */
+int output_flush(struct output *o, struct error *err);
+
+void output_release(struct output *o);
+
+#endif

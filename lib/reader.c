@@ -1,0 +1,293 @@
+/* reader.c - reading a log batch by batch (see reader.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "item.h"
+#include "reader.h"
+#include "record.h"
+
+int reader_open(struct reader *r, const char *path, struct error *err)
+{
+	struct buf empty = BUF_INIT;
+
+	r->fd = -1;
+	r->seg = 0;
+	r->pos = SEGMENT_HEADER_LEN;
+	r->size = 0;
+	r->batch = empty;
+	r->batch_pos = 0;
+	r->path[0] = 0;
+	return log_open(&r->log, path, 0, err);
+}
+
+void reader_close(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	buf_release(&r->batch);
+	log_close(&r->log);
+}
+
+static int open_seg(struct reader *r, size_t i, struct error *err)
+{
+	char name[SEGMENT_NAME_MAX];
+	uint8_t hdr[SEGMENT_HEADER_LEN];
+	struct stat st;
+	int64_t created;
+	ssize_t n;
+
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->seg = i;
+	r->pos = SEGMENT_HEADER_LEN;
+	r->size = 0;
+	if (i >= r->log.nseg)
+		return 0;
+	segment_name(r->log.seg[i], ".log", name);
+	log_file_path(&r->log, name, r->path, sizeof r->path);
+	r->fd = openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return error_errno(err, "unable to open '%s'", r->path);
+	if (fstat(r->fd, &st) < 0)
+		return error_errno(err, "unable to stat '%s'", r->path);
+	r->size = (uint64_t)st.st_size;
+	n = pread(r->fd, hdr, sizeof hdr, 0);
+	if (n < 0)
+		return error_errno(err, "unable to read '%s'", r->path);
+	if (segment_header_parse(hdr, (size_t)n, &created, err) < 0)
+		return error_prefix(err, "'%s'", r->path);
+	return 0;
+}
+
+static int is_last(const struct reader *r)
+{
+	return r->seg + 1 >= r->log.nseg;
+}
+
+int reader_next(struct reader *r, struct batch_header *h, struct error *err)
+{
+	struct error why;
+	int rc;
+
+	for (;;) {
+		if (r->seg >= r->log.nseg)
+			return 0;
+		if (r->fd < 0 && open_seg(r, r->seg, err) < 0)
+			return -1;
+		if (r->pos >= r->size && is_last(r)) {
+			/* the writer may have gone on since we looked */
+			struct stat st;
+			if (fstat(r->fd, &st) == 0)
+				r->size = (uint64_t)st.st_size;
+		}
+		if (r->pos >= r->size) {
+			if (is_last(r))
+				return 0;
+			if (open_seg(r, r->seg + 1, err) < 0)
+				return -1;
+			continue;
+		}
+		rc = segment_read_batch(r->fd, r->pos, r->size, &r->batch, h, 0, &why);
+		if (rc == BATCH_OK) {
+			r->batch_pos = r->pos;
+			r->pos += BATCH_HEADER_LEN + h->payload_len;
+			return 1;
+		}
+		if (rc == BATCH_IOERR)
+			return error_set(err, "'%s': byte %llu: %s", r->path,
+					 (unsigned long long)r->pos, why.msg);
+		if (is_last(r))
+			return 0;	/* torn or growing tail of the active segment */
+		if (rc == BATCH_SHORT)
+			return error_set(err, "'%s': damaged: file ends inside the batch at byte %llu",
+					 r->path, (unsigned long long)r->pos);
+		return error_set(err, "'%s': damaged batch at byte %llu: %s", r->path,
+				 (unsigned long long)r->pos, why.msg);
+	}
+}
+
+/* Index of the segment that would hold offset off. */
+static size_t seg_for(const struct reader *r, uint64_t off)
+{
+	size_t lo = 0, hi = r->log.nseg;
+
+	while (lo < hi) {	/* first segment with base > off */
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->log.seg[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
+}
+
+static int open_index(const struct reader *r, const char *suffix)
+{
+	char name[SEGMENT_NAME_MAX];
+
+	segment_name(r->log.seg[r->seg], suffix, name);
+	return openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC);
+}
+
+/* Moves to the first batch of the open segment whose next offset is > off,
+ * starting at the index's hint; headers only.  Returns 1 found, 0 when the
+ * segment ends first, -1 on error. */
+static int skip_in_segment(struct reader *r, uint64_t off, struct error *err)
+{
+	struct batch_header h;
+	uint64_t pos, first;
+	int ifd = open_index(r, ".index"), rc;
+
+	index_lookup(ifd, r->log.seg[r->seg], off, &pos, &first);
+	if (ifd >= 0)
+		close(ifd);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		/* check the hint: a batch header with the offset the index says */
+		rc = segment_read_batch(r->fd, pos, r->size, &r->batch, &h, 1, NULL);
+		if (pos == SEGMENT_HEADER_LEN || (rc == BATCH_OK && h.base == first))
+			break;
+		pos = SEGMENT_HEADER_LEN;	/* a stale index: scan it all */
+	}
+	for (;;) {
+		rc = segment_read_batch(r->fd, pos, r->size, &r->batch, &h, 1, err);
+		if (rc == BATCH_IOERR)
+			return -1;
+		if (rc != BATCH_OK) {
+			r->pos = pos;	/* reader_next reports damage, or ends */
+			return 1;
+		}
+		if (batch_next(&h) > off) {
+			r->pos = pos;
+			return 1;
+		}
+		pos += BATCH_HEADER_LEN + h.payload_len;
+		if (pos >= r->size) {
+			r->pos = pos;
+			return 0;
+		}
+	}
+}
+
+int reader_seek(struct reader *r, uint64_t off, struct error *err)
+{
+	size_t i;
+
+	if (r->log.nseg == 0)
+		return 0;
+	for (i = seg_for(r, off); i < r->log.nseg; i++) {
+		int rc;
+		if (open_seg(r, i, err) < 0)
+			return -1;
+		rc = skip_in_segment(r, off, err);
+		if (rc != 0)
+			return rc < 0 ? -1 : 0;
+	}
+	return open_seg(r, r->log.nseg - 1, err) < 0 ? -1 : (r->pos = r->size, 0);
+}
+
+int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err)
+{
+	struct reader tmp;
+	struct batch_header h;
+	int rc;
+
+	*first = *next = r->log.nseg ? r->log.seg[0] : 0;
+	if (r->log.nseg == 0)
+		return 0;
+	if (reader_open(&tmp, r->log.path, err) < 0)
+		return -1;
+	/* the first offset: the first batch of the first non-empty segment */
+	rc = reader_next(&tmp, &h, err);
+	if (rc < 0)
+		goto fail;
+	if (rc == 1)
+		*first = h.base;
+	/* the next offset: the last batch of the last segment */
+	*next = tmp.log.seg[tmp.log.nseg - 1];
+	if (open_seg(&tmp, tmp.log.nseg - 1, err) < 0)
+		goto fail;
+	{
+		struct buf b = BUF_INIT;
+		uint64_t pos;
+		uint64_t off;
+		int ifd = open_index(&tmp, ".index");
+		index_lookup(ifd, tmp.log.seg[tmp.seg], UINT64_MAX - 1, &pos, &off);
+		if (ifd >= 0)
+			close(ifd);
+		if (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 1, NULL) != BATCH_OK ||
+		    h.base != off)
+			pos = SEGMENT_HEADER_LEN;
+		while (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 0, NULL) == BATCH_OK) {
+			*next = batch_next(&h);
+			pos += BATCH_HEADER_LEN + h.payload_len;
+		}
+		buf_release(&b);
+	}
+	if (*first > *next || rc == 0)
+		*first = *next;
+	reader_close(&tmp);
+	return 0;
+fail:
+	reader_close(&tmp);
+	return -1;
+}
+
+int reader_find_time(struct reader *r, int64_t ts, uint64_t *off, struct error *err)
+{
+	struct batch_header h;
+	struct buf scratch = BUF_INIT;
+	uint64_t first, next, start;
+	size_t i;
+	int found, rc;
+
+	if (reader_bounds(r, &first, &next, err) < 0)
+		return -1;
+	for (i = 0; i < r->log.nseg; i++) {
+		int tfd;
+		if (open_seg(r, i, err) < 0)
+			goto fail;
+		tfd = open_index(r, ".timeindex");
+		timeindex_lookup(tfd, r->log.seg[i], ts, &start, &found);
+		if (tfd >= 0)
+			close(tfd);
+		/* the batch we want comes after the entry before the first
+		 * entry >= ts; scan from there (or the whole tail) */
+		if (skip_in_segment(r, start, err) < 0)
+			goto fail;
+		for (;;) {
+			const uint8_t *p;
+			size_t n, len;
+			struct record rec;
+			rc = reader_next(r, &h, err);
+			if (rc < 0)
+				goto fail;
+			if (rc == 0 || r->seg != i)
+				break;
+			if (h.max_ts < ts)
+				continue;
+			if (batch_payload(r->batch.p, &h, &scratch, &p, &n, err) < 0)
+				goto fail;
+			while (n > 0 && record_decode(p, n, &rec, &len, NULL) == ITEM_OK) {
+				if (rec.ts >= ts) {
+					*off = rec.offset;
+					buf_release(&scratch);
+					return open_seg(r, 0, err) < 0 ? -1 : 1;
+				}
+				p += len;
+				n -= len;
+			}
+		}
+	}
+	buf_release(&scratch);
+	*off = next;
+	return open_seg(r, 0, err) < 0 ? -1 : 0;
+fail:
+	buf_release(&scratch);
+	return -1;
+}

@@ -1,0 +1,60 @@
+/*
+ * reader.h - reading a log in offset order, one checked batch at a time:
+ * positioning by offset (through the offset index) and by time (through the
+ * time index), never taking the writers' lock.
+ *
+ * A batch is returned only when complete and its checksum matches.  At the
+ * end of the last segment, an incomplete or unreadable batch is the end of
+ * the log (a write in progress, or a torn tail the next writer repairs); in
+ * a sealed segment it is damage, reported with the segment and byte position.
+ */
+#ifndef READER_H
+#define READER_H
+
+#include <stdint.h>
+
+#include "batch.h"
+#include "buf.h"
+#include "error.h"
+#include "log.h"
+#include "segment.h"
+
+struct reader {
+	struct log log;
+	size_t seg;		/* index in log.seg of the open segment */
+	int fd;			/* the open segment, or -1 */
+	uint64_t pos;		/* position of the next batch */
+	uint64_t size;		/* size of the open segment when last looked */
+	struct buf batch;	/* the last batch returned: header and payload */
+	uint64_t batch_pos;	/* its position */
+	char path[SEGMENT_NAME_MAX_PATH];	/* the open segment, for messages */
+};
+
+/* Opens the log at path for reading.  Returns 0, or -1 with err set. */
+int reader_open(struct reader *r, const char *path, struct error *err);
+void reader_close(struct reader *r);
+
+/*
+ * Returns the next batch: 1 with *h set and the batch in r->batch (valid
+ * until the next call), 0 at the end of the log, -1 with err set on damage
+ * or a read error.
+ */
+int reader_next(struct reader *r, struct batch_header *h, struct error *err);
+
+/* Positions the reader at the batch that holds offset off, or at the first
+ * batch after it.  Returns 0 or -1. */
+int reader_seek(struct reader *r, uint64_t off, struct error *err);
+
+/* The log's first offset and the offset the next record will get.
+ * Returns 0 or -1.  Leaves the reader's position alone. */
+int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err);
+
+/*
+ * Finds the smallest offset whose record has a timestamp >= ts (timestamps
+ * need not be ordered), through the time indexes.  Returns 1 with *off set,
+ * 0 when no record qualifies (*off = the next offset), -1 on error.  Leaves
+ * the reader positioned at the start of the log.
+ */
+int reader_find_time(struct reader *r, int64_t ts, uint64_t *off, struct error *err);
+
+#endif

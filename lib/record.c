@@ -1,0 +1,117 @@
+/* record.c - the record and its CBOR array (see record.h). */
+#include <cbor.h>
+
+#include "item.h"
+#include "record.h"
+
+const uint8_t record_null[1] = { 0xf6 };
+
+int record_encode(struct buf *out, const struct record *r)
+{
+	size_t need = 1 + 9 + 9 + r->keylen + r->valuelen + r->headerslen;
+	uint8_t *p;
+
+	if (buf_grow(out, need) < 0)
+		return -1;
+	p = out->p + out->len;
+	*p++ = r->headers ? 0x85 : 0x84;
+	p += cbor_encode_uint(r->offset, p, 9);
+	if (r->ts >= 0)
+		p += cbor_encode_uint((uint64_t)r->ts, p, 9);
+	else
+		p += cbor_encode_negint((uint64_t)(-1 - r->ts), p, 9);
+	memcpy(p, r->key, r->keylen);
+	p += r->keylen;
+	memcpy(p, r->value, r->valuelen);
+	p += r->valuelen;
+	if (r->headers) {
+		memcpy(p, r->headers, r->headerslen);
+		p += r->headerslen;
+	}
+	out->len = (size_t)(p - out->p);
+	return 0;
+}
+
+int record_check_headers(const uint8_t *p, size_t n, struct error *err)
+{
+	struct item_head h;
+	size_t pos, i;
+
+	if (item_head(p, n, &h, err) != ITEM_OK || h.type != ITEM_MAP)
+		return error_set(err, "headers are not a definite-length map");
+	if (h.val > RECORD_MAX_HEADERS)
+		return error_set(err, "more than %d headers", RECORD_MAX_HEADERS);
+	pos = h.len;
+	for (i = 0; i < 2 * h.val; i++) {
+		struct item_head e;
+		if (item_head(p + pos, n - pos, &e, err) != ITEM_OK)
+			return error_set(err, "headers are not well-formed");
+		if (e.type != ITEM_TEXT && !(i & 1 && e.type == ITEM_BYTES))
+			return error_set(err, "header %s is not a %s", i & 1 ? "value" : "name",
+					 i & 1 ? "text or byte string" : "text string");
+		pos += e.len;
+	}
+	if (pos != n)
+		return error_set(err, "headers are not well-formed");
+	return 0;
+}
+
+int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
+		  struct error *err)
+{
+	struct item_head h;
+	size_t pos, ilen;
+	int rc, nfields;
+
+	rc = item_head(p, n, &h, err);
+	if (rc != ITEM_OK)
+		return rc;
+	if (h.type != ITEM_ARRAY || (h.val != 4 && h.val != 5))
+		return error_set(err, "expected a record (an array of 4 or 5 items), found %s",
+				 item_describe(p[0])), ITEM_BAD;
+	nfields = (int)h.val;
+	pos = h.len;
+	rc = item_head(p + pos, n - pos, &h, err);
+	if (rc != ITEM_OK)
+		return rc;
+	if (h.type != ITEM_UINT)
+		return error_set(err, "record offset is not an unsigned integer"), ITEM_BAD;
+	r->offset = h.val;
+	pos += h.len;
+	{
+		int64_t ts;
+		rc = item_head(p + pos, n - pos, &h, err);
+		if (rc != ITEM_OK)
+			return rc;
+		if (item_int64(p + pos, n - pos, &ts, &ilen) != ITEM_OK)
+			return error_set(err, "record timestamp is not a 64-bit integer"), ITEM_BAD;
+		r->ts = ts;
+		pos += ilen;
+	}
+	rc = item_check(p + pos, n - pos, &ilen, err);
+	if (rc != ITEM_OK)
+		return rc == ITEM_BAD ? (error_prefix(err, "record key"), ITEM_BAD) : rc;
+	r->key = p + pos;
+	r->keylen = ilen;
+	pos += ilen;
+	rc = item_check(p + pos, n - pos, &ilen, err);
+	if (rc != ITEM_OK)
+		return rc == ITEM_BAD ? (error_prefix(err, "record value"), ITEM_BAD) : rc;
+	r->value = p + pos;
+	r->valuelen = ilen;
+	pos += ilen;
+	r->headers = NULL;
+	r->headerslen = 0;
+	if (nfields == 5) {
+		rc = item_check(p + pos, n - pos, &ilen, err);
+		if (rc != ITEM_OK)
+			return rc == ITEM_BAD ? (error_prefix(err, "record headers"), ITEM_BAD) : rc;
+		if (record_check_headers(p + pos, ilen, err) < 0)
+			return ITEM_BAD;
+		r->headers = p + pos;
+		r->headerslen = ilen;
+		pos += ilen;
+	}
+	*len = pos;
+	return ITEM_OK;
+}

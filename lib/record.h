@@ -1,0 +1,55 @@
+/*
+ * record.h - the record, the unit of a log: offset, timestamp, key, value and
+ * optional headers; and its encoding as one CBOR array, the same in the framed
+ * stream and in batch payloads (see logformat(5)):
+ *
+ *	[offset, timestamp, key, value]            no headers
+ *	[offset, timestamp, key, value, headers]   headers: map text -> text|bytes
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+/* Limits written in logformat(5); a violation is an error, never an
+ * allocation of what a length field claims. */
+#define RECORD_MAX_SIZE_DEFAULT (16u << 20)	/* --max-record-size default */
+#define RECORD_MAX_SIZE_LIMIT   (64u << 20)	/* the largest allowed anywhere */
+#define RECORD_MAX_HEADERS      1024
+
+/* A decoded record.  key, value and headers point at CBOR items inside a
+ * buffer the record does not own; headers is NULL when there are none. */
+struct record {
+	uint64_t offset;
+	int64_t ts;
+	const uint8_t *key;
+	size_t keylen;
+	const uint8_t *value;
+	size_t valuelen;
+	const uint8_t *headers;
+	size_t headerslen;
+};
+
+/* The CBOR null item: key of a record without key, value of a tombstone. */
+extern const uint8_t record_null[1];
+
+/* Appends the record's CBOR array to out.  Returns 0, or -1 on ENOMEM. */
+int record_encode(struct buf *out, const struct record *r);
+
+/*
+ * Decodes the record item at p[0..n), checking that it is well-formed and of
+ * the record's shape; r then points into p, *len is the item's size.
+ * Returns ITEM_OK, ITEM_TRUNCATED or ITEM_BAD with err saying what is wrong.
+ */
+int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
+		  struct error *err);
+
+/* Checks that p[0..n) is one headers map: text keys, text or byte string
+ * values, at most RECORD_MAX_HEADERS entries.  Returns 0 or -1 (err set). */
+int record_check_headers(const uint8_t *p, size_t n, struct error *err);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * replay.h - logcat's engine: a range of records, from a log directory or a
+ * framed stream, written through an output.  Whole batches inside the range
+ * go out untouched when the output is framed; the rest record by record.
+ */
+#ifndef REPLAY_H
+#define REPLAY_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "input.h"
+#include "output.h"
+
+enum from_kind { FROM_BEGINNING, FROM_OFFSET, FROM_TIME, FROM_LAST, FROM_END };
+enum to_kind { TO_NONE, TO_OFFSET, TO_TIME };
+
+struct replay_range {
+	enum from_kind from;
+	uint64_t from_offset;	/* FROM_OFFSET */
+	int64_t from_time;	/* FROM_TIME */
+	uint64_t last;		/* FROM_LAST: the last N records */
+	enum to_kind to;
+	uint64_t to_offset;	/* exclusive */
+	int64_t to_time;	/* exclusive: stop at the first record at or after */
+	uint64_t count;		/* at most this many records; UINT64_MAX: all */
+};
+
+/*
+ * Writes the records of the log at path that fall in the range.  Returns
+ * OUTPUT_OK, OUTPUT_CLOSED (the reader went away) or OUTPUT_ERROR with err
+ * set (no such log, damage, write error).  Output is flushed on return.
+ */
+int replay_log(const char *path, const struct replay_range *range, struct output *out,
+	       struct error *err);
+
+/* The same for a framed stream; FROM_LAST is not supported there.  A time
+ * range starts at the first record at or after from_time and stops at the
+ * first record at or after to_time, in stream order. */
+int replay_stream(struct input *in, const struct replay_range *range, struct output *out,
+		  struct error *err);
+
+#endif

@@ -1,0 +1,144 @@
+/* segment.c - segment files: names, header, reading batches (see segment.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "littleendian.h"
+#include "segment.h"
+
+static const uint8_t segment_magic[8] = { 'L', 'O', 'G', 'S', 'E', 'G', 0, SEGMENT_VERSION };
+
+void segment_name(uint64_t base, const char *suffix, char *out)
+{
+	snprintf(out, SEGMENT_NAME_MAX, "%020llu%s", (unsigned long long)base, suffix);
+}
+
+int segment_parse_name(const char *name, uint64_t *base)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return 0;
+		if (v > (UINT64_MAX - (uint64_t)(name[i] - '0')) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(name[i] - '0');
+	}
+	if (strcmp(name + 20, ".log") != 0)
+		return 0;
+	*base = v;
+	return 1;
+}
+
+void segment_header_encode(int64_t created_ms, uint8_t out[SEGMENT_HEADER_LEN])
+{
+	memcpy(out, segment_magic, 8);
+	put_le64(out + 8, (uint64_t)created_ms);
+}
+
+int segment_header_parse(const uint8_t *p, size_t n, int64_t *created_ms,
+			 struct error *err)
+{
+	if (n < SEGMENT_HEADER_LEN)
+		return 0;
+	if (memcmp(p, segment_magic, 6) != 0 || p[6] != 0)
+		return error_set(err, "not a segment file (bad magic)");
+	if (p[7] != SEGMENT_VERSION)
+		return error_set(err, "segment version %u is newer than this tool reads (%d)",
+				 p[7], SEGMENT_VERSION);
+	*created_ms = (int64_t)le64(p + 8);
+	return 1;
+}
+
+/* pread all of n bytes; returns bytes read (short at end of file) or -1. */
+static ssize_t pread_full(int fd, uint8_t *p, size_t n, uint64_t pos)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, p + got, n - got, (off_t)(pos + got));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int segment_read_batch(int fd, uint64_t pos, uint64_t size, struct buf *b,
+		       struct batch_header *h, int header_only, struct error *err)
+{
+	ssize_t r;
+	size_t total;
+	int rc;
+
+	if (size < pos + BATCH_HEADER_LEN)
+		return BATCH_SHORT;
+	if (buf_grow(b, BATCH_HEADER_LEN) < 0)
+		return error_set(err, "out of memory");
+	b->len = 0;
+	r = pread_full(fd, b->p, BATCH_HEADER_LEN, pos);
+	if (r < 0)
+		return error_errno(err, "read error"), BATCH_IOERR;
+	if (r < BATCH_HEADER_LEN)
+		return BATCH_SHORT;
+	b->len = BATCH_HEADER_LEN;
+	rc = batch_header_parse(b->p, BATCH_HEADER_LEN, h, err);
+	if (rc != BATCH_OK)
+		return rc;
+	total = BATCH_HEADER_LEN + (size_t)h->payload_len;
+	if (size < pos + total)
+		return BATCH_SHORT;
+	if (header_only)
+		return BATCH_OK;
+	if (buf_grow(b, h->payload_len) < 0)
+		return error_set(err, "out of memory");
+	r = pread_full(fd, b->p + BATCH_HEADER_LEN, h->payload_len, pos + BATCH_HEADER_LEN);
+	if (r < 0)
+		return error_errno(err, "read error"), BATCH_IOERR;
+	if ((size_t)r < h->payload_len)
+		return BATCH_SHORT;
+	b->len = total;
+	if (batch_verify(b->p, h, err) < 0)
+		return BATCH_BAD;
+	return BATCH_OK;
+}
+
+int segment_scan(int fd, uint64_t base, uint64_t size, uint64_t *valid_end,
+		 uint64_t *next, int64_t *max_ts, struct error *err)
+{
+	struct buf b = BUF_INIT;
+	struct batch_header h;
+	uint64_t pos = SEGMENT_HEADER_LEN, expect = base;
+	struct error why;
+	int rc = 0;
+
+	*next = base;
+	*max_ts = INT64_MIN;
+	while (pos < size) {
+		int r = segment_read_batch(fd, pos, size, &b, &h, 0, &why);
+		if (r != BATCH_OK || h.base < expect) {
+			if (r == BATCH_IOERR) {
+				rc = error_set(err, "%s", why.msg);
+				break;
+			}
+			rc = 1;
+			break;
+		}
+		expect = batch_next(&h);
+		*next = expect;
+		if (h.max_ts > *max_ts)
+			*max_ts = h.max_ts;
+		pos += BATCH_HEADER_LEN + h.payload_len;
+	}
+	*valid_end = pos < size ? pos : size;
+	if (rc == 0 && size < SEGMENT_HEADER_LEN)
+		*valid_end = size;
+	buf_release(&b);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/*
+ * timeparse.h - times as the tools take and print them.  One parser for every
+ * tool: RFC 3339 with any offset, epoch milliseconds, "now", and times
+ * relative to now.  Times are int64 milliseconds since the Unix epoch, UTC.
+ */
+#ifndef TIMEPARSE_H
+#define TIMEPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/*
+ * Parses an RFC 3339 date-time (section 5.6): "2026-11-20T09:00:00Z",
+ * "2026-11-20t09:00:00.123+01:00", lower-case t and z accepted, fractions of
+ * any length (truncated to milliseconds), a leap second :60 taken as the
+ * first millisecond after :59.999.  s need not be NUL-terminated.
+ * Returns 0 and sets *ms, or -1 with err set to the reason.
+ */
+int time_parse_rfc3339(const char *s, size_t len, int64_t *ms, struct error *err);
+
+/*
+ * Parses a TIME argument: RFC 3339, epoch milliseconds (digits, optional
+ * leading '-'), "now", "now-2h", "now+15m", "-15m" (same as now-15m).
+ * now_ms is the time taken as now.  Returns 0, or -1 with err set to a
+ * message that lists the accepted forms.
+ */
+int time_parse_arg(const char *s, int64_t now_ms, int64_t *ms, struct error *err);
+
+/* Writes ms as RFC 3339 UTC with milliseconds ("2026-11-20T09:00:00.000Z")
+ * into out, which must hold TIME_RFC3339_MAX bytes; returns the length. */
+#define TIME_RFC3339_MAX 40
+size_t time_format_rfc3339(int64_t ms, char *out);
+
+/* The wall clock, in ms since the epoch. */
+int64_t time_now_ms(void);
+
+#endif

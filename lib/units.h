@@ -1,0 +1,21 @@
+/*
+ * units.h - human durations and sizes on the command line: "500ms", "10s",
+ * "15m", "2h", "7d"; "4096", "64K", "64M", "20G" (powers of 1024, an optional
+ * trailing "B" or "iB" accepted: "64MiB", "64MB").
+ */
+#ifndef UNITS_H
+#define UNITS_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+/* Parses a duration into milliseconds.  Units: ms, s, m, h, d, w; a bare
+ * number is seconds.  Returns 0, or -1 with err listing the accepted forms. */
+int duration_parse(const char *s, int64_t *ms, struct error *err);
+
+/* Parses a size into bytes.  Returns 0, or -1 with err set (bad form,
+ * overflow). */
+int size_parse(const char *s, uint64_t *bytes, struct error *err);
+
+#endif

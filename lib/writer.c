@@ -1,0 +1,217 @@
+/* writer.c - appending batches to a log (see writer.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "segment.h"
+#include "timeparse.h"
+#include "writer.h"
+
+static int open_segment(struct writer *w, uint64_t base, int create, struct error *err)
+{
+	char name[SEGMENT_NAME_MAX], path[SEGMENT_NAME_MAX_PATH];
+	uint8_t hdr[SEGMENT_HEADER_LEN];
+	int fd;
+
+	segment_name(base, ".log", name);
+	log_file_path(&w->log, name, path, sizeof path);
+	fd = openat(w->log.dirfd, name, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
+	if (fd < 0)
+		return error_errno(err, "unable to open '%s'", path);
+	w->segfd = fd;
+	w->segbase = base;
+	if (create) {
+		w->segcreated = time_now_ms();
+		segment_header_encode(w->segcreated, hdr);
+		if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
+			return error_errno(err, "unable to write '%s'", path);
+		w->segsize = SEGMENT_HEADER_LEN;
+		if (w->opt.sync != SYNC_NEVER &&
+		    (fdatasync(fd) < 0 || log_sync_dir(&w->log, err) < 0))
+			return error_errno(err, "unable to sync '%s'", path);
+		if (index_writer_open(&w->iw, w->log.dirfd, base, 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Checks the active (last) segment, cutting off a torn tail. */
+static int recover_active(struct writer *w, struct writer_recovery *rec, struct error *err)
+{
+	char name[SEGMENT_NAME_MAX], path[SEGMENT_NAME_MAX_PATH];
+	uint8_t hdr[SEGMENT_HEADER_LEN];
+	uint64_t end, next;
+	int64_t max_ts;
+	struct stat st;
+	ssize_t n;
+	int rc;
+
+	segment_name(w->segbase, ".log", name);
+	log_file_path(&w->log, name, path, sizeof path);
+	if (fstat(w->segfd, &st) < 0)
+		return error_errno(err, "unable to stat '%s'", path);
+	n = pread(w->segfd, hdr, sizeof hdr, 0);
+	if (n < 0)
+		return error_errno(err, "unable to read '%s'", path);
+	rc = segment_header_parse(hdr, (size_t)n, &w->segcreated, err);
+	if (rc < 0)
+		return error_prefix(err, "'%s'", path);
+	if (rc == 0) {
+		/* a crash while creating it: write the header again */
+		if (n > 0 && memcmp(hdr, "LOGSEG", (size_t)n < 6 ? (size_t)n : 6) != 0)
+			return error_set(err, "'%s': not a segment file", path);
+		w->segcreated = time_now_ms();
+		segment_header_encode(w->segcreated, hdr);
+		if (pwrite(w->segfd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
+		    ftruncate(w->segfd, SEGMENT_HEADER_LEN) < 0 || fdatasync(w->segfd) < 0)
+			return error_errno(err, "unable to repair '%s'", path);
+		st.st_size = SEGMENT_HEADER_LEN;
+	}
+	rc = segment_scan(w->segfd, w->segbase, (uint64_t)st.st_size, &end, &next, &max_ts, err);
+	if (rc < 0)
+		return error_prefix(err, "'%s'", path);
+	if (rc == 1) {
+		if (ftruncate(w->segfd, (off_t)end) < 0 || fdatasync(w->segfd) < 0)
+			return error_errno(err, "unable to truncate torn tail of '%s'", path);
+		rec->truncated = (uint64_t)st.st_size - end;
+		rec->at = end;
+		snprintf(rec->segment, sizeof rec->segment, "%s", path);
+	}
+	w->segsize = end;
+	w->next = next;
+	/* the active segment's indexes may be stale after a crash: rebuild
+	 * them, and go on appending to them */
+	if (index_rebuild(w->log.dirfd, w->segfd, w->segbase, end, &w->iw, err) < 0)
+		return -1;
+	return 0;
+}
+
+int writer_open(struct writer *w, const char *path, const struct writer_options *opt,
+		struct writer_recovery *rec, struct error *err)
+{
+	size_t i;
+
+	memset(rec, 0, sizeof *rec);
+	w->opt = *opt;
+	w->lockfd = w->segfd = -1;
+	w->iw.fd = w->iw.tfd = -1;
+	w->next = 0;
+	if (log_open(&w->log, path, opt->create, err) < 0)
+		return -1;
+	w->lockfd = log_lock(&w->log, opt->wait, err);
+	if (w->lockfd < 0)
+		goto fail;
+	/* the list may have changed while we waited for the lock */
+	if (log_list(&w->log, err) < 0)
+		goto fail;
+	if (w->log.nseg == 0) {
+		if (open_segment(w, 0, 1, err) < 0)
+			goto fail;
+		w->next = 0;
+		return 0;
+	}
+	for (i = 0; i + 1 < w->log.nseg; i++) {
+		/* sealed segments: rebuild indexes that are missing or stale */
+		char name[SEGMENT_NAME_MAX];
+		struct stat st;
+		int fd;
+		segment_name(w->log.seg[i], ".log", name);
+		fd = openat(w->log.dirfd, name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (!index_looks_sound(w->log.dirfd, fd, w->log.seg[i], (uint64_t)st.st_size)) {
+			if (index_rebuild(w->log.dirfd, fd, w->log.seg[i], (uint64_t)st.st_size, NULL, err) < 0) {
+				close(fd);
+				goto fail;
+			}
+			rec->indexes_rebuilt++;
+		}
+		close(fd);
+	}
+	if (open_segment(w, w->log.seg[w->log.nseg - 1], 0, err) < 0 ||
+	    recover_active(w, rec, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	writer_close(w, NULL);
+	return -1;
+}
+
+/* Seals the active segment and starts a new one at w->next. */
+static int roll(struct writer *w, struct error *err)
+{
+	if (w->opt.sync != SYNC_NEVER && fdatasync(w->segfd) < 0)
+		return error_errno(err, "unable to sync segment before rolling");
+	close(w->segfd);
+	w->segfd = -1;
+	index_writer_close(&w->iw);
+	return open_segment(w, w->next, 1, err);
+}
+
+int writer_append(struct writer *w, struct batch_builder *bb, struct error *err)
+{
+	const uint8_t *p = bb->b.p;
+	size_t n = bb->b.len, done = 0;
+	char name[SEGMENT_NAME_MAX];
+
+	if (w->segsize > SEGMENT_HEADER_LEN &&
+	    (w->segsize + n > w->opt.segment_bytes ||
+	     time_now_ms() - w->segcreated >= w->opt.segment_age) &&
+	    roll(w, err) < 0)
+		return -1;
+	while (done < n) {
+		ssize_t k = pwrite(w->segfd, p + done, n - done, (off_t)(w->segsize + done));
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		done += (size_t)k;
+	}
+	if (w->opt.sync != SYNC_NEVER && fdatasync(w->segfd) < 0)
+		goto fail;
+	if (index_writer_add(&w->iw, w->segsize, bb->h.base, bb->h.max_ts, err) < 0) {
+		/* the index is a cache: a failed index write costs speed only */
+		index_writer_close(&w->iw);
+	}
+	w->segsize += n;
+	w->next = batch_next(&bb->h);
+	return 0;
+fail:
+	segment_name(w->segbase, ".log", name);
+	error_errno(err, "unable to write '%s/%s'", w->log.path, name);
+	/* cut the partial batch off, so the log stays a valid prefix */
+	if (ftruncate(w->segfd, (off_t)w->segsize) == 0)
+		fdatasync(w->segfd);
+	return -1;
+}
+
+int writer_sync(struct writer *w, struct error *err)
+{
+	if (w->segfd >= 0 && fdatasync(w->segfd) < 0)
+		return error_errno(err, "unable to sync '%s'", w->log.path);
+	return 0;
+}
+
+int writer_close(struct writer *w, struct error *err)
+{
+	int rc = 0;
+
+	if (w->segfd >= 0) {
+		if (w->opt.sync != SYNC_NEVER)
+			rc = writer_sync(w, err);
+		close(w->segfd);
+	}
+	index_writer_close(&w->iw);
+	if (w->lockfd >= 0)
+		close(w->lockfd);
+	w->segfd = w->lockfd = -1;
+	log_close(&w->log);
+	return rc;
+}

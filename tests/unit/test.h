@@ -1,0 +1,26 @@
+/*
+ * test.h - the unit tests' one helper, after Redis's testhelp.h:
+ * test_cond("what it checks", expression), and test_report() at the end.
+ */
+#ifndef TEST_H
+#define TEST_H
+
+#include <stdio.h>
+
+static int test_failed, test_run;
+
+#define test_cond(descr, expr) do { \
+	test_run++; \
+	if (!(expr)) { \
+		test_failed++; \
+		fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, descr); \
+	} \
+} while (0)
+
+static inline int test_report(const char *name)
+{
+	printf("%s: %d tests, %d failed\n", name, test_run, test_failed);
+	return test_failed ? 1 : 0;
+}
+
+#endif
