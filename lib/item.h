@@ -4,7 +4,7 @@
  * stream, batch payloads, field paths) goes through item_check, so they all
  * accept the same set of items: well-formed CBOR (RFC 8949) nested at most
  * ITEM_MAX_DEPTH deep, with false, true, null and undefined as the only
- * simple values.  Decoding of heads is libcbor's streaming decoder.
+ * simple values.
  */
 #ifndef ITEM_H
 #define ITEM_H

@@ -1,5 +1,6 @@
 /* output.c - writing records in the output formats (see output.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -99,6 +100,9 @@ int output_init(struct output *o, int fd, enum output_format f, const char *tpl,
 	o->tpltext = empty;
 	if (buf_grow(&o->b, OUTPUT_BUFFER) < 0)
 		return error_set(err, "out of memory");
+	/* a larger pipe means fewer wake-ups of both ends; it fails
+	 * harmlessly on anything that is not a pipe */
+	fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 	if (f == OUT_TEMPLATE)
 		return parse_template(o, tpl, err);
 	return 0;

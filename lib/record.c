@@ -78,16 +78,16 @@ int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 		return error_set(err, "record offset is not an unsigned integer"), ITEM_BAD;
 	r->offset = h.val;
 	pos += h.len;
-	{
-		int64_t ts;
-		rc = item_head(p + pos, n - pos, &h, err);
-		if (rc != ITEM_OK)
-			return rc;
-		if (item_int64(p + pos, n - pos, &ts, &ilen) != ITEM_OK)
-			return error_set(err, "record timestamp is not a 64-bit integer"), ITEM_BAD;
-		r->ts = ts;
-		pos += ilen;
-	}
+	rc = item_head(p + pos, n - pos, &h, err);
+	if (rc != ITEM_OK)
+		return rc;
+	if (h.type == ITEM_UINT && h.val <= INT64_MAX)
+		r->ts = (int64_t)h.val;
+	else if (h.type == ITEM_NEGINT && h.val <= INT64_MAX)
+		r->ts = -1 - (int64_t)h.val;
+	else
+		return error_set(err, "record timestamp is not a 64-bit integer");
+	pos += h.len;
 	rc = item_check(p + pos, n - pos, &ilen, err);
 	if (rc != ITEM_OK)
 		return rc == ITEM_BAD ? (error_prefix(err, "record key"), ITEM_BAD) : rc;
