@@ -32,6 +32,25 @@ struct appender {
 
 /* --- batches ------------------------------------------------------------ */
 
+/* Waits for the batch being written in the background, and reports its
+ * records durable. */
+static int settle(struct appender *a, struct error *err)
+{
+	uint64_t first, count;
+
+	if (writer_wait(a->w, &first, &count, err) < 0) {
+		a->failed = 1;
+		return -1;
+	}
+	if (count && a->opt->on_durable && a->opt->on_durable(a->opt->ctx, first, count, err)) {
+		a->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the batch being built: in the background while the next one is
+ * built, or (--sync always) at once. */
 static int flush(struct appender *a, struct error *err)
 {
 	uint64_t first = a->bb.h.base, count = a->bb.h.count;
@@ -40,12 +59,21 @@ static int flush(struct appender *a, struct error *err)
 	if (count == 0)
 		return 0;
 	batch_builder_finish(&a->bb);
+	if (settle(a, err) < 0)
+		return -1;
+	a->st->batches++;
+	a->st->records += count;
+	if (a->w->opt.sync != SYNC_ALWAYS) {
+		if (writer_submit(a->w, &a->bb, err) < 0) {
+			a->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
 	if (writer_append(a->w, &a->bb, err) < 0) {
 		a->failed = 1;
 		return -1;
 	}
-	a->st->batches++;
-	a->st->records += count;
 	batch_builder_reset(&a->bb);
 	if (a->opt->on_durable && a->opt->on_durable(a->opt->ctx, first, count, err)) {
 		a->failed = 1;
@@ -72,12 +100,21 @@ static int add(struct appender *a, const struct record *r, struct error *err)
 	return 0;
 }
 
-/* Gets more input; first writes the batch when input is slow to come, so
- * records never wait for the pipe longer than the linger time. */
+/* When input is slow to come, writes the batch and waits until it is
+ * durable, so records never wait for the pipe longer than the linger time. */
+static int idle(struct appender *a, struct error *err)
+{
+	if (input_ready(a->in, 0) || (a->bb.h.count && input_ready(a->in, a->opt->linger_ms)))
+		return 0;
+	if (flush(a, err) < 0 || settle(a, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Gets more input, after idle(). */
 static long more(struct appender *a, struct error *err)
 {
-	if (a->bb.h.count && !input_ready(a->in, 0) &&
-	    !input_ready(a->in, a->opt->linger_ms) && flush(a, err) < 0)
+	if (idle(a, err) < 0)
 		return -1;
 	return input_fill(a->in, err);
 }
@@ -218,9 +255,7 @@ static int run_framed(struct appender *a, struct error *err)
 	framed_reader_init(&fr, a->in);
 	for (;;) {
 		/* keep batches moving when the stream is slow */
-		if (input_avail(a->in) == 0 && !a->in->eof && a->bb.h.count &&
-		    !input_ready(a->in, 0) && !input_ready(a->in, a->opt->linger_ms) &&
-		    flush(a, err) < 0)
+		if (input_avail(a->in) == 0 && !a->in->eof && idle(a, err) < 0)
 			return -1;
 		rc = framed_next(&fr, &r, err);
 		if (rc == 0)
@@ -413,13 +448,11 @@ int append_run(struct writer *w, struct input *in, const struct append_options *
 	if (rc < 0) {
 		/* what came before the bad record is appended and durable */
 		struct error ferr;
-		if (!a.failed && flush(&a, &ferr) < 0)
+		if (!a.failed && (flush(&a, &ferr) < 0 || settle(&a, &ferr) < 0))
 			error_set(err, "%s", ferr.msg);
-		else
-			writer_sync(w, NULL);
 		goto out;
 	}
-	rc = flush(&a, err);
+	rc = flush(&a, err) < 0 || settle(&a, err) < 0 ? -1 : 0;
 	goto out;
 out_fail:
 	rc = -1;

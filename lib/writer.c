@@ -1,5 +1,6 @@
 /* writer.c - appending batches to a log (see writer.h). */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -97,6 +98,8 @@ int writer_open(struct writer *w, const char *path, const struct writer_options 
 	memset(rec, 0, sizeof *rec);
 	w->opt = *opt;
 	w->lockfd = w->segfd = -1;
+	w->thread_started = w->quit = w->busy = w->failed = 0;
+	batch_builder_init(&w->inflight);
 	w->iw.fd = w->iw.tfd = -1;
 	w->next = 0;
 	if (log_open(&w->log, path, opt->create, err) < 0)
@@ -199,9 +202,100 @@ int writer_sync(struct writer *w, struct error *err)
 	return 0;
 }
 
+/* The background thread: writes each batch handed to it. */
+static void *write_loop(void *arg)
+{
+	struct writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->busy && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		struct error e;
+		int rc = writer_append(w, &w->inflight, &e);
+		pthread_mutex_lock(&w->mu);
+		if (rc < 0) {
+			w->failed = 1;
+			w->failure = e;
+		}
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+int writer_wait(struct writer *w, uint64_t *first, uint64_t *count, struct error *err)
+{
+	int rc = 0;
+
+	*first = *count = 0;
+	if (!w->thread_started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->failed) {
+		if (err)
+			*err = w->failure;
+		rc = -1;
+	} else {
+		*first = w->inflight.h.base;
+		*count = w->inflight.h.count;
+	}
+	pthread_mutex_unlock(&w->mu);
+	batch_builder_reset(&w->inflight);
+	return rc;
+}
+
+int writer_submit(struct writer *w, struct batch_builder *bb, struct error *err)
+{
+	struct batch_builder spare;
+	uint64_t first, count;
+
+	if (!w->thread_started) {
+		if (pthread_mutex_init(&w->mu, NULL) || pthread_cond_init(&w->cv, NULL))
+			return error_set(err, "unable to start the writing thread");
+		if (pthread_create(&w->thread, NULL, write_loop, w) != 0) {
+			pthread_cond_destroy(&w->cv);
+			pthread_mutex_destroy(&w->mu);
+			return error_set(err, "unable to start the writing thread");
+		}
+		w->thread_started = 1;
+	}
+	if (writer_wait(w, &first, &count, err) < 0)
+		return -1;
+	spare = w->inflight;
+	w->inflight = *bb;
+	*bb = spare;
+	batch_builder_reset(bb);
+	pthread_mutex_lock(&w->mu);
+	w->busy = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
 int writer_close(struct writer *w, struct error *err)
 {
 	int rc = 0;
+
+	if (w->thread_started) {
+		pthread_mutex_lock(&w->mu);
+		while (w->busy)
+			pthread_cond_wait(&w->cv, &w->mu);
+		w->quit = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		w->thread_started = 0;
+	}
+	batch_builder_release(&w->inflight);
 
 	if (w->segfd >= 0) {
 		if (w->opt.sync != SYNC_NEVER)

@@ -6,6 +6,7 @@
 #ifndef WRITER_H
 #define WRITER_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "batch.h"
@@ -49,6 +50,15 @@ struct writer {
 	int64_t segcreated;
 	struct index_writer iw;
 	uint64_t next;		/* offset of the next record */
+	/* the background write (writer_submit): one batch in flight */
+	pthread_t thread;
+	int thread_started, quit;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch_builder inflight;	/* owned; h.count == 0 when idle */
+	int busy;		/* a batch is being written */
+	int failed;		/* the last background write failed */
+	struct error failure;
 };
 
 /* Opens the log for appending (see log_open for create), takes the lock,
@@ -64,6 +74,23 @@ int writer_open(struct writer *w, const char *path, const struct writer_options 
  * old size where possible, and -1 returns with err set.
  */
 int writer_append(struct writer *w, struct batch_builder *bb, struct error *err);
+
+/*
+ * Hands a finished batch to a background thread that writes (and syncs) it
+ * while the caller builds the next: the batch's buffer is swapped into the
+ * writer, and bb comes back empty with the writer's spare buffer.  Waits
+ * first for the batch submitted before, and returns -1 with err set when
+ * that one failed (then this one is not written).  Returns 0 otherwise.
+ * Between submit and writer_wait, only the writer's thread touches w.
+ */
+int writer_submit(struct writer *w, struct batch_builder *bb, struct error *err);
+
+/*
+ * Waits until the batch in flight, if any, is written.  Returns 0 and sets
+ * *first and *count to the offsets it made durable (count 0: none was in
+ * flight), or -1 with err set when its write failed.
+ */
+int writer_wait(struct writer *w, uint64_t *first, uint64_t *count, struct error *err);
 
 /* Syncs what was written.  Returns 0 or -1 with err set. */
 int writer_sync(struct writer *w, struct error *err);
