@@ -15,7 +15,7 @@
  * Parses an RFC 3339 date-time (section 5.6): "2026-11-20T09:00:00Z",
  * "2026-11-20t09:00:00.123+01:00", lower-case t and z accepted, fractions of
  * any length (truncated to milliseconds), a leap second :60 taken as the
- * first millisecond after :59.999.  s need not be NUL-terminated.
+ * next minute's :00.000 (its fraction dropped), so order is kept.  s need not be NUL-terminated.
  * Returns 0 and sets *ms, or -1 with err set to the reason.
  */
 int time_parse_rfc3339(const char *s, size_t len, int64_t *ms, struct error *err);
