@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -53,6 +54,40 @@ int item_check(const uint8_t *p, size_t n, size_t *len, struct error *err);
 /* Reads an integer item (uint or negint) into *v.  Returns ITEM_OK, or
  * ITEM_BAD when the item is another type or out of int64 range. */
 int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len);
+
+/* Writes the shortest head of major type major (0-7) with argument v to
+ * out (room for 9 bytes); returns its length.  The record encoder's hot
+ * path: libcbor's cbor_encode_uint, through the PLT, cost more here. */
+static inline size_t item_put_head(uint8_t *out, uint8_t major, uint64_t v)
+{
+	uint8_t m = (uint8_t)(major << 5);
+
+	if (v < 24) {
+		out[0] = m | (uint8_t)v;
+		return 1;
+	}
+	if (v <= 0xff) {
+		out[0] = m | 24;
+		out[1] = (uint8_t)v;
+		return 2;
+	}
+	if (v <= 0xffff) {
+		out[0] = m | 25;
+		out[1] = (uint8_t)(v >> 8);
+		out[2] = (uint8_t)v;
+		return 3;
+	}
+	if (v <= 0xffffffff) {
+		uint32_t be = __builtin_bswap32((uint32_t)v);
+		out[0] = m | 26;
+		memcpy(out + 1, &be, 4);
+		return 5;
+	}
+	v = __builtin_bswap64(v);
+	out[0] = m | 27;
+	memcpy(out + 1, &v, 8);
+	return 9;
+}
 
 /* A short description of the byte that starts an item, for messages:
  * "a map", "the text string", "break (0xff)", ... */

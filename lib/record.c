@@ -1,6 +1,4 @@
 /* record.c - the record and its CBOR array (see record.h). */
-#include <cbor.h>
-
 #include "item.h"
 #include "record.h"
 
@@ -15,11 +13,11 @@ int record_encode(struct buf *out, const struct record *r)
 		return -1;
 	p = out->p + out->len;
 	*p++ = r->headers ? 0x85 : 0x84;
-	p += cbor_encode_uint(r->offset, p, 9);
+	p += item_put_head(p, 0, r->offset);
 	if (r->ts >= 0)
-		p += cbor_encode_uint((uint64_t)r->ts, p, 9);
+		p += item_put_head(p, 0, (uint64_t)r->ts);
 	else
-		p += cbor_encode_negint((uint64_t)(-1 - r->ts), p, 9);
+		p += item_put_head(p, 1, (uint64_t)(-1 - r->ts));
 	memcpy(p, r->key, r->keylen);
 	p += r->keylen;
 	memcpy(p, r->value, r->valuelen);
