@@ -28,7 +28,10 @@ void input_init(struct input *in, int fd, const char *name, size_t max_window);
 void input_release(struct input *in);
 
 /* Unconsumed bytes. */
-static inline const uint8_t *input_data(const struct input *in) { return in->b.p + in->pos; }
+static inline const uint8_t *input_data(const struct input *in)
+{
+	return in->b.p ? in->b.p + in->pos : (const uint8_t *)"";
+}
 static inline size_t input_avail(const struct input *in) { return in->b.len - in->pos; }
 
 /*

@@ -24,17 +24,29 @@ enum {
 
 /*
  * Parses one JSON value from p[0..len), skipping whitespace before it, and
- * appends its CBOR encoding to out.
+ * appends its CBOR encoding to out.  The input is a sequence of RFC 8259
+ * values read as jq reads it: "{}{}" and "1 2" are two values each, and a
+ * number or literal ends at whitespace, a bracket, a brace, ',', ':' or '"'.
+ * Objects become definite-length maps with the members in input order
+ * (duplicates kept), numbers without fraction or exponent in [-2^64, 2^64-1]
+ * integers, other numbers the shortest float that holds them exactly, and the
+ * one-member objects "$bytes", "$float", "$tag", "$map" and "$undefined" the
+ * items they stand for (a bad value in one of those is an error).
  *
  * JSON_OK: *used is the number of bytes consumed (leading whitespace and the
  * value, not the whitespace after it).
  * JSON_MORE: the bytes end before the value does and eof is 0; nothing is
- * appended; call again with the same bytes and more after them.  With eof set
- * an incomplete value is JSON_ERROR instead.
+ * appended; call again with the same bytes and more after them.  A number or
+ * a literal that reaches the end is JSON_MORE too: more digits could follow.
+ * With eof set an incomplete value is JSON_ERROR instead.
  * JSON_END: p[0..len) is only whitespace; *used = len.
  * JSON_ERROR: err->msg holds the reason without position ("unterminated
  * string"), *used the byte position of the fault within p; out is left as it
- * was on entry.
+ * was on entry.  Deeper nesting than JSON_MAX_DEPTH, invalid UTF-8, lone
+ * surrogates and numbers beyond the doubles ("1e400") are errors.
+ *
+ * Numbers are read the same whatever LC_NUMERIC says.  No allocation but
+ * the growth of out; safe to call from several threads on distinct buffers.
  */
 int json_to_cbor(const char *p, size_t len, int eof, struct buf *out,
 		 size_t *used, struct error *err);
@@ -43,14 +55,26 @@ int json_to_cbor(const char *p, size_t len, int eof, struct buf *out,
  * Appends the JSON text of the first CBOR item of p[0..len) to out, and sets
  * *used to the item's length in bytes.  Returns 0, or -1 with err set when the
  * item is not well-formed, truncated, nested deeper than JSON_MAX_DEPTH or
- * unsupported; out is then left as it was on entry.  Text strings that are not
- * valid UTF-8 are written with U+FFFD in place of each bad byte, so the output
- * is always valid JSON.
+ * unsupported (simple values other than false, true, null and undefined); out
+ * is then left as it was on entry and *used is the offset of the head at
+ * fault.  Text strings that are not valid UTF-8 are written with U+FFFD in
+ * place of each bad byte, so the output is always valid JSON.
+ *
+ * The depth limit applies to the JSON written, where the "$" forms add
+ * levels ({"$tag":[N,item]} two, {"$map":[[k,v]]} three), so that
+ * json_to_cbor reads back whatever this writes, as the same CBOR up to the
+ * choice of encodings (definite lengths, shortest heads and floats).  Floats
+ * are written as the shortest decimal that reads back the same, with a '.'
+ * or an exponent ("1.0", "1e+300", "1.5e-07"), as Python's repr() does.
  */
 int cbor_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
 		 struct error *err);
 
-/* Appends s[0..n) as a JSON string literal, quotes included. */
+/*
+ * Appends s[0..n) as a JSON string literal, quotes included, escaped and with
+ * U+FFFD for invalid UTF-8 as cbor_to_json writes text.  Returns 0, or -1
+ * when memory runs out, out then left as it was.
+ */
 int json_add_string(struct buf *out, const char *s, size_t n);
 
 #endif
