@@ -1966,9 +1966,156 @@ static int put_item(struct cdec *d, struct cframe *t, const struct cev *ev)
 	return cfail(d, "unexpected break");	/* breaks are handled before */
 }
 
+/*
+ * The fast path of cbor_to_json, for the shapes events take: integers, text,
+ * false, true, null, and definite arrays and maps with text keys, nested at
+ * most FAST_DEPTH deep.  Anything else (floats, byte strings, tags, other
+ * keys, indefinite lengths, a one-member map whose key begins with '$', a
+ * truncated item) makes it give up: it returns 0 with out as it was, and the
+ * general loop below does the item.  Returns 1 when it wrote the item.
+ */
+#define FAST_DEPTH 32
+
+static int fast_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used)
+{
+	struct { uint64_t left; uint8_t map, first; } st[FAST_DEPTH];
+	size_t pos = 0, base = out->len, k;
+	int depth = 0;
+	char tmp[24], *q;
+
+	for (;;) {
+		uint8_t b, major, ai;
+		uint64_t v;
+		int is_key = 0;
+
+		if (pos >= len || reserve(out, 32) < 0)
+			goto give_up;
+		/* the separator before this item */
+		if (depth) {
+			if (st[depth - 1].map) {
+				is_key = !(st[depth - 1].left & 1);
+				if (!st[depth - 1].first && is_key)
+					out->p[out->len++] = ',';
+				else if (!is_key)
+					out->p[out->len++] = ':';
+			} else if (!st[depth - 1].first) {
+				out->p[out->len++] = ',';
+			}
+			st[depth - 1].first = 0;
+		}
+		b = p[pos];
+		major = b >> 5;
+		ai = b & 31;
+		if (ai < 24) {
+			v = ai;
+			k = 1;
+		} else if (ai < 28 && major != 7) {
+			size_t w = (size_t)1 << (ai - 24);
+			if (len - pos <= w)
+				goto give_up;
+			v = 0;
+			for (size_t i = 1; i <= w; i++)
+				v = v << 8 | p[pos + i];
+			k = 1 + w;
+		} else {
+			goto give_up;
+		}
+		if (is_key && major != 3)
+			goto give_up;
+		switch (major) {
+		case 0:
+			q = fmt_u64(v, tmp + sizeof tmp);
+			memcpy(out->p + out->len, q, (size_t)(tmp + sizeof tmp - q));
+			out->len += (size_t)(tmp + sizeof tmp - q);
+			pos += k;
+			break;
+		case 1:
+			if (v == UINT64_MAX)
+				goto give_up;
+			q = fmt_u64(v + 1, tmp + sizeof tmp);
+			*--q = '-';
+			memcpy(out->p + out->len, q, (size_t)(tmp + sizeof tmp - q));
+			out->len += (size_t)(tmp + sizeof tmp - q);
+			pos += k;
+			break;
+		case 3: {
+			size_t n = (size_t)v, c;
+			if (v > len - pos - k)
+				goto give_up;
+			if (reserve(out, n + 2) < 0)
+				goto give_up;
+			out->p[out->len++] = '"';
+			c = copy_plain(out->p + out->len, p + pos + k, n);
+			out->len += c;
+			if (c < n && put_text(out, p + pos + k + c, n - c) < 0)
+				goto give_up;
+			if (reserve(out, 1) < 0)
+				goto give_up;
+			out->p[out->len++] = '"';
+			pos += k + n;
+			break;
+		}
+		case 4:
+		case 5:
+			if (depth == FAST_DEPTH)
+				goto give_up;
+			if (major == 5 && v == 1 && pos + k < len &&
+			    (p[pos + k] >> 5) == 3 && len - pos - k > 1) {
+				/* a one-member map with a key that begins with '$' */
+				struct item_head h;
+				if (item_head(p + pos + k, len - pos - k, &h, NULL) != ITEM_OK ||
+				    (h.val && h.data[0] == '$'))
+					goto give_up;
+			}
+			if (v > len - pos)
+				goto give_up;
+			out->p[out->len++] = major == 5 ? '{' : '[';
+			pos += k;
+			if (v == 0) {
+				out->p[out->len++] = major == 5 ? '}' : ']';
+				break;
+			}
+			st[depth].left = major == 5 ? 2 * v : v;
+			st[depth].map = major == 5;
+			st[depth].first = 1;
+			depth++;
+			continue;
+		case 7:
+			if (b == 0xf4)
+				memcpy(out->p + out->len, "false", 5), out->len += 5;
+			else if (b == 0xf5)
+				memcpy(out->p + out->len, "true", 4), out->len += 4;
+			else if (b == 0xf6)
+				memcpy(out->p + out->len, "null", 4), out->len += 4;
+			else
+				goto give_up;
+			pos++;
+			break;
+		default:
+			goto give_up;
+		}
+		/* an item is complete: close the containers it completes */
+		while (depth && --st[depth - 1].left == 0) {
+			if (reserve(out, 1) < 0)
+				goto give_up;
+			out->p[out->len++] = st[depth - 1].map ? '}' : ']';
+			depth--;
+		}
+		if (depth == 0) {
+			*used = pos;
+			return 1;
+		}
+	}
+give_up:
+	out->len = base;
+	return 0;
+}
+
 int cbor_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
 		 struct error *err)
 {
+	if (fast_to_json(p, len, out, used))
+		return 0;
 	struct cdec d;
 	struct cev ev;
 	struct cframe *t;
