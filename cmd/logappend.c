@@ -89,12 +89,16 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
+			if (aopt.key)
+				fieldpath_release(&key);
 			if (fieldpath_parse(&key, optarg, &err) < 0)
 				usage_error("%s", err.msg);
 			aopt.key = &key;
 			aopt.key_spec = optarg;
 			break;
 		case 't':
+			if (aopt.time)
+				fieldpath_release(&ts);
 			if (fieldpath_parse(&ts, optarg, &err) < 0)
 				usage_error("%s", err.msg);
 			aopt.time = &ts;
@@ -164,6 +168,10 @@ int main(int argc, char **argv)
 	if (writer_close(&w, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
 	input_release(&in);
+	if (aopt.key)
+		fieldpath_release(&key);
+	if (aopt.time)
+		fieldpath_release(&ts);
 	if (fclose(stdout) == EOF)
 		die(EXIT_FAIL, "write error on standard output");
 	return st.bad ? EXIT_FAIL : EXIT_OK;

@@ -1,4 +1,5 @@
 /* logcat - read or replay a log, or a framed stream, and write its records. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,8 +52,9 @@ static int parse_u64(const char *s, uint64_t *v)
 
 	if (*s < '0' || *s > '9')
 		return -1;
+	errno = 0;
 	*v = strtoull(s, &end, 10);
-	return *end ? -1 : 0;
+	return *end || errno ? -1 : 0;
 }
 
 static void parse_time(const char *opt, const char *s, int64_t *ts)

@@ -279,7 +279,7 @@ static uint64_t line_at(const struct input *in, size_t i)
 	const uint8_t *p = input_data(in), *end = p + i;
 	uint64_t line = in->line;
 
-	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
 		line++;
 		p++;
 	}
@@ -324,7 +324,14 @@ static int run_json(struct appender *a, struct error *err)
 			error_set(err, "%s:%llu: invalid JSON: %s (byte %llu)", a->in->name,
 				  (unsigned long long)line_at(a->in, used), why.msg,
 				  (unsigned long long)(a->in->offset + used));
-			rollback_line(a);
+			/* the values before it on its line go with it */
+			{
+				size_t ws = 0;
+				while (ws < used && (p[ws] == ' ' || p[ws] == '\t' || p[ws] == '\r' || p[ws] == '\n'))
+					ws++;
+				if (!memchr(p, '\n', ws))
+					rollback_line(a);
+			}
 			if (bad(a, err) < 0)
 				return -1;
 			/* go on after the line of the error */

@@ -85,6 +85,8 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			}
 			if (n == 0 && fr->started)
 				return 0;
+			if (n > 0 && n < FRAMED_HEADER_LEN && memcmp(p, framed_header, n) == 0)
+				return error_set(err, "%s: stream ends inside its header", in->name);
 			if (!fr->started) {
 				char what[64];
 				describe_start(p, n, what, sizeof what);

@@ -72,7 +72,7 @@ int input_ready(struct input *in, int timeout_ms)
 
 void input_consume(struct input *in, size_t n, int count_lines)
 {
-	if (count_lines) {
+	if (count_lines && n > 0) {
 		const uint8_t *p = in->b.p + in->pos, *end = p + n;
 		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
 			in->line++;

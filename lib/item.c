@@ -235,6 +235,8 @@ int item_check(const uint8_t *p, size_t n, size_t *len, struct error *err)
 				items = 1;
 			if ((h.type == ITEM_ARRAY || h.type == ITEM_MAP) && items > n - pos)
 				return ITEM_TRUNCATED;	/* each item takes a byte at least */
+			if (depth == ITEM_MAX_DEPTH)	/* empty ones count too */
+				return error_set(err, "at byte %zu: items nested deeper than %d", pos - h.len, ITEM_MAX_DEPTH);
 			if ((h.type == ITEM_ARRAY || h.type == ITEM_MAP) && items == 0)
 				goto item_done;
 			if (depth == ITEM_MAX_DEPTH)

@@ -263,6 +263,8 @@ struct jparse {
 	struct buf *out;
 	struct error *err;
 	size_t errpos;
+	int deepest;		/* the most JSON brackets open at once */
+	size_t deep_pos;	/* where brackets first went past ITEM_MAX_DEPTH */
 };
 
 /* Sets the error and its position; returns JSON_ERROR. */
@@ -1042,10 +1044,12 @@ value:
 	case '{':
 	case '[':
 		if (sp == JSON_MAX_DEPTH)
-			return jfail(j, i, "nesting too deep");
+			return jfail(j, j->deep_pos, "nesting too deep");
 		if (reserve(out, 1) < 0)
 			return oom(j);
 		f = &st[sp++];
+		if (sp > j->deepest && (j->deepest = sp) == ITEM_MAX_DEPTH + 1)
+			j->deep_pos = i;
 		f->head = out->len++;
 		f->n = 0;
 		f->obj = c == '{';
@@ -1146,7 +1150,15 @@ int json_to_cbor(const char *s, size_t len, int eof, struct buf *out,
 	j.out = out;
 	j.err = err;
 	j.errpos = 0;
+	j.deepest = 0;
 	r = parse(&j, &i);
+	if (r == JSON_OK && j.deepest > ITEM_MAX_DEPTH) {
+		/* JSON this deep may still be CBOR within ITEM_MAX_DEPTH, when
+		 * "$tag" and "$map" forms add brackets: the item decides */
+		size_t n;
+		if (item_check(out->p + base, out->len - base, &n, NULL) != ITEM_OK)
+			r = jfail(&j, j.deep_pos, "nesting too deep");
+	}
 	if (r != JSON_OK) {
 		out->len = base;
 		if (r == JSON_ERROR)
@@ -1485,8 +1497,8 @@ struct cframe {
 };
 
 /*
- * The state of one cbor_to_json call.  Every frame but an indefinite text
- * string opens a JSON bracket, so JSON_MAX_DEPTH + 1 frames are enough.
+ * The state of one cbor_to_json call.  A frame for each open CBOR container
+ * (as item_check counts them), at most ITEM_MAX_DEPTH.
  */
 struct cdec {
 	struct buf *out;
@@ -1494,7 +1506,7 @@ struct cdec {
 	int sp;
 	int failed;
 	int done;		/* the top-level item is complete */
-	struct cframe st[JSON_MAX_DEPTH + 1];
+	struct cframe st[ITEM_MAX_DEPTH];
 };
 
 static int cfail(struct cdec *d, const char *msg)
@@ -1577,7 +1589,7 @@ static struct cframe *push(struct cdec *d, int kind, int indef,
 
 	if (!k)
 		return NULL;
-	if (d->sp == JSON_MAX_DEPTH + 1) {
+	if (d->sp == ITEM_MAX_DEPTH) {
 		cfail(d, "nesting too deep");
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "item.h"
 
 enum {
 	JSON_ERROR = -1,	/* malformed: err says why, *used says where */
@@ -20,7 +21,14 @@ enum {
 	JSON_END = 2,		/* only whitespace left */
 };
 
-#define JSON_MAX_DEPTH 512
+/*
+ * Nesting: a CBOR item nests at most ITEM_MAX_DEPTH (512) containers deep,
+ * in both directions (item.h counts them).  Its JSON has more brackets where
+ * "$tag" (2 per tag) and "$map" (3 per map) forms stand for items, so JSON
+ * text may nest up to JSON_MAX_DEPTH: what cbor_to_json writes, json_to_cbor
+ * reads back.
+ */
+#define JSON_MAX_DEPTH (3 * ITEM_MAX_DEPTH + 2)
 
 /*
  * Parses one JSON value from p[0..len), skipping whitespace before it, and

@@ -182,7 +182,8 @@ int log_list(struct log *log, struct error *err)
 		log->seg[log->nseg++] = base;
 	}
 	closedir(d);
-	qsort(log->seg, log->nseg, sizeof *log->seg, cmp_u64);
+	if (log->nseg > 1)
+		qsort(log->seg, log->nseg, sizeof *log->seg, cmp_u64);
 	return 0;
 }
 

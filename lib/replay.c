@@ -95,8 +95,11 @@ int replay_log(const char *path, const struct replay_range *range, struct output
 		}
 	}
 out:
+	/* what was written before an error is good: let it out first */
 	if (rc == OUTPUT_OK)
 		rc = output_flush(out, err);
+	else if (rc == OUTPUT_ERROR)
+		output_flush(out, NULL);
 	buf_release(&scratch);
 	reader_close(&r);
 	return rc;
@@ -139,5 +142,7 @@ int replay_stream(struct input *in, const struct replay_range *range, struct out
 	}
 	if (rc == OUTPUT_OK)
 		rc = output_flush(out, err);
+	else if (rc == OUTPUT_ERROR)
+		output_flush(out, NULL);
 	return rc;
 }

@@ -707,6 +707,28 @@ static void test_depth(void)
 		  r == JSON_ERROR && !strcmp(err.msg, "nesting too deep") &&
 		  used == 512);
 
+	/* Tags in a row: 2 JSON brackets each, 1 CBOR level each. */
+	for (int tags = 256; tags <= 257; tags++) {
+		size_t u2;
+
+		in.len = 0;
+		for (i = 0; i < 256; i++)
+			buf_addc(&in, 0x81);
+		for (i = 0; i < (size_t)tags; i++)
+			buf_addc(&in, 0xc1);
+		buf_addc(&in, 0x00);
+		js.len = 0;
+		out.len = 0;
+		r = cbor_to_json(in.p, in.len, &js, &used, &err);
+		if (tags == 256)
+			test_cond("256 arrays around 256 tags: 768 JSON brackets read back",
+				  r == 0 && json_to_cbor((char *)js.p, js.len, 1, &out, &u2, &err) ==
+				  JSON_OK && out.len == in.len && !memcmp(out.p, in.p, in.len));
+		else
+			test_cond("256 arrays around 257 tags: too deep",
+				  r < 0 && !strcmp(err.msg, "nesting too deep"));
+	}
+
 	/* CBOR: the JSON written must nest at most 512 deep too. */
 	in.len = 0;
 	for (i = 0; i < 10000; i++)
@@ -722,18 +744,20 @@ static void test_depth(void)
 			const char *tail;
 			int ok;
 		} t[] = {
+			/* the limit counts CBOR containers, as item_check
+			 * does: the "$" forms' extra brackets do not count */
 			{ 512, "00", 1 }, { 513, "00", 0 },
-			{ 510, "c100", 1 }, { 511, "c100", 0 },
-			{ 511, "4100", 1 }, { 512, "4100", 0 },
-			{ 511, "f7", 1 }, { 512, "f7", 0 },
-			{ 511, "f97e00", 1 }, { 512, "f97e00", 0 },
-			{ 509, "a10102", 1 }, { 510, "a10102", 0 },
-			{ 509, "a1612401", 1 }, { 510, "a1612401", 0 },
-			{ 509, "a261610102" "03", 1 },
-			{ 510, "a261610102" "03", 0 },
+			{ 511, "c100", 1 }, { 512, "c100", 0 },
+			{ 512, "4100", 1 }, { 513, "4100", 0 },
+			{ 512, "f7", 1 }, { 513, "f7", 0 },
+			{ 512, "f97e00", 1 }, { 513, "f97e00", 0 },
+			{ 511, "a10102", 1 }, { 512, "a10102", 0 },
+			{ 511, "a1612401", 1 }, { 512, "a1612401", 0 },
+			{ 511, "a261610102" "03", 1 },
+			{ 512, "a261610102" "03", 0 },
 			/* a map turned to $map around deep content */
-			{ 507, "a2616181810003" "04", 1 },
-			{ 508, "a2616181810003" "04", 0 },
+			{ 509, "a2616181810003" "04", 1 },
+			{ 510, "a2616181810003" "04", 0 },
 		};
 		uint8_t tail[16];
 

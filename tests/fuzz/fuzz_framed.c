@@ -1,0 +1,132 @@
+/*
+ * fuzz_framed.c - libFuzzer target for the framed stream reader
+ * (lib/framed.c through lib/input.c), lib/record.c and cbor_to_json.
+ *
+ * The input is written to a memfd and read with input_init + framed_next
+ * until the end or an error, as logcat - and logappend read stdin.  For
+ * every record returned, aborts when one of these fails:
+ *
+ * - record_encode then record_decode gives the same record: offset,
+ *   timestamp, and key, value and headers byte for byte, using all bytes.
+ * - cbor_to_json accepts the key, the value and the headers (what
+ *   record_decode accepted, logcat --json must be able to write), using
+ *   exactly the item's bytes.
+ * - That JSON read back with json_to_cbor and written again is the same
+ *   JSON text (the mapping is lossless for what logcat writes), unless the
+ *   JSON nests deeper than JSON_MAX_DEPTH.
+ *
+ * Reading must end: framed_next may return a record at most once per five
+ * bytes of input.  An error must come with a message.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "framed.h"
+#include "input.h"
+#include "item.h"
+#include "json.h"
+#include "record.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct buf enc, json1, cbor2buf, json2;
+
+static int same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
+{
+	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
+}
+
+/* The JSON of one item; aborts when cbor_to_json refuses it. */
+static void check_json(const uint8_t *p, size_t n)
+{
+	struct error err;
+	size_t used;
+
+	json1.len = 0;
+	if (cbor_to_json(p, n, &json1, &used, &err) != 0)
+		abort();	/* record_decode accepted it: logcat --json must write it */
+	if (used != n || json1.len == 0)
+		abort();
+	cbor2buf.len = 0;
+	switch (json_to_cbor((const char *)json1.p, json1.len, 1, &cbor2buf, &used, &err)) {
+	case JSON_OK:
+		break;
+	case JSON_ERROR:
+		if (strstr(err.msg, "deep") || strstr(err.msg, "nest"))
+			return;	/* the "$" forms nest deeper than JSON_MAX_DEPTH */
+		abort();
+	default:
+		abort();
+	}
+	if (used != json1.len)
+		abort();
+	json2.len = 0;
+	if (cbor_to_json(cbor2buf.p, cbor2buf.len, &json2, &used, &err) != 0 ||
+	    used != cbor2buf.len)
+		abort();
+	if (!same(json1.p, json1.len, json2.p, json2.len))
+		abort();
+}
+
+static void check_record(const struct record *r)
+{
+	struct record back;
+	struct error err;
+	size_t len;
+
+	enc.len = 0;
+	if (record_encode(&enc, r) != 0)
+		abort();
+	if (record_decode(enc.p, enc.len, &back, &len, &err) != ITEM_OK)
+		abort();
+	if (len != enc.len || back.offset != r->offset || back.ts != r->ts ||
+	    !same(back.key, back.keylen, r->key, r->keylen) ||
+	    !same(back.value, back.valuelen, r->value, r->valuelen) ||
+	    (back.headers == NULL) != (r->headers == NULL) ||
+	    (r->headers && !same(back.headers, back.headerslen, r->headers, r->headerslen)))
+		abort();
+	check_json(r->key, r->keylen);
+	check_json(r->value, r->valuelen);
+	if (r->headers)
+		check_json(r->headers, r->headerslen);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct framed_reader fr;
+	struct record r;
+	struct input in;
+	struct error err;
+	uint64_t n = 0;
+	int fd, rc;
+
+	fd = memfd_create("fuzz_framed", MFD_CLOEXEC);
+	if (fd < 0)
+		abort();
+	for (size_t off = 0; off < size;) {
+		ssize_t w = write(fd, data + off, size - off);
+		if (w <= 0)
+			abort();
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	input_init(&in, fd, "fuzz", RECORD_MAX_SIZE_LIMIT + (64 << 10));
+	framed_reader_init(&fr, &in);
+	err.msg[0] = 0;
+	while ((rc = framed_next(&fr, &r, &err)) == 1) {
+		if (++n > size / 5 + 1)
+			abort();	/* more records than bytes allow: not progressing */
+		check_record(&r);
+	}
+	if (rc == -1 && err.msg[0] == 0)
+		abort();
+	if (rc != -1 && rc != 0)
+		abort();
+	input_release(&in);
+	close(fd);
+	return 0;
+}

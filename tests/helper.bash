@@ -1,0 +1,130 @@
+# helper.bash - loaded by every tests/*.bats file.
+#
+# Sets LC_ALL=C and TZ=UTC, puts the binaries under test first on PATH
+# ($LOGTOOLS_BIN, default the project's bin/), gives each test a fresh
+# temporary directory as its working directory ($T), and offers a few small
+# assertions that print what differed.  Plain bats-core, no bats libraries.
+
+export LC_ALL=C TZ=UTC
+unset LANGUAGE LC_CTYPE LC_MESSAGES
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+LOGTOOLS_BIN=${LOGTOOLS_BIN:-$ROOT/bin}
+export PATH="$LOGTOOLS_BIN:$PATH"
+DATA=$ROOT/../shared/data
+EVENTS=$DATA/events
+SUITE=$DATA/json-test-suite/test_parsing
+PY=/usr/bin/python3
+MODEL="$PY $ROOT/tests/model/model.py"
+
+setup() {
+	BG_PIDS=()
+	T=$BATS_TEST_TMPDIR
+	cd "$T" || return 1
+	[ -x "$LOGTOOLS_BIN/logappend" ] && [ -x "$LOGTOOLS_BIN/logcat" ] ||
+		fail "no binaries in LOGTOOLS_BIN=$LOGTOOLS_BIN (run make first)"
+}
+
+# Background processes a test started (bg_started PID) are killed when it
+# ends, so that a failing test does not leave bats waiting for them.
+teardown() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+}
+
+bg_started() {
+	BG_PIDS+=("$@")
+}
+
+# fail MESSAGE...: ends the test with a message.
+fail() {
+	printf '%s\n' "$@" >&2
+	return 1
+}
+
+# need_data PATH...: skips the test when the shared data is absent.
+need_data() {
+	local p
+	for p in "$@"; do
+		[ -e "$DATA/$p" ] || skip "shared test data ../shared/data/$p is absent"
+	done
+}
+
+# runio CMD...: runs CMD with stdin as it is, stdout in $T/stdout and
+# stderr in $T/stderr; sets $status (never fails itself).
+runio() {
+	status=0
+	"$@" >"$T/stdout" 2>"$T/stderr" || status=$?
+}
+
+# expect_status N: $status is N, else show both outputs.
+expect_status() {
+	[ "$status" -eq "$1" ] && return 0
+	echo "exit status $status, expected $1" >&2
+	[ -f "$T/stdout" ] && { echo "--- stdout:"; head -c 2000 "$T/stdout"; } >&2
+	[ -f "$T/stderr" ] && { echo "--- stderr:"; head -c 2000 "$T/stderr"; } >&2
+	return 1
+}
+
+# expect_file FILE TEXT: FILE holds exactly TEXT followed by a newline
+# (TEXT empty: FILE is empty).
+expect_file() {
+	local want
+	if [ -z "$2" ]; then
+		[ ! -s "$1" ] && return 0
+		echo "$1 should be empty, it holds:" >&2
+		head -c 2000 "$1" >&2
+		return 1
+	fi
+	want=$(printf '%s\n' "$2")
+	if ! diff -u <(printf '%s\n' "$want") "$1" >&2; then
+		echo "(above: diff of expected and $1)" >&2
+		return 1
+	fi
+}
+
+# expect_same EXPECTED ACTUAL: two files are byte for byte equal.
+expect_same() {
+	cmp -s "$1" "$2" && return 0
+	echo "$2 differs from $1:" >&2
+	diff -u "$1" "$2" | head -40 >&2
+	cmp "$1" "$2" >&2
+	return 1
+}
+
+# expect_match FILE REGEX: FILE (one line) matches an extended regex.
+expect_match() {
+	local text
+	text=$(cat "$1")
+	[[ $text =~ $2 ]] && return 0
+	echo "$1 does not match /$2/; it holds:" >&2
+	printf '%s\n' "$text" >&2
+	return 1
+}
+
+# expect_lines FILE N: FILE has exactly N lines.
+expect_lines() {
+	local n
+	n=$(wc -l <"$1")
+	[ "$n" -eq "$2" ] && return 0
+	echo "$1 has $n lines, expected $2" >&2
+	head -c 1000 "$1" >&2
+	return 1
+}
+
+# count_records LOG: prints the number of records logcat reads.
+count_records() {
+	logcat --json "$1" | wc -l
+}
+
+# seq_json N [START]: N JSON lines {"n":I} for I from START (default 0).
+seq_json() {
+	awk -v n="$1" -v s="${2:-0}" 'BEGIN { for (i = s; i < s + n; i++) printf "{\"n\":%d}\n", i }'
+}
+
+# now_ms: the time in epoch milliseconds.
+now_ms() {
+	date +%s%3N
+}
