@@ -60,7 +60,7 @@ test: deps
 unit: units
 	@for t in $(UNITS); do echo "unit: $$t"; $$t || exit 1; done
 
-bats: bins
+bats: $(BINS:%=$(BUILD)/bin/%)
 	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin bats tests/
 
 asan:
