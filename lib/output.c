@@ -256,6 +256,61 @@ static int record_json(struct output *o, const struct record *r, struct error *e
 	return buf_add(b, "}\n", 2);
 }
 
+int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struct error *err)
+{
+	struct buf *b = &o->b;
+	size_t before = b->len, pos, used;
+	struct record r;
+	int nf;
+
+	nf = record_decode_head(p, n, &r, &pos, err);
+	if (nf <= 0) {
+		if (nf == ITEM_TRUNCATED)
+			error_set(err, "truncated record");
+		return OUTPUT_ERROR;
+	}
+	if (o->format == OUT_VALUES) {
+		/* skip the key */
+		if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
+			goto bad;
+		pos += used;
+		if (cbor_to_json(p + pos, n - pos, b, &used, err) < 0 || buf_addc(b, '\n') < 0)
+			goto bad;
+		pos += used;
+		if (nf == 5) {
+			if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
+				goto bad;
+			pos += used;
+		}
+	} else {
+		if (buf_add(b, "{\"offset\":", 10) < 0 || add_u64(b, r.offset) < 0 ||
+		    buf_add(b, ",\"ts\":", 6) < 0 || add_i64(b, r.ts) < 0 ||
+		    buf_add(b, ",\"key\":", 7) < 0)
+			goto bad;
+		if (cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+			goto bad;
+		pos += used;
+		if (buf_add(b, ",\"value\":", 9) < 0 || cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+			goto bad;
+		pos += used;
+		if (nf == 5) {
+			if (buf_add(b, ",\"headers\":", 11) < 0 ||
+			    cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+				goto bad;
+			pos += used;
+		}
+		if (buf_add(b, "}\n", 2) < 0)
+			goto bad;
+	}
+	*len = pos;
+	if (b->len >= OUTPUT_BUFFER)
+		return output_flush(o, err);
+	return OUTPUT_OK;
+bad:
+	b->len = before;
+	return OUTPUT_ERROR;
+}
+
 int output_record(struct output *o, const struct record *r, struct error *err)
 {
 	size_t before = o->b.len, used;

@@ -46,6 +46,14 @@ int output_init(struct output *o, int fd, enum output_format f, const char *tpl,
 /* Writes one record.  Returns OUTPUT_OK, OUTPUT_ERROR or OUTPUT_CLOSED. */
 int output_record(struct output *o, const struct record *r, struct error *err);
 
+/*
+ * Writes the record item at p[0..n) (OUT_JSON and OUT_VALUES only),
+ * decoding it as it goes: one pass over it, where record_decode and
+ * output_record take two.  Sets *len to the item's size.  Returns
+ * OUTPUT_OK, OUTPUT_ERROR (a malformed record: err set) or OUTPUT_CLOSED.
+ */
+int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struct error *err);
+
 /* Writes an uncompressed batch payload as it is (framed output only). */
 int output_raw(struct output *o, const uint8_t *p, size_t n, struct error *err);
 

@@ -54,11 +54,11 @@ int record_check_headers(const uint8_t *p, size_t n, struct error *err)
 	return 0;
 }
 
-int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
-		  struct error *err)
+int record_decode_head(const uint8_t *p, size_t n, struct record *r, size_t *len,
+		       struct error *err)
 {
 	struct item_head h;
-	size_t pos, ilen;
+	size_t pos;
 	int rc, nfields;
 
 	rc = item_head(p, n, &h, err);
@@ -66,14 +66,14 @@ int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 		return rc;
 	if (h.type != ITEM_ARRAY || (h.val != 4 && h.val != 5))
 		return error_set(err, "expected a record (an array of 4 or 5 items), found %s",
-				 item_describe(p[0])), ITEM_BAD;
+				 item_describe(p[0]));
 	nfields = (int)h.val;
 	pos = h.len;
 	rc = item_head(p + pos, n - pos, &h, err);
 	if (rc != ITEM_OK)
 		return rc;
 	if (h.type != ITEM_UINT)
-		return error_set(err, "record offset is not an unsigned integer"), ITEM_BAD;
+		return error_set(err, "record offset is not an unsigned integer");
 	r->offset = h.val;
 	pos += h.len;
 	rc = item_head(p + pos, n - pos, &h, err);
@@ -86,6 +86,19 @@ int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 	else
 		return error_set(err, "record timestamp is not a 64-bit integer");
 	pos += h.len;
+	*len = pos;
+	return nfields;
+}
+
+int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
+		  struct error *err)
+{
+	size_t pos, ilen;
+	int rc, nfields;
+
+	nfields = record_decode_head(p, n, r, &pos, err);
+	if (nfields <= 0)
+		return nfields;
 	rc = item_check(p + pos, n - pos, &ilen, err);
 	if (rc != ITEM_OK)
 		return rc == ITEM_BAD ? (error_prefix(err, "record key"), ITEM_BAD) : rc;

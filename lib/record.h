@@ -48,6 +48,14 @@ int record_encode(struct buf *out, const struct record *r);
 int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 		  struct error *err);
 
+/*
+ * Decodes only the start of the record item at p[0..n): its array head,
+ * offset and timestamp into r; *len is where the key begins.  Returns the
+ * number of fields (4 or 5), ITEM_TRUNCATED, or ITEM_BAD with err set.
+ */
+int record_decode_head(const uint8_t *p, size_t n, struct record *r, size_t *len,
+		       struct error *err);
+
 /* Checks that p[0..n) is one headers map: text keys, text or byte string
  * values, at most RECORD_MAX_HEADERS entries.  Returns 0 or -1 (err set). */
 int record_check_headers(const uint8_t *p, size_t n, struct error *err);

@@ -38,7 +38,7 @@ int replay_log(const char *path, const struct replay_range *range, struct output
 	struct batch_header h;
 	struct buf scratch = BUF_INIT;
 	uint64_t lo, hi, left = range->count;
-	int rc = OUTPUT_OK;
+	int rc = OUTPUT_OK, direct = out->format == OUT_JSON || out->format == OUT_VALUES;
 
 	if (reader_open(&r, path, err) < 0)
 		return OUTPUT_ERROR;
@@ -74,6 +74,21 @@ int replay_log(const char *path, const struct replay_range *range, struct output
 			break;
 		}
 		while (n > 0 && left > 0) {
+			size_t hl;
+			if (direct && record_decode_head(p, n, &rec, &hl, err) > 0 &&
+			    rec.offset >= lo && rec.offset < hi) {
+				/* JSON straight from the item, in one pass */
+				rc = output_item(out, p, n, &len, err);
+				if (rc == OUTPUT_ERROR)
+					error_prefix(err, "'%s': batch at byte %llu", r.path,
+						     (unsigned long long)r.batch_pos);
+				if (rc != OUTPUT_OK)
+					goto out;
+				p += len;
+				n -= len;
+				left--;
+				continue;
+			}
 			if (record_decode(p, n, &rec, &len, err) != ITEM_OK) {
 				error_prefix(err, "'%s': batch at byte %llu", r.path,
 					     (unsigned long long)r.batch_pos);
