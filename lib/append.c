@@ -22,7 +22,6 @@ struct appender {
 	struct batch_builder bb;
 	uint64_t next;		/* offset for the next record */
 	struct buf value;	/* the current value's CBOR */
-	struct buf keyb;	/* a key built from a lines record, etc. */
 	/* the batch as it was when the current line began (JSON) */
 	size_t mark_len;
 	struct batch_header mark_h;
@@ -424,7 +423,6 @@ int append_run(struct writer *w, struct input *in, const struct append_options *
 
 	memset(st, 0, sizeof *st);
 	a.value = empty;
-	a.keyb = empty;
 	batch_builder_init(&a.bb);
 	if (f == INPUT_AUTO) {
 		/* detect from the first bytes that are not whitespace */
@@ -466,6 +464,5 @@ out_fail:
 out:
 	batch_builder_release(&a.bb);
 	buf_release(&a.value);
-	buf_release(&a.keyb);
 	return rc;
 }
