@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "group.h"
 #include "input.h"
 #include "output.h"
 #include "record.h"
 #include "replay.h"
 #include "timeparse.h"
+#include "units.h"
 
 static const char usage[] =
 "usage: logcat [options] [LOGDIR | -]\n"
@@ -21,7 +23,14 @@ static const char usage[] =
 "      --from POS       start at OFFSET, @TIME, -N (the last N records),\n"
 "                       beginning (the default) or end\n"
 "      --to POS         stop before OFFSET or before the first record at @TIME\n"
-"  -n, --count N        write at most N records\n"
+"  -n, --count N        write at most N records (also --max-records N)\n"
+"  -f, --follow         at the end, wait for new records (until SIGINT or SIGTERM)\n"
+"  -g, --group NAME     read as consumer group NAME: start at its committed\n"
+"                       position, commit the position after what was written\n"
+"      --commit MODE    auto (the default) or manual: leave a pending position\n"
+"                       for 'logseek --group NAME --commit'\n"
+"      --commit-interval DUR  commit at most this often while writing (default 1s)\n"
+"      --wait           wait while another reader has the group, instead of failing\n"
 "  -j, --json           JSON lines: offset, ts, key, value, headers\n"
 "      --framed         the framed stream (the default unless stdout is a terminal)\n"
 "      --values         the values alone, as JSON lines\n"
@@ -31,12 +40,19 @@ static const char usage[] =
 "      --version        show the version\n"
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";
 
-enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_VERSION };
+enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_VERSION, O_COMMIT, O_COMMIT_INTERVAL,
+       O_WAIT };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },
 	{ "to", required_argument, NULL, O_TO },
 	{ "count", required_argument, NULL, 'n' },
+	{ "max-records", required_argument, NULL, 'n' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "commit", required_argument, NULL, O_COMMIT },
+	{ "commit-interval", required_argument, NULL, O_COMMIT_INTERVAL },
+	{ "wait", no_argument, NULL, O_WAIT },
 	{ "json", no_argument, NULL, 'j' },
 	{ "framed", no_argument, NULL, O_FRAMED },
 	{ "values", no_argument, NULL, O_VALUES },
@@ -45,6 +61,13 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	stop = 1;
+}
 
 static int parse_u64(const char *s, uint64_t *v)
 {
@@ -94,6 +117,7 @@ static void parse_to(const char *s, struct replay_range *r)
 int main(int argc, char **argv)
 {
 	struct replay_range range = { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX };
+	struct replay_options ropt = { .commit_interval = 1000, .stop = &stop };
 	enum output_format fmt = isatty(STDOUT_FILENO) ? OUT_JSON : OUT_FRAMED;
 	const char *tpl = NULL, *src;
 	struct output out;
@@ -102,7 +126,7 @@ int main(int argc, char **argv)
 
 	progname = "logcat";
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt_long(argc, argv, "hjn:F:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_FROM: parse_from(optarg, &range); break;
 		case O_TO: parse_to(optarg, &range); break;
@@ -110,6 +134,22 @@ int main(int argc, char **argv)
 			if (parse_u64(optarg, &range.count) < 0)
 				usage_error("invalid count '%s'", optarg);
 			break;
+		case 'f': ropt.follow = 1; break;
+		case 'g':
+			if (group_name_check(optarg, &err) < 0)
+				usage_error("%s", err.msg);
+			ropt.group = optarg;
+			break;
+		case O_COMMIT:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "manual"))
+				usage_error("invalid --commit '%s' (accepted: auto, manual)", optarg);
+			ropt.commit_manual = !strcmp(optarg, "manual");
+			break;
+		case O_COMMIT_INTERVAL:
+			if (duration_parse(optarg, &ropt.commit_interval, &err) < 0)
+				usage_error("%s", err.msg);
+			break;
+		case O_WAIT: ropt.wait_group = 1; break;
 		case 'j': fmt = OUT_JSON; break;
 		case O_FRAMED: fmt = OUT_FRAMED; break;
 		case O_VALUES: fmt = OUT_VALUES; break;
@@ -125,6 +165,16 @@ int main(int argc, char **argv)
 	src = argv[optind];
 	if (!strcmp(src, "-") && range.from == FROM_LAST)
 		usage_error("--from -N needs a log directory, not a stream");
+	if (!strcmp(src, "-") && (ropt.follow || ropt.group))
+		usage_error("--follow and --group need a log directory, not a stream");
+	if ((ropt.commit_manual || ropt.wait_group) && !ropt.group)
+		usage_error("--commit and --wait go with --group");
+	if (ropt.follow || ropt.group) {
+		struct sigaction sa = { .sa_handler = on_stop };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	if (output_init(&out, STDOUT_FILENO, fmt, tpl, &err) < 0)
 		usage_error("%s", err.msg);
 
@@ -134,7 +184,7 @@ int main(int argc, char **argv)
 		rc = replay_stream(&in, &range, &out, &err);
 		input_release(&in);
 	} else {
-		rc = replay_log(src, &range, &out, &err);
+		rc = replay_log(src, &range, &ropt, &out, &err);
 	}
 	output_release(&out);
 	if (rc == OUTPUT_CLOSED)

@@ -80,7 +80,7 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 			return 0;
 		if (r->fd < 0 && open_seg(r, r->seg, err) < 0)
 			return -1;
-		if (r->pos >= r->size && is_last(r)) {
+		if (is_last(r)) {
 			/* the writer may have gone on since we looked */
 			struct stat st;
 			if (fstat(r->fd, &st) == 0)
@@ -110,6 +110,28 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 		return error_set(err, "'%s': damaged batch at byte %llu: %s", r->path,
 				 (unsigned long long)r->pos, why.msg);
 	}
+}
+
+int reader_refresh(struct reader *r, struct error *err)
+{
+	uint64_t base = r->seg < r->log.nseg ? r->log.seg[r->seg] : 0;
+	int had = r->seg < r->log.nseg;
+	size_t i;
+
+	if (log_list(&r->log, err) < 0)
+		return -1;
+	if (!had) {
+		/* nothing was open: an empty log, or one not yet written */
+		r->seg = 0;
+		return 0;
+	}
+	for (i = 0; i < r->log.nseg; i++)
+		if (r->log.seg[i] == base) {
+			r->seg = i;
+			return 0;
+		}
+	return error_set(err, "'%s': segment %020llu went away while being read",
+			 r->log.path, (unsigned long long)base);
 }
 
 /* Index of the segment that would hold offset off. */

@@ -41,6 +41,12 @@ void reader_close(struct reader *r);
  */
 int reader_next(struct reader *r, struct batch_header *h, struct error *err);
 
+/*
+ * Lists the segments again, for a reader that follows a growing log: new
+ * segments appear after the one being read.  Returns 0 or -1.
+ */
+int reader_refresh(struct reader *r, struct error *err);
+
 /* Positions the reader at the batch that holds offset off, or at the first
  * batch after it.  Returns 0 or -1. */
 int reader_seek(struct reader *r, uint64_t off, struct error *err);

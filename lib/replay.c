@@ -1,9 +1,14 @@
 /* replay.c - writing a range of a log or stream (see replay.h). */
+#include <unistd.h>
+
 #include "batch.h"
 #include "framed.h"
+#include "group.h"
 #include "item.h"
 #include "reader.h"
 #include "replay.h"
+#include "timeparse.h"
+#include "watch.h"
 
 /* Turns the range's times and "last N" into offsets [*lo, *hi). */
 static int resolve(struct reader *r, const struct replay_range *range, uint64_t *lo,
@@ -31,92 +36,202 @@ static int resolve(struct reader *r, const struct replay_range *range, uint64_t 
 	return 0;
 }
 
-int replay_log(const char *path, const struct replay_range *range, struct output *out,
-	       struct error *err)
-{
+/* The state of a replay of a log: where the output is, and the group. */
+struct replay {
 	struct reader r;
-	struct batch_header h;
-	struct buf scratch = BUF_INIT;
-	uint64_t lo, hi, left = range->count;
-	int rc = OUTPUT_OK, direct = out->format == OUT_JSON || out->format == OUT_VALUES;
+	struct output *out;
+	const struct replay_options *opt;
+	int lockfd;		/* the group's lock, or -1 */
+	uint64_t buffered;	/* the offset after the last record written out */
+	uint64_t committed;	/* the position last committed */
+	int64_t last_commit;	/* when, ms */
+};
 
-	if (reader_open(&r, path, err) < 0)
+/* Flushes the output and commits the position after what it held. */
+static int commit(struct replay *rp, struct error *err)
+{
+	int rc;
+
+	if (!rp->opt->group)
+		return OUTPUT_OK;
+	rc = output_flush(rp->out, err);
+	if (rc != OUTPUT_OK)
+		return rc;
+	rp->last_commit = time_now_ms();
+	if (rp->buffered == rp->committed)
+		return OUTPUT_OK;
+	if (group_write(&rp->r.log, rp->opt->group, rp->opt->commit_manual, rp->buffered, err) < 0)
 		return OUTPUT_ERROR;
-	if (resolve(&r, range, &lo, &hi, err) < 0 || reader_seek(&r, lo, err) < 0) {
-		rc = OUTPUT_ERROR;
-		goto out;
-	}
-	while (left > 0 && lo < hi) {
-		const uint8_t *p;
-		size_t n, len;
-		struct record rec;
-		int got = reader_next(&r, &h, err);
+	rp->committed = rp->buffered;
+	return OUTPUT_OK;
+}
 
-		if (got <= 0) {
-			rc = got < 0 ? OUTPUT_ERROR : OUTPUT_OK;
-			break;
+/* Writes the records of one batch that fall in [lo, hi), at most *left. */
+static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_t lo, uint64_t hi,
+			uint64_t *left, struct buf *scratch, struct error *err)
+{
+	struct reader *r = &rp->r;
+	struct output *out = rp->out;
+	int direct = out->format == OUT_JSON || out->format == OUT_VALUES, rc;
+	const uint8_t *p;
+	size_t n, len, hl;
+	struct record rec;
+
+	if (out->format == OUT_FRAMED && (h->flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE &&
+	    h->base >= lo && batch_next(h) <= hi && h->count <= *left) {
+		/* the whole batch is in range: copy it as it is */
+		rc = output_raw(out, r->batch.p + BATCH_HEADER_LEN, h->payload_len, err);
+		if (rc == OUTPUT_OK) {
+			*left -= h->count;
+			rp->buffered = batch_next(h);
 		}
-		if (h.base >= hi)
-			break;
-		if (out->format == OUT_FRAMED && (h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE &&
-		    h.base >= lo && batch_next(&h) <= hi && h.count <= left) {
-			/* the whole batch is in range: copy it as it is */
-			rc = output_raw(out, r.batch.p + BATCH_HEADER_LEN, h.payload_len, err);
-			if (rc != OUTPUT_OK)
-				break;
-			left -= h.count;
-			continue;
-		}
-		if (batch_payload(r.batch.p, &h, &scratch, &p, &n, err) < 0) {
-			error_prefix(err, "'%s': batch at byte %llu", r.path,
-				     (unsigned long long)r.batch_pos);
-			rc = OUTPUT_ERROR;
-			break;
-		}
-		while (n > 0 && left > 0) {
-			size_t hl;
-			if (direct && record_decode_head(p, n, &rec, &hl, err) > 0 &&
-			    rec.offset >= lo && rec.offset < hi) {
-				/* JSON straight from the item, in one pass */
-				rc = output_item(out, p, n, &len, err);
-				if (rc == OUTPUT_ERROR)
-					error_prefix(err, "'%s': batch at byte %llu", r.path,
-						     (unsigned long long)r.batch_pos);
-				if (rc != OUTPUT_OK)
-					goto out;
-				p += len;
-				n -= len;
-				left--;
-				continue;
-			}
-			if (record_decode(p, n, &rec, &len, err) != ITEM_OK) {
-				error_prefix(err, "'%s': batch at byte %llu", r.path,
-					     (unsigned long long)r.batch_pos);
-				rc = OUTPUT_ERROR;
-				goto out;
-			}
-			p += len;
-			n -= len;
+		return rc;
+	}
+	if (batch_payload(r->batch.p, h, scratch, &p, &n, err) < 0)
+		goto bad;
+	while (n > 0 && *left > 0) {
+		if (direct && record_decode_head(p, n, &rec, &hl, err) > 0 &&
+		    rec.offset >= lo && rec.offset < hi) {
+			/* JSON straight from the item, in one pass */
+			rc = output_item(out, p, n, &len, err);
+			if (rc == OUTPUT_ERROR)
+				goto bad;
+		} else {
+			if (record_decode(p, n, &rec, &len, err) != ITEM_OK)
+				goto bad;
 			if (rec.offset < lo)
-				continue;
+				goto next;
 			if (rec.offset >= hi) {
-				left = 0;
+				*left = 0;
 				break;
 			}
 			rc = output_record(out, &rec, err);
-			if (rc != OUTPUT_OK)
-				goto out;
-			left--;
 		}
+		if (rc != OUTPUT_OK)
+			return rc;
+		rp->buffered = rec.offset + 1;
+		--*left;
+next:
+		p += len;
+		n -= len;
+	}
+	return OUTPUT_OK;
+bad:
+	error_prefix(err, "'%s': batch at byte %llu", r->path, (unsigned long long)r->batch_pos);
+	return OUTPUT_ERROR;
+}
+
+/* Opens the log and finds where to start: the group's position, else the
+ * range's start. */
+static int start(struct replay *rp, const char *path, const struct replay_range *range,
+		 uint64_t *lo, uint64_t *hi, struct error *err)
+{
+	const struct replay_options *opt = rp->opt;
+	struct group_pos pos;
+	int rc;
+
+	if (reader_open(&rp->r, path, err) < 0)
+		return -1;
+	if (opt->group) {
+		rp->lockfd = group_lock(&rp->r.log, opt->group, opt->wait_group, err);
+		if (rp->lockfd < 0)
+			return -1;
+	}
+	if (resolve(&rp->r, range, lo, hi, err) < 0)
+		return -1;
+	if (opt->group) {
+		rc = group_read(&rp->r.log, opt->group, 0, &pos, err);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			*lo = pos.offset;
+		/* a manual commit goes on from the pending position */
+		if (opt->commit_manual && (rc = group_read(&rp->r.log, opt->group, 1, &pos, err)) != 0) {
+			if (rc < 0)
+				return -1;
+			*lo = pos.offset;
+		}
+		rp->committed = rp->buffered = *lo;
+	}
+	return reader_seek(&rp->r, *lo, err);
+}
+
+int replay_log(const char *path, const struct replay_range *range,
+	       const struct replay_options *opt, struct output *out, struct error *err)
+{
+	struct replay rp = { .out = out, .opt = opt, .lockfd = -1 };
+	struct batch_header h;
+	struct buf scratch = BUF_INIT;
+	struct watch w = { -1 };
+	uint64_t lo, hi, left = range->count;
+	int rc = OUTPUT_OK, got;
+
+	if (start(&rp, path, range, &lo, &hi, err) < 0) {
+		rc = OUTPUT_ERROR;
+		goto out;
+	}
+	if (opt->follow)
+		watch_init(&w, path);
+	rp.last_commit = time_now_ms();
+	while (left > 0 && rp.buffered < hi) {
+		if (opt->stop && *opt->stop)
+			break;
+		got = reader_next(&rp.r, &h, err);
+		if (got < 0) {
+			rc = OUTPUT_ERROR;
+			break;
+		}
+		if (got == 0) {
+			if (!opt->follow)
+				break;
+			/* at the end: let out and commit what was written,
+			 * look for new segments, then wait for the writer */
+			if ((rc = commit(&rp, err)) != OUTPUT_OK ||
+			    (rc = output_flush(out, err)) != OUTPUT_OK)
+				break;
+			if (reader_refresh(&rp.r, err) < 0) {
+				rc = OUTPUT_ERROR;
+				break;
+			}
+			got = reader_next(&rp.r, &h, err);
+			if (got < 0) {
+				rc = OUTPUT_ERROR;
+				break;
+			}
+			if (got == 0) {
+				int why = watch_wait(&w, out->fd, opt->stop);
+				if (why == WATCH_OUTPUT_GONE) {
+					rc = OUTPUT_CLOSED;
+					break;
+				}
+				if (why == WATCH_STOP)
+					break;
+				continue;
+			}
+		}
+		if (h.base >= hi)
+			break;
+		rc = replay_batch(&rp, &h, lo, hi, &left, &scratch, err);
+		if (rc != OUTPUT_OK)
+			break;
+		if (opt->group && time_now_ms() - rp.last_commit >= opt->commit_interval &&
+		    (rc = commit(&rp, err)) != OUTPUT_OK)
+			break;
 	}
 out:
-	/* what was written before an error is good: let it out first */
+	/* what was written before an error is good: let it out first; and
+	 * commit what was written, never more */
 	if (rc == OUTPUT_OK)
 		rc = output_flush(out, err);
 	else if (rc == OUTPUT_ERROR)
 		output_flush(out, NULL);
+	if (rc == OUTPUT_OK && rp.lockfd >= 0)
+		rc = commit(&rp, err);
+	watch_release(&w);
 	buf_release(&scratch);
-	reader_close(&r);
+	if (rp.lockfd >= 0)
+		close(rp.lockfd);
+	reader_close(&rp.r);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #ifndef REPLAY_H
 #define REPLAY_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -26,13 +27,29 @@ struct replay_range {
 	uint64_t count;		/* at most this many records; UINT64_MAX: all */
 };
 
+/* How a replay of a log goes on: following it, as a consumer group. */
+struct replay_options {
+	int follow;			/* wait for new records at the end */
+	const char *group;		/* a consumer group, or NULL */
+	int wait_group;			/* wait for the group's lock */
+	int commit_manual;		/* write a pending position only */
+	int64_t commit_interval;	/* ms between commits while writing */
+	volatile sig_atomic_t *stop;	/* set by SIGINT and SIGTERM */
+};
+
 /*
- * Writes the records of the log at path that fall in the range.  Returns
- * OUTPUT_OK, OUTPUT_CLOSED (the reader went away) or OUTPUT_ERROR with err
- * set (no such log, damage, write error).  Output is flushed on return.
+ * Writes the records of the log at path that fall in the range; with a
+ * group, from the group's committed position (the range's start only when
+ * it has none), committing the position after the last record written and
+ * flushed: at most every commit_interval while writing, whenever a
+ * follower waits for new records, and at the end.  Returns OUTPUT_OK (also
+ * when *stop ended it), OUTPUT_CLOSED (the reader went away) or
+ * OUTPUT_ERROR with err set (no such log, damage, write error, group in
+ * use).  Output is flushed on return; a position is never committed past
+ * what was written.
  */
-int replay_log(const char *path, const struct replay_range *range, struct output *out,
-	       struct error *err);
+int replay_log(const char *path, const struct replay_range *range,
+	       const struct replay_options *opt, struct output *out, struct error *err);
 
 /* The same for a framed stream; FROM_LAST is not supported there.  A time
  * range starts at the first record at or after from_time and stops at the

@@ -1,0 +1,343 @@
+/* group.c - consumer groups' positions in a log directory (see group.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "group.h"
+#include "timeparse.h"
+
+#define GROUPS_DIR "groups"
+static const char header[] = "logtools-group 1\n";
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int group_name_check(const char *name, struct error *err)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0)
+		return error_set(err, "invalid group name '': empty");
+	if (n > GROUP_NAME_MAX)
+		return error_set(err, "invalid group name '%.32s...': longer than %d bytes",
+				 name, GROUP_NAME_MAX);
+	if (name[0] == '.')
+		return error_set(err, "invalid group name '%s': it begins with '.'", name);
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return error_set(err, "invalid group name '%s': only letters, digits, '.', '_' and '-' are allowed",
+					 name);
+	}
+	if (has_suffix(name, ".lock") || has_suffix(name, ".pending") || has_suffix(name, ".tmp"))
+		return error_set(err, "invalid group name '%s': it ends in .lock, .pending or .tmp", name);
+	return 0;
+}
+
+/* Reads "word N\n" at *p, moving *p past it.  Returns 0 or -1. */
+static int field(const char **p, const char *end, const char *word, int is_signed, uint64_t *v)
+{
+	size_t k = strlen(word);
+	const char *s = *p;
+	int neg = 0;
+	uint64_t x = 0;
+
+	if ((size_t)(end - s) < k + 2 || memcmp(s, word, k) != 0 || s[k] != ' ')
+		return -1;
+	s += k + 1;
+	if (is_signed && s < end && *s == '-') {
+		neg = 1;
+		s++;
+	}
+	if (s == end || *s < '0' || *s > '9')
+		return -1;
+	while (s < end && *s >= '0' && *s <= '9') {
+		if (x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(*s++ - '0');
+	}
+	if (s == end || *s != '\n')
+		return -1;
+	if (is_signed && x > (uint64_t)INT64_MAX + (uint64_t)neg)
+		return -1;
+	*v = neg ? (uint64_t)0 - x : x;
+	*p = s + 1;
+	return 0;
+}
+
+int group_parse(const char *text, size_t n, struct group_pos *pos, struct error *err)
+{
+	const char *p = text, *end = text + n;
+	uint64_t off, upd;
+
+	if (n < sizeof header - 1 || memcmp(p, header, sizeof header - 1) != 0)
+		return error_set(err, "not a group position file (no '%.*s' line)",
+				 (int)sizeof header - 2, header);
+	p += sizeof header - 1;
+	if (field(&p, end, "offset", 0, &off) < 0)
+		return error_set(err, "bad or missing 'offset' line");
+	if (field(&p, end, "updated", 1, &upd) < 0)
+		return error_set(err, "bad or missing 'updated' line");
+	pos->offset = off;
+	pos->updated = (int64_t)upd;
+	return 0;
+}
+
+/* The groups directory of the log, made when create is set.  Returns an fd
+ * or -1 (errno ENOENT: none yet). */
+static int groups_dir(struct log *log, int create, struct error *err)
+{
+	int fd = openat(log->dirfd, GROUPS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(log->dirfd, GROUPS_DIR, 0777) < 0 && errno != EEXIST)
+			return error_errno(err, "unable to create '%s/%s'", log->path, GROUPS_DIR);
+		if (log_sync_dir(log, err) < 0)
+			return -1;
+		fd = openat(log->dirfd, GROUPS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0 && (errno != ENOENT || create))
+		error_errno(err, "unable to open '%s/%s'", log->path, GROUPS_DIR);
+	return fd;
+}
+
+static void file_name(char *out, size_t n, const char *name, const char *suffix)
+{
+	snprintf(out, n, "%s%s", name, suffix);
+}
+
+int group_read(struct log *log, const char *name, int pending, struct group_pos *pos,
+	       struct error *err)
+{
+	char fname[GROUP_NAME_MAX + 16], text[256];
+	struct error why;
+	int dfd, fd;
+	ssize_t n;
+
+	dfd = groups_dir(log, 0, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	file_name(fname, sizeof fname, name, pending ? ".pending" : "");
+	fd = openat(dfd, fname, O_RDONLY | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return error_errno(err, "unable to open '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+	}
+	n = read(fd, text, sizeof text);
+	close(fd);
+	if (n < 0)
+		return error_errno(err, "unable to read '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+	if (group_parse(text, (size_t)n, pos, &why) < 0)
+		return error_set(err, "'%s/%s/%s': damaged: %s", log->path, GROUPS_DIR, fname, why.msg);
+	return 1;
+}
+
+int group_write(struct log *log, const char *name, int pending, uint64_t offset,
+		struct error *err)
+{
+	char fname[GROUP_NAME_MAX + 16], tmp[GROUP_NAME_MAX + 24], text[128];
+	int dfd, fd, n, rc = -1;
+
+	dfd = groups_dir(log, 1, err);
+	if (dfd < 0)
+		return -1;
+	file_name(fname, sizeof fname, name, pending ? ".pending" : "");
+	file_name(tmp, sizeof tmp, fname, ".tmp");
+	n = snprintf(text, sizeof text, "%soffset %llu\nupdated %lld\n", header,
+		     (unsigned long long)offset, (long long)time_now_ms());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		error_errno(err, "unable to create '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
+		goto out;
+	}
+	if (write(fd, text, (size_t)n) != n || fsync(fd) < 0) {
+		error_errno(err, "unable to write '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	close(fd);
+	if (renameat(dfd, tmp, dfd, fname) < 0) {
+		error_errno(err, "unable to rename '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	if (fsync(dfd) < 0) {
+		error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(dfd);
+	return rc;
+}
+
+int group_commit_pending(struct log *log, const char *name, struct error *err)
+{
+	char pending[GROUP_NAME_MAX + 16];
+	int dfd, rc = 1;
+
+	dfd = groups_dir(log, 0, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	file_name(pending, sizeof pending, name, ".pending");
+	if (renameat(dfd, pending, dfd, name) < 0) {
+		rc = errno == ENOENT ? 0
+		     : error_errno(err, "unable to rename '%s/%s/%s'", log->path, GROUPS_DIR, pending);
+	} else if (fsync(dfd) < 0) {
+		rc = error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
+	}
+	close(dfd);
+	return rc;
+}
+
+int group_lock(struct log *log, const char *name, int wait, struct error *err)
+{
+	char fname[GROUP_NAME_MAX + 16];
+	int dfd, fd, rc;
+
+	dfd = groups_dir(log, 1, err);
+	if (dfd < 0)
+		return -1;
+	file_name(fname, sizeof fname, name, ".lock");
+	fd = openat(dfd, fname, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	close(dfd);
+	if (fd < 0)
+		return error_errno(err, "unable to open '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+	do
+		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		if (errno == EWOULDBLOCK)
+			error_set(err, "group '%s' of '%s' is in use by another reader", name, log->path);
+		else
+			error_errno(err, "unable to lock '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int group_delete(struct log *log, const char *name, struct error *err)
+{
+	static const char *const suffixes[] = { "", ".pending", ".lock" };
+	char fname[GROUP_NAME_MAX + 16];
+	int dfd, lk, found = 0;
+	size_t i;
+
+	dfd = groups_dir(log, 0, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	lk = group_lock(log, name, 0, err);
+	if (lk < 0) {
+		close(dfd);
+		return -1;
+	}
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		file_name(fname, sizeof fname, name, suffixes[i]);
+		if (unlinkat(dfd, fname, 0) == 0)
+			found |= i < 2;
+		else if (errno != ENOENT) {
+			error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+			close(lk);
+			close(dfd);
+			return -1;
+		}
+	}
+	close(lk);
+	if (fsync(dfd) < 0) {
+		close(dfd);
+		return error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
+	}
+	close(dfd);
+	return found;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int group_list(struct log *log, char ***names, size_t *n, struct error *err)
+{
+	int dfd = groups_dir(log, 0, err);
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return error_errno(err, "unable to list '%s/%s'", log->path, GROUPS_DIR);
+	}
+	while ((e = readdir(d))) {
+		const char *s = e->d_name;
+		size_t k = strlen(s);
+		char *copy;
+		/* a group exists when it has a position, committed or pending */
+		if (has_suffix(s, ".pending"))
+			k -= 8;
+		else if (group_name_check(s, NULL) < 0)
+			continue;
+		copy = strndup(s, k);
+		if (!copy || group_name_check(copy, NULL) < 0) {
+			free(copy);
+			if (!copy)
+				goto oom;
+			continue;
+		}
+		for (size_t i = 0; i < *n; i++)
+			if (!strcmp((*names)[i], copy)) {
+				free(copy);
+				copy = NULL;
+				break;
+			}
+		if (!copy)
+			continue;
+		if (*n == cap) {
+			char **p;
+			cap = cap ? 2 * cap : 8;
+			p = realloc(*names, cap * sizeof *p);
+			if (!p) {
+				free(copy);
+				goto oom;
+			}
+			*names = p;
+		}
+		(*names)[(*n)++] = copy;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(*names, *n, sizeof **names, cmp_str);
+	return 0;
+oom:
+	closedir(d);
+	group_list_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+	return error_set(err, "out of memory");
+}
+
+void group_list_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
