@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	const char *tpl = NULL, *src;
 	struct output out;
 	struct error err = { "" };
-	int c, rc;
+	int c, rc, commit_given = 0, interval_given = 0;
 
 	progname = "logcat";
 	signal(SIGPIPE, SIG_IGN);
@@ -141,11 +141,13 @@ int main(int argc, char **argv)
 			ropt.group = optarg;
 			break;
 		case O_COMMIT:
+			commit_given = 1;
 			if (strcmp(optarg, "auto") && strcmp(optarg, "manual"))
 				usage_error("invalid --commit '%s' (accepted: auto, manual)", optarg);
 			ropt.commit_manual = !strcmp(optarg, "manual");
 			break;
 		case O_COMMIT_INTERVAL:
+			interval_given = 1;
 			if (duration_parse(optarg, &ropt.commit_interval, &err) < 0)
 				usage_error("%s", err.msg);
 			break;
@@ -167,8 +169,8 @@ int main(int argc, char **argv)
 		usage_error("--from -N needs a log directory, not a stream");
 	if (!strcmp(src, "-") && (ropt.follow || ropt.group))
 		usage_error("--follow and --group need a log directory, not a stream");
-	if ((ropt.commit_manual || ropt.wait_group) && !ropt.group)
-		usage_error("--commit and --wait go with --group");
+	if ((commit_given || ropt.wait_group || interval_given) && !ropt.group)
+		usage_error("--commit, --commit-interval and --wait go with --group");
 	if (ropt.follow || ropt.group) {
 		struct sigaction sa = { .sa_handler = on_stop };
 		sigemptyset(&sa.sa_mask);
@@ -177,6 +179,7 @@ int main(int argc, char **argv)
 	}
 	if (output_init(&out, STDOUT_FILENO, fmt, tpl, &err) < 0)
 		usage_error("%s", err.msg);
+	out.stop = &stop;
 
 	if (!strcmp(src, "-")) {
 		struct input in;

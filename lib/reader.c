@@ -87,8 +87,15 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 				r->size = (uint64_t)st.st_size;
 		}
 		if (r->pos >= r->size) {
+			struct stat st;
 			if (is_last(r))
 				return 0;
+			/* it was the last when we looked at its size: the
+			 * writer may have added to it before it rolled */
+			if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
+				r->size = (uint64_t)st.st_size;
+				continue;
+			}
 			if (open_seg(r, r->seg + 1, err) < 0)
 				return -1;
 			continue;
@@ -257,59 +264,5 @@ int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct erro
 	return 0;
 fail:
 	reader_close(&tmp);
-	return -1;
-}
-
-int reader_find_time(struct reader *r, int64_t ts, uint64_t *off, struct error *err)
-{
-	struct batch_header h;
-	struct buf scratch = BUF_INIT;
-	uint64_t first, next, start;
-	size_t i;
-	int found, rc;
-
-	if (reader_bounds(r, &first, &next, err) < 0)
-		return -1;
-	for (i = 0; i < r->log.nseg; i++) {
-		int tfd;
-		if (open_seg(r, i, err) < 0)
-			goto fail;
-		tfd = open_index(r, ".timeindex");
-		timeindex_lookup(tfd, r->log.seg[i], ts, &start, &found);
-		if (tfd >= 0)
-			close(tfd);
-		/* the batch we want comes after the entry before the first
-		 * entry >= ts; scan from there (or the whole tail) */
-		if (skip_in_segment(r, start, err) < 0)
-			goto fail;
-		for (;;) {
-			const uint8_t *p;
-			size_t n, len;
-			struct record rec;
-			rc = reader_next(r, &h, err);
-			if (rc < 0)
-				goto fail;
-			if (rc == 0 || r->seg != i)
-				break;
-			if (h.max_ts < ts)
-				continue;
-			if (batch_payload(r->batch.p, &h, &scratch, &p, &n, err) < 0)
-				goto fail;
-			while (n > 0 && record_decode(p, n, &rec, &len, NULL) == ITEM_OK) {
-				if (rec.ts >= ts) {
-					*off = rec.offset;
-					buf_release(&scratch);
-					return open_seg(r, 0, err) < 0 ? -1 : 1;
-				}
-				p += len;
-				n -= len;
-			}
-		}
-	}
-	buf_release(&scratch);
-	*off = next;
-	return open_seg(r, 0, err) < 0 ? -1 : 0;
-fail:
-	buf_release(&scratch);
 	return -1;
 }

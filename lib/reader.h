@@ -55,12 +55,6 @@ int reader_seek(struct reader *r, uint64_t off, struct error *err);
  * Returns 0 or -1.  Leaves the reader's position alone. */
 int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err);
 
-/*
- * Finds the smallest offset whose record has a timestamp >= ts (timestamps
- * need not be ordered), through the time indexes.  Returns 1 with *off set,
- * 0 when no record qualifies (*off = the next offset), -1 on error.  Leaves
- * the reader positioned at the start of the log.
- */
-int reader_find_time(struct reader *r, int64_t ts, uint64_t *off, struct error *err);
+/* Finding an offset by time is inspect_find_time (inspect.h). */
 
 #endif

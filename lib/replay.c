@@ -4,13 +4,14 @@
 #include "batch.h"
 #include "framed.h"
 #include "group.h"
+#include "inspect.h"
 #include "item.h"
 #include "reader.h"
 #include "replay.h"
 #include "timeparse.h"
 #include "watch.h"
 
-/* Turns the range's times and "last N" into offsets [*lo, *hi). */
+/* Turns the range's start and --to OFFSET into offsets [*lo, *hi). */
 static int resolve(struct reader *r, const struct replay_range *range, uint64_t *lo,
 		   uint64_t *hi, struct error *err)
 {
@@ -23,16 +24,17 @@ static int resolve(struct reader *r, const struct replay_range *range, uint64_t 
 	case FROM_OFFSET: *lo = range->from_offset; break;
 	case FROM_END: *lo = next; break;
 	case FROM_LAST: *lo = next - first > range->last ? next - range->last : first; break;
-	case FROM_TIME:
-		if (reader_find_time(r, range->from_time, lo, err) < 0)
+	case FROM_TIME: {
+		int64_t ts;
+		if (inspect_find_time(&r->log, range->from_time, lo, &ts, err) < 0)
 			return -1;
 		break;
 	}
-	*hi = UINT64_MAX;
-	if (range->to == TO_OFFSET)
-		*hi = range->to_offset;
-	else if (range->to == TO_TIME && reader_find_time(r, range->to_time, hi, err) < 0)
-		return -1;
+	}
+	/* --to @TIME is checked record by record (the first at or after
+	 * TIME, in offset order, ends the range), so a follower stops there
+	 * too when that record arrives later */
+	*hi = range->to == TO_OFFSET ? range->to_offset : UINT64_MAX;
 	return 0;
 }
 
@@ -42,33 +44,46 @@ struct replay {
 	struct output *out;
 	const struct replay_options *opt;
 	int lockfd;		/* the group's lock, or -1 */
-	uint64_t buffered;	/* the offset after the last record written out */
+	uint64_t buffered;	/* the offset after the last record given to out */
+	uint64_t flushed;	/* the same for the records written to the fd */
 	uint64_t committed;	/* the position last committed */
 	int64_t last_commit;	/* when, ms */
 };
 
+/* Commits the position after what was written to the output's fd. */
+static int commit_flushed(struct replay *rp, struct error *err)
+{
+	rp->last_commit = time_now_ms();
+	rp->flushed = rp->out->written;
+	if (!rp->opt->group || rp->flushed == rp->committed)
+		return OUTPUT_OK;
+	if (group_write(&rp->r.log, rp->opt->group, rp->opt->commit_manual, rp->flushed, err) < 0)
+		return OUTPUT_ERROR;
+	rp->committed = rp->flushed;
+	return OUTPUT_OK;
+}
+
 /* Flushes the output and commits the position after what it held. */
 static int commit(struct replay *rp, struct error *err)
 {
-	int rc;
+	int rc = output_flush(rp->out, err);
 
-	if (!rp->opt->group)
-		return OUTPUT_OK;
-	rc = output_flush(rp->out, err);
 	if (rc != OUTPUT_OK)
 		return rc;
-	rp->last_commit = time_now_ms();
-	if (rp->buffered == rp->committed)
-		return OUTPUT_OK;
-	if (group_write(&rp->r.log, rp->opt->group, rp->opt->commit_manual, rp->buffered, err) < 0)
-		return OUTPUT_ERROR;
-	rp->committed = rp->buffered;
-	return OUTPUT_OK;
+	return commit_flushed(rp, err);
+}
+
+/* Notes what the output holds after a record or batch was given to it. */
+static void given(struct replay *rp, uint64_t next)
+{
+	rp->buffered = next;
+	output_mark(rp->out, next);	/* on ENOMEM the commit only lags */
 }
 
 /* Writes the records of one batch that fall in [lo, hi), at most *left. */
 static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_t lo, uint64_t hi,
-			uint64_t *left, struct buf *scratch, struct error *err)
+			const struct replay_range *range, uint64_t *left, struct buf *scratch,
+			struct error *err)
 {
 	struct reader *r = &rp->r;
 	struct output *out = rp->out;
@@ -77,13 +92,16 @@ static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_
 	size_t n, len, hl;
 	struct record rec;
 
+	int to_time = range->to == TO_TIME;
+
 	if (out->format == OUT_FRAMED && (h->flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE &&
-	    h->base >= lo && batch_next(h) <= hi && h->count <= *left) {
+	    h->base >= lo && batch_next(h) <= hi && h->count <= *left &&
+	    (!to_time || h->max_ts < range->to_time)) {
 		/* the whole batch is in range: copy it as it is */
 		rc = output_raw(out, r->batch.p + BATCH_HEADER_LEN, h->payload_len, err);
 		if (rc == OUTPUT_OK) {
 			*left -= h->count;
-			rp->buffered = batch_next(h);
+			given(rp, batch_next(h));
 		}
 		return rc;
 	}
@@ -91,7 +109,7 @@ static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_
 		goto bad;
 	while (n > 0 && *left > 0) {
 		if (direct && record_decode_head(p, n, &rec, &hl, err) > 0 &&
-		    rec.offset >= lo && rec.offset < hi) {
+		    rec.offset >= lo && rec.offset < hi && !(to_time && rec.ts >= range->to_time)) {
 			/* JSON straight from the item, in one pass */
 			rc = output_item(out, p, n, &len, err);
 			if (rc == OUTPUT_ERROR)
@@ -101,15 +119,15 @@ static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_
 				goto bad;
 			if (rec.offset < lo)
 				goto next;
-			if (rec.offset >= hi) {
-				*left = 0;
+			if (rec.offset >= hi || (to_time && rec.ts >= range->to_time)) {
+				*left = 0;	/* the end of the range */
 				break;
 			}
 			rc = output_record(out, &rec, err);
 		}
 		if (rc != OUTPUT_OK)
 			return rc;
-		rp->buffered = rec.offset + 1;
+		given(rp, rec.offset + 1);
 		--*left;
 next:
 		p += len;
@@ -145,13 +163,9 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 			return -1;
 		if (rc > 0)
 			*lo = pos.offset;
-		/* a manual commit goes on from the pending position */
-		if (opt->commit_manual && (rc = group_read(&rp->r.log, opt->group, 1, &pos, err)) != 0) {
-			if (rc < 0)
-				return -1;
-			*lo = pos.offset;
-		}
-		rp->committed = rp->buffered = *lo;
+		/* a manual reader starts at the committed position too: what
+		 * it wrote last time counts only once committed */
+		rp->committed = rp->buffered = rp->flushed = rp->out->written = *lo;
 	}
 	return reader_seek(&rp->r, *lo, err);
 }
@@ -186,8 +200,7 @@ int replay_log(const char *path, const struct replay_range *range,
 				break;
 			/* at the end: let out and commit what was written,
 			 * look for new segments, then wait for the writer */
-			if ((rc = commit(&rp, err)) != OUTPUT_OK ||
-			    (rc = output_flush(out, err)) != OUTPUT_OK)
+			if ((rc = commit(&rp, err)) != OUTPUT_OK)
 				break;
 			if (reader_refresh(&rp.r, err) < 0) {
 				rc = OUTPUT_ERROR;
@@ -211,7 +224,7 @@ int replay_log(const char *path, const struct replay_range *range,
 		}
 		if (h.base >= hi)
 			break;
-		rc = replay_batch(&rp, &h, lo, hi, &left, &scratch, err);
+		rc = replay_batch(&rp, &h, lo, hi, range, &left, &scratch, err);
 		if (rc != OUTPUT_OK)
 			break;
 		if (opt->group && time_now_ms() - rp.last_commit >= opt->commit_interval &&
@@ -221,18 +234,25 @@ int replay_log(const char *path, const struct replay_range *range,
 out:
 	/* what was written before an error is good: let it out first; and
 	 * commit what was written, never more */
-	if (rc == OUTPUT_OK)
-		rc = output_flush(out, err);
-	else if (rc == OUTPUT_ERROR)
+	if (rc == OUTPUT_OK) {
+		rc = output_finish(out, err);
+	} else if (rc == OUTPUT_ERROR) {
 		output_flush(out, NULL);
-	if (rc == OUTPUT_OK && rp.lockfd >= 0)
-		rc = commit(&rp, err);
+	}
+	if (rp.lockfd >= 0 && rc != OUTPUT_ERROR) {
+		/* also when the reader went away: what was written, was */
+		struct error cerr;
+		if (commit_flushed(&rp, &cerr) != OUTPUT_OK) {
+			*err = cerr;
+			rc = OUTPUT_ERROR;
+		}
+	}
 	watch_release(&w);
 	buf_release(&scratch);
 	if (rp.lockfd >= 0)
 		close(rp.lockfd);
 	reader_close(&rp.r);
-	return rc;
+	return rc == OUTPUT_STOPPED ? OUTPUT_OK : rc;	/* a signal, while writing */
 }
 
 int replay_stream(struct input *in, const struct replay_range *range, struct output *out,
@@ -271,7 +291,7 @@ int replay_stream(struct input *in, const struct replay_range *range, struct out
 			break;
 	}
 	if (rc == OUTPUT_OK)
-		rc = output_flush(out, err);
+		rc = output_finish(out, err);
 	else if (rc == OUTPUT_ERROR)
 		output_flush(out, NULL);
 	return rc;

@@ -16,7 +16,7 @@
  *
  * The log is read with reader_open / reader_next / batch_payload /
  * record_decode to the end or an error, then positioned with reader_seek,
- * reader_find_time and reader_bounds.  Nothing may crash, and reading must
+ * inspect_find_time and reader_bounds.  Nothing may crash, and reading must
  * end: a batch takes at least 48 bytes, a record at least 5.  After the
  * writer's recovery, an active segment that read without error must read
  * the same records again, and without error.
@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "inspect.h"
 #include "item.h"
 #include "reader.h"
 #include "record.h"
@@ -135,9 +136,11 @@ static void read_log(size_t size, struct result *res)
 		if (reader_seek(&r, next, &err) == 0)
 			(void)reader_next(&r, &h, &err);
 	}
-	(void)reader_find_time(&r, 0, &off, &err);
-	(void)reader_find_time(&r, INT64_MIN, &off, &err);
-	(void)reader_find_time(&r, INT64_MAX, &off, &err);
+	int64_t ots;
+
+	(void)inspect_find_time(&r.log, 0, &off, &ots, &err);
+	(void)inspect_find_time(&r.log, INT64_MIN, &off, &ots, &err);
+	(void)inspect_find_time(&r.log, INT64_MAX, &off, &ots, &err);
 	buf_release(&scratch);
 	reader_close(&r);
 }

@@ -1,0 +1,406 @@
+/* logseek - find positions in a log: its summary, an offset by time, where an
+ * offset lives, records per interval, consumer groups and their positions. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "group.h"
+#include "input.h"
+#include "inspect.h"
+#include "log.h"
+#include "timeparse.h"
+#include "units.h"
+
+static const char usage[] =
+"usage: logseek [options] LOGDIR\n"
+"Summarise LOGDIR (offsets, records, times, segments, groups), or find positions in it.\n"
+"\n"
+"  -t, --time TIME          print the first offset whose record is at or after TIME\n"
+"                           (TIME -: a TIME per line of stdin, an offset per line)\n"
+"  -o, --offset N           say where offset N lives: segment, batch, timestamp\n"
+"      --histogram INTERVAL records per INTERVAL (15m, 1h, 1d) as a bar chart\n"
+"      --from POS           count from OFFSET or @TIME (default: the first record)\n"
+"      --to POS             count up to before OFFSET or @TIME (default: the end)\n"
+"      --groups             list the consumer groups: committed offset, lag, update\n"
+"  -g, --group NAME         show group NAME\n"
+"      --reset POS          with --group: move it to earliest, latest, OFFSET, @TIME,\n"
+"                           +N or -N (from its committed offset); a dry run unless\n"
+"      --execute            is given\n"
+"      --commit             with --group: make its pending position committed\n"
+"      --delete-group NAME  remove group NAME\n"
+"  -j, --json               print one JSON object\n"
+"  -h, --help               show this help\n"
+"      --version            show the version\n"
+"TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n"
+"Exit status: 0 done, 1 failure, 2 usage error, 3 no such record (--time, --offset).\n";
+
+enum { EXIT_NONE = 3 };		/* --time, --offset: no record there */
+
+enum mode { M_SUMMARY, M_TIME, M_OFFSET, M_HISTOGRAM, M_GROUPS, M_GROUP, M_DELETE };
+static const char *const mode_opt[] = { "", "--time", "--offset", "--histogram", "--groups",
+					"--group", "--delete-group" };
+
+enum { O_HISTOGRAM = 256, O_FROM, O_TO, O_GROUPS, O_RESET, O_EXECUTE, O_COMMIT, O_DELETE,
+       O_VERSION };
+
+static const struct option longopts[] = {
+	{ "time", required_argument, NULL, 't' },
+	{ "offset", required_argument, NULL, 'o' },
+	{ "histogram", required_argument, NULL, O_HISTOGRAM },
+	{ "from", required_argument, NULL, O_FROM },
+	{ "to", required_argument, NULL, O_TO },
+	{ "groups", no_argument, NULL, O_GROUPS },
+	{ "group", required_argument, NULL, 'g' },
+	{ "reset", required_argument, NULL, O_RESET },
+	{ "execute", no_argument, NULL, O_EXECUTE },
+	{ "commit", no_argument, NULL, O_COMMIT },
+	{ "delete-group", required_argument, NULL, O_DELETE },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the options asked for. */
+struct args {
+	enum mode mode;
+	int json, has_from, has_to, has_reset, execute, commit, time_stdin;
+	int64_t time, interval;
+	uint64_t offset;
+	struct inspect_pos from, to;
+	struct inspect_reset reset;
+	const char *group;
+	struct log log;
+	struct buf out;
+};
+
+static struct error err;
+
+static void set_mode(struct args *a, enum mode m)
+{
+	if (a->mode != M_SUMMARY && a->mode != m)
+		usage_error("%s and %s cannot be used together", mode_opt[a->mode], mode_opt[m]);
+	a->mode = m;
+}
+
+static void check_group_name(const char *name)
+{
+	if (group_name_check(name, &err) < 0)
+		usage_error("%s", err.msg);
+}
+
+/* Terminal width for the histogram: $COLUMNS, the terminal's, or 80. */
+static unsigned columns(void)
+{
+	const char *s = getenv("COLUMNS");
+	struct winsize ws;
+	long n = s ? strtol(s, NULL, 10) : 0;
+
+	if (n > 0 && n < 100000)
+		return (unsigned)n;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	return 80;
+}
+
+static void parse_args(struct args *a, int argc, char **argv)
+{
+	int64_t now = time_now_ms();
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hjg:o:t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			set_mode(a, M_TIME);
+			a->time_stdin = !strcmp(optarg, "-");
+			if (!a->time_stdin && time_parse_arg(optarg, now, &a->time, &err) < 0)
+				usage_error("--time: %s", err.msg);
+			break;
+		case 'o':
+			set_mode(a, M_OFFSET);
+			errno = 0;
+			a->offset = strtoull(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno)
+				usage_error("invalid offset '%s'", optarg);
+			break;
+		case O_HISTOGRAM:
+			set_mode(a, M_HISTOGRAM);
+			if (duration_parse(optarg, &a->interval, &err) < 0)
+				usage_error("--histogram: %s", err.msg);
+			if (a->interval <= 0)
+				usage_error("--histogram: the interval must be at least 1ms");
+			break;
+		case O_FROM:
+		case O_TO:
+			if (inspect_pos_parse(optarg, now, c == O_FROM ? &a->from : &a->to, &err) < 0)
+				usage_error("%s: %s", c == O_FROM ? "--from" : "--to", err.msg);
+			*(c == O_FROM ? &a->has_from : &a->has_to) = 1;
+			break;
+		case O_GROUPS: set_mode(a, M_GROUPS); break;
+		case 'g': set_mode(a, M_GROUP); check_group_name(a->group = optarg); break;
+		case O_DELETE: set_mode(a, M_DELETE); check_group_name(a->group = optarg); break;
+		case O_RESET:
+			if (inspect_reset_parse(optarg, now, &a->reset, &err) < 0)
+				usage_error("%s", err.msg);
+			a->has_reset = 1;
+			break;
+		case O_EXECUTE: a->execute = 1; break;
+		case O_COMMIT: a->commit = 1; break;
+		case 'j': a->json = 1; break;
+		case 'h': fputs(usage, stdout); exit(EXIT_OK);
+		case O_VERSION: puts("logseek " LOGTOOLS_VERSION); exit(EXIT_OK);
+		default: fputs(usage, stderr); exit(EXIT_USAGE);
+		}
+	}
+	if ((a->has_from || a->has_to) && a->mode != M_HISTOGRAM)
+		usage_error("--from and --to go with --histogram");
+	if ((a->has_reset || a->commit) && a->mode != M_GROUP)
+		usage_error("%s needs --group NAME", a->has_reset ? "--reset" : "--commit");
+	if (a->has_reset && a->commit)
+		usage_error("--reset and --commit cannot be used together");
+	if (a->execute && !a->has_reset)
+		usage_error("--execute goes with --reset");
+	if (optind != argc - 1)
+		usage_error(optind == argc ? "missing LOGDIR" : "too many arguments");
+}
+
+/* Writes what is in a->out to stdout; when the reader went away, exits
+ * quietly with code. */
+static void flush_out(struct args *a, int code)
+{
+	if ((a->out.len && fwrite(a->out.p, 1, a->out.len, stdout) != a->out.len) ||
+	    fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE)
+			exit(code);
+		die(EXIT_FAIL, "write error on standard output: %s", strerror(errno));
+	}
+	buf_reset(&a->out);
+}
+
+/* Formatting fails only when memory runs out. */
+static void emit(int rc)
+{
+	if (rc < 0)
+		die(EXIT_FAIL, "out of memory");
+}
+
+static void bounds(struct args *a, uint64_t *first, uint64_t *next)
+{
+	if (inspect_bounds(&a->log, first, next, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+}
+
+static int run_summary(struct args *a)
+{
+	struct inspect_summary s;
+	struct inspect_group *g;
+	size_t n;
+
+	if (inspect_summary(&a->log, &s, &err) < 0 ||
+	    inspect_groups(&a->log, s.first, s.next, &g, &n, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	emit(inspect_format_summary(&a->out, a->log.path, &s, g, n, a->json));
+	free(g);
+	inspect_summary_release(&s);
+	return EXIT_OK;
+}
+
+/* Answers one TIME: the offset (or the next one, said on stderr). */
+static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
+{
+	char t[TIME_RFC3339_MAX];
+	uint64_t off;
+	int64_t ts;
+	int rc = inspect_seeker_find(s, time, &off, &ts, &err);
+
+	if (rc < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	emit(inspect_format_time(&a->out, time, off, rc, ts, a->json));
+	if (rc == 0) {
+		time_format_rfc3339(time, t);
+		flush_out(a, EXIT_NONE);
+		warnmsg("no record at or after %s; the next offset is %llu", t,
+			(unsigned long long)off);
+	}
+	return rc ? EXIT_OK : EXIT_NONE;
+}
+
+/* --time -: a TIME per line of stdin, an answer per line, written before
+ * each wait for more input. */
+static int seek_stdin(struct args *a, struct inspect_seeker *s)
+{
+	int64_t now = time_now_ms(), time;
+	struct input in;
+	int code = EXIT_OK;
+
+	input_init(&in, STDIN_FILENO, "stdin", 1 << 20);
+	for (;;) {
+		const char *p = (const char *)input_data(&in);
+		const char *nl = memchr(p, '\n', input_avail(&in));
+		size_t n = nl ? (size_t)(nl - p) : input_avail(&in);
+		char line[256];
+		if (!nl && !in.eof) {
+			flush_out(a, code);
+			if (input_fill(&in, &err) < 0)
+				die(EXIT_FAIL, "%s", err.msg);
+			continue;
+		}
+		if (n == 0 && !nl)
+			break;
+		snprintf(line, sizeof line, "%.*s", (int)(n && p[n - 1] == '\r' ? n - 1 : n), p);
+		if (time_parse_arg(line, now, &time, &err) < 0)
+			die(EXIT_FAIL, "stdin:%llu: %s", (unsigned long long)in.line, err.msg);
+		if (seek_one(a, s, time) == EXIT_NONE)
+			code = EXIT_NONE;
+		input_consume(&in, n + (nl != NULL), 1);
+	}
+	input_release(&in);
+	return code;
+}
+
+static int run_time(struct args *a)
+{
+	struct inspect_seeker s;
+	int code;
+
+	inspect_seeker_init(&s, &a->log);
+	code = a->time_stdin ? seek_stdin(a, &s) : seek_one(a, &s, a->time);
+	inspect_seeker_release(&s);
+	return code;
+}
+
+static int run_offset(struct args *a)
+{
+	struct inspect_location loc;
+	unsigned long long off = a->offset;
+	int rc = inspect_offset(&a->log, a->offset, &loc, &err);
+
+	if (rc < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (rc == INSPECT_FOUND) {
+		emit(inspect_format_location(&a->out, &loc, a->json));
+		return EXIT_OK;
+	}
+	if (rc == INSPECT_BEYOND)
+		warnmsg("offset %llu is beyond the end of '%s'; the next offset is %llu", off,
+			a->log.path, (unsigned long long)loc.next);
+	else if (a->offset < loc.first)
+		warnmsg("offset %llu no longer exists in '%s'; the first offset is %llu", off,
+			a->log.path, (unsigned long long)loc.first);
+	else
+		warnmsg("offset %llu of '%s' holds no record (removed)", off, a->log.path);
+	return EXIT_NONE;
+}
+
+static int run_histogram(struct args *a)
+{
+	struct inspect_histogram hg;
+	uint64_t from = 0, to = UINT64_MAX;
+
+	if ((a->has_from && inspect_pos_resolve(&a->log, &a->from, &from, &err) < 0) ||
+	    (a->has_to && inspect_pos_resolve(&a->log, &a->to, &to, &err) < 0) ||
+	    inspect_histogram(&a->log, from, to, a->interval, INSPECT_HISTOGRAM_MAX, &hg,
+			      &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	emit(inspect_format_histogram(&a->out, &hg, columns(), a->json));
+	inspect_histogram_release(&hg);
+	return EXIT_OK;
+}
+
+static int run_groups(struct args *a)
+{
+	struct inspect_group *g;
+	uint64_t first, next;
+	size_t n;
+
+	bounds(a, &first, &next);
+	if (inspect_groups(&a->log, first, next, &g, &n, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	emit(inspect_format_groups(&a->out, g, n, a->json));
+	free(g);
+	return EXIT_OK;
+}
+
+/* --group NAME: show it, --reset it, or --commit its pending position. */
+static int run_group(struct args *a)
+{
+	struct inspect_group g, after;
+	struct inspect_reset_result res;
+	uint64_t first, next;
+	int lock = -1;
+
+	bounds(a, &first, &next);
+	/* a reset written for real holds the group's lock from reading to writing */
+	if (a->execute && (lock = group_lock(&a->log, a->group, 0, &err)) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (inspect_group(&a->log, a->group, first, next, &g, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (a->commit) {
+		int rc = group_commit_pending(&a->log, a->group, &err);
+		if (rc < 0)
+			die(EXIT_FAIL, "%s", err.msg);
+		if (rc == 0)
+			die(EXIT_FAIL, "group '%s' of '%s' has no pending position", a->group,
+			    a->log.path);
+		if (inspect_group(&a->log, a->group, first, next, &after, &err) < 0)
+			die(EXIT_FAIL, "%s", err.msg);
+		emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset,
+				    after.committed.offset, 1, a->json));
+		return EXIT_OK;
+	}
+	if (!a->has_reset) {
+		emit(inspect_format_group(&a->out, &g, a->json));
+		return EXIT_OK;
+	}
+	if (inspect_reset_target(&a->log, &g, &a->reset, first, next, &res, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (res.warning[0])
+		warnmsg("%s", res.warning);
+	if (g.has_pending)
+		warnmsg("group '%s' has a pending position %llu: --commit would replace this one",
+			a->group, (unsigned long long)g.pending.offset);
+	if (a->execute && group_write(&a->log, a->group, 0, res.target, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (lock >= 0)
+		close(lock);
+	emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
+			    a->execute, a->json));
+	return EXIT_OK;
+}
+
+static int run_delete(struct args *a)
+{
+	int rc = group_delete(&a->log, a->group, &err);
+
+	if (rc < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (rc == 0)
+		die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, a->log.path);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static int (*const run[])(struct args *) = { run_summary, run_time, run_offset,
+		run_histogram, run_groups, run_group, run_delete };
+	struct args a = { .mode = M_SUMMARY, .out = BUF_INIT };
+	int code;
+
+	progname = "logseek";
+	signal(SIGPIPE, SIG_IGN);
+	parse_args(&a, argc, argv);
+	if (log_open(&a.log, argv[optind], 0, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	code = run[a.mode](&a);
+	log_close(&a.log);
+	flush_out(&a, code);
+	buf_release(&a.out);
+	return code;
+}
