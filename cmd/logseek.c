@@ -40,7 +40,6 @@ static const char usage[] =
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n"
 "Exit status: 0 done, 1 failure, 2 usage error, 3 no such record (--time, --offset).\n";
 
-enum { EXIT_NONE = 3 };		/* --time, --offset: no record there */
 
 enum mode { M_SUMMARY, M_TIME, M_OFFSET, M_HISTOGRAM, M_GROUPS, M_GROUP, M_DELETE };
 static const char *const mode_opt[] = { "", "--time", "--offset", "--histogram", "--groups",

@@ -17,6 +17,7 @@ enum {
 	EXIT_OK = 0,		/* success */
 	EXIT_FAIL = 1,		/* failure: bad input, I/O error, damaged log */
 	EXIT_USAGE = 2,		/* usage error: bad option or argument */
+	EXIT_NONE = 3,		/* logseek: no record at that time or offset */
 };
 
 struct error {
