@@ -178,7 +178,7 @@ int replay_log(const char *path, const struct replay_range *range,
 	struct buf scratch = BUF_INIT;
 	struct watch w = { -1 };
 	uint64_t lo, hi, left = range->count;
-	int rc = OUTPUT_OK, got;
+	int rc = OUTPUT_OK, got, listed = 0;
 
 	if (start(&rp, path, range, &lo, &hi, err) < 0) {
 		rc = OUTPUT_ERROR;
@@ -196,32 +196,32 @@ int replay_log(const char *path, const struct replay_range *range,
 			break;
 		}
 		if (got == 0) {
+			int why;
 			if (!opt->follow)
 				break;
-			/* at the end: let out and commit what was written,
-			 * look for new segments, then wait for the writer */
+			/* at the end: let out and commit what was written;
+			 * look for new segments once, then wait for the writer */
 			if ((rc = commit(&rp, err)) != OUTPUT_OK)
 				break;
-			if (reader_refresh(&rp.r, err) < 0) {
-				rc = OUTPUT_ERROR;
-				break;
-			}
-			got = reader_next(&rp.r, &h, err);
-			if (got < 0) {
-				rc = OUTPUT_ERROR;
-				break;
-			}
-			if (got == 0) {
-				int why = watch_wait(&w, out->fd, opt->stop);
-				if (why == WATCH_OUTPUT_GONE) {
-					rc = OUTPUT_CLOSED;
+			if (!listed) {
+				listed = 1;
+				if (reader_refresh(&rp.r, err) < 0) {
+					rc = OUTPUT_ERROR;
 					break;
 				}
-				if (why == WATCH_STOP)
-					break;
 				continue;
 			}
+			listed = 0;
+			why = watch_wait(&w, out->fd, opt->stop);
+			if (why == WATCH_OUTPUT_GONE) {
+				rc = OUTPUT_CLOSED;
+				break;
+			}
+			if (why == WATCH_STOP)
+				break;
+			continue;
 		}
+		listed = 0;
 		if (h.base >= hi)
 			break;
 		rc = replay_batch(&rp, &h, lo, hi, range, &left, &scratch, err);
