@@ -362,10 +362,13 @@ static int run_group(struct args *a)
 		die(EXIT_FAIL, "%s", err.msg);
 	if (res.warning[0])
 		warnmsg("%s", res.warning);
+	/* a pending position left from before the reset must not undo it
+	 * at the next --commit */
 	if (g.has_pending)
-		warnmsg("group '%s' has a pending position %llu: --commit would replace this one",
-			a->group, (unsigned long long)g.pending.offset);
-	if (a->execute && group_write(&a->log, a->group, 0, res.target, &err) < 0)
+		warnmsg("group '%s': %s the pending position %llu", a->group,
+			a->execute ? "dropped" : "--execute drops", (unsigned long long)g.pending.offset);
+	if (a->execute && (group_write(&a->log, a->group, 0, res.target, &err) < 0 ||
+			   group_clear_pending(&a->log, a->group, &err) < 0))
 		die(EXIT_FAIL, "%s", err.msg);
 	if (lock >= 0)
 		close(lock);

@@ -204,6 +204,24 @@ int group_commit_pending(struct log *log, const char *name, struct error *err)
 	return rc;
 }
 
+int group_clear_pending(struct log *log, const char *name, struct error *err)
+{
+	char pending[GROUP_NAME_MAX + 16];
+	int dfd, rc = 1;
+
+	dfd = groups_dir(log, 0, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	file_name(pending, sizeof pending, name, ".pending");
+	if (unlinkat(dfd, pending, 0) < 0)
+		rc = errno == ENOENT ? 0
+		     : error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR, pending);
+	else if (fsync(dfd) < 0)
+		rc = error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
+	close(dfd);
+	return rc;
+}
+
 int group_lock(struct log *log, const char *name, int wait, struct error *err)
 {
 	char fname[GROUP_NAME_MAX + 16];

@@ -56,6 +56,10 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
  */
 int group_commit_pending(struct log *log, const char *name, struct error *err);
 
+/* Drops the pending position.  Returns 1 when there was one, 0 when not,
+ * -1 with err set. */
+int group_clear_pending(struct log *log, const char *name, struct error *err);
+
 /*
  * Takes the group's reader lock: waits when wait is set, else fails at once
  * ("group 'billing' of 'events/' is in use by another reader").  Returns the

@@ -880,14 +880,22 @@ print(" ".join("%s:%s:%s" % (x["name"], x["committed"], x["lag"]) for x in g))' 
 	expect_file "$T/stderr" "logseek: group 'g' of 'L' does not exist"
 }
 
-@test "a reset warns when a pending position would replace it at --commit" {
+@test "a reset drops a pending position (a later --commit cannot undo it), with a warning" {
 	small L
 	group_file L g 1
 	group_file L g 2 pending
+	runio logseek --group g --reset 0 L
+	expect_status 0
+	expect_file "$T/stderr" "logseek: group 'g': --execute drops the pending position 2"
+	[ -e L/groups/g.pending ] || fail "a dry run removed the pending position"
 	runio logseek --group g --reset 0 --execute L
 	expect_status 0
 	expect_file "$T/stdout" "group g: 1 -> 0"
-	expect_file "$T/stderr" "logseek: group 'g' has a pending position 2: --commit would replace this one"
+	expect_file "$T/stderr" "logseek: group 'g': dropped the pending position 2"
+	[ ! -e L/groups/g.pending ] || fail "the pending position is still there"
+	runio logseek --group g --commit L
+	expect_status 1
+	grep -qx 'offset 0' L/groups/g || fail "the committed position is not 0: $(cat L/groups/g)"
 }
 
 # ---- output and locks -----------------------------------------------------
