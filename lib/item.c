@@ -193,10 +193,25 @@ int item_check(const uint8_t *p, size_t n, size_t *len, struct error *err)
 			}
 			if (((ib >= 0x81 && ib <= 0x97) || (ib >= 0xa1 && ib <= 0xb7)) &&
 			    depth < ITEM_MAX_DEPTH) {
-				st[depth].left = (ib & 0x1f) * (ib >= 0xa0 ? 2u : 1u);
+				uint64_t left = (ib & 0x1f) * (ib >= 0xa0 ? 2u : 1u);
+				/* the common shape: a container of leaves, in a
+				 * tight loop (an overrun ends at the checks below) */
+				pos++;
+				while (left && pos < n) {
+					uint8_t c = p[pos], lsize = leaf_size[c];
+					if (lsize)
+						pos += lsize;
+					else if ((c == 0x78 || c == 0x58) && n - pos >= 2)
+						pos += 2 + (size_t)p[pos + 1];
+					else
+						break;
+					left--;
+				}
+				if (left == 0)
+					goto item_done;
+				st[depth].left = left;
 				st[depth].indef = 0;
 				depth++;
-				pos++;
 				continue;
 			}
 		}
