@@ -185,7 +185,9 @@ out:
 	return rc;
 }
 
-int group_commit_pending(struct log *log, const char *name, struct error *err)
+/* Commits (renames onto the committed one) or drops the pending position.
+ * Returns 1 when there was one, 0 when not, -1 with err set. */
+static int settle_pending(struct log *log, const char *name, int commit, struct error *err)
 {
 	char pending[GROUP_NAME_MAX + 16];
 	int dfd, rc = 1;
@@ -194,32 +196,24 @@ int group_commit_pending(struct log *log, const char *name, struct error *err)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	file_name(pending, sizeof pending, name, ".pending");
-	if (renameat(dfd, pending, dfd, name) < 0) {
+	if ((commit ? renameat(dfd, pending, dfd, name) : unlinkat(dfd, pending, 0)) < 0)
 		rc = errno == ENOENT ? 0
-		     : error_errno(err, "unable to rename '%s/%s/%s'", log->path, GROUPS_DIR, pending);
-	} else if (fsync(dfd) < 0) {
-		rc = error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
-	}
-	close(dfd);
-	return rc;
-}
-
-int group_clear_pending(struct log *log, const char *name, struct error *err)
-{
-	char pending[GROUP_NAME_MAX + 16];
-	int dfd, rc = 1;
-
-	dfd = groups_dir(log, 0, err);
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : -1;
-	file_name(pending, sizeof pending, name, ".pending");
-	if (unlinkat(dfd, pending, 0) < 0)
-		rc = errno == ENOENT ? 0
-		     : error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR, pending);
+		     : error_errno(err, "unable to %s '%s/%s/%s'", commit ? "rename" : "remove",
+				   log->path, GROUPS_DIR, pending);
 	else if (fsync(dfd) < 0)
 		rc = error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
 	close(dfd);
 	return rc;
+}
+
+int group_commit_pending(struct log *log, const char *name, struct error *err)
+{
+	return settle_pending(log, name, 1, err);
+}
+
+int group_clear_pending(struct log *log, const char *name, struct error *err)
+{
+	return settle_pending(log, name, 0, err);
 }
 
 int group_lock(struct log *log, const char *name, int wait, struct error *err)
