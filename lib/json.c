@@ -2076,8 +2076,8 @@ static int fast_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *u
 				/* a one-member map with a key that begins with '$' */
 				struct item_head h;
 				if (item_head(p + pos + k, len - pos - k, &h, NULL) != ITEM_OK ||
-				    (h.val && h.data[0] == '$'))
-					goto give_up;
+				    h.type != ITEM_TEXT || (h.val && h.data[0] == '$'))
+					goto give_up;	/* an indefinite key too */
 			}
 			if (v > len - pos)
 				goto give_up;

@@ -1314,5 +1314,24 @@ int main(void)
 	test_suite();
 	if (getenv("JSON_BENCH"))
 		bench();
+	/* a one-member map whose key is an indefinite text string: the fast
+	 * path must leave it to the general one (a fuzz finding: it read the
+	 * key's data that an indefinite head does not have) */
+	{
+		static const uint8_t dollar[] = { 0xa1, 0x7f, 0x61, '$', 0xff, 0x01 };
+		static const uint8_t plain[] = { 0xa1, 0x7f, 0x61, 'a', 0xff, 0x01 };
+		struct buf j = BUF_INIT;
+		size_t u;
+		struct error e;
+
+		test_cond("indefinite '$' key: $map",
+			  cbor_to_json(dollar, sizeof dollar, &j, &u, &e) == 0 && u == sizeof dollar &&
+			  j.len == 18 && !memcmp(j.p, "{\"$map\":[[\"$\",1]]}", 18));
+		j.len = 0;
+		test_cond("indefinite plain key: an object",
+			  cbor_to_json(plain, sizeof plain, &j, &u, &e) == 0 && j.len == 7 &&
+			  !memcmp(j.p, "{\"a\":1}", 7));
+		buf_release(&j);
+	}
 	return test_report("json");
 }
