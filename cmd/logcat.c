@@ -10,6 +10,7 @@
 #include "error.h"
 #include "group.h"
 #include "input.h"
+#include "inspect.h"
 #include "output.h"
 #include "record.h"
 #include "replay.h"
@@ -104,14 +105,17 @@ static void parse_from(const char *s, struct replay_range *r)
 		usage_error("invalid --from '%s' (accepted: OFFSET, @TIME, -N, beginning, end)", s);
 }
 
+/* --to is a position as logseek takes it: OFFSET or @TIME. */
 static void parse_to(const char *s, struct replay_range *r)
 {
-	if (*s == '@')
-		r->to = TO_TIME, parse_time("--to", s + 1, &r->to_time);
-	else if (parse_u64(s, &r->to_offset) == 0)
-		r->to = TO_OFFSET;
-	else
-		usage_error("invalid --to '%s' (accepted: OFFSET, @TIME)", s);
+	struct inspect_pos pos;
+	struct error err;
+
+	if (inspect_pos_parse(s, time_now_ms(), &pos, &err) < 0)
+		usage_error("--to: %s", err.msg);
+	r->to = pos.is_time ? TO_TIME : TO_OFFSET;
+	r->to_time = pos.ts;
+	r->to_offset = pos.offset;
 }
 
 int main(int argc, char **argv)
