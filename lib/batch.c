@@ -155,3 +155,36 @@ void batch_builder_finish(struct batch_builder *bb)
 	bb->h.crc = batch_crc(bb->b.p, bb->b.p + BATCH_HEADER_LEN, bb->h.payload_len);
 	put_le32(bb->b.p + 44, bb->h.crc);
 }
+
+int batch_encode(struct buf *out, struct batch_header *h, const uint8_t *payload, size_t len,
+		 int level, struct error *err)
+{
+	size_t at = out->len;
+	uint8_t *p;
+
+	if (buf_grow(out, BATCH_HEADER_LEN + 4 + compressBound((uLong)len)) < 0)
+		return error_set(err, "out of memory");
+	p = out->p + at;
+	h->version = BATCH_VERSION;
+	h->flags = BATCH_CODEC_NONE;
+	if (level > 0) {
+		uLongf zlen = compressBound((uLong)len);
+		if (compress2(p + BATCH_HEADER_LEN + 4, &zlen, payload, (uLong)len, level) != Z_OK)
+			return error_set(err, "zlib cannot compress a batch of %zu bytes", len);
+		if (zlen + 4 < len) {
+			h->flags = BATCH_CODEC_ZLIB;
+			put_le32(p + BATCH_HEADER_LEN, (uint32_t)len);
+			h->payload_len = (uint32_t)(zlen + 4);
+		}
+	}
+	if (h->flags == BATCH_CODEC_NONE) {
+		memcpy(p + BATCH_HEADER_LEN, payload, len);
+		h->payload_len = (uint32_t)len;
+	}
+	h->crc = 0;
+	batch_header_encode(h, p);
+	h->crc = batch_crc(p, p + BATCH_HEADER_LEN, h->payload_len);
+	put_le32(p + 44, h->crc);
+	out->len = at + BATCH_HEADER_LEN + h->payload_len;
+	return 0;
+}

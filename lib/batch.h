@@ -91,6 +91,15 @@ int batch_builder_add(struct batch_builder *bb, const struct record *r, uint64_t
 /* Writes header and crc; the batch is bb->b.p[0..bb->b.len). */
 void batch_builder_finish(struct batch_builder *bb);
 
+/*
+ * Appends a whole batch to out: the header from h (base, timestamps, count,
+ * last_delta; the rest is set here) and the records' bytes payload[0..len),
+ * compressed with zlib at 'level' (1-9) when level > 0 and that makes it
+ * smaller, stored as they are otherwise.  Returns 0 or -1 with err set.
+ */
+int batch_encode(struct buf *out, struct batch_header *h, const uint8_t *payload, size_t len,
+		 int level, struct error *err);
+
 /* Writes the 48-byte header of h (with its crc field) to out. */
 void batch_header_encode(const struct batch_header *h, uint8_t *out);
 

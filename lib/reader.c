@@ -20,6 +20,7 @@ int reader_open(struct reader *r, const char *path, struct error *err)
 	r->size = 0;
 	r->batch = empty;
 	r->batch_pos = 0;
+	r->next_off = r->low = 0;
 	r->path[0] = 0;
 	return log_open(&r->log, path, 0, err);
 }
@@ -49,6 +50,7 @@ static int open_seg(struct reader *r, size_t i, struct error *err)
 	r->size = 0;
 	if (i >= r->log.nseg)
 		return 0;
+	r->base = r->log.seg[i];
 	segment_name(r->log.seg[i], ".log", name);
 	log_file_path(&r->log, name, r->path, sizeof r->path);
 	r->fd = openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -68,6 +70,47 @@ static int open_seg(struct reader *r, size_t i, struct error *err)
 static int is_last(const struct reader *r)
 {
 	return r->seg + 1 >= r->log.nseg;
+}
+
+static size_t seg_for(const struct reader *r, uint64_t off);
+static int skip_in_segment(struct reader *r, uint64_t off, struct error *err);
+
+/*
+ * At the end of a sealed segment: lists the segments again and opens the
+ * one that holds r->next_off, unless that is the file just read, then the
+ * one after it.  A segment that vanishes before it is opened (compaction
+ * or retention removed it) makes it look again.
+ */
+static int advance(struct reader *r, struct error *err)
+{
+	struct stat done;
+	uint64_t base = r->base;
+	int have = fstat(r->fd, &done) == 0;
+
+	for (int attempt = 0;; attempt++) {
+		char name[SEGMENT_NAME_MAX];
+		struct stat st;
+		size_t i, j;
+		if (log_list(&r->log, err) < 0)
+			return -1;
+		if (r->log.nseg == 0)
+			return open_seg(r, 0, err);
+		i = seg_for(r, r->next_off);
+		j = seg_for(r, base);
+		segment_name(base, ".log", name);
+		if (r->log.seg[j] == base && have && fstatat(r->log.dirfd, name, &st, 0) == 0 &&
+		    st.st_ino == done.st_ino && st.st_dev == done.st_dev)
+			i = j + 1;	/* the file just read is still there: the next */
+		if (i >= r->log.nseg)
+			i = r->log.nseg - 1;
+		if (open_seg(r, i, err) < 0) {
+			segment_name(r->log.seg[i], ".log", name);
+			if (attempt < 100 && fstatat(r->log.dirfd, name, &st, 0) < 0 && errno == ENOENT)
+				continue;	/* removed meanwhile */
+			return -1;
+		}
+		return skip_in_segment(r, r->next_off, err) < 0 ? -1 : 0;
+	}
 }
 
 int reader_next(struct reader *r, struct batch_header *h, struct error *err)
@@ -96,7 +139,7 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 				r->size = (uint64_t)st.st_size;
 				continue;
 			}
-			if (open_seg(r, r->seg + 1, err) < 0)
+			if (advance(r, err) < 0)
 				return -1;
 			continue;
 		}
@@ -104,6 +147,10 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 		if (rc == BATCH_OK) {
 			r->batch_pos = r->pos;
 			r->pos += BATCH_HEADER_LEN + h->payload_len;
+			if (batch_next(h) <= r->next_off)
+				continue;	/* passed already, in an older copy */
+			r->low = r->next_off;
+			r->next_off = batch_next(h);
 			return 1;
 		}
 		if (rc == BATCH_IOERR)
@@ -121,7 +168,7 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 
 int reader_refresh(struct reader *r, struct error *err)
 {
-	uint64_t base = r->seg < r->log.nseg ? r->log.seg[r->seg] : 0;
+	uint64_t base = r->fd >= 0 ? r->base : r->seg < r->log.nseg ? r->log.seg[r->seg] : 0;
 	int had = r->seg < r->log.nseg;
 	size_t i;
 
@@ -137,8 +184,10 @@ int reader_refresh(struct reader *r, struct error *err)
 			r->seg = i;
 			return 0;
 		}
-	return error_set(err, "'%s': segment %020llu went away while being read",
-			 r->log.path, (unsigned long long)base);
+	/* removed by compaction or retention: reading goes on in the open
+	 * file, then by offset (advance) */
+	r->seg = seg_for(r, base);
+	return 0;
 }
 
 /* Index of the segment that would hold offset off. */
@@ -160,7 +209,7 @@ static int open_index(const struct reader *r, const char *suffix)
 {
 	char name[SEGMENT_NAME_MAX];
 
-	segment_name(r->log.seg[r->seg], suffix, name);
+	segment_name(r->base, suffix, name);
 	return openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC);
 }
 
@@ -173,7 +222,7 @@ static int skip_in_segment(struct reader *r, uint64_t off, struct error *err)
 	uint64_t pos, first;
 	int ifd = open_index(r, ".index"), rc;
 
-	index_lookup(ifd, r->log.seg[r->seg], off, &pos, &first);
+	index_lookup(ifd, r->base, off, &pos, &first);
 	if (ifd >= 0)
 		close(ifd);
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -207,6 +256,7 @@ int reader_seek(struct reader *r, uint64_t off, struct error *err)
 {
 	size_t i;
 
+	r->next_off = r->low = off;
 	if (r->log.nseg == 0)
 		return 0;
 	for (i = seg_for(r, off); i < r->log.nseg; i++) {

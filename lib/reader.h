@@ -22,11 +22,15 @@
 struct reader {
 	struct log log;
 	size_t seg;		/* index in log.seg of the open segment */
+	uint64_t base;		/* its base */
 	int fd;			/* the open segment, or -1 */
 	uint64_t pos;		/* position of the next batch */
 	uint64_t size;		/* size of the open segment when last looked */
 	struct buf batch;	/* the last batch returned: header and payload */
 	uint64_t batch_pos;	/* its position */
+	uint64_t next_off;	/* the offset after what was returned (or sought) */
+	uint64_t low;		/* for the last batch returned: its records below
+				 * this offset were returned before (see below) */
 	char path[SEGMENT_NAME_MAX_PATH];	/* the open segment, for messages */
 };
 
@@ -35,6 +39,14 @@ int reader_open(struct reader *r, const char *path, struct error *err);
 void reader_close(struct reader *r);
 
 /*
+ * While logcompact swaps segments (compact.h), a new segment may overlap old
+ * ones for a moment, and a segment being read may be replaced or deleted.
+ * The reader moves on by offset, not by file: at the end of a segment it
+ * lists the segments again and continues in the one that holds the offset
+ * after the last batch returned, skipping batches already passed.  A batch
+ * that straddles that offset is returned with r->low set to it: the caller
+ * skips the batch's records below r->low.
+ *
  * Returns the next batch: 1 with *h set and the batch in r->batch (valid
  * until the next call), 0 at the end of the log, -1 with err set on damage
  * or a read error.

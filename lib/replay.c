@@ -224,7 +224,7 @@ int replay_log(const char *path, const struct replay_range *range,
 		listed = 0;
 		if (h.base >= hi)
 			break;
-		rc = replay_batch(&rp, &h, lo, hi, range, &left, &scratch, err);
+		rc = replay_batch(&rp, &h, lo > rp.r.low ? lo : rp.r.low, hi, range, &left, &scratch, err);
 		if (rc != OUTPUT_OK)
 			break;
 		if (opt->group && time_now_ms() - rp.last_commit >= opt->commit_interval &&

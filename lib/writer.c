@@ -9,6 +9,7 @@
 
 #include "segment.h"
 #include "timeparse.h"
+#include "compact.h"
 #include "writer.h"
 
 static int open_segment(struct writer *w, uint64_t base, int create, struct error *err)
@@ -93,7 +94,6 @@ static int recover_active(struct writer *w, struct writer_recovery *rec, struct 
 int writer_open(struct writer *w, const char *path, const struct writer_options *opt,
 		struct writer_recovery *rec, struct error *err)
 {
-	size_t i;
 
 	memset(rec, 0, sizeof *rec);
 	w->opt = *opt;
@@ -116,27 +116,11 @@ int writer_open(struct writer *w, const char *path, const struct writer_options 
 		w->next = 0;
 		return 0;
 	}
-	for (i = 0; i + 1 < w->log.nseg; i++) {
-		/* sealed segments: rebuild indexes that are missing or stale */
-		char name[SEGMENT_NAME_MAX];
-		struct stat st;
-		int fd;
-		segment_name(w->log.seg[i], ".log", name);
-		fd = openat(w->log.dirfd, name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		if (!index_looks_sound(w->log.dirfd, fd, w->log.seg[i], (uint64_t)st.st_size)) {
-			if (index_rebuild(w->log.dirfd, fd, w->log.seg[i], (uint64_t)st.st_size, NULL, err) < 0) {
-				close(fd);
-				goto fail;
-			}
-			rec->indexes_rebuilt++;
-		}
-		close(fd);
-	}
+	/* sealed segments: finish what a killed logcompact left, rebuild
+	 * indexes that are missing or stale (unless a logcompact is at work) */
+	if (compact_recover_idle(&w->log, &rec->indexes_rebuilt, err) < 0 ||
+	    log_list(&w->log, err) < 0)
+		goto fail;
 	if (open_segment(w, w->log.seg[w->log.nseg - 1], 0, err) < 0 ||
 	    recover_active(w, rec, err) < 0)
 		goto fail;

@@ -37,7 +37,7 @@ struct writer_recovery {
 	uint64_t truncated;	/* bytes of torn tail removed (0: none) */
 	uint64_t at;		/* position where the valid prefix ends */
 	char segment[SEGMENT_NAME_MAX_PATH];
-	int indexes_rebuilt;	/* segments whose indexes were rebuilt */
+	unsigned indexes_rebuilt;	/* indexes rebuilt, interrupted compactions finished */
 };
 
 struct writer {

@@ -1,0 +1,185 @@
+/* logcompact - key compaction, retention and compression of a log in use. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compact.h"
+#include "error.h"
+#include "progress.h"
+#include "timeparse.h"
+#include "units.h"
+
+static const char usage[] =
+"usage: logcompact [options] LOGDIR\n"
+"Compact, trim and compress the sealed segments of LOGDIR while it is in use.\n"
+"\n"
+"  -c, --compact               keep only the latest record of each key\n"
+"      --tombstone-retention DUR  keep deletes (null values) this long (default 1d)\n"
+"      --min-lag DUR           leave segments with records younger than this\n"
+"      --retain-time DUR       delete the oldest segments whose records are all older\n"
+"      --retain-size SIZE      delete the oldest segments while the log is larger\n"
+"      --compress[=LEVEL]      rewrite segments with zlib batches (LEVEL 1-9, default 6;\n"
+"                              0 rewrites them uncompressed)\n"
+"      --segment-bytes SIZE    merge small segments up to this size (default 128M)\n"
+"      --memory SIZE           memory for the key map (default 64M)\n"
+"      --wait                  wait for another logcompact instead of failing\n"
+"  -n, --dry-run               print what would be done, change nothing\n"
+"  -v, --verbose               print a summary on stderr\n"
+"      --progress, --no-progress  show a progress bar (default: on a terminal)\n"
+"      --now TIME              take TIME as the current time\n"
+"  -h, --help                  show this help\n"
+"      --version               show the version\n"
+"DUR: 30s, 10m, 2h, 7d.  SIZE: 4096, 64K, 64M, 20G.\n";
+
+enum { O_TOMBSTONE = 256, O_MIN_LAG, O_RETAIN_TIME, O_RETAIN_SIZE, O_COMPRESS, O_SEG_BYTES,
+       O_MEMORY, O_WAIT, O_PROGRESS, O_NO_PROGRESS, O_NOW, O_VERSION };
+
+static const struct option longopts[] = {
+	{ "compact", no_argument, NULL, 'c' },
+	{ "tombstone-retention", required_argument, NULL, O_TOMBSTONE },
+	{ "min-lag", required_argument, NULL, O_MIN_LAG },
+	{ "retain-time", required_argument, NULL, O_RETAIN_TIME },
+	{ "retain-size", required_argument, NULL, O_RETAIN_SIZE },
+	{ "compress", optional_argument, NULL, O_COMPRESS },
+	{ "segment-bytes", required_argument, NULL, O_SEG_BYTES },
+	{ "memory", required_argument, NULL, O_MEMORY },
+	{ "wait", no_argument, NULL, O_WAIT },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "progress", no_argument, NULL, O_PROGRESS },
+	{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
+	{ "now", required_argument, NULL, O_NOW },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int64_t duration_arg(const char *opt, const char *s)
+{
+	struct error err;
+	int64_t ms;
+
+	if (duration_parse(s, &ms, &err) < 0)
+		usage_error("%s: %s", opt, err.msg);
+	return ms;
+}
+
+static uint64_t size_arg(const char *opt, const char *s)
+{
+	struct error err;
+	uint64_t n;
+
+	if (size_parse(s, &n, &err) < 0)
+		usage_error("%s: %s", opt, err.msg);
+	return n;
+}
+
+static int level_arg(const char *s)
+{
+	if (strlen(s) != 1 || s[0] < '0' || s[0] > '9')
+		usage_error("invalid --compress level '%s' (accepted: 0 to 9)", s);
+	return s[0] - '0';
+}
+
+static void show(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	progress_show(arg, what, done, total);
+}
+
+static void summary(const char *path, const struct compact_options *o,
+		    const struct compact_stats *st, int64_t ms)
+{
+	const char *would = o->plan ? "would be " : "";
+
+	if (st->recovered)
+		warnmsg("'%s': finished %u things an interrupted run left", path, st->recovered);
+	warnmsg("'%s': sealed segments: %" PRIu64 " records, %" PRIu64 " bytes before; %"
+		PRIu64 " records, %" PRIu64 " bytes after", path, st->records_before,
+		st->bytes_before, st->records_after, st->bytes_after);
+	warnmsg("'%s': %u segments %sdeleted (%" PRIu64 " records, %" PRIu64 " bytes), "
+		"%u %srewritten, %u %smerged away, %u compaction passes, %.3f s", path,
+		st->deleted, would, st->deleted_records, st->deleted_bytes, st->rewritten, would,
+		st->merged, would, st->passes, (double)ms / 1000);
+}
+
+int main(int argc, char **argv)
+{
+	struct compact_options o = {
+		.retain_time = -1, .retain_size = UINT64_MAX, .compress = -1,
+		.tombstone_retention = COMPACT_DEFAULT_TOMBSTONE_MS,
+		.segment_bytes = 128u << 20, .memory = COMPACT_DEFAULT_MEMORY,
+		.now = time_now_ms(),
+	};
+	struct compact_stats st;
+	struct progress bar;
+	struct error err;
+	int c, verbose = 0, dry = 0, bar_mode = -1;
+	int64_t start = time_now_ms();
+
+	progname = "logcompact";
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.compact = 1; break;
+		case O_TOMBSTONE: o.tombstone_retention = duration_arg("--tombstone-retention", optarg); break;
+		case O_MIN_LAG: o.min_lag = duration_arg("--min-lag", optarg); break;
+		case O_RETAIN_TIME: o.retain_time = duration_arg("--retain-time", optarg); break;
+		case O_RETAIN_SIZE: o.retain_size = size_arg("--retain-size", optarg); break;
+		case O_COMPRESS:
+			if (optarg) {
+				o.compress = level_arg(optarg);
+			} else if (optind + 1 < argc && strlen(argv[optind]) == 1 &&
+				   argv[optind][0] >= '0' && argv[optind][0] <= '9') {
+				o.compress = level_arg(argv[optind++]);	/* --compress 9 LOGDIR */
+			} else {
+				o.compress = COMPACT_DEFAULT_LEVEL;
+			}
+			break;
+		case O_SEG_BYTES:
+			o.segment_bytes = size_arg("--segment-bytes", optarg);
+			if (o.segment_bytes < 4096 || o.segment_bytes > (1ull << 40))
+				usage_error("--segment-bytes must be between 4K and 1T");
+			break;
+		case O_MEMORY:
+			o.memory = size_arg("--memory", optarg);
+			if (o.memory < (64u << 10))
+				usage_error("--memory must be at least 64K");
+			break;
+		case O_WAIT: o.wait = 1; break;
+		case 'n': dry = 1; break;
+		case 'v': verbose = 1; break;
+		case O_PROGRESS: bar_mode = 1; break;
+		case O_NO_PROGRESS: bar_mode = 0; break;
+		case O_NOW:
+			if (time_parse_arg(optarg, time_now_ms(), &o.now, &err) < 0)
+				usage_error("--now: %s", err.msg);
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		case O_VERSION: puts("logcompact " LOGTOOLS_VERSION); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		usage_error(optind == argc ? "missing LOGDIR" : "too many arguments");
+	if (!o.compact && o.retain_time < 0 && o.retain_size == UINT64_MAX && o.compress < 0)
+		usage_error("nothing to do: give --compact, --retain-time, --retain-size or --compress");
+	if (dry)
+		o.plan = stdout;
+	progress_init(&bar, bar_mode);
+	o.progress = show;
+	o.progress_arg = &bar;
+
+	if (compact_run(argv[optind], &o, &st, &err) < 0) {
+		progress_end(&bar);
+		die(EXIT_FAIL, "%s", err.msg);
+	}
+	progress_end(&bar);
+	if (verbose)
+		summary(argv[optind], &o, &st, time_now_ms() - start);
+	if (fclose(stdout) == EOF)
+		die(EXIT_FAIL, "write error on standard output");
+	return EXIT_OK;
+}

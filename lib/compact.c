@@ -1,0 +1,1173 @@
+/* compact.c - retention, key compaction and compression (see compact.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "compact.h"
+#include "index.h"
+#include "item.h"
+#include "keymap.h"
+#include "record.h"
+#include "segment.h"
+#include "timeparse.h"
+
+#define OUT_BATCH_BYTES (1u << 20)	/* records per written batch, as logappend */
+#define OUT_BATCH_RECORDS 65536u
+#define OUT_FLUSH (4u << 20)		/* bytes buffered before a write */
+#define STATE_MAX_PASSES 1000
+
+/* ---- compact.state ------------------------------------------------------- */
+
+struct pass_mark {
+	uint64_t end;		/* offsets below it had been read ... */
+	int64_t time;		/* ... by this time */
+};
+
+struct state {
+	uint64_t cleaned;	/* offsets below it are compacted */
+	struct pass_mark *pass;
+	size_t n;
+};
+
+/* Reads compact.state; a missing or unreadable one is an empty state, which
+ * only makes the next run read more and keep tombstones longer. */
+static void state_read(struct log *log, struct state *s)
+{
+	int fd = openat(log->dirfd, "compact.state", O_RDONLY | O_CLOEXEC);
+	char buf[65536], *line, *save;
+	ssize_t n;
+
+	memset(s, 0, sizeof *s);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	line = strtok_r(buf, "\n", &save);
+	if (!line || strcmp(line, "logtools-compact 1") != 0)
+		return;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		unsigned long long end;
+		long long t;
+		if (sscanf(line, "cleaned %llu", &end) == 1) {
+			s->cleaned = end;
+		} else if (sscanf(line, "pass %llu %lld", &end, &t) == 2) {
+			struct pass_mark *p = realloc(s->pass, (s->n + 1) * sizeof *p);
+			if (!p)
+				break;
+			s->pass = p;
+			s->pass[s->n].end = end;
+			s->pass[s->n].time = t;
+			s->n++;
+		}
+	}
+}
+
+/* When compaction first read offset off: the first pass that reached past
+ * it, else now (it is being read now). */
+static int64_t first_seen(const struct state *s, uint64_t off, int64_t now)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {	/* passes are in order of end */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->pass[mid].end > off)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo < s->n ? s->pass[lo].time : now;
+}
+
+static int state_add(struct state *s, uint64_t end, int64_t time)
+{
+	struct pass_mark *p;
+
+	s->cleaned = end;
+	if (s->n && s->pass[s->n - 1].end >= end)
+		return 0;
+	if (s->n && s->pass[s->n - 1].time == time) {
+		s->pass[s->n - 1].end = end;
+		return 0;
+	}
+	if (s->n == STATE_MAX_PASSES) {
+		/* forget the oldest pass: its offsets count as seen by the next
+		 * one, later, so their tombstones only live longer */
+		memmove(s->pass, s->pass + 1, (s->n - 1) * sizeof *s->pass);
+		s->n--;
+	}
+	p = realloc(s->pass, (s->n + 1) * sizeof *p);
+	if (!p)
+		return -1;
+	s->pass = p;
+	s->pass[s->n].end = end;
+	s->pass[s->n].time = time;
+	s->n++;
+	return 0;
+}
+
+/* Writes a file of the log directory aside, syncs it and renames it in. */
+static int write_file_atomic(struct log *log, const char *name, const struct buf *b,
+			     struct error *err)
+{
+	char tmp[64];
+	int fd;
+	size_t done = 0;
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_errno(err, "unable to create '%s/%s'", log->path, tmp);
+	while (done < b->len) {
+		ssize_t k = write(fd, b->p + done, b->len - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			error_errno(err, "unable to write '%s/%s'", log->path, tmp);
+			close(fd);
+			return -1;
+		}
+		done += (size_t)k;
+	}
+	if (fsync(fd) < 0) {
+		error_errno(err, "unable to sync '%s/%s'", log->path, tmp);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (renameat(log->dirfd, tmp, log->dirfd, name) < 0)
+		return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
+	return log_sync_dir(log, err);
+}
+
+static int state_write(struct log *log, const struct state *s, struct error *err)
+{
+	struct buf b = BUF_INIT;
+	int rc = buf_printf(&b, "logtools-compact 1\ncleaned %" PRIu64 "\n", s->cleaned);
+
+	for (size_t i = 0; i < s->n && rc == 0; i++)
+		rc = buf_printf(&b, "pass %" PRIu64 " %" PRId64 "\n", s->pass[i].end, s->pass[i].time);
+	if (rc < 0)
+		rc = error_set(err, "out of memory");
+	else
+		rc = write_file_atomic(log, "compact.state", &b, err);
+	buf_release(&b);
+	return rc;
+}
+
+/* ---- the lock, and finishing what a killed run left ---------------------- */
+
+static int compact_lock(struct log *log, int wait, struct error *err)
+{
+	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int rc;
+
+	if (fd < 0)
+		return error_errno(err, "unable to open '%s/compact.lock'", log->path);
+	do
+		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		if (errno == EWOULDBLOCK)
+			error_set(err, "'%s' is being compacted by another logcompact "
+				  "(--wait waits for it)", log->path);
+		else
+			error_errno(err, "unable to lock '%s/compact.lock'", log->path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void swap_name(uint64_t base, uint64_t end, char *out)
+{
+	snprintf(out, SEGMENT_NAME_MAX + 24, "%020" PRIu64 ".%020" PRIu64 ".swap", base, end);
+}
+
+/* Removes name from the log directory; a missing file is fine. */
+static int remove_file(struct log *log, const char *name, struct error *err)
+{
+	if (unlinkat(log->dirfd, name, 0) < 0 && errno != ENOENT)
+		return error_errno(err, "unable to remove '%s/%s'", log->path, name);
+	return 0;
+}
+
+static int remove_segment(struct log *log, uint64_t base, struct error *err)
+{
+	static const char *const suffix[] = { ".log", ".index", ".timeindex" };
+	char name[SEGMENT_NAME_MAX];
+
+	for (int i = 0; i < 3; i++) {
+		segment_name(base, suffix[i], name);
+		if (remove_file(log, name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Rebuilds the indexes of segment base from the segment itself. */
+static int reindex(struct log *log, uint64_t base, struct error *err)
+{
+	char name[SEGMENT_NAME_MAX];
+	struct stat st;
+	int fd, rc;
+
+	segment_name(base, ".log", name);
+	fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_errno(err, "unable to open '%s/%s'", log->path, name);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return error_errno(err, "unable to stat '%s/%s'", log->path, name);
+	}
+	rc = index_rebuild(log->dirfd, fd, base, (uint64_t)st.st_size, NULL, err);
+	close(fd);
+	return rc;
+}
+
+/* Steps 3 to 5 of a swap (compact.h); idempotent. */
+static int finish_swap(struct log *log, uint64_t base, uint64_t end, struct error *err)
+{
+	char swap[SEGMENT_NAME_MAX + 24], seg[SEGMENT_NAME_MAX], idx[SEGMENT_NAME_MAX];
+	char tmp[SEGMENT_NAME_MAX + 8];
+	struct stat a, b;
+
+	swap_name(base, end, swap);
+	segment_name(base, ".log", seg);
+	if (fstatat(log->dirfd, swap, &a, 0) < 0)
+		return error_errno(err, "unable to stat '%s/%s'", log->path, swap);
+	if (fstatat(log->dirfd, seg, &b, 0) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		segment_name(base, ".index", idx);
+		if (remove_file(log, idx, err) < 0)
+			return -1;
+		segment_name(base, ".timeindex", idx);
+		if (remove_file(log, idx, err) < 0)
+			return -1;
+		snprintf(tmp, sizeof tmp, "%s.new", seg);
+		if (remove_file(log, tmp, err) < 0)
+			return -1;
+		if (linkat(log->dirfd, swap, log->dirfd, tmp, 0) < 0)
+			return error_errno(err, "unable to link '%s/%s'", log->path, tmp);
+		if (renameat(log->dirfd, tmp, log->dirfd, seg) < 0)
+			return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
+	}
+	if (log_list(log, err) < 0)
+		return -1;
+	for (size_t i = 0; i < log->nseg; i++)
+		if (log->seg[i] > base && log->seg[i] < end && remove_segment(log, log->seg[i], err) < 0)
+			return -1;
+	if (log_sync_dir(log, err) < 0 || remove_file(log, swap, err) < 0 ||
+	    log_sync_dir(log, err) < 0)
+		return -1;
+	return reindex(log, base, err);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The base of an index file's segment ("%020llu.index" or ".timeindex"). */
+static int index_file_base(const char *name, uint64_t *base)
+{
+	char seg[SEGMENT_NAME_MAX];
+	const char *dot = strchr(name, '.');
+
+	if (!dot || dot - name != 20 || (strcmp(dot, ".index") && strcmp(dot, ".timeindex")))
+		return 0;
+	memcpy(seg, name, 20);
+	strcpy(seg + 20, ".log");
+	return segment_parse_name(seg, base);
+}
+
+/* Names in the log directory, for recovery. */
+struct names {
+	char **v;
+	size_t n;
+};
+
+static void names_release(struct names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+static int list_names(struct log *log, struct names *s, struct error *err)
+{
+	int fd = dup(log->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	s->v = NULL;
+	s->n = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return error_errno(err, "unable to list '%s'", log->path);
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		char **v = realloc(s->v, (s->n + 1) * sizeof *v);
+		if (!v || !(v[s->n] = strdup(e->d_name))) {
+			if (v)
+				s->v = v;
+			closedir(d);
+			return error_set(err, "out of memory");
+		}
+		s->v = v;
+		s->n++;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Finishes swaps, removes leftovers, rebuilds sealed segments' indexes.
+ * The caller holds compact.lock. */
+static int recover(struct log *log, unsigned *fixed, struct error *err)
+{
+	struct names names;
+	uint64_t base, last;
+	int rc = 0;
+
+	if (list_names(log, &names, err) < 0)
+		return -1;
+	qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	for (size_t i = 0; i < names.n && rc == 0; i++) {
+		const char *nm = names.v[i];
+		unsigned long long b, e;
+		int k = 0;
+		if (strlen(nm) == 46 && sscanf(nm, "%20llu.%20llu.swap%n", &b, &e, &k) == 2 &&
+		    k == 46) {
+			rc = finish_swap(log, b, e, err);
+			++*fixed;
+		} else if (has_suffix(nm, ".cleaned") || has_suffix(nm, ".log.new") ||
+			   strcmp(nm, "compact.state.tmp") == 0) {
+			rc = remove_file(log, nm, err);
+			++*fixed;
+		}
+	}
+	if (rc == 0)
+		rc = log_list(log, err);
+	last = rc == 0 && log->nseg ? log->seg[log->nseg - 1] : 0;
+	/* indexes whose segment is gone; a writer may be starting a segment
+	 * after the last one, so only below it */
+	for (size_t i = 0; i < names.n && rc == 0 && log->nseg; i++) {
+		size_t lo = 0, hi = log->nseg;
+		if (!index_file_base(names.v[i], &base) || base >= last)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (log->seg[mid] < base)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < log->nseg && log->seg[lo] == base)
+			continue;
+		rc = remove_file(log, names.v[i], err);
+		++*fixed;
+	}
+	names_release(&names);
+	for (size_t i = 0; rc == 0 && i + 1 < log->nseg; i++) {
+		char name[SEGMENT_NAME_MAX];
+		struct stat st;
+		int fd;
+		segment_name(log->seg[i], ".log", name);
+		fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 &&
+		    !index_looks_sound(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size)) {
+			rc = index_rebuild(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size, NULL, err);
+			++*fixed;
+		}
+		close(fd);
+	}
+	return rc;
+}
+
+int compact_recover_idle(struct log *log, unsigned *fixed, struct error *err)
+{
+	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int rc;
+
+	*fixed = 0;
+	if (fd < 0)
+		return 0;	/* a read-only directory: nothing to finish here */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return 0;	/* a logcompact is at work and will do it */
+	}
+	rc = recover(log, fixed, err);
+	close(fd);
+	return rc;
+}
+
+/* ---- reading segments ------------------------------------------------------ */
+
+/* What a scan of a sealed segment found. */
+struct seg {
+	uint64_t base, size;
+	int64_t created, max_ts;
+	uint64_t records, batches;
+	int zlib, plain;	/* has compressed / stored batches */
+	int gone;		/* deleted by retention */
+	/* measured for the pass */
+	uint64_t keep, drop, keep_bytes;
+};
+
+/* An open segment, read batch by batch and record by record. */
+struct cursor {
+	struct log *log;
+	int fd;
+	uint64_t pos, size, batch_pos;
+	struct batch_header h;
+	struct buf batch, scratch;
+	const uint8_t *p;	/* the records left in the batch */
+	size_t n;
+	char path[SEGMENT_NAME_MAX_PATH];
+};
+
+static int cur_open(struct cursor *c, struct log *log, uint64_t base, int64_t *created,
+		    struct error *err)
+{
+	char name[SEGMENT_NAME_MAX];
+	uint8_t hdr[SEGMENT_HEADER_LEN];
+	struct stat st;
+	int64_t cr;
+	ssize_t n;
+
+	c->log = log;
+	c->pos = SEGMENT_HEADER_LEN;
+	c->n = 0;
+	segment_name(base, ".log", name);
+	log_file_path(log, name, c->path, sizeof c->path);
+	c->fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0)
+		return error_errno(err, "unable to open '%s'", c->path);
+	if (fstat(c->fd, &st) < 0)
+		return error_errno(err, "unable to stat '%s'", c->path);
+	c->size = (uint64_t)st.st_size;
+	n = pread(c->fd, hdr, sizeof hdr, 0);
+	if (n < 0)
+		return error_errno(err, "unable to read '%s'", c->path);
+	if (segment_header_parse(hdr, (size_t)n, &cr, err) <= 0)
+		return error_prefix(err, "'%s'%s", c->path, n < SEGMENT_HEADER_LEN ? ": short header" : "");
+	if (created)
+		*created = cr;
+	return 0;
+}
+
+static void cur_close(struct cursor *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* The next batch, checked whole: 1, 0 at the end, -1 on damage. */
+static int cur_batch(struct cursor *c, int decode, struct error *err)
+{
+	struct error why;
+	int rc;
+
+	if (c->pos >= c->size)
+		return 0;
+	rc = segment_read_batch(c->fd, c->pos, c->size, &c->batch, &c->h, 0, &why);
+	if (rc == BATCH_SHORT)
+		return error_set(err, "'%s': damaged: file ends inside the batch at byte %" PRIu64,
+				 c->path, c->pos);
+	if (rc != BATCH_OK)
+		return error_set(err, "'%s': damaged batch at byte %" PRIu64 ": %s", c->path, c->pos,
+				 why.msg);
+	c->batch_pos = c->pos;
+	c->pos += BATCH_HEADER_LEN + c->h.payload_len;
+	if (decode && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
+				 why.msg);
+	return 1;
+}
+
+/* The next record of the batch: 1 with *r and *len set, 0 at its end. */
+static int cur_record(struct cursor *c, struct record *r, size_t *len, struct error *err)
+{
+	struct error why;
+
+	if (c->n == 0)
+		return 0;
+	if (record_decode(c->p, c->n, r, len, &why) != ITEM_OK)
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
+				 why.msg);
+	c->p += *len;
+	c->n -= *len;
+	return 1;
+}
+
+/* ---- a run ----------------------------------------------------------------- */
+
+struct run {
+	struct log log;
+	const struct compact_options *opt;
+	struct compact_stats *st;
+	struct seg *seg;	/* the sealed segments */
+	size_t nseg;
+	uint64_t active;	/* base of the active segment */
+	struct state state;
+	struct keymap map;
+	struct cursor cur;
+	uint64_t pass_end;	/* records below it are candidates for removal */
+	/* writing */
+	int outfd;
+	struct buf out;		/* bytes not yet written to outfd */
+	uint64_t out_size;	/* bytes in the file so far */
+	uint64_t out_records, out_batches;
+	struct buf pend;	/* records of the batch being built */
+	struct batch_header ph;
+	int level;		/* zlib level of the batches built */
+	char outpath[SEGMENT_NAME_MAX_PATH];
+	/* progress */
+	uint64_t done, total;
+	const char *what;
+};
+
+static void progress(struct run *r, uint64_t bytes)
+{
+	r->done += bytes;
+	if (r->opt->progress)
+		r->opt->progress(r->opt->progress_arg, r->what, r->done, r->total);
+}
+
+static void phase(struct run *r, const char *what, uint64_t total)
+{
+	r->what = what;
+	r->done = 0;
+	r->total = total;
+	progress(r, 0);
+}
+
+static int is_null(const uint8_t *p, size_t n)
+{
+	return n == 1 && p[0] == 0xf6;
+}
+
+/* Reads every sealed segment whole (checking every crc) for its size,
+ * records, timestamps and codecs.  Nothing changes before this succeeds. */
+static int survey(struct run *r, struct error *err)
+{
+	uint64_t total = 0;
+
+	free(r->seg);
+	r->seg = NULL;
+	r->nseg = 0;
+	if (log_list(&r->log, err) < 0)
+		return -1;
+	if (r->log.nseg == 0) {
+		r->active = 0;
+		return 0;
+	}
+	r->active = r->log.seg[r->log.nseg - 1];
+	r->nseg = r->log.nseg - 1;
+	r->seg = calloc(r->nseg + 1, sizeof *r->seg);
+	if (!r->seg)
+		return error_set(err, "out of memory");
+	for (size_t i = 0; i < r->nseg; i++) {
+		struct stat st;
+		char name[SEGMENT_NAME_MAX];
+		segment_name(r->log.seg[i], ".log", name);
+		if (fstatat(r->log.dirfd, name, &st, 0) == 0)
+			total += (uint64_t)st.st_size;
+	}
+	phase(r, "checking", total);
+	for (size_t i = 0; i < r->nseg; i++) {
+		struct seg *s = &r->seg[i];
+		int rc;
+		s->base = r->log.seg[i];
+		s->max_ts = INT64_MIN;
+		if (cur_open(&r->cur, &r->log, s->base, &s->created, err) < 0) {
+			cur_close(&r->cur);
+			return -1;
+		}
+		s->size = r->cur.size;
+		while ((rc = cur_batch(&r->cur, 0, err)) > 0) {
+			s->records += r->cur.h.count;
+			s->batches++;
+			if (r->cur.h.max_ts > s->max_ts)
+				s->max_ts = r->cur.h.max_ts;
+			if ((r->cur.h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_ZLIB)
+				s->zlib = 1;
+			else
+				s->plain = 1;
+			progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
+		}
+		cur_close(&r->cur);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- retention -------------------------------------------------------------- */
+
+static int retain(struct run *r, struct error *err)
+{
+	const struct compact_options *o = r->opt;
+	uint64_t total = 0;
+	char name[SEGMENT_NAME_MAX];
+	struct stat st;
+	size_t i;
+
+	segment_name(r->active, ".log", name);
+	if (fstatat(r->log.dirfd, name, &st, 0) == 0)
+		total = (uint64_t)st.st_size;
+	for (i = 0; i < r->nseg; i++)
+		total += r->seg[i].size;
+	for (i = 0; i < r->nseg; i++) {
+		struct seg *s = &r->seg[i];
+		int by_time = o->retain_time >= 0 && s->max_ts < o->now - o->retain_time;
+		int by_size = total > o->retain_size;
+		if (!by_time && !by_size)
+			break;
+		segment_name(s->base, ".log", name);
+		if (o->plan)
+			fprintf(o->plan, "delete %s: %" PRIu64 " records, %" PRIu64 " bytes (%s)\n",
+				name, s->records, s->size,
+				by_time ? "older than --retain-time" : "log larger than --retain-size");
+		else if (remove_segment(&r->log, s->base, err) < 0)
+			return -1;
+		s->gone = 1;
+		total -= s->size;
+		r->st->deleted++;
+		r->st->deleted_records += s->records;
+		r->st->deleted_bytes += s->size;
+	}
+	if (i && !o->plan && log_sync_dir(&r->log, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- key compaction ----------------------------------------------------------- */
+
+/* The first segment (index) that is not gone. */
+static size_t first_seg(const struct run *r)
+{
+	size_t i = 0;
+
+	while (i < r->nseg && r->seg[i].gone)
+		i++;
+	return i;
+}
+
+/*
+ * Fills the key map from offset 'from' on, up to the cleanable end e, and
+ * sets r->pass_end: e, or the offset of the first record whose key did not
+ * fit.
+ */
+static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err)
+{
+	uint64_t total = 0;
+	size_t i;
+
+	keymap_clear(&r->map);
+	r->pass_end = e;
+	for (i = first_seg(r); i < r->nseg; i++)
+		if (r->seg[i].base < e && (i + 1 == r->nseg || r->seg[i + 1].base > from))
+			total += r->seg[i].size;
+	phase(r, "reading keys", total);
+	for (i = first_seg(r); i < r->nseg && r->seg[i].base < e; i++) {
+		int rc;
+		if (i + 1 < r->nseg && r->seg[i + 1].base <= from)
+			continue;
+		if (cur_open(&r->cur, &r->log, r->seg[i].base, NULL, err) < 0)
+			goto fail;
+		while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
+			struct record rec;
+			size_t len;
+			if (batch_next(&r->cur.h) <= from)
+				goto next;
+			while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0) {
+				if (rec.offset < from || is_null(rec.key, rec.keylen))
+					continue;
+				if (rec.offset >= e)
+					break;
+				if (!keymap_put(&r->map, rec.key, rec.keylen, rec.offset)) {
+					r->pass_end = rec.offset;
+					cur_close(&r->cur);
+					return 0;
+				}
+			}
+			if (rc < 0)
+				goto fail;
+next:
+			progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
+		}
+		cur_close(&r->cur);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+fail:
+	cur_close(&r->cur);
+	return -1;
+}
+
+/* Whether compaction removes this record in this pass. */
+static int removed(const struct run *r, const struct record *rec)
+{
+	uint64_t latest;
+
+	if (rec->offset >= r->pass_end || is_null(rec->key, rec->keylen))
+		return 0;
+	if (keymap_get(&r->map, rec->key, rec->keylen, &latest) && latest > rec->offset)
+		return 1;
+	return is_null(rec->value, rec->valuelen) &&
+	       first_seen(&r->state, rec->offset, r->opt->now) <= r->opt->now - r->opt->tombstone_retention;
+}
+
+/* Counts what the pass keeps of segment s. */
+static int measure(struct run *r, struct seg *s, struct error *err)
+{
+	int rc;
+
+	s->keep = s->drop = s->keep_bytes = 0;
+	if (cur_open(&r->cur, &r->log, s->base, NULL, err) < 0)
+		goto fail;
+	while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
+		struct record rec;
+		size_t len;
+		while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0) {
+			if (removed(r, &rec)) {
+				s->drop++;
+			} else {
+				s->keep++;
+				s->keep_bytes += len;
+			}
+		}
+		if (rc < 0)
+			goto fail;
+		progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
+	}
+	cur_close(&r->cur);
+	return rc;
+fail:
+	cur_close(&r->cur);
+	return -1;
+}
+
+/* An upper bound of the size of segment s rewritten: its kept records, and
+ * a header for each batch it may take. */
+static uint64_t rewritten_size(const struct seg *s)
+{
+	uint64_t batches = s->batches + s->keep_bytes / OUT_BATCH_BYTES +
+			   s->keep / OUT_BATCH_RECORDS + 1;
+
+	return s->keep_bytes + batches * (BATCH_HEADER_LEN + 4);
+}
+
+/* The codec wanted for the segments [a, b): 0 none, else the zlib level. */
+static int group_level(const struct run *r, size_t a, size_t b)
+{
+	if (r->opt->compress >= 0)
+		return r->opt->compress;
+	for (size_t i = a; i < b; i++)
+		if (r->seg[i].zlib)
+			return COMPACT_DEFAULT_LEVEL;
+	return 0;
+}
+
+/* Whether segment s's batches are not in the codec wanted. */
+static int wrong_codec(const struct run *r, const struct seg *s)
+{
+	if (r->opt->compress < 0)
+		return 0;
+	return r->opt->compress ? !s->zlib : s->zlib;
+}
+
+static int out_write(struct run *r, struct error *err)
+{
+	size_t done = 0;
+
+	while (done < r->out.len) {
+		ssize_t k = write(r->outfd, r->out.p + done, r->out.len - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return error_errno(err, "unable to write '%s'", r->outpath);
+		done += (size_t)k;
+	}
+	r->out_size += r->out.len;
+	r->out.len = 0;
+	return 0;
+}
+
+/* Ends the batch being built, appending it to the output. */
+static int flush_batch(struct run *r, struct error *err)
+{
+	if (r->ph.count == 0)
+		return 0;
+	if (batch_encode(&r->out, &r->ph, r->pend.p, r->pend.len, r->level, err) < 0)
+		return -1;
+	r->out_records += r->ph.count;
+	r->out_batches++;
+	memset(&r->ph, 0, sizeof r->ph);
+	r->pend.len = 0;
+	if (r->out.len >= OUT_FLUSH)
+		return out_write(r, err);
+	return 0;
+}
+
+static int add_record(struct run *r, const struct record *rec, const uint8_t *p, size_t len,
+		      struct error *err)
+{
+	if (r->ph.count && (r->pend.len + len > OUT_BATCH_BYTES || r->ph.count == OUT_BATCH_RECORDS ||
+			    rec->offset - r->ph.base > UINT32_MAX) &&
+	    flush_batch(r, err) < 0)
+		return -1;
+	if (r->ph.count == 0) {
+		r->ph.base = rec->offset;
+		r->ph.min_ts = r->ph.max_ts = rec->ts;
+	}
+	if (buf_add(&r->pend, p, len) < 0)
+		return error_set(err, "out of memory");
+	if (rec->ts < r->ph.min_ts)
+		r->ph.min_ts = rec->ts;
+	if (rec->ts > r->ph.max_ts)
+		r->ph.max_ts = rec->ts;
+	r->ph.count++;
+	r->ph.last_delta = (uint32_t)(rec->offset - r->ph.base);
+	return 0;
+}
+
+/* Copies what the pass keeps of segment s to the output. */
+static int copy_segment(struct run *r, const struct seg *s, struct error *err)
+{
+	int rc, raw_ok;
+
+	if (cur_open(&r->cur, &r->log, s->base, NULL, err) < 0)
+		goto fail;
+	while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
+		struct record rec;
+		size_t len;
+		const uint8_t *p = r->cur.p;
+		size_t n = r->cur.n, drops = 0;
+		int zlib = (r->cur.h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_ZLIB;
+		while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0)
+			drops += removed(r, &rec);
+		if (rc < 0)
+			goto fail;
+		raw_ok = drops == 0 && (r->opt->compress < 0 || zlib == (r->level > 0));
+		if (raw_ok) {
+			/* the whole batch stays as it is */
+			if (flush_batch(r, err) < 0 ||
+			    buf_add(&r->out, r->cur.batch.p, r->cur.batch.len) < 0)
+				goto fail;
+			r->out_records += r->cur.h.count;
+			r->out_batches++;
+		} else {
+			r->cur.p = p;
+			r->cur.n = n;
+			while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0)
+				if (!removed(r, &rec) && add_record(r, &rec, r->cur.p - len, len, err) < 0)
+					goto fail;
+			if (rc < 0)
+				goto fail;
+		}
+		if (r->out.len >= OUT_FLUSH && out_write(r, err) < 0)
+			goto fail;
+		progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
+	}
+	cur_close(&r->cur);
+	return rc;
+fail:
+	cur_close(&r->cur);
+	return -1;
+}
+
+/* Rewrites the segments [a, b) into one segment named after seg[a] and
+ * swaps it in for them (compact.h). */
+static int rewrite(struct run *r, size_t a, size_t b, struct error *err)
+{
+	char name[SEGMENT_NAME_MAX + 16], swap[SEGMENT_NAME_MAX + 24];
+	uint8_t hdr[SEGMENT_HEADER_LEN];
+	uint64_t end = b < r->nseg ? r->seg[b].base : r->active;
+	int rc = 0;
+
+	r->level = group_level(r, a, b);
+	segment_name(r->seg[a].base, ".log.cleaned", name);
+	log_file_path(&r->log, name, r->outpath, sizeof r->outpath);
+	r->outfd = openat(r->log.dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (r->outfd < 0)
+		return error_errno(err, "unable to create '%s'", r->outpath);
+	r->out.len = r->pend.len = 0;
+	r->out_size = r->out_records = r->out_batches = 0;
+	memset(&r->ph, 0, sizeof r->ph);
+	segment_header_encode(r->seg[a].created, hdr);
+	if (buf_add(&r->out, hdr, sizeof hdr) < 0)
+		rc = error_set(err, "out of memory");
+	for (size_t i = a; i < b && rc == 0; i++)
+		rc = copy_segment(r, &r->seg[i], err);
+	if (rc == 0)
+		rc = flush_batch(r, err);
+	if (rc == 0)
+		rc = out_write(r, err);
+	if (rc == 0 && fdatasync(r->outfd) < 0)
+		rc = error_errno(err, "unable to sync '%s'", r->outpath);
+	close(r->outfd);
+	r->outfd = -1;
+	if (rc < 0) {
+		unlinkat(r->log.dirfd, name, 0);
+		return -1;
+	}
+	swap_name(r->seg[a].base, end, swap);
+	if (renameat(r->log.dirfd, name, r->log.dirfd, swap) < 0) {
+		error_errno(err, "unable to rename '%s'", r->outpath);
+		unlinkat(r->log.dirfd, name, 0);
+		return -1;
+	}
+	if (log_sync_dir(&r->log, err) < 0 || finish_swap(&r->log, r->seg[a].base, end, err) < 0)
+		return -1;
+	r->st->rewritten++;
+	r->st->merged += (unsigned)(b - a - 1);
+	for (size_t i = a + 1; i < b; i++)
+		r->seg[i].gone = 1;
+	r->seg[a].size = r->out_size;
+	r->seg[a].records = r->out_records;
+	r->seg[a].batches = r->out_batches;
+	if (r->opt->compress >= 0) {
+		r->seg[a].zlib = r->level > 0;
+		r->seg[a].plain = r->level == 0;
+	}
+	return 0;
+}
+
+static void plan_group(struct run *r, size_t a, size_t b)
+{
+	char first[SEGMENT_NAME_MAX], last[SEGMENT_NAME_MAX];
+	uint64_t keep = 0, drop = 0, bytes = 0, est = 0;
+
+	for (size_t i = a; i < b; i++) {
+		keep += r->seg[i].keep;
+		drop += r->seg[i].drop;
+		bytes += r->seg[i].size;
+		est += r->seg[i].keep_bytes;
+	}
+	segment_name(r->seg[a].base, ".log", first);
+	segment_name(r->seg[b - 1].base, ".log", last);
+	fprintf(r->opt->plan, "rewrite %s%s%s: %" PRIu64 " records, %" PRIu64 " bytes -> "
+		"%" PRIu64 " records, about %" PRIu64 " bytes before compression%s\n",
+		first, b - a > 1 ? " .. " : "", b - a > 1 ? last : "", keep + drop, bytes, keep,
+		est, r->level > 0 ? " (zlib)" : "");
+}
+
+/* Merges neighbours into groups within --segment-bytes, and rewrites each
+ * group that would change, among the segments below the pass's end. */
+static int rewrite_groups(struct run *r, struct error *err)
+{
+	size_t first = first_seg(r), stop = first, a, b;
+	uint64_t total = 0;
+
+	while (stop < r->nseg && r->seg[stop].base < r->pass_end)
+		stop++;
+	for (size_t i = first; i < stop; i++)
+		total += r->seg[i].size;
+	phase(r, "measuring", total);
+	for (size_t i = first; i < stop; i++)
+		if (!r->seg[i].gone && measure(r, &r->seg[i], err) < 0)
+			return -1;
+	phase(r, "rewriting", total);
+	for (a = first; a < stop; a = b) {
+		uint64_t size = rewritten_size(&r->seg[a]) + SEGMENT_HEADER_LEN;
+		int change = r->seg[a].drop || wrong_codec(r, &r->seg[a]);
+		for (b = a + 1; b < stop; b++) {
+			uint64_t more = rewritten_size(&r->seg[b]);
+			if (r->seg[b].gone)
+				continue;
+			if (size + more > r->opt->segment_bytes)
+				break;
+			size += more;
+			change = 1;	/* a merge */
+		}
+		if (!change) {
+			progress(r, r->seg[a].size);
+			continue;
+		}
+		if (r->opt->plan) {
+			/* counted as if done; a later pass of a dry run sees the
+			 * segments as they are, so its figures are upper bounds */
+			uint64_t keep = 0, bytes = SEGMENT_HEADER_LEN;
+			r->level = group_level(r, a, b);
+			plan_group(r, a, b);
+			for (size_t i = a; i < b; i++) {
+				keep += r->seg[i].keep;
+				bytes += rewritten_size(&r->seg[i]);
+				r->seg[i].gone = i > a;
+			}
+			r->seg[a].records = keep;
+			r->seg[a].size = bytes;
+			if (r->opt->compress >= 0) {
+				r->seg[a].zlib = r->level > 0;
+				r->seg[a].plain = r->level == 0;
+			}
+			r->st->rewritten++;
+			r->st->merged += (unsigned)(b - a - 1);
+			continue;
+		}
+		if (rewrite(r, a, b, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Forgets the segments that are gone (not in a dry run, where they are
+ * still there to be read). */
+static void prune(struct run *r)
+{
+	size_t k = 0;
+
+	if (r->opt->plan)
+		return;
+	for (size_t i = 0; i < r->nseg; i++)
+		if (!r->seg[i].gone)
+			r->seg[k++] = r->seg[i];
+	r->nseg = k;
+}
+
+/* The cleanable end: the active segment's base, or the first sealed
+ * segment with a record younger than --min-lag. */
+static uint64_t cleanable_end(const struct run *r)
+{
+	for (size_t i = first_seg(r); i < r->nseg; i++)
+		if (!r->seg[i].gone && r->opt->min_lag > 0 && r->seg[i].max_ts > r->opt->now - r->opt->min_lag)
+			return r->seg[i].base;
+	return r->active;
+}
+
+static int compact(struct run *r, struct error *err)
+{
+	uint64_t e = cleanable_end(r), from = r->state.cleaned;
+
+	if (first_seg(r) < r->nseg && from < r->seg[first_seg(r)].base)
+		from = r->seg[first_seg(r)].base;
+	while (from < e) {
+		if (read_keys(r, from, e, err) < 0)
+			return -1;
+		if (r->pass_end <= from)
+			return error_set(err, "--memory is too small for a single key");
+		r->st->passes++;
+		if (rewrite_groups(r, err) < 0)
+			return -1;
+		prune(r);
+		if (state_add(&r->state, r->pass_end, r->opt->now) < 0)
+			return error_set(err, "out of memory");
+		if (!r->opt->plan && state_write(&r->log, &r->state, err) < 0)
+			return -1;
+		from = r->pass_end;
+	}
+	return 0;
+}
+
+/* --compress on its own: rewrites, one by one, sealed segments whose
+ * batches are not in the codec asked for. */
+static int recompress(struct run *r, struct error *err)
+{
+	r->pass_end = 0;	/* removes nothing */
+	keymap_clear(&r->map);
+	for (size_t i = first_seg(r); i < r->nseg; i++) {
+		if (r->seg[i].gone || !wrong_codec(r, &r->seg[i]))
+			continue;
+		if (r->opt->plan) {
+			char name[SEGMENT_NAME_MAX];
+			r->st->rewritten++;
+			segment_name(r->seg[i].base, ".log", name);
+			fprintf(r->opt->plan, "%s %s: %" PRIu64 " records, %" PRIu64 " bytes\n",
+				r->opt->compress ? "compress" : "decompress", name, r->seg[i].records,
+				r->seg[i].size);
+			continue;
+		}
+		phase(r, r->opt->compress ? "compressing" : "decompressing", r->seg[i].size);
+		if (rewrite(r, i, i + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Records and bytes in the sealed segments left. */
+static void tally(const struct run *r, uint64_t *records, uint64_t *bytes)
+{
+	*records = *bytes = 0;
+	for (size_t i = 0; i < r->nseg; i++)
+		if (!r->seg[i].gone) {
+			*records += r->seg[i].records;
+			*bytes += r->seg[i].size;
+		}
+}
+
+int compact_run(const char *path, const struct compact_options *opt,
+		struct compact_stats *st, struct error *err)
+{
+	struct run r = { .opt = opt, .st = st, .outfd = -1 };
+	struct buf empty = BUF_INIT;
+	int lockfd = -1, rc = -1;
+
+	memset(st, 0, sizeof *st);
+	r.cur.fd = -1;
+	r.cur.batch = r.cur.scratch = r.out = r.pend = empty;
+	if (log_open(&r.log, path, 0, err) < 0)
+		return -1;
+	if (keymap_init(&r.map, opt->memory) < 0) {
+		error_set(err, "out of memory");
+		goto out;
+	}
+	lockfd = compact_lock(&r.log, opt->wait, err);
+	if (lockfd < 0)
+		goto out;
+	if (!opt->plan && recover(&r.log, &st->recovered, err) < 0)
+		goto out;
+	state_read(&r.log, &r.state);
+	if (survey(&r, err) < 0)
+		goto out;
+	tally(&r, &st->records_before, &st->bytes_before);
+	if ((opt->retain_time >= 0 || opt->retain_size != UINT64_MAX) && retain(&r, err) < 0)
+		goto out;
+	prune(&r);
+	if (r.state.cleaned > r.active) {
+		/* the state of another log that had this name: start afresh */
+		free(r.state.pass);
+		memset(&r.state, 0, sizeof r.state);
+	}
+	if (opt->compact && compact(&r, err) < 0)
+		goto out;
+	if (opt->compress >= 0 && recompress(&r, err) < 0)
+		goto out;
+	tally(&r, &st->records_after, &st->bytes_after);
+	rc = 0;
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	cur_close(&r.cur);
+	keymap_release(&r.map);
+	free(r.seg);
+	free(r.state.pass);
+	buf_release(&r.cur.batch);
+	buf_release(&r.cur.scratch);
+	buf_release(&r.out);
+	buf_release(&r.pend);
+	log_close(&r.log);
+	return rc;
+}

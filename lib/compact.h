@@ -1,0 +1,85 @@
+/*
+ * compact.h - logcompact's engine: retention (deleting the oldest sealed
+ * segments), key compaction (keeping the latest record of each key, as
+ * Kafka's log cleaner does) and compression, on a log that writers and
+ * readers keep using.  The active (last) segment is never touched.
+ *
+ * New segment files are written aside and swapped in so that a kill at any
+ * moment leaves a valid log, in which every record is still there, unchanged
+ * at its offset, or is one that compaction may remove:
+ *
+ *	1. write BASE.log.cleaned, fsync it
+ *	2. rename it to BASE.END.swap, fsync the directory: from here on the
+ *	   swap is decided, and finishing it is idempotent
+ *	3. remove BASE's indexes; link the swap file to BASE.log.new and
+ *	   rename that over BASE.log
+ *	4. remove the old segments with base in (BASE, END), fsync the directory
+ *	5. remove the swap file, fsync the directory, rebuild BASE's indexes
+ *
+ * Between 3 and 4 the old segments after BASE overlap the new BASE.log;
+ * readers skip offsets they have passed (reader.h), and their records are
+ * ones compaction may remove.  Any run, and a logappend when no logcompact
+ * holds the log, first finishes swap files and removes *.cleaned leftovers
+ * (compact_recover).
+ *
+ * LOGDIR/compact.lock is flock(2)ed by the one logcompact at work.
+ * LOGDIR/compact.state remembers, per pass, up to which offset and when
+ * compaction has read the log: where the next run starts reading keys, and
+ * when each tombstone was first seen.
+ */
+#ifndef COMPACT_H
+#define COMPACT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "log.h"
+
+#define COMPACT_DEFAULT_MEMORY (64u << 20)
+#define COMPACT_DEFAULT_TOMBSTONE_MS (24 * 3600 * 1000LL)
+#define COMPACT_DEFAULT_LEVEL 6
+
+struct compact_options {
+	int compact;			/* --compact */
+	int64_t retain_time;		/* ms, or -1 */
+	uint64_t retain_size;		/* bytes, or UINT64_MAX */
+	int compress;			/* zlib level 1-9, 0 uncompressed, -1 as found */
+	int64_t tombstone_retention;	/* ms */
+	int64_t min_lag;		/* ms */
+	uint64_t segment_bytes;		/* limit of merged segments */
+	uint64_t memory;		/* bound of the key map */
+	int wait;			/* for another logcompact */
+	int64_t now;			/* ms */
+	FILE *plan;			/* --dry-run: what would be done goes here */
+	/* progress: called now and then with what is being done and how far */
+	void (*progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+struct compact_stats {
+	uint64_t records_before, bytes_before;	/* sealed segments, before */
+	uint64_t records_after, bytes_after;	/* and after */
+	unsigned passes;
+	unsigned rewritten;		/* segment files written */
+	unsigned merged;		/* segments merged into another */
+	unsigned deleted;		/* segments deleted by retention */
+	uint64_t deleted_records, deleted_bytes;
+	unsigned recovered;		/* interrupted swaps finished, leftovers removed */
+	uint64_t first_before, first_after;	/* the log's first offset */
+};
+
+/* Runs what opt asks for on the log at path.  Returns 0, or -1 with err
+ * set; the log is then valid and holds everything it held. */
+int compact_run(const char *path, const struct compact_options *opt,
+		struct compact_stats *st, struct error *err);
+
+/*
+ * Finishes interrupted swaps, removes leftovers and rebuilds missing or stale
+ * indexes of sealed segments, if no logcompact holds the log (else does
+ * nothing).  *fixed counts what it did.  For writers opening the log.
+ * Returns 0 or -1 with err set.
+ */
+int compact_recover_idle(struct log *log, unsigned *fixed, struct error *err);
+
+#endif
