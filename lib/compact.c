@@ -520,6 +520,49 @@ static int cur_record(struct cursor *c, struct record *r, size_t *len, struct er
 	return 1;
 }
 
+/* Records decoded a few at a time, their keys hashed and their slots in the
+ * key map prefetched, so that the map's cache misses overlap. */
+#define CHUNK 32
+
+struct chunk {
+	size_t n;
+	struct record rec[CHUNK];
+	const uint8_t *at[CHUNK];	/* the record's bytes */
+	size_t len[CHUNK];
+	struct keyhash h[CHUNK];
+	uint8_t keyed[CHUNK];		/* its key is not null */
+};
+
+static int is_null(const uint8_t *p, size_t n)
+{
+	return n == 1 && p[0] == 0xf6;
+}
+
+/* The next records of the batch: 1, 0 at its end, -1 on damage. */
+static int cur_chunk(struct cursor *c, const struct keymap *m, struct chunk *k,
+		     struct error *err)
+{
+	k->n = 0;
+	while (k->n < CHUNK) {
+		const uint8_t *at = c->p;
+		struct record *rec = &k->rec[k->n];
+		int rc = cur_record(c, rec, &k->len[k->n], err);
+		if (rc <= 0) {
+			if (rc < 0)
+				return -1;
+			break;
+		}
+		k->at[k->n] = at;
+		k->keyed[k->n] = !is_null(rec->key, rec->keylen);
+		if (k->keyed[k->n]) {
+			keymap_hash(rec->key, rec->keylen, &k->h[k->n]);
+			keymap_prefetch(m, &k->h[k->n]);
+		}
+		k->n++;
+	}
+	return k->n > 0;
+}
+
 /* ---- a run ----------------------------------------------------------------- */
 
 struct run {
@@ -537,7 +580,8 @@ struct run {
 	int outfd;
 	struct buf out;		/* bytes not yet written to outfd */
 	uint64_t out_size;	/* bytes in the file so far */
-	uint64_t out_records, out_batches;
+	uint64_t out_records, out_batches, flushes;
+	struct chunk chunk;
 	struct buf pend;	/* records of the batch being built */
 	struct batch_header ph;
 	int level;		/* zlib level of the batches built */
@@ -560,11 +604,6 @@ static void phase(struct run *r, const char *what, uint64_t total)
 	r->done = 0;
 	r->total = total;
 	progress(r, 0);
-}
-
-static int is_null(const uint8_t *p, size_t n)
-{
-	return n == 1 && p[0] == 0xf6;
 }
 
 /* Reads every sealed segment whole (checking every crc) for its size,
@@ -697,19 +736,21 @@ static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err
 		if (cur_open(&r->cur, &r->log, r->seg[i].base, NULL, err) < 0)
 			goto fail;
 		while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
-			struct record rec;
-			size_t len;
+			struct chunk *k = &r->chunk;
 			if (batch_next(&r->cur.h) <= from)
 				goto next;
-			while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0) {
-				if (rec.offset < from || is_null(rec.key, rec.keylen))
-					continue;
-				if (rec.offset >= e)
-					break;
-				if (!keymap_put(&r->map, rec.key, rec.keylen, rec.offset)) {
-					r->pass_end = rec.offset;
-					cur_close(&r->cur);
-					return 0;
+			while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0) {
+				for (size_t j = 0; j < k->n; j++) {
+					uint64_t off = k->rec[j].offset;
+					if (off < from || !k->keyed[j])
+						continue;
+					if (off >= e)
+						break;
+					if (!keymap_put_h(&r->map, &k->h[j], off)) {
+						r->pass_end = off;
+						cur_close(&r->cur);
+						return 0;
+					}
 				}
 			}
 			if (rc < 0)
@@ -728,13 +769,14 @@ fail:
 }
 
 /* Whether compaction removes this record in this pass. */
-static int removed(const struct run *r, const struct record *rec)
+static int removed(const struct run *r, const struct chunk *k, size_t j)
 {
+	const struct record *rec = &k->rec[j];
 	uint64_t latest;
 
-	if (rec->offset >= r->pass_end || is_null(rec->key, rec->keylen))
+	if (rec->offset >= r->pass_end || !k->keyed[j])
 		return 0;
-	if (keymap_get(&r->map, rec->key, rec->keylen, &latest) && latest > rec->offset)
+	if (keymap_get_h(&r->map, &k->h[j], &latest) && latest > rec->offset)
 		return 1;
 	return is_null(rec->value, rec->valuelen) &&
 	       first_seen(&r->state, rec->offset, r->opt->now) <= r->opt->now - r->opt->tombstone_retention;
@@ -749,16 +791,16 @@ static int measure(struct run *r, struct seg *s, struct error *err)
 	if (cur_open(&r->cur, &r->log, s->base, NULL, err) < 0)
 		goto fail;
 	while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
-		struct record rec;
-		size_t len;
-		while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0) {
-			if (removed(r, &rec)) {
-				s->drop++;
-			} else {
-				s->keep++;
-				s->keep_bytes += len;
+		struct chunk *k = &r->chunk;
+		while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0)
+			for (size_t j = 0; j < k->n; j++) {
+				if (removed(r, k, j)) {
+					s->drop++;
+				} else {
+					s->keep++;
+					s->keep_bytes += k->len[j];
+				}
 			}
-		}
 		if (rc < 0)
 			goto fail;
 		progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
@@ -825,6 +867,7 @@ static int flush_batch(struct run *r, struct error *err)
 		return -1;
 	r->out_records += r->ph.count;
 	r->out_batches++;
+	r->flushes++;
 	memset(&r->ph, 0, sizeof r->ph);
 	r->pend.len = 0;
 	if (r->out.len >= OUT_FLUSH)
@@ -854,39 +897,40 @@ static int add_record(struct run *r, const struct record *rec, const uint8_t *p,
 	return 0;
 }
 
-/* Copies what the pass keeps of segment s to the output. */
+/* Copies what the pass keeps of segment s to the output: a batch that
+ * keeps all its records and its codec is copied as it is, the records kept
+ * of the others go into new batches. */
 static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 {
-	int rc, raw_ok;
+	struct chunk *k = &r->chunk;
+	int rc;
 
 	if (cur_open(&r->cur, &r->log, s->base, NULL, err) < 0)
 		goto fail;
 	while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
-		struct record rec;
-		size_t len;
-		const uint8_t *p = r->cur.p;
-		size_t n = r->cur.n, drops = 0;
+		struct batch_header saved = r->ph;
+		size_t saved_len = r->pend.len;
+		uint64_t flushes = r->flushes, drops = 0;
 		int zlib = (r->cur.h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_ZLIB;
-		while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0)
-			drops += removed(r, &rec);
+		while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0)
+			for (size_t j = 0; j < k->n; j++) {
+				if (removed(r, k, j))
+					drops++;
+				else if (add_record(r, &k->rec[j], k->at[j], k->len[j], err) < 0)
+					goto fail;
+			}
 		if (rc < 0)
 			goto fail;
-		raw_ok = drops == 0 && (r->opt->compress < 0 || zlib == (r->level > 0));
-		if (raw_ok) {
-			/* the whole batch stays as it is */
+		if (drops == 0 && r->flushes == flushes &&
+		    (r->opt->compress < 0 || zlib == (r->level > 0))) {
+			/* take back what was added: the whole batch stays as it is */
+			r->ph = saved;
+			r->pend.len = saved_len;
 			if (flush_batch(r, err) < 0 ||
 			    buf_add(&r->out, r->cur.batch.p, r->cur.batch.len) < 0)
 				goto fail;
 			r->out_records += r->cur.h.count;
 			r->out_batches++;
-		} else {
-			r->cur.p = p;
-			r->cur.n = n;
-			while ((rc = cur_record(&r->cur, &rec, &len, err)) > 0)
-				if (!removed(r, &rec) && add_record(r, &rec, r->cur.p - len, len, err) < 0)
-					goto fail;
-			if (rc < 0)
-				goto fail;
 		}
 		if (r->out.len >= OUT_FLUSH && out_write(r, err) < 0)
 			goto fail;

@@ -70,32 +70,59 @@ static int grow(struct keymap *m)
 	return 0;
 }
 
-int keymap_put(struct keymap *m, const uint8_t *key, size_t len, uint64_t off)
+void keymap_hash(const uint8_t *key, size_t len, struct keyhash *h)
 {
-	XXH128_hash_t h = XXH3_128bits(key, len);
-	struct keyslot *s = probe(m, h.low64, h.high64);
+	XXH128_hash_t x = XXH3_128bits(key, len);
+
+	h->h1 = x.low64;
+	h->h2 = x.high64;
+}
+
+void keymap_prefetch(const struct keymap *m, const struct keyhash *h)
+{
+	__builtin_prefetch(&m->slot[home(h->h1, m->cap)]);
+}
+
+int keymap_put_h(struct keymap *m, const struct keyhash *h, uint64_t off)
+{
+	struct keyslot *s = probe(m, h->h1, h->h2);
 
 	if (!s->off1) {
 		/* a new key: keep the load under 3/4 while growing, 9/10 at the bound */
 		if ((m->n + 1) * 4 > m->cap * 3 && grow(m) == 0)
-			s = probe(m, h.low64, h.high64);
+			s = probe(m, h->h1, h->h2);
 		else if ((m->n + 1) * 10 > m->cap * 9)
 			return 0;
-		s->h1 = h.low64;
-		s->h2 = h.high64;
+		s->h1 = h->h1;
+		s->h2 = h->h2;
 		m->n++;
 	}
 	s->off1 = off + 1;
 	return 1;
 }
 
-int keymap_get(const struct keymap *m, const uint8_t *key, size_t len, uint64_t *off)
+int keymap_get_h(const struct keymap *m, const struct keyhash *h, uint64_t *off)
 {
-	XXH128_hash_t h = XXH3_128bits(key, len);
-	const struct keyslot *s = probe(m, h.low64, h.high64);
+	const struct keyslot *s = probe(m, h->h1, h->h2);
 
 	if (!s->off1)
 		return 0;
 	*off = s->off1 - 1;
 	return 1;
+}
+
+int keymap_put(struct keymap *m, const uint8_t *key, size_t len, uint64_t off)
+{
+	struct keyhash h;
+
+	keymap_hash(key, len, &h);
+	return keymap_put_h(m, &h, off);
+}
+
+int keymap_get(const struct keymap *m, const uint8_t *key, size_t len, uint64_t *off)
+{
+	struct keyhash h;
+
+	keymap_hash(key, len, &h);
+	return keymap_get_h(m, &h, off);
 }

@@ -38,6 +38,17 @@ void keymap_release(struct keymap *m);
 /* Empties the map, keeping its memory. */
 void keymap_clear(struct keymap *m);
 
+/* A key's hash, computed once and then used with the _h functions; with
+ * keymap_prefetch, lookups of many keys overlap their cache misses. */
+struct keyhash {
+	uint64_t h1, h2;
+};
+
+void keymap_hash(const uint8_t *key, size_t len, struct keyhash *h);
+void keymap_prefetch(const struct keymap *m, const struct keyhash *h);
+int keymap_put_h(struct keymap *m, const struct keyhash *h, uint64_t off);
+int keymap_get_h(const struct keymap *m, const struct keyhash *h, uint64_t *off);
+
 /* Records that key (its CBOR bytes) has a record at offset off, replacing
  * an earlier offset.  Returns 1, or 0 when the key is new and the map is
  * full. */
