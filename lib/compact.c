@@ -173,9 +173,15 @@ static int compact_lock(struct log *log, int wait, struct error *err)
 
 	if (fd < 0)
 		return error_errno(err, "unable to open '%s/compact.lock'", log->path);
-	do
+	/* without wait, still give a writer that is finishing an interrupted
+	 * swap (compact_recover_idle) two seconds to let go */
+	for (int tries = 0;; tries++) {
 		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
-	while (rc < 0 && errno == EINTR);
+		if (rc == 0 || (errno != EINTR && (errno != EWOULDBLOCK || tries == 40)))
+			break;
+		if (errno == EWOULDBLOCK)
+			usleep(50000);
+	}
 	if (rc < 0) {
 		if (errno == EWOULDBLOCK)
 			error_set(err, "'%s' is being compacted by another logcompact "

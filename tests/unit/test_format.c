@@ -177,10 +177,62 @@ static void batches(void)
 	batch_builder_release(&bb);
 }
 
+/* batch_encode: zlib batches (checked by zlib's own uncompress), and the
+ * stored fallback when compression does not pay. */
+static void compressed(void)
+{
+	struct buf out = BUF_INIT, scratch = BUF_INIT;
+	struct batch_header h = { 0 }, got;
+	static uint8_t payload[200000], raw[200000];
+	const uint8_t *p;
+	size_t n;
+	uLongf rawlen = sizeof raw;
+	uint32_t x = 1;
+
+	for (size_t i = 0; i < sizeof payload; i++)
+		payload[i] = (uint8_t)"record "[i % 7];
+	h.base = 100;
+	h.count = 3;
+	h.last_delta = 9;	/* records removed by compaction between */
+	h.min_ts = 1;
+	h.max_ts = 2;
+	test_cond("encode zlib", batch_encode(&out, &h, payload, sizeof payload, 6, NULL) == 0);
+	test_cond("codec 1 in byte 5", out.p[5] == BATCH_CODEC_ZLIB);
+	test_cond("parses", batch_header_parse(out.p, out.len, &got, NULL) == BATCH_OK &&
+		  got.base == 100 && got.count == 3 && got.last_delta == 9 &&
+		  got.payload_len + BATCH_HEADER_LEN == out.len);
+	test_cond("crc over the stored bytes", batch_verify(out.p, &got, NULL) == 0 &&
+		  crc32(crc32(0, out.p, 44), out.p + 48, got.payload_len) == got.crc);
+	test_cond("length prefix", out.p[48] == (sizeof payload & 0xff) &&
+		  out.p[49] == ((sizeof payload >> 8) & 0xff));
+	test_cond("zlib's uncompress agrees",
+		  uncompress(raw, &rawlen, out.p + 52, got.payload_len - 4) == Z_OK &&
+		  rawlen == sizeof payload && memcmp(raw, payload, rawlen) == 0);
+	test_cond("batch_payload inflates it",
+		  batch_payload(out.p, &got, &scratch, &p, &n, NULL) == 0 && n == sizeof payload &&
+		  memcmp(p, payload, n) == 0);
+	for (size_t i = 0; i < sizeof payload; i++) {
+		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+		payload[i] = (uint8_t)x;
+	}
+	out.len = 0;
+	test_cond("encode noise", batch_encode(&out, &h, payload, sizeof payload, 9, NULL) == 0);
+	test_cond("noise is stored", out.p[5] == BATCH_CODEC_NONE &&
+		  out.len == BATCH_HEADER_LEN + sizeof payload &&
+		  memcmp(out.p + 48, payload, sizeof payload) == 0);
+	out.len = 0;
+	test_cond("level 0 stores", batch_encode(&out, &h, payload, 10, 0, NULL) == 0 &&
+		  out.p[5] == 0 && batch_header_parse(out.p, out.len, &got, NULL) == BATCH_OK &&
+		  batch_verify(out.p, &got, NULL) == 0);
+	buf_release(&out);
+	buf_release(&scratch);
+}
+
 int main(void)
 {
 	items();
 	records();
 	batches();
+	compressed();
 	return test_report("format");
 }
