@@ -488,7 +488,8 @@ static void cur_close(struct cursor *c)
 	c->fd = -1;
 }
 
-/* The next batch, checked whole: 1, 0 at the end, -1 on damage. */
+/* The next batch: its header only (decode < 0), or checked whole and its
+ * records ready (decode > 0).  1, 0 at the end, -1 on damage. */
 static int cur_batch(struct cursor *c, int decode, struct error *err)
 {
 	struct error why;
@@ -496,7 +497,7 @@ static int cur_batch(struct cursor *c, int decode, struct error *err)
 
 	if (c->pos >= c->size)
 		return 0;
-	rc = segment_read_batch(c->fd, c->pos, c->size, &c->batch, &c->h, 0, &why);
+	rc = segment_read_batch(c->fd, c->pos, c->size, &c->batch, &c->h, decode < 0, &why);
 	if (rc == BATCH_SHORT)
 		return error_set(err, "'%s': damaged: file ends inside the batch at byte %" PRIu64,
 				 c->path, c->pos);
@@ -505,7 +506,7 @@ static int cur_batch(struct cursor *c, int decode, struct error *err)
 				 why.msg);
 	c->batch_pos = c->pos;
 	c->pos += BATCH_HEADER_LEN + c->h.payload_len;
-	if (decode && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
+	if (decode > 0 && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 why.msg);
 	return 1;
@@ -612,8 +613,9 @@ static void phase(struct run *r, const char *what, uint64_t total)
 	progress(r, 0);
 }
 
-/* Reads every sealed segment whole (checking every crc) for its size,
- * records, timestamps and codecs.  Nothing changes before this succeeds. */
+/* Reads the batch headers of every sealed segment for its size, records,
+ * timestamps and codecs.  (Payloads and their crcs are checked where they
+ * are read, before anything that depends on them is swapped in.) */
 static int survey(struct run *r, struct error *err)
 {
 	uint64_t total = 0;
@@ -650,7 +652,7 @@ static int survey(struct run *r, struct error *err)
 			return -1;
 		}
 		s->size = r->cur.size;
-		while ((rc = cur_batch(&r->cur, 0, err)) > 0) {
+		while ((rc = cur_batch(&r->cur, -1, err)) > 0) {
 			s->records += r->cur.h.count;
 			s->batches++;
 			if (r->cur.h.max_ts > s->max_ts)
