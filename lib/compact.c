@@ -20,8 +20,9 @@
 
 #define OUT_BATCH_BYTES (1u << 20)	/* records per written batch, as logappend */
 #define OUT_BATCH_RECORDS 65536u
-#define OUT_FLUSH (4u << 20)		/* bytes buffered before a write */
+#define OUT_FLUSH (1u << 20)		/* bytes buffered before a write */
 #define STATE_MAX_PASSES 1000
+#define MAX_PART_BITS 20		/* then passes end at an offset instead */
 
 /* ---- compact.state ------------------------------------------------------- */
 
@@ -582,7 +583,11 @@ struct run {
 	struct state state;
 	struct keymap map;
 	struct cursor cur;
+	uint64_t from;		/* where keys are read from: before it, the log is clean */
 	uint64_t pass_end;	/* records below it are candidates for removal */
+	unsigned bits;		/* keys in 2^bits partitions by hash ... */
+	uint64_t part;		/* ... and the pass takes those of this one */
+	uint64_t drops;		/* records the rewrite left out */
 	/* writing */
 	int outfd;
 	struct buf out;		/* bytes not yet written to outfd */
@@ -722,9 +727,11 @@ static size_t first_seg(const struct run *r)
 }
 
 /*
- * Fills the key map from offset 'from' on, up to the cleanable end e, and
- * sets r->pass_end: e, or the offset of the first record whose key did not
- * fit.
+ * Fills the key map with the keys of the pass's partition, from offset
+ * 'from' on up to the cleanable end e.  When the map is full it splits the
+ * partition in two and keeps one half (a later pass takes the other); past
+ * MAX_PART_BITS, it ends the pass at the record whose key did not fit
+ * instead.  Sets r->pass_end: e, or that record's offset.
  */
 static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err)
 {
@@ -750,14 +757,22 @@ static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err
 			while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0) {
 				for (size_t j = 0; j < k->n; j++) {
 					uint64_t off = k->rec[j].offset;
-					if (off < from || !k->keyed[j])
+					if (off < from || !k->keyed[j] ||
+					    keymap_part(&k->h[j], r->bits) != r->part)
 						continue;
 					if (off >= e)
 						break;
-					if (!keymap_put_h(&r->map, &k->h[j], off)) {
-						r->pass_end = off;
-						cur_close(&r->cur);
-						return 0;
+					while (!keymap_put_h(&r->map, &k->h[j], off)) {
+						if (r->bits == MAX_PART_BITS) {
+							r->pass_end = off;
+							cur_close(&r->cur);
+							return 0;
+						}
+						keymap_split(&r->map, r->bits, r->part * 2);
+						r->bits++;
+						r->part *= 2;
+						if (keymap_part(&k->h[j], r->bits) != r->part)
+							break;
 					}
 				}
 			}
@@ -782,7 +797,8 @@ static int removed(const struct run *r, const struct chunk *k, size_t j)
 	const struct record *rec = &k->rec[j];
 	uint64_t latest;
 
-	if (rec->offset >= r->pass_end || !k->keyed[j])
+	if (rec->offset >= r->pass_end || !k->keyed[j] ||
+	    keymap_part(&k->h[j], r->bits) != r->part)
 		return 0;
 	if (keymap_get_h(&r->map, &k->h[j], &latest) && latest > rec->offset)
 		return 1;
@@ -923,7 +939,7 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 		while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0)
 			for (size_t j = 0; j < k->n; j++) {
 				if (removed(r, k, j))
-					drops++;
+					drops++, r->drops++;
 				else if (add_record(r, &k->rec[j], k->at[j], k->len[j], err) < 0)
 					goto fail;
 			}
@@ -967,7 +983,7 @@ static int rewrite(struct run *r, size_t a, size_t b, struct error *err)
 	if (r->outfd < 0)
 		return error_errno(err, "unable to create '%s'", r->outpath);
 	r->out.len = r->pend.len = 0;
-	r->out_size = r->out_records = r->out_batches = 0;
+	r->out_size = r->out_records = r->out_batches = r->drops = 0;
 	memset(&r->ph, 0, sizeof r->ph);
 	segment_header_encode(r->seg[a].created, hdr);
 	if (buf_add(&r->out, hdr, sizeof hdr) < 0)
@@ -982,9 +998,10 @@ static int rewrite(struct run *r, size_t a, size_t b, struct error *err)
 		rc = error_errno(err, "unable to sync '%s'", r->outpath);
 	close(r->outfd);
 	r->outfd = -1;
-	if (rc < 0) {
+	if (rc < 0 || (b - a == 1 && r->drops == 0 && !wrong_codec(r, &r->seg[a]))) {
+		/* an error, or nothing changed after all: no swap */
 		unlinkat(r->log.dirfd, name, 0);
-		return -1;
+		return rc;
 	}
 	swap_name(r->seg[a].base, end, swap);
 	if (renameat(r->log.dirfd, name, r->log.dirfd, swap) < 0) {
@@ -1039,9 +1056,23 @@ static int rewrite_groups(struct run *r, struct error *err)
 	for (size_t i = first; i < stop; i++)
 		total += r->seg[i].size;
 	phase(r, "measuring", total);
-	for (size_t i = first; i < stop; i++)
-		if (!r->seg[i].gone && measure(r, &r->seg[i], err) < 0)
-			return -1;
+	for (size_t i = first; i < stop; i++) {
+		struct seg *s = &r->seg[i];
+		if (s->gone)
+			continue;
+		if (i + 1 < r->nseg && r->seg[i + 1].base <= r->from) {
+			/* clean: rewritten only if this pass removes from it */
+			if (measure(r, s, err) < 0)
+				return -1;
+		} else {
+			/* records of the part read for keys: taken as changed,
+			 * its size as an upper bound (and left alone after all
+			 * when nothing was removed) */
+			s->keep = s->records;
+			s->keep_bytes = s->size;
+			s->drop = 1;
+		}
+	}
 	phase(r, "rewriting", total);
 	for (a = first; a < stop; a = b) {
 		uint64_t size = rewritten_size(&r->seg[a]) + SEGMENT_HEADER_LEN;
@@ -1112,26 +1143,38 @@ static uint64_t cleanable_end(const struct run *r)
 
 static int compact(struct run *r, struct error *err)
 {
-	uint64_t e = cleanable_end(r), from = r->state.cleaned;
+	uint64_t e = cleanable_end(r), start;
 
-	if (first_seg(r) < r->nseg && from < r->seg[first_seg(r)].base)
-		from = r->seg[first_seg(r)].base;
-	while (from < e) {
-		if (read_keys(r, from, e, err) < 0)
+	r->from = r->state.cleaned;
+	if (first_seg(r) < r->nseg && r->from < r->seg[first_seg(r)].base)
+		r->from = r->seg[first_seg(r)].base;
+	if (r->from >= e)
+		return 0;
+	/* a pass per partition of the keys, and within one, per range of
+	 * offsets when even 2^MAX_PART_BITS partitions do not fit */
+	r->bits = 0;
+	r->part = 0;
+	start = r->from;
+	for (;;) {
+		if (read_keys(r, start, e, err) < 0)
 			return -1;
-		if (r->pass_end <= from)
+		if (r->pass_end <= start)
 			return error_set(err, "--memory is too small for a single key");
 		r->st->passes++;
 		if (rewrite_groups(r, err) < 0)
 			return -1;
 		prune(r);
-		if (state_add(&r->state, r->pass_end, r->opt->now) < 0)
-			return error_set(err, "out of memory");
-		if (!r->opt->plan && state_write(&r->log, &r->state, err) < 0)
-			return -1;
-		from = r->pass_end;
+		if (r->pass_end < e) {
+			start = r->pass_end;
+			continue;
+		}
+		start = r->from;
+		if (++r->part == (uint64_t)1 << r->bits)
+			break;
 	}
-	return 0;
+	if (state_add(&r->state, e, r->opt->now) < 0)
+		return error_set(err, "out of memory");
+	return r->opt->plan ? 0 : state_write(&r->log, &r->state, err);
 }
 
 /* --compress on its own: rewrites, one by one, sealed segments whose
@@ -1139,6 +1182,8 @@ static int compact(struct run *r, struct error *err)
 static int recompress(struct run *r, struct error *err)
 {
 	r->pass_end = 0;	/* removes nothing */
+	r->bits = 0;
+	r->part = 0;
 	keymap_clear(&r->map);
 	for (size_t i = first_seg(r); i < r->nseg; i++) {
 		if (r->seg[i].gone || !wrong_codec(r, &r->seg[i]))

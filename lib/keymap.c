@@ -17,6 +17,7 @@ int keymap_init(struct keymap *m, uint64_t memory)
 {
 	if (memory < KEYMAP_MIN_MEMORY)
 		memory = KEYMAP_MIN_MEMORY;
+	m->memory = memory;
 	m->max_cap = (size_t)(memory / KEYMAP_ENTRY_LEN);
 	m->cap = m->max_cap < START_SLOTS ? m->max_cap : START_SLOTS;
 	m->n = 0;
@@ -51,14 +52,16 @@ static struct keyslot *probe(const struct keymap *m, uint64_t h1, uint64_t h2)
 	}
 }
 
-/* Doubles the table (up to the bound).  Returns 0, or -1 when it cannot. */
+/* Grows the table: doubles it, or less so that the old and the new table
+ * fit in the bound together.  Returns 0, or -1 when it cannot. */
 static int grow(struct keymap *m)
 {
-	size_t ncap = m->cap * 2 > m->max_cap ? m->max_cap : m->cap * 2;
-	struct keymap bigger = { NULL, ncap, m->n, m->max_cap };
+	size_t room = m->max_cap - m->cap;	/* slots beside the old table */
+	size_t ncap = m->cap * 2 < room ? m->cap * 2 : room;
+	struct keymap bigger = { NULL, ncap, m->n, m->max_cap, m->memory };
 
-	if (ncap <= m->cap)
-		return -1;
+	if (ncap <= m->cap + m->cap / 8)
+		return -1;	/* not worth a copy */
 	bigger.slot = calloc(ncap, sizeof *bigger.slot);
 	if (!bigger.slot)
 		return -1;
@@ -109,6 +112,43 @@ int keymap_get_h(const struct keymap *m, const struct keyhash *h, uint64_t *off)
 		return 0;
 	*off = s->off1 - 1;
 	return 1;
+}
+
+void keymap_split(struct keymap *m, unsigned bits, uint64_t part)
+{
+	size_t i = 0, visited = 0;
+
+	/* remove entries in place, closing each hole by moving back the
+	 * entries after it that may move (Knuth's algorithm R); a slot is
+	 * looked at again after an entry moved into it */
+	while (visited < m->cap) {
+		struct keyslot *s = &m->slot[i];
+		struct keyhash h = { s->h1, s->h2 };
+		if (s->off1 && keymap_part(&h, bits + 1) != part) {
+			size_t hole = i, j = i;
+			m->n--;
+			for (;;) {
+				size_t home_j;
+				if (++j == m->cap)
+					j = 0;
+				if (!m->slot[j].off1)
+					break;
+				home_j = home(m->slot[j].h1, m->cap);
+				/* may it move to the hole? only if its home is not
+				 * cyclically in (hole, j] */
+				if (hole <= j ? (home_j > hole && home_j <= j)
+					      : (home_j > hole || home_j <= j))
+					continue;
+				m->slot[hole] = m->slot[j];
+				hole = j;
+			}
+			m->slot[hole].off1 = 0;
+			continue;	/* slot i again */
+		}
+		visited++;
+		if (++i == m->cap)
+			i = 0;
+	}
 }
 
 int keymap_put(struct keymap *m, const uint8_t *key, size_t len, uint64_t off)

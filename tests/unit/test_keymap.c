@@ -92,5 +92,42 @@ int main(void)
 		test_cond("others keep their offsets", keymap_get(&m, k, n, &off) && off == 3);
 	}
 	keymap_release(&m);
+
+	/* splitting in place: after each split exactly the keys of the kept
+	 * partition are there, with their offsets, whatever the probing did */
+	test_cond("init split", keymap_init(&m, 1u << 20) == 0);
+	ok = 0;
+	for (unsigned i = 0; i < 20000; i++) {
+		n = key(i, k);
+		ok += keymap_put(&m, k, n, 1000 + i) == 1;
+	}
+	test_cond("room for 20000 keys in 1M", ok == 20000);
+	{
+		unsigned bits = 0;
+		uint64_t part = 0;
+		for (int round = 0; round < 3; round++) {
+			size_t in = 0, bad = 0;
+			uint64_t keep = part * 2 + (round == 1);	/* the upper half once */
+			keymap_split(&m, bits, keep);
+			bits++;
+			part = keep;
+			for (unsigned i = 0; i < 20000; i++) {
+				struct keyhash h;
+				int found;
+				n = key(i, k);
+				keymap_hash(k, n, &h);
+				found = keymap_get_h(&m, &h, &off);
+				if (keymap_part(&h, bits) == part) {
+					in++;
+					bad += !found || off != 1000 + i;
+				} else {
+					bad += found;
+				}
+			}
+			test_cond("split keeps its partition and only it", bad == 0 && in == m.n);
+			test_cond("about half each time", in > 20000u >> (bits + 1) && in < 20000u >> (bits - 1));
+		}
+	}
+	keymap_release(&m);
 	return test_report("keymap");
 }
