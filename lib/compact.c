@@ -618,9 +618,9 @@ static void phase(struct run *r, const char *what, uint64_t total)
 	progress(r, 0);
 }
 
-/* Reads the batch headers of every sealed segment for its size, records,
- * timestamps and codecs.  (Payloads and their crcs are checked where they
- * are read, before anything that depends on them is swapped in.) */
+/* Reads every sealed segment whole, checking every crc, for its size,
+ * records, timestamps and codecs: damage stops the run before any change.
+ * (About 5% of a compaction: the crc is ISA-L's, the bytes are cached.) */
 static int survey(struct run *r, struct error *err)
 {
 	uint64_t total = 0;
@@ -657,7 +657,7 @@ static int survey(struct run *r, struct error *err)
 			return -1;
 		}
 		s->size = r->cur.size;
-		while ((rc = cur_batch(&r->cur, -1, err)) > 0) {
+		while ((rc = cur_batch(&r->cur, 0, err)) > 0) {
 			s->records += r->cur.h.count;
 			s->batches++;
 			if (r->cur.h.max_ts > s->max_ts)
@@ -1148,8 +1148,21 @@ static int compact(struct run *r, struct error *err)
 	r->from = r->state.cleaned;
 	if (first_seg(r) < r->nseg && r->from < r->seg[first_seg(r)].base)
 		r->from = r->seg[first_seg(r)].base;
-	if (r->from >= e)
+	if (r->from >= e) {
+		/* nothing new since the last run: one pass over what is there,
+		 * with no keys, for the tombstones whose time has come (and
+		 * merges) */
+		r->from = e;
+		keymap_clear(&r->map);
+		r->pass_end = e;
+		r->bits = 0;
+		r->part = 0;
+		r->st->passes++;
+		if (rewrite_groups(r, err) < 0)
+			return -1;
+		prune(r);
 		return 0;
+	}
 	/* a pass per partition of the keys, and within one, per range of
 	 * offsets when even 2^MAX_PART_BITS partitions do not fit */
 	r->bits = 0;
