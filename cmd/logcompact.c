@@ -99,10 +99,11 @@ static void summary(const char *path, const struct compact_options *o,
 	warnmsg("'%s': sealed segments: %" PRIu64 " records, %" PRIu64 " bytes before; %"
 		PRIu64 " records, %" PRIu64 " bytes after", path, st->records_before,
 		st->bytes_before, st->records_after, st->bytes_after);
-	warnmsg("'%s': %u segments %sdeleted (%" PRIu64 " records, %" PRIu64 " bytes), "
-		"%u %srewritten, %u %smerged away, %u compaction passes, %.3f s", path,
-		st->deleted, would, st->deleted_records, st->deleted_bytes, st->rewritten, would,
-		st->merged, would, st->passes, (double)ms / 1000);
+	warnmsg("'%s': %u segment%s %sdeleted (%" PRIu64 " records, %" PRIu64 " bytes), "
+		"%u %srewritten, %u %smerged away, %u compaction pass%s, %.3f s", path,
+		st->deleted, st->deleted == 1 ? "" : "s", would, st->deleted_records,
+		st->deleted_bytes, st->rewritten, would, st->merged, would, st->passes,
+		st->passes == 1 ? "" : "es", (double)ms / 1000);
 }
 
 int main(int argc, char **argv)
