@@ -27,7 +27,7 @@ FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 SAN      = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_SECONDS ?= 10
 
-.PHONY: all bins units test unit bats asan fuzz fuzz-build deps demo bench install clean
+.PHONY: all bins units test unit bats asan fuzz fuzz-build deps demo bench crash install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
 	@mkdir -p bin && for b in $(BINS); do ln -sf ../$(BUILD)/bin/$$b bin/$$b; done
@@ -87,6 +87,12 @@ demo: deps bins
 
 bench: bins
 	scripts/bench
+
+# make crash N=5000: kill -9 logcompact at random moments N times, checking
+# the log after each kill and after the next run (make test runs 150).
+N ?= 1000
+crash: bins
+	tests/crash/compact-kill-loop $(N)
 
 install: bins
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

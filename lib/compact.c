@@ -21,6 +21,7 @@
 #define OUT_BATCH_BYTES (1u << 20)	/* records per written batch, as logappend */
 #define OUT_BATCH_RECORDS 65536u
 #define OUT_FLUSH (1u << 20)		/* bytes buffered before a write */
+#define RAW_COPY_MIN (OUT_BATCH_BYTES / 4)	/* smaller batches are merged */
 #define STATE_MAX_PASSES 1000
 #define MAX_PART_BITS 20		/* then passes end at an offset instead */
 
@@ -921,9 +922,10 @@ static int add_record(struct run *r, const struct record *rec, const uint8_t *p,
 	return 0;
 }
 
-/* Copies what the pass keeps of segment s to the output: a batch that
- * keeps all its records and its codec is copied as it is, the records kept
- * of the others go into new batches. */
+/* Copies what the pass keeps of segment s to the output: a batch of some
+ * size that keeps all its records and is in the codec wanted is copied as
+ * it is; the records kept of the others go into new batches of about
+ * OUT_BATCH_BYTES (small batches of slow appends become fewer). */
 static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 {
 	struct chunk *k = &r->chunk;
@@ -945,8 +947,8 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 			}
 		if (rc < 0)
 			goto fail;
-		if (drops == 0 && r->flushes == flushes &&
-		    (r->opt->compress < 0 || zlib == (r->level > 0))) {
+		if (drops == 0 && r->flushes == flushes && zlib == (r->level > 0) &&
+		    r->cur.h.payload_len >= RAW_COPY_MIN) {
 			/* take back what was added: the whole batch stays as it is */
 			r->ph = saved;
 			r->pend.len = saved_len;
