@@ -456,31 +456,10 @@ struct cursor {
 static int cur_open(struct cursor *c, struct log *log, uint64_t base, int64_t *created,
 		    struct error *err)
 {
-	char name[SEGMENT_NAME_MAX];
-	uint8_t hdr[SEGMENT_HEADER_LEN];
-	struct stat st;
-	int64_t cr;
-	ssize_t n;
-
 	c->log = log;
 	c->pos = SEGMENT_HEADER_LEN;
 	c->n = 0;
-	segment_name(base, ".log", name);
-	log_file_path(log, name, c->path, sizeof c->path);
-	c->fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (c->fd < 0)
-		return error_errno(err, "unable to open '%s'", c->path);
-	if (fstat(c->fd, &st) < 0)
-		return error_errno(err, "unable to stat '%s'", c->path);
-	c->size = (uint64_t)st.st_size;
-	n = pread(c->fd, hdr, sizeof hdr, 0);
-	if (n < 0)
-		return error_errno(err, "unable to read '%s'", c->path);
-	if (segment_header_parse(hdr, (size_t)n, &cr, err) <= 0)
-		return error_prefix(err, "'%s'%s", c->path, n < SEGMENT_HEADER_LEN ? ": short header" : "");
-	if (created)
-		*created = cr;
-	return 0;
+	return segment_open(log, base, &c->fd, &c->size, created, c->path, err);
 }
 
 static void cur_close(struct cursor *c)

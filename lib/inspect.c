@@ -193,31 +193,12 @@ static int record_damage(struct segcur *c, uint64_t pos, struct error *err)
 
 static int cur_open(struct segcur *c, struct log *log, size_t i, struct error *err)
 {
-	char name[SEGMENT_NAME_MAX];
-	uint8_t hdr[SEGMENT_HEADER_LEN];
-	struct stat st;
-	int64_t created;
-	ssize_t n;
-
 	c->log = log;
 	c->base = log->seg[i];
 	c->active = i + 1 == log->nseg;
 	c->verify_from = UINT64_MAX;
-	segment_name(c->base, ".log", name);
-	log_file_path(log, name, c->path, sizeof c->path);
-	c->fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (c->fd < 0)
-		return error_errno(err, "unable to open '%s'", c->path);
-	if (fstat(c->fd, &st) < 0)
-		return error_errno(err, "unable to stat '%s'", c->path);
-	c->size = (uint64_t)st.st_size;
-	n = pread(c->fd, hdr, sizeof hdr, 0);
-	if (n < 0)
-		return error_errno(err, "unable to read '%s'", c->path);
-	if (segment_header_parse(hdr, (size_t)n, &created, err) < 0)
-		return error_prefix(err, "'%s'", c->path);
-	if (n < SEGMENT_HEADER_LEN)
-		c->size = 0;	/* a new active segment, its header not yet written */
+	if (segment_open(log, c->base, &c->fd, &c->size, NULL, c->path, err) < 0)
+		return -1;
 	if (c->active)
 		c->verify_from = hint_for(c, UINT64_MAX - 1);
 	return 0;

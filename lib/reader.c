@@ -36,12 +36,6 @@ void reader_close(struct reader *r)
 
 static int open_seg(struct reader *r, size_t i, struct error *err)
 {
-	char name[SEGMENT_NAME_MAX];
-	uint8_t hdr[SEGMENT_HEADER_LEN];
-	struct stat st;
-	int64_t created;
-	ssize_t n;
-
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;
@@ -51,20 +45,7 @@ static int open_seg(struct reader *r, size_t i, struct error *err)
 	if (i >= r->log.nseg)
 		return 0;
 	r->base = r->log.seg[i];
-	segment_name(r->log.seg[i], ".log", name);
-	log_file_path(&r->log, name, r->path, sizeof r->path);
-	r->fd = openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
-		return error_errno(err, "unable to open '%s'", r->path);
-	if (fstat(r->fd, &st) < 0)
-		return error_errno(err, "unable to stat '%s'", r->path);
-	r->size = (uint64_t)st.st_size;
-	n = pread(r->fd, hdr, sizeof hdr, 0);
-	if (n < 0)
-		return error_errno(err, "unable to read '%s'", r->path);
-	if (segment_header_parse(hdr, (size_t)n, &created, err) < 0)
-		return error_prefix(err, "'%s'", r->path);
-	return 0;
+	return segment_open(&r->log, r->base, &r->fd, &r->size, NULL, r->path, err);
 }
 
 static int is_last(const struct reader *r)

@@ -1,9 +1,12 @@
 /* segment.c - segment files: names, header, reading batches (see segment.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "littleendian.h"
+#include "log.h"
 #include "segment.h"
 
 static const uint8_t segment_magic[8] = { 'L', 'O', 'G', 'S', 'E', 'G', 0, SEGMENT_VERSION };
@@ -141,4 +144,33 @@ int segment_scan(int fd, uint64_t base, uint64_t size, uint64_t *valid_end,
 		*valid_end = size;
 	buf_release(&b);
 	return rc;
+}
+
+int segment_open(const struct log *log, uint64_t base, int *fd, uint64_t *size,
+		 int64_t *created, char path[SEGMENT_NAME_MAX_PATH], struct error *err)
+{
+	char name[SEGMENT_NAME_MAX];
+	uint8_t hdr[SEGMENT_HEADER_LEN];
+	struct stat st;
+	int64_t cr;
+	ssize_t n;
+
+	*size = 0;
+	segment_name(base, ".log", name);
+	log_file_path(log, name, path, SEGMENT_NAME_MAX_PATH);
+	*fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return error_errno(err, "unable to open '%s'", path);
+	if (fstat(*fd, &st) < 0)
+		return error_errno(err, "unable to stat '%s'", path);
+	n = pread_full(*fd, hdr, sizeof hdr, 0);
+	if (n < 0)
+		return error_errno(err, "unable to read '%s'", path);
+	if (segment_header_parse(hdr, (size_t)n, &cr, err) < 0)
+		return error_prefix(err, "'%s'", path);
+	if (n == SEGMENT_HEADER_LEN)
+		*size = (uint64_t)st.st_size;
+	if (created)
+		*created = n == SEGMENT_HEADER_LEN ? cr : 0;
+	return 0;
 }

@@ -35,6 +35,18 @@ void segment_header_encode(int64_t created_ms, uint8_t out[SEGMENT_HEADER_LEN]);
 int segment_header_parse(const uint8_t *p, size_t n, int64_t *created_ms,
 			 struct error *err);
 
+struct log;
+
+/*
+ * Opens segment 'base' of the log for reading: *fd, its *size, and the
+ * creation time from its header in *created (when not NULL); path gets
+ * "LOGDIR/NAME.log" for messages.  A file shorter than a header (a new
+ * active segment whose header is not yet written) has *size 0.  Returns 0,
+ * or -1 with err set (and *fd -1, or open for close).
+ */
+int segment_open(const struct log *log, uint64_t base, int *fd, uint64_t *size,
+		 int64_t *created, char path[SEGMENT_NAME_MAX_PATH], struct error *err);
+
 /*
  * Reads the batch at byte pos of the open segment fd (whose size is 'size')
  * into b, header first, then the payload, and checks it.  Returns BATCH_OK
