@@ -450,6 +450,9 @@ struct cursor {
 	struct buf batch, scratch;
 	const uint8_t *p;	/* the records left in the batch */
 	size_t n;
+	uint64_t next_min;	/* the smallest offset the next record may have */
+	uint32_t seen;		/* records of the batch so far */
+	int ended;		/* its end was checked */
 	char path[SEGMENT_NAME_MAX_PATH];
 };
 
@@ -459,6 +462,8 @@ static int cur_open(struct cursor *c, struct log *log, uint64_t base, int64_t *c
 	c->log = log;
 	c->pos = SEGMENT_HEADER_LEN;
 	c->n = 0;
+	c->next_min = base;
+	c->ended = 1;
 	return segment_open(log, base, &c->fd, &c->size, created, c->path, err);
 }
 
@@ -490,19 +495,42 @@ static int cur_batch(struct cursor *c, int decode, struct error *err)
 	if (decode > 0 && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 why.msg);
+	c->seen = 0;
+	c->ended = decode <= 0;
 	return 1;
 }
 
 /* The next record of the batch: 1 with *r and *len set, 0 at its end. */
+/*
+ * The next record of the batch: 1 with *r and *len set, 0 at its end.
+ * Offsets are checked against the batch header and the records before (a
+ * crafted batch with a valid crc must not make compaction write what
+ * readers would read otherwise): damage is -1.
+ */
 static int cur_record(struct cursor *c, struct record *r, size_t *len, struct error *err)
 {
+	const struct batch_header *h = &c->h;
+	uint64_t last = h->base + h->last_delta;
 	struct error why;
 
-	if (c->n == 0)
+	if (c->n == 0) {
+		if (!c->ended && (c->seen != h->count || c->next_min != last + 1))
+			return error_set(err, "'%s': batch at byte %" PRIu64 ": %u records up to "
+					 "offset %" PRIu64 ", its header says %u up to %" PRIu64,
+					 c->path, c->batch_pos, c->seen, c->next_min - 1, h->count, last);
+		c->ended = 1;
 		return 0;
+	}
 	if (record_decode(c->p, c->n, r, len, &why) != ITEM_OK)
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 why.msg);
+	if (r->offset < c->next_min || r->offset < h->base || r->offset > last ||
+	    (c->seen == 0 && r->offset != h->base))
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": record offset %" PRIu64
+				 " out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
+				 c->path, c->batch_pos, r->offset, h->base, last);
+	c->next_min = r->offset + 1;
+	c->seen++;
 	c->p += *len;
 	c->n -= *len;
 	return 1;
