@@ -303,10 +303,11 @@ static int held_after(const struct view *after, uint64_t off)
 /* ---- the segment as compaction sees it: every batch, every record --------- */
 
 /*
- * Whether seg[0..n) is a well-formed segment: a valid header, then batches
- * that all check and decode, whose record offsets increase strictly across
- * the segment and lie within their batch's [base, base + last delta], and
- * whose ranges do not overlap.  Readers then see every record, in order.
+ * Whether seg[0..n) is a well-formed segment (logformat(5)): a valid
+ * header, then batches that all check and decode, whose record offsets
+ * increase strictly across the segment, whose first record is at the base
+ * offset and last at base + last delta, with as many records as the header
+ * counts.  Readers then see every record, in order.
  */
 static int well_formed(const uint8_t *seg, size_t n)
 {
@@ -322,6 +323,8 @@ static int well_formed(const uint8_t *seg, size_t n)
 		struct batch_header h;
 		const uint8_t *p;
 		size_t len, k;
+		uint32_t count = 0;
+		uint64_t last = 0;
 
 		if (batch_header_parse(seg + pos, n - pos, &h, &err) != BATCH_OK ||
 		    h.payload_len > n - pos - BATCH_HEADER_LEN ||
@@ -335,15 +338,19 @@ static int well_formed(const uint8_t *seg, size_t n)
 			struct record r;
 			if (record_decode(p, len, &r, &k, &err) != ITEM_OK ||
 			    r.offset < h.base || r.offset >= batch_next(&h) ||
-			    (have && r.offset < next)) {
+			    (count == 0 && r.offset != h.base) || (have && r.offset < next)) {
 				ok = 0;
 				break;
 			}
 			next = r.offset + 1;
+			last = r.offset;
+			count++;
 			have = 1;
 			p += k;
 			len -= k;
 		}
+		if (ok && (count != h.count || last != h.base + h.last_delta))
+			ok = 0;
 		if (have && batch_next(&h) > next)
 			next = batch_next(&h);
 		have = 1;
