@@ -1059,3 +1059,63 @@ damage() {
 	expect_status 0
 	expect_match "$T/stdout" "^compact-kill-loop: 150 iterations .*all invariants held"
 }
+
+@test "man page: logcompact.1 renders without warnings; EXIT STATUS lists 0, 1 and 2" {
+	command -v man >/dev/null || skip "man is not installed"
+	man --warnings -l "$ROOT/man/logcompact.1" >rendered 2>warnings || true
+	expect_file warnings ""
+	sed -n '/^EXIT STATUS/,/^EXAMPLES/p' rendered | grep -Eo '\b[0-2] (when|on)' | cut -c1 | paste -sd '' >codes
+	expect_file codes 012
+}
+
+@test "EXAMPLES of logcompact.1: every command, on copies of changelogs, against the model" {
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$ROOT/man/logcompact.1" |
+		grep -E '^(0 |logc)' >examples
+	grep -c '' examples >n
+	expect_file n 7
+	prep c3 events
+	prep ret clicks
+	e=$(end_of events)
+	snapshot clicks >clicks.before
+	# the crontab lines: the command after the five time fields, with --now
+	# (the wrapper passes it on); syslog may be absent here, so the wrapper's
+	# messages may land on stderr
+	while read -r _ _ _ _ _ prog args; do
+		PATH="$ROOT/scripts:$PATH" eval "$prog --now $NOW $args" ||
+			fail "crontab example failed: $prog $args"
+	done < <(grep '^0 ' examples)
+	expect_model events "$SHARED/c3.framed" --run "$NOW:$e" --run "$NOW:$e"
+	expect_codec events 1
+	# a week and 20G keep all of clicks/ (its records span 2000 minutes)
+	snapshot clicks >clicks.after
+	expect_same clicks.before clicks.after
+	# the other lines as they are, on a fresh copy
+	rm -rf events
+	prep c1 events
+	e=$(end_of events)
+	snapshot events >before
+	grep -- '--dry-run' examples >cmd
+	eval "$(cat cmd)" >plan
+	grep -q '^rewrite ' plan || fail "no plan: $(cat plan)"
+	snapshot events >after
+	expect_same before after
+	t=$(date +%s%3N)
+	runio eval "$(grep -- ' -v ' examples)"
+	[ "$status" -eq 0 ] && grep -q 'records, .* bytes after' "$T/stderr" ||
+		fail "-v: $(cat "$T/stderr")"
+	runio eval "$(grep -- '--memory 4M' examples)"
+	[ "$status" -eq 0 ] || fail "--memory 4M --wait: $(cat "$T/stderr")"
+	expect_model events "$SHARED/c1.framed" --run "$t:$e" --run "$t:$e"
+	# the table: one JSON object per record left, each key once in the
+	# sealed segments
+	command -v jq >/dev/null || skip "jq is not installed"
+	eval "$(grep '^logcat' examples)" >table
+	logcat --framed events | $PY -c 'import sys,cbor2; f=sys.stdin.buffer; cbor2.load(f)
+n=0
+while True:
+    try: cbor2.load(f); n+=1
+    except Exception: break
+print(n)' >n
+	grep -c '' table >lines
+	expect_file lines "$(cat n)"
+}
