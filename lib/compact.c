@@ -538,7 +538,7 @@ static int cur_record(struct cursor *c, struct record *r, size_t *len, struct er
 
 /* Records decoded a few at a time, their keys hashed and their slots in the
  * key map prefetched, so that the map's cache misses overlap. */
-#define CHUNK 128
+#define CHUNK 32
 
 struct chunk {
 	size_t n;
