@@ -128,3 +128,44 @@ seq_json() {
 now_ms() {
 	date +%s%3N
 }
+
+# ---- background processes (followers, waits) ------------------------------
+
+# gone PID: the process has ended (absent, or a zombie not yet waited for).
+gone() {
+	local state
+	state=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$state" ] || [ "$state" = Z ]
+}
+
+# wait_end PID [SECONDS]: waits at most SECONDS (default 10) for the
+# background process PID to end; sets $status to its exit status.
+wait_end() {
+	local i
+	for ((i = 0; i < ${2:-10} * 50; i++)); do
+		gone "$1" && break
+		sleep 0.02
+	done
+	if ! gone "$1"; then
+		fail "process $1 ($(tr '\0' ' ' <"/proc/$1/cmdline")) still runs after ${2:-10}s"
+		return 1
+	fi
+	status=0
+	wait "$1" || status=$?
+}
+
+# wait_following PID: polls until the follower PID watches its log (its
+# inotify descriptor is open: it has found where to start), at most 5 s;
+# where inotify is missing, it waits for the fallback's period instead.
+wait_following() {
+	local i
+	for ((i = 0; i < 250; i++)); do
+		ls -l "/proc/$1/fd" 2>/dev/null | grep -q inotify && return 0
+		if gone "$1"; then
+			fail "the follower $1 ended early"
+			return 1
+		fi
+		sleep 0.02
+	done
+	sleep 0.5
+}
