@@ -1069,8 +1069,9 @@ static int rewrite_groups(struct run *r, struct error *err)
 		struct seg *s = &r->seg[i];
 		if (s->gone)
 			continue;
-		if (i + 1 < r->nseg && r->seg[i + 1].base <= r->from) {
-			/* clean: rewritten only if this pass removes from it */
+		if ((i + 1 < r->nseg && r->seg[i + 1].base <= r->from) || r->opt->plan) {
+			/* clean (or a dry run, which can only measure): rewritten
+			 * only if this pass removes from it */
 			if (measure(r, s, err) < 0)
 				return -1;
 		} else {
