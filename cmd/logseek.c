@@ -16,6 +16,7 @@
 #include "log.h"
 #include "timeparse.h"
 #include "units.h"
+#include "verify.h"
 
 static const char usage[] =
 "usage: logseek [options] LOGDIR\n"
@@ -34,6 +35,7 @@ static const char usage[] =
 "      --execute            is given\n"
 "      --commit             with --group: make its pending position committed\n"
 "      --delete-group NAME  remove group NAME\n"
+"      --verify             check every batch, record offset and index; exit 1 on damage\n"
 "  -j, --json               print one JSON object\n"
 "  -h, --help               show this help\n"
 "      --version            show the version\n"
@@ -41,12 +43,12 @@ static const char usage[] =
 "Exit status: 0 done, 1 failure, 2 usage error, 3 no such record (--time, --offset).\n";
 
 
-enum mode { M_SUMMARY, M_TIME, M_OFFSET, M_HISTOGRAM, M_GROUPS, M_GROUP, M_DELETE };
+enum mode { M_SUMMARY, M_TIME, M_OFFSET, M_HISTOGRAM, M_GROUPS, M_GROUP, M_DELETE, M_VERIFY };
 static const char *const mode_opt[] = { "", "--time", "--offset", "--histogram", "--groups",
-					"--group", "--delete-group" };
+					"--group", "--delete-group", "--verify" };
 
 enum { O_HISTOGRAM = 256, O_FROM, O_TO, O_GROUPS, O_RESET, O_EXECUTE, O_COMMIT, O_DELETE,
-       O_VERSION };
+       O_VERIFY, O_VERSION };
 
 static const struct option longopts[] = {
 	{ "time", required_argument, NULL, 't' },
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "execute", no_argument, NULL, O_EXECUTE },
 	{ "commit", no_argument, NULL, O_COMMIT },
 	{ "delete-group", required_argument, NULL, O_DELETE },
+	{ "verify", no_argument, NULL, O_VERIFY },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, O_VERSION },
@@ -145,6 +148,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case O_GROUPS: set_mode(a, M_GROUPS); break;
 		case 'g': set_mode(a, M_GROUP); check_group_name(a->group = optarg); break;
 		case O_DELETE: set_mode(a, M_DELETE); check_group_name(a->group = optarg); break;
+		case O_VERIFY: set_mode(a, M_VERIFY); break;
 		case O_RESET:
 			if (inspect_reset_parse(optarg, now, &a->reset, &err) < 0)
 				usage_error("%s", err.msg);
@@ -388,10 +392,43 @@ static int run_delete(struct args *a)
 	return EXIT_OK;
 }
 
+static void verify_line(void *arg, enum verify_level level, const char *line)
+{
+	static const char *const prefix[] = { "", "note: ", "damage: " };
+
+	printf("%s%s\n", prefix[level], line);
+	(void)arg;
+}
+
+/* --verify: every finding on a line, then a summary; exit 1 on damage. */
+static int run_verify(struct args *a)
+{
+	struct verify_report rep;
+
+	if (verify_log(&a->log, verify_line, NULL, &rep, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	printf("'%s': %llu segments, %llu batches, %llu records, %llu bytes: ", a->log.path,
+	       (unsigned long long)rep.segments, (unsigned long long)rep.batches,
+	       (unsigned long long)rep.records, (unsigned long long)rep.bytes);
+	if (!rep.damage) {
+		printf("no damage%s\n", rep.notes ? " (see the notes)" : "");
+		return EXIT_OK;
+	}
+	printf("damage in %u place%s\n", rep.damage, rep.damage == 1 ? "" : "s");
+	if (!rep.readable_all)
+		printf("the records below offset %llu read in order: 'logcat --to %llu %s | "
+		       "logappend NEWLOG' keeps them\n", (unsigned long long)rep.readable_to,
+		       (unsigned long long)rep.readable_to, a->log.path);
+	else
+		printf("every record reads; only indexes are damaged: remove them, and the next "
+		       "logappend rebuilds them\n");
+	return EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	static int (*const run[])(struct args *) = { run_summary, run_time, run_offset,
-		run_histogram, run_groups, run_group, run_delete };
+		run_histogram, run_groups, run_group, run_delete, run_verify };
 	struct args a = { .mode = M_SUMMARY, .out = BUF_INIT };
 	int code;
 

@@ -1,0 +1,315 @@
+/* verify.c - checking a whole log (see verify.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "index.h"
+#include "item.h"
+#include "littleendian.h"
+#include "record.h"
+#include "segment.h"
+#include "verify.h"
+
+#define INDEX_READ_MAX (256u << 20)	/* a larger index file is damage */
+
+struct verifier {
+	struct log *log;
+	void (*say)(void *, enum verify_level, const char *);
+	void *arg;
+	struct verify_report *rep;
+	struct buf b, scratch, idx;
+	uint64_t next;		/* records from here on are expected */
+	int swaps;		/* an interrupted swap may overlap segments */
+	int in_index;		/* damage found now is an index's, not the data's */
+	char path[SEGMENT_NAME_MAX_PATH];
+};
+
+static void say(struct verifier *v, enum verify_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say(struct verifier *v, enum verify_level level, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (level == VERIFY_DAMAGE) {
+		v->rep->damage++;
+		if (v->rep->readable_all && !v->in_index) {
+			v->rep->readable_all = 0;
+			v->rep->readable_to = v->next;
+		}
+	} else if (level == VERIFY_NOTE) {
+		v->rep->notes++;
+	}
+	v->say(v->arg, level, line);
+}
+
+/* Files an interrupted logcompact left. */
+static void leftovers(struct verifier *v)
+{
+	int fd = dup(v->log->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		int swap = n > 5 && !strcmp(e->d_name + n - 5, ".swap");
+		if (swap || (n > 8 && !strcmp(e->d_name + n - 8, ".cleaned")) ||
+		    (n > 8 && !strcmp(e->d_name + n - 8, ".log.new")) ||
+		    (n > 4 && !strcmp(e->d_name + n - 4, ".tmp"))) {
+			v->swaps |= swap;
+			say(v, VERIFY_NOTE, "'%s/%s': left by an interrupted logcompact (the next "
+			    "logcompact, or logappend, finishes or removes it)", v->log->path, e->d_name);
+		}
+	}
+	closedir(d);
+}
+
+/* Checks the records of the batch at pos against its header and what came
+ * before.  Returns 0, or -1 after reporting damage. */
+static int check_records(struct verifier *v, uint64_t pos, const struct batch_header *h)
+{
+	uint64_t last = h->base + h->last_delta, expect = h->base;
+	const uint8_t *p;
+	size_t n, len;
+	uint32_t count = 0;
+	struct error why;
+
+	if (batch_payload(v->b.p, h, &v->scratch, &p, &n, &why) < 0) {
+		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": %s", v->path, pos, why.msg);
+		return -1;
+	}
+	while (n > 0) {
+		struct record r;
+		if (record_decode(p, n, &r, &len, &why) != ITEM_OK) {
+			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ", record %u: %s", v->path,
+			    pos, count + 1, why.msg);
+			return -1;
+		}
+		if (r.offset < expect || r.offset > last || (count == 0 && r.offset != h->base)) {
+			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": record %u has offset %"
+			    PRIu64 ", out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
+			    v->path, pos, count + 1, r.offset, h->base, last);
+			return -1;
+		}
+		expect = r.offset + 1;
+		count++;
+		p += len;
+		n -= len;
+	}
+	if (count != h->count || expect != last + 1) {
+		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": %u records up to offset %"
+		    PRIu64 ", its header says %u up to %" PRIu64, v->path, pos, count, expect - 1,
+		    h->count, last);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads a whole index file into v->idx.  Returns 1, 0 when it is missing,
+ * -1 when it cannot be read. */
+static int load_index(struct verifier *v, uint64_t base, const char *suffix, char *name)
+{
+	struct stat st;
+	int fd;
+	ssize_t k;
+
+	segment_name(base, suffix, name);
+	fd = openat(v->log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	v->idx.len = 0;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > INDEX_READ_MAX ||
+	    buf_grow(&v->idx, (size_t)st.st_size) < 0) {
+		close(fd);
+		return -1;
+	}
+	k = pread(fd, v->idx.p, (size_t)st.st_size, 0);
+	close(fd);
+	if (k != st.st_size)
+		return -1;
+	v->idx.len = (size_t)k;
+	return 1;
+}
+
+/* Checks both indexes of the segment open at fd (size bytes); valid_end is
+ * where its valid batches end, before a torn tail or damage, beyond which
+ * entries are not checked. */
+static void check_indexes(struct verifier *v, uint64_t base, int fd, uint64_t valid_end,
+			  uint64_t size)
+{
+	char name[SEGMENT_NAME_MAX];
+	struct buf hb = BUF_INIT;
+	uint32_t *rels = NULL;
+	size_t nrel = 0;
+	int rc = load_index(v, base, ".index", name);
+
+	if (rc <= 0) {
+		if (rc < 0)
+			say(v, VERIFY_DAMAGE, "'%s/%s': unreadable", v->log->path, name);
+		else
+			say(v, VERIFY_NOTE, "'%s/%s': missing (the next logappend or logcompact "
+			    "rebuilds it)", v->log->path, name);
+		return;
+	}
+	if (v->idx.len % INDEX_ENTRY_LEN)
+		say(v, VERIFY_NOTE, "'%s/%s': a partial entry at its end (ignored by readers)",
+		    v->log->path, name);
+	nrel = v->idx.len / INDEX_ENTRY_LEN;
+	rels = malloc((nrel ? nrel : 1) * sizeof *rels);
+	for (size_t i = 0; rels && i < nrel; i++)
+		rels[i] = le32(v->idx.p + i * INDEX_ENTRY_LEN);
+	for (size_t i = 0; rels && i < nrel; i++) {
+		const uint8_t *e = v->idx.p + i * INDEX_ENTRY_LEN;
+		uint32_t rel = le32(e), pos = le32(e + 4);
+		struct batch_header h;
+		if (pos >= valid_end && valid_end < size)
+			break;	/* batches beyond a tail or damage */
+		if ((i && (rel <= rels[i - 1] || pos <= le32(e - 4))) ||
+		    segment_read_batch(fd, pos, valid_end, &hb, &h, 1, NULL) != BATCH_OK ||
+		    h.base != base + rel) {
+			say(v, VERIFY_DAMAGE, "'%s/%s': entry %zu (offset %" PRIu64 ", byte %u) does not "
+			    "point at that batch (readers check entries and scan instead; remove the "
+			    "file and logappend rebuilds it)", v->log->path, name, i + 1, base + rel, pos);
+			break;
+		}
+	}
+	rc = load_index(v, base, ".timeindex", name);
+	if (rc < 0)
+		say(v, VERIFY_DAMAGE, "'%s/%s': unreadable", v->log->path, name);
+	else if (rc == 0)
+		say(v, VERIFY_NOTE, "'%s/%s': missing (the next logappend or logcompact rebuilds it)",
+		    v->log->path, name);
+	for (size_t i = 0; rc > 0 && rels && i < v->idx.len / TIMEINDEX_ENTRY_LEN; i++) {
+		const uint8_t *e = v->idx.p + i * TIMEINDEX_ENTRY_LEN;
+		int64_t ts = (int64_t)le64(e);
+		uint32_t rel = le32(e + 8);
+		size_t lo = 0, hi = nrel;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (rels[mid] < rel)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if ((i && (ts < (int64_t)le64(e - TIMEINDEX_ENTRY_LEN) ||
+			   rel < le32(e - TIMEINDEX_ENTRY_LEN + 8))) ||
+		    lo == nrel || rels[lo] != rel) {
+			say(v, VERIFY_DAMAGE, "'%s/%s': entry %zu (time %" PRId64 ", offset %" PRIu64 ") "
+			    "is out of order or names no indexed batch", v->log->path, name, i + 1, ts,
+			    base + rel);
+			break;
+		}
+	}
+	free(rels);
+	buf_release(&hb);
+}
+
+static void check_segment(struct verifier *v, size_t i)
+{
+	uint64_t base = v->log->seg[i], size, pos = SEGMENT_HEADER_LEN, first = 0, records = 0;
+	uint64_t batches = 0;
+	int active = i + 1 == v->log->nseg, fd = -1;
+	int64_t created;
+	struct error why;
+	struct stat st;
+
+	if (segment_open(v->log, base, &fd, &size, &created, v->path, &why) < 0) {
+		say(v, VERIFY_DAMAGE, "%s", why.msg);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (size == 0) {
+		if (fstat(fd, &st) == 0 && st.st_size > 0 && !active)
+			say(v, VERIFY_DAMAGE, "'%s': %lld bytes, shorter than a segment header", v->path,
+			    (long long)st.st_size);
+		else if (active && fstat(fd, &st) == 0 && st.st_size > 0)
+			say(v, VERIFY_NOTE, "'%s': its header is not yet written", v->path);
+	}
+	while (pos < size) {
+		struct batch_header h;
+		int rc = segment_read_batch(fd, pos, size, &v->b, &h, 0, &why);
+		if (rc == BATCH_IOERR) {
+			say(v, VERIFY_DAMAGE, "'%s': byte %" PRIu64 ": %s", v->path, pos, why.msg);
+			break;
+		}
+		if (rc != BATCH_OK) {
+			if (active)
+				say(v, VERIFY_NOTE, "'%s': a torn or growing tail of %" PRIu64 " bytes at "
+				    "byte %" PRIu64 " (the next logappend cuts it off)", v->path, size - pos,
+				    pos);
+			else
+				say(v, VERIFY_DAMAGE, "'%s': byte %" PRIu64 ": %s", v->path, pos,
+				    rc == BATCH_SHORT ? "the file ends inside the batch" : why.msg);
+			break;
+		}
+		if (h.base < v->next || h.base < base) {
+			if (v->swaps && batch_next(&h) <= v->next) {
+				/* an old copy an interrupted swap left: readers skip it */
+				pos += BATCH_HEADER_LEN + h.payload_len;
+				continue;
+			}
+			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": offsets go back (%" PRIu64
+			    ", after %" PRIu64 " in a segment named %" PRIu64 ")", v->path, pos, h.base,
+			    v->next ? v->next - 1 : 0, base);
+		} else if (check_records(v, pos, &h) == 0) {
+			if (!batches++)
+				first = h.base;
+			records += h.count;
+			v->next = batch_next(&h);
+		}
+		pos += BATCH_HEADER_LEN + h.payload_len;
+	}
+	v->rep->segments++;
+	v->rep->batches += batches;
+	v->rep->records += records;
+	v->rep->bytes += size;
+	if (batches)
+		say(v, VERIFY_SEGMENT, "'%s': %" PRIu64 " batches, %" PRIu64 " records, offsets %"
+		    PRIu64 " to %" PRIu64 "%s", v->path, batches, records, first, v->next - 1,
+		    active ? " (active)" : "");
+	else
+		say(v, VERIFY_SEGMENT, "'%s': no records%s", v->path, active ? " (active)" : "");
+	v->in_index = 1;
+	check_indexes(v, base, fd, pos < size ? pos : size, size);
+	v->in_index = 0;
+	close(fd);
+}
+
+int verify_log(struct log *log, void (*sayf)(void *, enum verify_level, const char *), void *arg,
+	       struct verify_report *rep, struct error *err)
+{
+	struct verifier v = { .log = log, .say = sayf, .arg = arg, .rep = rep };
+	struct buf empty = BUF_INIT;
+
+	memset(rep, 0, sizeof *rep);
+	rep->readable_all = 1;
+	v.b = v.scratch = v.idx = empty;
+	if (log_list(log, err) < 0)
+		return -1;
+	leftovers(&v);
+	for (size_t i = 0; i < log->nseg; i++)
+		check_segment(&v, i);
+	buf_release(&v.b);
+	buf_release(&v.scratch);
+	buf_release(&v.idx);
+	return 0;
+}
