@@ -47,6 +47,40 @@ static inline uint64_t batch_next(const struct batch_header *h)
 	return h->base + h->last_delta + 1;
 }
 
+/*
+ * The order logformat(5) gives a batch's records: the first at the base
+ * offset, each above the one before (and above o->next, which a caller may
+ * carry across batches), the last at base + last delta, as many as the
+ * header counts.  batch_order_start at each batch, batch_order_next for each
+ * record's offset, batch_order_done after the last: each returns 0 or -1.
+ */
+struct batch_order {
+	uint64_t next;		/* the smallest offset the next record may have */
+	uint32_t seen;		/* records of the batch so far */
+};
+
+static inline void batch_order_start(struct batch_order *o, uint64_t min)
+{
+	o->next = min;
+	o->seen = 0;
+}
+
+static inline int batch_order_next(struct batch_order *o, const struct batch_header *h,
+				   uint64_t off)
+{
+	if (off < o->next || off < h->base || off > h->base + h->last_delta ||
+	    (o->seen == 0 && off != h->base))
+		return -1;
+	o->next = off + 1;
+	o->seen++;
+	return 0;
+}
+
+static inline int batch_order_done(const struct batch_order *o, const struct batch_header *h)
+{
+	return o->seen == h->count && o->next == h->base + h->last_delta + 1 ? 0 : -1;
+}
+
 enum {
 	BATCH_OK = 1,
 	BATCH_SHORT = 0,	/* fewer bytes than the header or payload claim */

@@ -117,40 +117,6 @@ static int state_add(struct state *s, uint64_t end, int64_t time)
 	return 0;
 }
 
-/* Writes a file of the log directory aside, syncs it and renames it in. */
-static int write_file_atomic(struct log *log, const char *name, const struct buf *b,
-			     struct error *err)
-{
-	char tmp[64];
-	int fd;
-	size_t done = 0;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return error_errno(err, "unable to create '%s/%s'", log->path, tmp);
-	while (done < b->len) {
-		ssize_t k = write(fd, b->p + done, b->len - done);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			error_errno(err, "unable to write '%s/%s'", log->path, tmp);
-			close(fd);
-			return -1;
-		}
-		done += (size_t)k;
-	}
-	if (fsync(fd) < 0) {
-		error_errno(err, "unable to sync '%s/%s'", log->path, tmp);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if (renameat(log->dirfd, tmp, log->dirfd, name) < 0)
-		return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
-	return log_sync_dir(log, err);
-}
-
 static int state_write(struct log *log, const struct state *s, struct error *err)
 {
 	struct buf b = BUF_INIT;
@@ -161,7 +127,7 @@ static int state_write(struct log *log, const struct state *s, struct error *err
 	if (rc < 0)
 		rc = error_set(err, "out of memory");
 	else
-		rc = write_file_atomic(log, "compact.state", &b, err);
+		rc = log_write_file(log, "compact.state", b.p, b.len, err);
 	buf_release(&b);
 	return rc;
 }
@@ -450,9 +416,8 @@ struct cursor {
 	struct buf batch, scratch;
 	const uint8_t *p;	/* the records left in the batch */
 	size_t n;
-	uint64_t next_min;	/* the smallest offset the next record may have */
-	uint32_t seen;		/* records of the batch so far */
-	int ended;		/* its end was checked */
+	struct batch_order ord;	/* of its records, carried across batches */
+	int ended;		/* the batch's end was checked */
 	char path[SEGMENT_NAME_MAX_PATH];
 };
 
@@ -462,7 +427,7 @@ static int cur_open(struct cursor *c, struct log *log, uint64_t base, int64_t *c
 	c->log = log;
 	c->pos = SEGMENT_HEADER_LEN;
 	c->n = 0;
-	c->next_min = base;
+	batch_order_start(&c->ord, base);
 	c->ended = 1;
 	return segment_open(log, base, &c->fd, &c->size, created, c->path, err);
 }
@@ -474,8 +439,8 @@ static void cur_close(struct cursor *c)
 	c->fd = -1;
 }
 
-/* The next batch: its header only (decode < 0), or checked whole and its
- * records ready (decode > 0).  1, 0 at the end, -1 on damage. */
+/* The next batch, checked whole (crc), and with decode its records ready.
+ * 1, 0 at the end, -1 on damage. */
 static int cur_batch(struct cursor *c, int decode, struct error *err)
 {
 	struct error why;
@@ -483,7 +448,7 @@ static int cur_batch(struct cursor *c, int decode, struct error *err)
 
 	if (c->pos >= c->size)
 		return 0;
-	rc = segment_read_batch(c->fd, c->pos, c->size, &c->batch, &c->h, decode < 0, &why);
+	rc = segment_read_batch(c->fd, c->pos, c->size, &c->batch, &c->h, 0, &why);
 	if (rc == BATCH_SHORT)
 		return error_set(err, "'%s': damaged: file ends inside the batch at byte %" PRIu64,
 				 c->path, c->pos);
@@ -492,11 +457,11 @@ static int cur_batch(struct cursor *c, int decode, struct error *err)
 				 why.msg);
 	c->batch_pos = c->pos;
 	c->pos += BATCH_HEADER_LEN + c->h.payload_len;
-	if (decode > 0 && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
+	if (decode && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 why.msg);
-	c->seen = 0;
-	c->ended = decode <= 0;
+	batch_order_start(&c->ord, c->ord.next);
+	c->ended = !decode;
 	return 1;
 }
 
@@ -514,23 +479,21 @@ static int cur_record(struct cursor *c, struct record *r, size_t *len, struct er
 	struct error why;
 
 	if (c->n == 0) {
-		if (!c->ended && (c->seen != h->count || c->next_min != last + 1))
+		if (!c->ended && batch_order_done(&c->ord, h) < 0)
 			return error_set(err, "'%s': batch at byte %" PRIu64 ": %u records up to "
 					 "offset %" PRIu64 ", its header says %u up to %" PRIu64,
-					 c->path, c->batch_pos, c->seen, c->next_min - 1, h->count, last);
+					 c->path, c->batch_pos, c->ord.seen, c->ord.next - 1, h->count,
+					 last);
 		c->ended = 1;
 		return 0;
 	}
 	if (record_decode(c->p, c->n, r, len, &why) != ITEM_OK)
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 why.msg);
-	if (r->offset < c->next_min || r->offset < h->base || r->offset > last ||
-	    (c->seen == 0 && r->offset != h->base))
+	if (batch_order_next(&c->ord, h, r->offset) < 0)
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": record offset %" PRIu64
 				 " out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
 				 c->path, c->batch_pos, r->offset, h->base, last);
-	c->next_min = r->offset + 1;
-	c->seen++;
 	c->p += *len;
 	c->n -= *len;
 	return 1;

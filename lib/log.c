@@ -47,23 +47,42 @@ static int dir_is_empty(int dirfd)
 	return empty;
 }
 
-/* Writes the meta file aside, fsyncs, renames it into place, fsyncs the dir. */
-static int write_meta(struct log *log, struct error *err)
+int log_write_file(struct log *log, const char *name, const void *data, size_t n,
+		   struct error *err)
 {
-	int fd = openat(log->dirfd, "meta.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	char tmp[256];
+	size_t done = 0;
+	int fd;
 
+	snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return error_errno(err, "unable to create meta file in '%s'", log->path);
-	if (write(fd, meta_text, sizeof meta_text - 1) != (ssize_t)(sizeof meta_text - 1) ||
-	    fsync(fd) < 0) {
-		error_errno(err, "unable to write meta file in '%s'", log->path);
+		return error_errno(err, "unable to create '%s/%s'", log->path, tmp);
+	while (done < n) {
+		ssize_t k = write(fd, (const char *)data + done, n - done);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			error_errno(err, "unable to write '%s/%s'", log->path, tmp);
+			close(fd);
+			return -1;
+		}
+		done += (size_t)k;
+	}
+	if (fsync(fd) < 0) {
+		error_errno(err, "unable to sync '%s/%s'", log->path, tmp);
 		close(fd);
 		return -1;
 	}
 	close(fd);
-	if (renameat(log->dirfd, "meta.tmp", log->dirfd, "meta") < 0)
-		return error_errno(err, "unable to rename meta file in '%s'", log->path);
+	if (renameat(log->dirfd, tmp, log->dirfd, name) < 0)
+		return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
 	return log_sync_dir(log, err);
+}
+
+static int write_meta(struct log *log, struct error *err)
+{
+	return log_write_file(log, "meta", meta_text, sizeof meta_text - 1, err);
 }
 
 static int check_meta(struct log *log, int create, struct error *err)

@@ -51,6 +51,11 @@ void log_file_path(const struct log *log, const char *name, char *out, size_t ou
  */
 int log_lock(struct log *log, int wait, struct error *err);
 
+/* Writes the file name of the log directory aside (name.tmp), fsyncs it,
+ * renames it into place and fsyncs the directory.  Returns 0 or -1. */
+int log_write_file(struct log *log, const char *name, const void *data, size_t n,
+		   struct error *err);
+
 /* fsyncs the log directory.  Returns 0 or -1 with err set. */
 int log_sync_dir(struct log *log, struct error *err);
 

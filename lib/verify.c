@@ -86,37 +86,36 @@ static void leftovers(struct verifier *v)
  * before.  Returns 0, or -1 after reporting damage. */
 static int check_records(struct verifier *v, uint64_t pos, const struct batch_header *h)
 {
-	uint64_t last = h->base + h->last_delta, expect = h->base;
+	uint64_t last = h->base + h->last_delta;
+	struct batch_order o;
 	const uint8_t *p;
 	size_t n, len;
-	uint32_t count = 0;
 	struct error why;
 
 	if (batch_payload(v->b.p, h, &v->scratch, &p, &n, &why) < 0) {
 		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": %s", v->path, pos, why.msg);
 		return -1;
 	}
+	batch_order_start(&o, h->base);
 	while (n > 0) {
 		struct record r;
 		if (record_decode(p, n, &r, &len, &why) != ITEM_OK) {
 			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ", record %u: %s", v->path,
-			    pos, count + 1, why.msg);
+			    pos, o.seen + 1, why.msg);
 			return -1;
 		}
-		if (r.offset < expect || r.offset > last || (count == 0 && r.offset != h->base)) {
+		if (batch_order_next(&o, h, r.offset) < 0) {
 			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": record %u has offset %"
 			    PRIu64 ", out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
-			    v->path, pos, count + 1, r.offset, h->base, last);
+			    v->path, pos, o.seen + 1, r.offset, h->base, last);
 			return -1;
 		}
-		expect = r.offset + 1;
-		count++;
 		p += len;
 		n -= len;
 	}
-	if (count != h->count || expect != last + 1) {
+	if (batch_order_done(&o, h) < 0) {
 		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": %u records up to offset %"
-		    PRIu64 ", its header says %u up to %" PRIu64, v->path, pos, count, expect - 1,
+		    PRIu64 ", its header says %u up to %" PRIu64, v->path, pos, o.seen, o.next - 1,
 		    h->count, last);
 		return -1;
 	}
