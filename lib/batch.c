@@ -74,7 +74,10 @@ int batch_payload(const uint8_t *p, const struct batch_header *h, struct buf *sc
 	if (h->payload_len < 4)
 		return error_set(err, "compressed batch too short");
 	raw = le32(src);
-	if (raw > BATCH_MAX_PAYLOAD || raw < h->count)
+	/* deflate inflates at most 1032 times (zlib's technical notes): a
+	 * larger claim is not believed, nor allocated */
+	if (raw > BATCH_MAX_PAYLOAD || raw < h->count ||
+	    raw > (uint64_t)(h->payload_len - 4) * 1032 + 64)
 		return error_set(err, "compressed batch claims %u bytes uncompressed", raw);
 	buf_reset(scratch);
 	if (buf_grow(scratch, raw) < 0)

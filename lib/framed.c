@@ -128,7 +128,12 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			return error_set(err, "%s: stream ends inside record %llu (byte %llu)",
 					 in->name, (unsigned long long)fr->records + 1,
 					 (unsigned long long)in->offset);
+		if (n >= in->max_window)	/* a length field may claim more: not read */
+			return error_set(err, "%s: record %llu (byte %llu): larger than the largest "
+					 "record accepted (--max-record-size)", in->name,
+					 (unsigned long long)fr->records + 1,
+					 (unsigned long long)in->offset);
 		if (input_fill(in, err) < 0)
-			return error_prefix(err, "record %llu", (unsigned long long)fr->records + 1);
+			return -1;
 	}
 }

@@ -91,7 +91,7 @@ static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_
 	const uint8_t *p;
 	size_t n, len, hl;
 	struct record rec;
-
+	struct batch_order ord;
 	int to_time = range->to == TO_TIME;
 
 	if (out->format == OUT_FRAMED && (h->flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE &&
@@ -107,24 +107,34 @@ static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_
 	}
 	if (batch_payload(r->batch.p, h, scratch, &p, &n, err) < 0)
 		goto bad;
+	batch_order_start(&ord, h->base);
 	while (n > 0 && *left > 0) {
-		if (direct && record_decode_head(p, n, &rec, &hl, err) > 0 &&
-		    rec.offset >= lo && rec.offset < hi && !(to_time && rec.ts >= range->to_time)) {
-			/* JSON straight from the item, in one pass */
-			rc = output_item(out, p, n, &len, err);
-			if (rc == OUTPUT_ERROR)
-				goto bad;
-		} else {
-			if (record_decode(p, n, &rec, &len, err) != ITEM_OK)
-				goto bad;
-			if (rec.offset < lo)
-				goto next;
-			if (rec.offset >= hi || (to_time && rec.ts >= range->to_time)) {
-				*left = 0;	/* the end of the range */
-				break;
+		int ordered = 0;	/* rec.offset went through ord */
+		if (direct && record_decode_head(p, n, &rec, &hl, err) > 0) {
+			if (batch_order_next(&ord, h, rec.offset) < 0)
+				goto disorder;
+			ordered = 1;
+			if (rec.offset >= lo && rec.offset < hi &&
+			    !(to_time && rec.ts >= range->to_time)) {
+				/* JSON straight from the item, in one pass */
+				rc = output_item(out, p, n, &len, err);
+				if (rc == OUTPUT_ERROR)
+					goto bad;
+				goto emitted;
 			}
-			rc = output_record(out, &rec, err);
 		}
+		if (record_decode(p, n, &rec, &len, err) != ITEM_OK)
+			goto bad;
+		if (!ordered && batch_order_next(&ord, h, rec.offset) < 0)
+			goto disorder;
+		if (rec.offset < lo)
+			goto next;
+		if (rec.offset >= hi || (to_time && rec.ts >= range->to_time)) {
+			*left = 0;	/* the end of the range */
+			break;
+		}
+		rc = output_record(out, &rec, err);
+emitted:
 		if (rc != OUTPUT_OK)
 			return rc;
 		given(rp, rec.offset + 1);
@@ -133,7 +143,13 @@ next:
 		p += len;
 		n -= len;
 	}
+	if (n == 0 && *left > 0 && batch_order_done(&ord, h) < 0)
+		goto disorder;
 	return OUTPUT_OK;
+disorder:
+	error_set(err, "its records' offsets disagree with its header (offsets %llu to %llu, "
+		  "%u records)", (unsigned long long)h->base,
+		  (unsigned long long)(h->base + h->last_delta), h->count);
 bad:
 	error_prefix(err, "'%s': batch at byte %llu", r->path, (unsigned long long)r->batch_pos);
 	return OUTPUT_ERROR;

@@ -148,6 +148,42 @@ static int load_index(struct verifier *v, uint64_t base, const char *suffix, cha
 	return 1;
 }
 
+/*
+ * Checks the timestamps of the time index in v->idx (its entries in order,
+ * each naming a batch of the offset index rels[0..nrel)): each entry, and
+ * the last entry at or before each offset index entry, must be at least the
+ * largest timestamp of the segment's batches up to that batch, or a search
+ * by time may skip records (logformat(5), "Indexes").
+ */
+static void check_times(struct verifier *v, uint64_t base, int fd, uint64_t valid_end,
+			const uint32_t *rels, size_t nrel, const char *name)
+{
+	size_t nt = v->idx.len / TIMEINDEX_ENTRY_LEN, t = 0, j = 0;
+	int64_t most = INT64_MIN, claim = INT64_MIN;
+	uint64_t pos = SEGMENT_HEADER_LEN;
+	struct buf hb = BUF_INIT;
+	struct batch_header h;
+
+	while (j < nrel && segment_read_batch(fd, pos, valid_end, &hb, &h, 1, NULL) == BATCH_OK) {
+		uint64_t rel = h.base - base;
+		if (h.max_ts > most)
+			most = h.max_ts;
+		if (t < nt && le32(v->idx.p + t * TIMEINDEX_ENTRY_LEN + 8) == rel)
+			claim = (int64_t)le64(v->idx.p + t++ * TIMEINDEX_ENTRY_LEN);
+		if (rels[j] == rel && claim < most) {
+			say(v, VERIFY_DAMAGE, "'%s/%s': says the largest timestamp up to offset %" PRIu64
+			    " is %" PRId64 ", but a batch up to it has %" PRId64 " (a search by time "
+			    "may skip records; remove the file and logappend rebuilds it)",
+			    v->log->path, name, h.base, claim, most);
+			break;
+		}
+		if (rels[j] == rel)
+			j++;
+		pos += BATCH_HEADER_LEN + h.payload_len;
+	}
+	buf_release(&hb);
+}
+
 /* Checks both indexes of the segment open at fd (size bytes); valid_end is
  * where its valid batches end, before a torn tail or damage, beyond which
  * entries are not checked. */
@@ -214,9 +250,12 @@ static void check_indexes(struct verifier *v, uint64_t base, int fd, uint64_t va
 			say(v, VERIFY_DAMAGE, "'%s/%s': entry %zu (time %" PRId64 ", offset %" PRIu64 ") "
 			    "is out of order or names no indexed batch", v->log->path, name, i + 1, ts,
 			    base + rel);
+			rc = 0;
 			break;
 		}
 	}
+	if (rc > 0 && rels)
+		check_times(v, base, fd, valid_end, rels, nrel, name);
 	free(rels);
 	buf_release(&hb);
 }

@@ -284,6 +284,67 @@ null'
 	[ "$(count_records B)" -eq 0 ] || fail "something was appended"
 }
 
+# framed_case HEX: a framed stream of record [0, 0, null, 1], then record
+# [1, 0, null, ITEM] with ITEM given in hex.
+framed_case() {
+	echo "d9d9f7826f6c6f67746f6f6c732f6672616d656401 840000f601 840100f6$1" |
+		tr -d ' ' | xxd -r -p
+}
+
+@test "framed input: not-well-formed CBOR of every kind is rejected naming the record, byte and fault; the record before is kept" {
+	# RFC 8949 section 3 and appendix F: each ITEM with the reason expected
+	while read -r item why; do
+		framed_case "$item" >s
+		rm -rf L
+		runio logappend --sync never L <s
+		[ "$status" -eq 1 ] || fail "$item: exit $status"
+		expect_lines "$T/stderr" 1
+		grep -q "^logappend: stdin: .*record 2 (byte 26)" "$T/stderr" ||
+			fail "$item: record and byte not named: $(cat "$T/stderr")"
+		grep -q "$why" "$T/stderr" || fail "$item: expected '$why': $(cat "$T/stderr")"
+		[ "$(count_records L)" -eq 1 ] || fail "$item: $(count_records L) records"
+	done <<'CASES'
+19 stream ends inside record 2
+1a0000 stream ends inside record 2
+5b0000000100000000 stream ends inside record 2
+9bffffffffffff0000 stream ends inside record 2
+1c reserved additional information 28 in major type 0
+3d reserved additional information 29 in major type 1
+5e reserved additional information 30 in major type 2
+7c reserved additional information 28 in major type 3
+9d reserved additional information 29 in major type 4
+bc reserved additional information 28 in major type 5
+dc reserved additional information 28 in major type 6
+fe reserved additional information 30 in major type 7
+ff at byte 0: unexpected break (0xff)
+a1ff00 at byte 1: unexpected break (0xff)
+82ff00 at byte 1: unexpected break (0xff)
+bf01ff indefinite-length map ends after a key without a value
+5f6161ff chunk of an indefinite-length byte string is not a definite byte string
+7f4100ff chunk of an indefinite-length text string is not a definite text string
+5f5f4100ffff chunk of an indefinite-length byte string is not a definite byte string
+7f7f6161ffff chunk of an indefinite-length text string is not a definite text string
+1f indefinite length not allowed for unsigned integer
+3f indefinite length not allowed for negative integer
+df00 indefinite length not allowed for tag
+f800 unsupported simple value 0 (0xf8 0x00)
+f818 unsupported simple value 24 (0xf8 0x18)
+f81f unsupported simple value 31 (0xf8 0x1f)
+CASES
+}
+
+@test "framed input: a length field claiming 4 GiB is not allocated: 'larger than the largest record accepted', small memory" {
+	command -v /usr/bin/time >/dev/null || skip "no /usr/bin/time"
+	{ framed_case 5b0000000100000000; head -c 40000000 /dev/zero; } >s
+	runio /usr/bin/time -f '%M' logappend --sync never L <s
+	[ "$status" -eq 1 ] || fail "exit $status"
+	grep -q "^logappend: stdin: record 2 (byte 26): larger than the largest record accepted (--max-record-size)$" "$T/stderr" ||
+		fail "$(cat "$T/stderr")"
+	kb=$(tail -1 "$T/stderr")
+	[ "$kb" -lt 131072 ] || fail "peak RSS $kb KiB for a record refused at 16 MiB"
+	[ "$(count_records L)" -eq 1 ] || fail "$(count_records L) records"
+}
+
 # ---- JSON conformance (JSONTestSuite) -------------------------------------
 
 # suite_append KIND: appends each KIND_*.json file to the log L with
@@ -649,6 +710,23 @@ make_batched_log() {
 	logcat -F '%s\n' L >got 2>/dev/null || true
 	seq_json "$base" >expect
 	expect_same expect got
+}
+
+@test "hostile segment: record offsets that disagree with their batch header (valid crc): logcat --json and -F exit 1, no offset twice" {
+	# a batch whose header says offsets 0..3 and whose records say 0, 1, 1, 3
+	# (tests/fuzz/corpus/compact/repro-duplicate-offsets; logseek.bats checks
+	# that --verify names record 3)
+	mkdir L
+	printf 'logtools-log 1\n' >L/meta
+	tail -c +2 "$ROOT/tests/fuzz/corpus/compact/repro-duplicate-offsets" >L/$SEG0.log
+	printf 'LOGSEG\000\001\000\000\000\000\000\000\000\000' >L/00000000000000100000.log
+	for fmt in --json '-F %o\n'; do
+		runio logcat $fmt L
+		expect_status 1
+		grep -q "^logcat: 'L/$SEG0.log': batch at byte 16: its records' offsets disagree with its header (offsets 0 to 3, 4 records)$" "$T/stderr" ||
+			fail "$fmt: $(cat "$T/stderr")"
+		[ "$(wc -l <"$T/stdout")" -eq 2 ] || fail "$fmt printed: $(cat "$T/stdout")"
+	done
 }
 
 # ---- segments and indexes ------------------------------------------------

@@ -1117,3 +1117,28 @@ print(p)' "$seg")
 	grep -q "^damage: 'L/00000000000000000000.log': batch at byte 16: record 3 has offset 1, out of order" "$T/stdout" ||
 		fail "$(cat "$T/stdout")"
 }
+
+@test "--verify: a time index entry below the timestamps before it: damage; a search by time still finds a record at or after the time" {
+	verify_log L
+	tidx=$(ls L/*.timeindex | sed -n 2p)
+	# the second entry (12 bytes: int64 time, uint32 offset) takes the first's time
+	$PY -c 'import sys
+p=sys.argv[1]; d=bytearray(open(p,"rb").read())
+assert len(d) >= 24, len(d)
+d[12:20] = d[0:8]; open(p,"wb").write(d)' "$tidx"
+	runio logseek --verify L
+	[ "$status" -eq 1 ] || fail "exit $status: $(cat "$T/stdout")"
+	grep -q "^damage: '$tidx': says the largest timestamp up to offset [0-9]* is [0-9-]*, but a batch up to it has [0-9-]* (a search by time may skip records" "$T/stdout" ||
+		fail "$(cat "$T/stdout")"
+	# every search by time still lands on a record whose time is at or after it
+	logcat -F '%o %T\n' L >ots
+	for t in $(awk 'NR % 97 == 0 { print $2 }' ots); do
+		off=$(logseek --time "$t" L)
+		awk -v o="$off" -v t="$t" '$1 == o { found = 1; if ($2 + 0 < t + 0) { print "offset " o " has time " $2 " < " t; exit 1 } }
+			END { if (!found) { print "offset " o " is not a record"; exit 1 } }' ots || fail "search for $t"
+	done
+	rm "$tidx" "${tidx%.timeindex}.index"
+	logappend L </dev/null
+	runio logseek --verify L
+	[ "$status" -eq 0 ] || fail "after the rebuild: $(cat "$T/stdout")"
+}

@@ -5,6 +5,7 @@
  * zlib's own crc32, and byte layouts written out by hand from logformat(5).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -228,11 +229,45 @@ static void compressed(void)
 	buf_release(&scratch);
 }
 
+/* A compressed batch's length prefix is not believed beyond what deflate
+ * can give (1032:1): 8 MiB of one byte inflates; the same batch claiming
+ * one byte more than 1032 times its stream (+64) is refused, without
+ * allocating it. */
+static void inflate_bound(void)
+{
+	struct buf out = BUF_INIT, scratch = BUF_INIT;
+	struct batch_header h = { 0 }, got;
+	size_t big = 8u << 20, n;
+	uint8_t *payload = calloc(1, big);
+	const uint8_t *p;
+	uint32_t claim;
+
+	memset(payload, 0x40, big);
+	payload[0] = 0x60;
+	h.count = 1;
+	test_cond("encode 8 MiB", payload && batch_encode(&out, &h, payload, big, 9, NULL) == 0 &&
+		  batch_header_parse(out.p, out.len, &got, NULL) == BATCH_OK);
+	test_cond("a ratio near 1000:1 inflates",
+		  batch_payload(out.p, &got, &scratch, &p, &n, NULL) == 0 && n == big &&
+		  memcmp(p, payload, n) == 0);
+	claim = (got.payload_len - 4) * 1032 + 65;
+	out.p[48] = (uint8_t)claim;
+	out.p[49] = (uint8_t)(claim >> 8);
+	out.p[50] = (uint8_t)(claim >> 16);
+	out.p[51] = (uint8_t)(claim >> 24);
+	buf_release(&scratch);
+	test_cond("a larger claim is refused",
+		  batch_payload(out.p, &got, &scratch, &p, &n, NULL) < 0 && scratch.cap == 0);
+	free(payload);
+	buf_release(&out);
+}
+
 int main(void)
 {
 	items();
 	records();
 	batches();
 	compressed();
+	inflate_bound();
 	return test_report("format");
 }
