@@ -245,7 +245,32 @@ static int cur_batch(struct segcur *c, uint64_t pos, struct batch_header *h, int
 
 /* ---- bounds and summary ----------------------------------------------------- */
 
-int inspect_bounds(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
+/*
+ * logcompact may replace or remove segments between the listing of a log
+ * and their opening (compact.h), so that a question fails ("No such file")
+ * or counts records twice.  After a failure, the log is listed again; when
+ * its segments changed, the question is asked again, a few times, as
+ * readers move on (reader.h).  Returns 1 when the listing changed.
+ */
+#define INSPECT_RETRIES 8
+
+static int relisted(struct log *log)
+{
+	size_t n = log->nseg;
+	uint64_t *old = malloc((n ? n : 1) * sizeof *old);
+	struct error e;
+	int changed = 0;
+
+	if (!old)
+		return 0;
+	memcpy(old, log->seg, n * sizeof *old);
+	if (log_list(log, &e) == 0)
+		changed = n != log->nseg || memcmp(old, log->seg, n * sizeof *old) != 0;
+	free(old);
+	return changed;
+}
+
+static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
 {
 	struct segcur c = { .fd = -1, .b = BUF_INIT };
 	struct batch_header h;
@@ -330,12 +355,12 @@ out:
 	return rc;
 }
 
-int inspect_summary(struct log *log, struct inspect_summary *s, struct error *err)
+static int summary_once(struct log *log, struct inspect_summary *s, struct error *err)
 {
 	struct segcur c = { .fd = -1, .b = BUF_INIT };
 	struct batch_header h;
 	size_t i, first_seg = 0, last_seg = 0;
-	uint64_t pos, first_pos = 0, last_pos = 0;
+	uint64_t pos, first_pos = 0, last_pos = 0, seen = 0;
 	int rc;
 
 	memset(s, 0, sizeof *s);
@@ -357,6 +382,9 @@ int inspect_summary(struct log *log, struct inspect_summary *s, struct error *er
 		s->index_bytes += g->index_bytes;
 		for (pos = SEGMENT_HEADER_LEN; (rc = cur_batch(&c, pos, &h, 0, err)) == 1;
 		     pos += BATCH_HEADER_LEN + h.payload_len) {
+			if (s->batches && batch_next(&h) <= seen)
+				continue;	/* an old copy while logcompact swaps */
+			seen = batch_next(&h);
 			if (s->batches++ == 0) {
 				first_seg = i;
 				first_pos = pos;
@@ -678,8 +706,8 @@ static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t *o
 	return inspect_bounds(s->log, &first, off, err) < 0 ? -1 : 0;
 }
 
-int inspect_seeker_find(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
-			struct error *err)
+static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
+			    struct error *err)
 {
 	size_t sealed = s->log->nseg ? s->log->nseg - 1 : 0, lo = 0, hi;
 	struct segcur c = { .fd = -1, .b = BUF_INIT };
@@ -726,8 +754,8 @@ int inspect_find_time(struct log *log, int64_t ts, uint64_t *off, int64_t *rec_t
 
 /* ---- where an offset lives ------------------------------------------------ */
 
-int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
-		   struct error *err)
+static int offset_once(struct log *log, uint64_t off, struct inspect_location *loc,
+		       struct error *err)
 {
 	struct segcur c = { .fd = -1, .b = BUF_INIT };
 	struct buf scratch = BUF_INIT;
@@ -973,8 +1001,8 @@ static int hist_batch(struct segcur *c, uint64_t pos, uint64_t from, uint64_t to
 	return 0;
 }
 
-int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
-		      size_t max_intervals, struct inspect_histogram *hg, struct error *err)
+static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t interval,
+			  size_t max_intervals, struct inspect_histogram *hg, struct error *err)
 {
 	struct segcur c = { .fd = -1, .b = BUF_INIT };
 	struct buf scratch = BUF_INIT;
@@ -1534,4 +1562,61 @@ int inspect_format_move(struct buf *out, const char *name, int has_old, uint64_t
 	rc |= buf_printf(out, " -> %llu%s\n", (unsigned long long)new_pos,
 			 executed ? "" : " (dry run; add --execute)");
 	return rc ? -1 : 0;
+}
+
+/* ---- the questions, asked again when logcompact changed the segments ----- */
+
+int inspect_bounds(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = bounds_once(log, first, next, err)) < 0 && k++ < INSPECT_RETRIES &&
+	       relisted(log))
+		;
+	return rc;
+}
+
+int inspect_summary(struct log *log, struct inspect_summary *s, struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = summary_once(log, s, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
+		;
+	return rc;
+}
+
+int inspect_seeker_find(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
+			struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = seeker_find_once(s, ts, off, rec_ts, err)) < 0 && k++ < INSPECT_RETRIES &&
+	       relisted(s->log)) {
+		free(s->prefix_max);	/* what it learnt is about the old segments */
+		s->prefix_max = NULL;
+		s->known = 0;
+	}
+	return rc;
+}
+
+int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
+		   struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = offset_once(log, off, loc, err)) < 0 && k++ < INSPECT_RETRIES &&
+	       relisted(log))
+		;
+	return rc;
+}
+
+int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
+		      size_t max_intervals, struct inspect_histogram *hg, struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = histogram_once(log, from, to, interval, max_intervals, hg, err)) < 0 &&
+	       k++ < INSPECT_RETRIES && relisted(log))
+		;
+	return rc;
 }

@@ -1019,6 +1019,51 @@ damage() {
 
 # ---- crashes ----------------------------------------------------------------------------
 
+@test "concurrency: logseek (summary, --offset, --time) while logcompact merges segments away: every answer exits 0 and is exact" {
+	# unique keys: compaction removes no record, so records = next offset;
+	# between runs 100 more records make new small segments, which the next
+	# run merges into the big one, removing them under logseek
+	"$ROOT/scripts/gen-events" 6000 | awk '{ sub(/^\{/, "{\"id\":" NR ","); print }' >ev.jsonl
+	head -3000 ev.jsonl | split -l 100 - old.
+	tail -n +3001 ev.jsonl | split -l 100 - new.
+	for f in old.*; do
+		logappend --key id --time ts --segment-bytes 8K L <"$f"
+	done
+	[ "$(ls L/*.log | wc -l)" -ge 20 ] || fail "expected many segments"
+	logcat -F '%o %T\n' L >ots
+	(
+		for f in new.*; do
+			logappend --key id --time ts --segment-bytes 8K L <"$f" &&
+				logcompact --compact --segment-bytes 1M --wait L ||
+				{ echo "$f failed" >bg.err; exit 1; }
+		done
+	) &
+	cpid=$!
+	bg_started $cpid
+	k=0
+	while kill -0 $cpid 2>/dev/null; do
+		k=$((k + 1))
+		runio logseek --json L
+		[ "$status" -eq 0 ] || fail "summary $k: exit $status: $(cat "$T/stderr")"
+		grep -qE '"first_offset":0,"next_offset":([0-9]+),"records":\1,' "$T/stdout" ||
+			fail "summary $k: $(cat "$T/stdout")"
+		o=$(( (k * 379) % 3000 ))
+		runio logseek --offset $o L
+		[ "$status" -eq 0 ] || fail "--offset $o: exit $status: $(cat "$T/stderr")"
+		grep -q "^offset: *$o$" "$T/stdout" || fail "--offset $o: $(cat "$T/stdout")"
+		t=$(awk -v o=$o '$1 == o { print $2 }' ots)
+		want=$(awk -v t="$t" '$2 >= t { print $1; exit }' ots)
+		runio logseek --time "$t" L
+		[ "$status" -eq 0 ] || fail "--time $t: exit $status: $(cat "$T/stderr")"
+		[ "$(cat "$T/stdout")" = "$want" ] || fail "--time $t: $(cat "$T/stdout"), want $want"
+	done
+	wait $cpid || fail "$(cat bg.err 2>/dev/null)"
+	[ "$k" -ge 5 ] || fail "only $k rounds of questions"
+	logcat -F '%o\n' L >offs
+	seq 0 5999 >want
+	expect_same want offs
+}
+
 @test "crash: kill -9 at random moments, 150 times (tests/crash/compact-kill-loop): valid log after each, the model after the next run" {
 	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/compact-kill-loop" 150
 	expect_status 0
