@@ -53,7 +53,7 @@ static int open_index(const struct log *log, uint64_t base, const char *suffix)
 	char name[SEGMENT_NAME_MAX];
 
 	segment_name(base, suffix, name);
-	return openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	return openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 }
 
 static uint64_t entries(int fd, size_t len)

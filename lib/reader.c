@@ -191,7 +191,7 @@ static int open_index(const struct reader *r, const char *suffix)
 	char name[SEGMENT_NAME_MAX];
 
 	segment_name(r->base, suffix, name);
-	return openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC);
+	return openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 }
 
 /* Moves to the first batch of the open segment whose next offset is > off,

@@ -158,11 +158,17 @@ int segment_open(const struct log *log, uint64_t base, int *fd, uint64_t *size,
 	*size = 0;
 	segment_name(base, ".log", name);
 	log_file_path(log, name, path, SEGMENT_NAME_MAX_PATH);
-	*fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	/* a log's files are regular files in it: no symbolic link is followed
+	 * out of it, and no FIFO blocks the open */
+	*fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (*fd < 0 && errno == ELOOP)
+		return error_set(err, "'%s' is a symbolic link (not followed)", path);
 	if (*fd < 0)
 		return error_errno(err, "unable to open '%s'", path);
 	if (fstat(*fd, &st) < 0)
 		return error_errno(err, "unable to stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return error_set(err, "'%s' is not a regular file", path);
 	n = pread_full(*fd, hdr, sizeof hdr, 0);
 	if (n < 0)
 		return error_errno(err, "unable to read '%s'", path);

@@ -131,7 +131,7 @@ static int load_index(struct verifier *v, uint64_t base, const char *suffix, cha
 	ssize_t k;
 
 	segment_name(base, suffix, name);
-	fd = openat(v->log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(v->log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
 	v->idx.len = 0;

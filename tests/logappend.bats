@@ -729,6 +729,26 @@ make_batched_log() {
 	done
 }
 
+@test "hostile directory: a segment that is a symbolic link or a FIFO: logcat and logseek exit 1 at once, naming it" {
+	seq_json 5 | logappend L
+	mv L/$SEG0.log elsewhere.log
+	ln -s "$T/elsewhere.log" L/$SEG0.log
+	for cmd in "logcat --json" logseek "logseek --verify"; do
+		runio timeout 10 $cmd L
+		[ "$status" -eq 1 ] || fail "$cmd, symlink: exit $status"
+		grep -q "'L/$SEG0.log' is a symbolic link (not followed)" "$T/stderr" "$T/stdout" ||
+			fail "$cmd: $(cat "$T/stderr" "$T/stdout")"
+	done
+	rm L/$SEG0.log
+	mkfifo L/$SEG0.log
+	for cmd in "logcat --json" logseek "logseek --verify"; do
+		runio timeout 10 $cmd L
+		[ "$status" -eq 1 ] || fail "$cmd, FIFO: exit $status"
+		grep -q "'L/$SEG0.log' is not a regular file" "$T/stderr" "$T/stdout" ||
+			fail "$cmd: $(cat "$T/stderr" "$T/stdout")"
+	done
+}
+
 # ---- segments and indexes ------------------------------------------------
 
 @test "segments: --segment-bytes 64K rolls ~1 MB into named segments, read in order, with indexes" {
