@@ -48,6 +48,21 @@ static int open_seg(struct reader *r, size_t i, struct error *err)
 	return segment_open(&r->log, r->base, &r->fd, &r->size, NULL, r->path, err);
 }
 
+/* Whether segment i, which failed to open, is gone (removed meanwhile by
+ * logcompact: compact.h); then the log is listed again. */
+static int vanished(struct reader *r, size_t i)
+{
+	char name[SEGMENT_NAME_MAX];
+	struct error e;
+	struct stat st;
+
+	if (i >= r->log.nseg)
+		return 0;
+	segment_name(r->log.seg[i], ".log", name);
+	return fstatat(r->log.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT &&
+	       log_list(&r->log, &e) == 0;
+}
+
 static int is_last(const struct reader *r)
 {
 	return r->seg + 1 >= r->log.nseg;
@@ -97,13 +112,18 @@ static int advance(struct reader *r, struct error *err)
 int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 {
 	struct error why;
-	int rc;
+	int rc, gone = 0;
 
 	for (;;) {
 		if (r->seg >= r->log.nseg)
 			return 0;
-		if (r->fd < 0 && open_seg(r, r->seg, err) < 0)
+		if (r->fd < 0 && open_seg(r, r->seg, err) < 0) {
+			if (++gone < 100 && vanished(r, r->seg)) {
+				r->seg = seg_for(r, r->next_off);
+				continue;
+			}
 			return -1;
+		}
 		if (is_last(r)) {
 			/* the writer may have gone on since we looked */
 			struct stat st;
@@ -236,14 +256,19 @@ static int skip_in_segment(struct reader *r, uint64_t off, struct error *err)
 int reader_seek(struct reader *r, uint64_t off, struct error *err)
 {
 	size_t i;
+	int gone = 0;
 
 	r->next_off = r->low = off;
 	if (r->log.nseg == 0)
 		return 0;
+again:
 	for (i = seg_for(r, off); i < r->log.nseg; i++) {
 		int rc;
-		if (open_seg(r, i, err) < 0)
+		if (open_seg(r, i, err) < 0) {
+			if (++gone < 100 && vanished(r, i))
+				goto again;	/* in the new list */
 			return -1;
+		}
 		rc = skip_in_segment(r, off, err);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
