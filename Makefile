@@ -25,9 +25,10 @@ UNITS    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 SAN      = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 30
 
-.PHONY: all bins units test unit bats asan fuzz fuzz-build deps demo bench crash install clean
+.PHONY: all bins units test unit bats asan fuzz fuzz-build deps demo bench crash faults soak soak-tsan \
+        install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
 	@mkdir -p bin && for b in $(BINS); do ln -sf ../$(BUILD)/bin/$$b bin/$$b; done
@@ -50,18 +51,27 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB_A)
 
 units: $(UNITS)
 
-# make test: unit tests and command tests, then both again under ASan+UBSan,
-# then each fuzz target briefly from its seed corpus.
+# make test: unit tests and command tests (the fault, crash and power-loss
+# loops at CI size among them), then both again under ASan+UBSan, the soak
+# for a minute and under ThreadSanitizer for half a minute, then each fuzz
+# target for FUZZ_SECONDS from its seed corpus.
 test: deps
 	$(MAKE) unit bats
 	$(MAKE) asan
+	$(MAKE) soak SECONDS=60
+	$(MAKE) soak-tsan TSAN_SECONDS=30
 	$(MAKE) fuzz
 
 unit: units
 	@for t in $(UNITS); do echo "unit: $$t"; $$t || exit 1; done
 
-bats: $(BINS:%=$(BUILD)/bin/%)
-	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin bats tests/
+bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so bats tests/
+
+# the fault-injection shim (LD_PRELOAD): tests/faults/faultshim.c
+build/faultshim.so: tests/faults/faultshim.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -g -Wall -Wextra -o $@ $< -ldl
 
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="$(SAN)" unit bats
@@ -88,11 +98,34 @@ demo: deps bins
 bench: bins
 	scripts/bench
 
-# make crash N=5000: kill -9 logcompact at random moments N times, checking
-# the log after each kill and after the next run (make test runs 150).
+# make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
+# logcat --group reader at random moments, and power loss on copies of a
+# log, N times each, checking the log after each (make test runs 100-200).
 N ?= 1000
 crash: bins
 	tests/crash/compact-kill-loop $(N)
+	tests/crash/append-kill-loop $(N)
+	tests/crash/group-kill-loop $(N)
+	tests/crash/power-loss $(N)
+
+# make faults: every I/O call of logappend, logcompact and logcat --group
+# failing in turn (ENOSPC, EIO, EDQUOT, short writes), and ulimit -f
+faults: bins build/faultshim.so
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so tests/faults/run-faults
+
+# make soak SECONDS=600: writers, a compactor loop and group followers on
+# one log for SECONDS, then everything checked against the model
+SECONDS ?= 60
+soak: bins
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin tests/soak/soak $(SECONDS)
+
+# the same under ThreadSanitizer (the writer's background thread)
+TSAN = -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_SECONDS ?= 30
+soak-tsan:
+	$(MAKE) BUILD=build/tsan CFLAGS="$(TSAN)" $(BINS:%=build/tsan/bin/%)
+	LOGTOOLS_BIN=$(CURDIR)/build/tsan/bin TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	  tests/soak/soak $(TSAN_SECONDS)
 
 install: bins
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 
 	progname = "logappend";
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':

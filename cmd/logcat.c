@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 
 	progname = "logcat";
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_FROM: parse_from(optarg, &range); break;

@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 
 	progname = "logcompact";
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.compact = 1; break;

@@ -434,6 +434,7 @@ int main(int argc, char **argv)
 
 	progname = "logseek";
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	parse_args(&a, argc, argv);
 	if (log_open(&a.log, argv[optind], 0, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);

@@ -188,12 +188,14 @@ static int remove_segment(struct log *log, uint64_t base, struct error *err)
 	return 0;
 }
 
-/* Rebuilds the indexes of segment base from the segment itself. */
+/* Rebuilds the indexes of segment base from the segment itself.  They are
+ * a cache: when they cannot be written they are left missing, for the next
+ * writer or run to rebuild (index_rebuild). */
 static int reindex(struct log *log, uint64_t base, struct error *err)
 {
 	char name[SEGMENT_NAME_MAX];
 	struct stat st;
-	int fd, rc;
+	int fd;
 
 	segment_name(base, ".log", name);
 	fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -203,9 +205,9 @@ static int reindex(struct log *log, uint64_t base, struct error *err)
 		close(fd);
 		return error_errno(err, "unable to stat '%s/%s'", log->path, name);
 	}
-	rc = index_rebuild(log->dirfd, fd, base, (uint64_t)st.st_size, NULL, err);
+	index_rebuild(log->dirfd, fd, base, (uint64_t)st.st_size, NULL, NULL);
 	close(fd);
-	return rc;
+	return 0;
 }
 
 /* Steps 3 to 5 of a swap (compact.h); idempotent. */
@@ -230,7 +232,7 @@ static int finish_swap(struct log *log, uint64_t base, uint64_t end, struct erro
 		if (remove_file(log, tmp, err) < 0)
 			return -1;
 		if (linkat(log->dirfd, swap, log->dirfd, tmp, 0) < 0)
-			return error_errno(err, "unable to link '%s/%s'", log->path, tmp);
+			return error_errno(err, "unable to link '%s/%s' to '%s'", log->path, swap, tmp);
 		if (renameat(log->dirfd, tmp, log->dirfd, seg) < 0)
 			return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
 	}
@@ -252,13 +254,17 @@ static int has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* The base of an index file's segment ("%020llu.index" or ".timeindex"). */
-static int index_file_base(const char *name, uint64_t *base)
+/* The base of an index file's segment ("%020llu.index" or ".timeindex"),
+ * or of one being rebuilt (the same with ".tmp": *aside set). */
+static int index_file_base(const char *name, uint64_t *base, int *aside)
 {
 	char seg[SEGMENT_NAME_MAX];
 	const char *dot = strchr(name, '.');
 
-	if (!dot || dot - name != 20 || (strcmp(dot, ".index") && strcmp(dot, ".timeindex")))
+	if (!dot || dot - name != 20)
+		return 0;
+	*aside = !strcmp(dot, ".index.tmp") || !strcmp(dot, ".timeindex.tmp");
+	if (!*aside && strcmp(dot, ".index") && strcmp(dot, ".timeindex"))
 		return 0;
 	memcpy(seg, name, 20);
 	strcpy(seg + 20, ".log");
@@ -340,12 +346,19 @@ static int recover(struct log *log, unsigned *fixed, struct error *err)
 	if (rc == 0)
 		rc = log_list(log, err);
 	last = rc == 0 && log->nseg ? log->seg[log->nseg - 1] : 0;
-	/* indexes whose segment is gone; a writer may be starting a segment
-	 * after the last one, so only below it */
+	/* indexes whose segment is gone, and sealed segments' indexes left
+	 * half rebuilt (index_rebuild); a writer may be starting a segment
+	 * after the last one, or rebuilding the last one's, so only below it */
 	for (size_t i = 0; i < names.n && rc == 0 && log->nseg; i++) {
 		size_t lo = 0, hi = log->nseg;
-		if (!index_file_base(names.v[i], &base) || base >= last)
+		int aside = 0;
+		if (!index_file_base(names.v[i], &base, &aside) || base >= last)
 			continue;
+		if (aside) {
+			rc = remove_file(log, names.v[i], err);
+			++*fixed;
+			continue;
+		}
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (log->seg[mid] < base)
@@ -369,7 +382,8 @@ static int recover(struct log *log, unsigned *fixed, struct error *err)
 			continue;
 		if (fstat(fd, &st) == 0 &&
 		    !index_looks_sound(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size)) {
-			rc = index_rebuild(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size, NULL, err);
+			/* a cache: when it fails, left missing for the next time */
+			index_rebuild(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size, NULL, NULL);
 			++*fixed;
 		}
 		close(fd);

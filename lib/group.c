@@ -145,10 +145,27 @@ int group_read(struct log *log, const char *name, int pending, struct group_pos 
 	return 1;
 }
 
+/* Writes p[0..n) to fd, however many calls it takes.  Returns 0, or -1 with
+ * errno set. */
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
 int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		struct error *err)
 {
 	char fname[GROUP_NAME_MAX + 16], tmp[GROUP_NAME_MAX + 24], text[128];
+	const char *what = NULL;
 	int dfd, fd, n, rc = -1;
 
 	dfd = groups_dir(log, 1, err);
@@ -163,8 +180,12 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		error_errno(err, "unable to create '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
 		goto out;
 	}
-	if (write(fd, text, (size_t)n) != n || fsync(fd) < 0) {
-		error_errno(err, "unable to write '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
+	if (write_all(fd, text, (size_t)n) < 0)
+		what = "write";
+	else if (fsync(fd) < 0)
+		what = "sync";
+	if (what) {
+		error_errno(err, "unable to %s '%s/%s/%s'", what, log->path, GROUPS_DIR, tmp);
 		close(fd);
 		unlinkat(dfd, tmp, 0);
 		goto out;

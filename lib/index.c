@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,12 +71,14 @@ void timeindex_lookup(int fd, uint64_t base, int64_t ts, uint64_t *start, int *f
 		*start = base + le32(e + 8);
 }
 
+/* Opens an index file of segment base, never through a symbolic link,
+ * never blocking on a FIFO. */
 static int open_at(int dirfd, uint64_t base, const char *suffix, int flags)
 {
 	char name[SEGMENT_NAME_MAX];
 
 	segment_name(base, suffix, name);
-	return openat(dirfd, name, flags | O_CLOEXEC, 0644);
+	return openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
 }
 
 int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int truncate,
@@ -88,8 +91,8 @@ int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int tru
 	iw->last_pos = UINT64_MAX;
 	iw->max_ts = INT64_MIN;
 	iw->last_ts = INT64_MIN;
-	iw->fd = open_at(dirfd, base, ".index", flags);
-	iw->tfd = open_at(dirfd, base, ".timeindex", flags);
+	iw->fd = open_at(dirfd, base, truncate == 2 ? ".index.tmp" : ".index", flags);
+	iw->tfd = open_at(dirfd, base, truncate == 2 ? ".timeindex.tmp" : ".timeindex", flags);
 	if (iw->fd < 0 || iw->tfd < 0) {
 		segment_name(base, iw->fd < 0 ? ".index" : ".timeindex", name);
 		error_errno(err, "unable to open '%s'", name);
@@ -118,6 +121,7 @@ int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int6
 		     struct error *err)
 {
 	uint8_t e[TIMEINDEX_ENTRY_LEN];
+	char name[SEGMENT_NAME_MAX];
 
 	if (max_ts > iw->max_ts)
 		iw->max_ts = max_ts;
@@ -126,14 +130,18 @@ int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int6
 	iw->last_pos = pos;
 	put_le32(e, (uint32_t)(first - iw->base));
 	put_le32(e + 4, (uint32_t)pos);
-	if (write_all(iw->fd, e, INDEX_ENTRY_LEN) < 0)
-		return error_errno(err, "unable to write offset index");
+	if (write_all(iw->fd, e, INDEX_ENTRY_LEN) < 0) {
+		segment_name(iw->base, ".index", name);
+		return error_errno(err, "unable to write '%s'", name);
+	}
 	if (iw->max_ts > iw->last_ts) {
 		iw->last_ts = iw->max_ts;
 		put_le64(e, (uint64_t)iw->max_ts);
 		put_le32(e + 8, (uint32_t)(first - iw->base));
-		if (write_all(iw->tfd, e, TIMEINDEX_ENTRY_LEN) < 0)
-			return error_errno(err, "unable to write time index");
+		if (write_all(iw->tfd, e, TIMEINDEX_ENTRY_LEN) < 0) {
+			segment_name(iw->base, ".timeindex", name);
+			return error_errno(err, "unable to write '%s'", name);
+		}
 	}
 	return 0;
 }
@@ -147,6 +155,23 @@ void index_writer_close(struct index_writer *iw)
 	iw->fd = iw->tfd = -1;
 }
 
+/* Renames the rebuilt indexes (NAME.index.tmp, NAME.timeindex.tmp) over
+ * the old ones.  Returns 0, or -1 with err set. */
+static int publish(int dirfd, uint64_t base, struct error *err)
+{
+	static const char *const suffix[][2] = { { ".timeindex.tmp", ".timeindex" },
+						 { ".index.tmp", ".index" } };
+	char name[SEGMENT_NAME_MAX], tmp[SEGMENT_NAME_MAX];
+
+	for (int i = 0; i < 2; i++) {
+		segment_name(base, suffix[i][0], tmp);
+		segment_name(base, suffix[i][1], name);
+		if (renameat(dirfd, tmp, dirfd, name) < 0)
+			return error_errno(err, "unable to rename '%s' to '%s'", tmp, name);
+	}
+	return 0;
+}
+
 int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
 		  struct index_writer *keep, struct error *err)
 {
@@ -156,8 +181,12 @@ int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
 	uint64_t pos = SEGMENT_HEADER_LEN;
 	int rc = 0;
 
-	if (index_writer_open(&iw, dirfd, base, 1, err) < 0)
+	/* written aside and renamed into place: a reader sees the old
+	 * indexes or the new ones, never one being written */
+	if (index_writer_open(&iw, dirfd, base, 2, err) < 0) {
+		index_remove(dirfd, base);
 		return -1;
+	}
 	while (pos < size) {
 		struct error why;
 		if (segment_read_batch(segfd, pos, size, &b, &h, 1, &why) != BATCH_OK)
@@ -168,12 +197,28 @@ int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
 		}
 		pos += BATCH_HEADER_LEN + h.payload_len;
 	}
+	if (rc == 0)
+		rc = publish(dirfd, base, err);
 	if (keep && rc == 0)
 		*keep = iw;
 	else
 		index_writer_close(&iw);
+	if (rc < 0)
+		index_remove(dirfd, base);
 	buf_release(&b);
 	return rc;
+}
+
+void index_remove(int dirfd, uint64_t base)
+{
+	static const char *const suffix[] = { ".index", ".timeindex", ".index.tmp",
+					      ".timeindex.tmp" };
+	char name[SEGMENT_NAME_MAX];
+
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		segment_name(base, suffix[i], name);
+		unlinkat(dirfd, name, 0);
+	}
 }
 
 int index_looks_sound(int dirfd, int segfd, uint64_t base, uint64_t size)

@@ -49,13 +49,16 @@ struct index_writer {
 
 /*
  * Opens (creating, and truncating when 'truncate' is set) the two index
- * files of segment 'base' in directory dirfd.  Returns 0 or -1 with err set.
+ * files of segment 'base' in directory dirfd; with truncate 2, the files
+ * NAME.index.tmp and NAME.timeindex.tmp that index_rebuild renames into
+ * place.  Returns 0 or -1 with err set.
  */
 int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int truncate,
 		      struct error *err);
 
 /* Records the batch at pos with offsets from 'first', timestamps up to
- * max_ts.  Returns 0 or -1 with err set on a write error. */
+ * max_ts.  Returns 0 or -1 with err set on a write error (then the files
+ * may hold part of an entry: see index_remove). */
 int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int64_t max_ts,
 		     struct error *err);
 
@@ -63,13 +66,23 @@ void index_writer_close(struct index_writer *iw);
 
 /*
  * Rebuilds both indexes of the segment open at segfd (size bytes) from its
- * batches, truncating and rewriting them in place (a reader that meets a
- * short index meanwhile only scans more).  With keep, the index writer is
- * left open in *keep, ready for the batches that follow.  Returns 0 or -1
- * with err set.
+ * batches, written aside (NAME.index.tmp, NAME.timeindex.tmp) and renamed
+ * over the old ones, so that a reader or logseek --verify never meets an
+ * index being rewritten.  With keep, the index writer is
+ * left open in *keep, ready for the batches that follow.  Returns 0, or -1
+ * with err set when an index file could not be opened or written; then
+ * both are removed (index_remove).
  */
 int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
 		  struct index_writer *keep, struct error *err);
+
+/*
+ * Removes both index files of segment base, as far as it can: an index
+ * that could not be written whole must not stay behind, where a later
+ * check would take its last entry for a sound index.  A missing index is
+ * rebuilt by the next writer or logcompact, and readers scan meanwhile.
+ */
+void index_remove(int dirfd, uint64_t base);
 
 /*
  * Cheap check of a sealed segment's indexes: both exist, sizes are whole

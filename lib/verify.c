@@ -71,6 +71,12 @@ static void leftovers(struct verifier *v)
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
 		int swap = n > 5 && !strcmp(e->d_name + n - 5, ".swap");
+		if (n > 10 && (!strcmp(e->d_name + n - 10, ".index.tmp") ||
+			       (n > 14 && !strcmp(e->d_name + n - 14, ".timeindex.tmp")))) {
+			say(v, VERIFY_NOTE, "'%s/%s': an index being rebuilt, or left half rebuilt "
+			    "(the next logappend or logcompact removes it)", v->log->path, e->d_name);
+			continue;
+		}
 		if (swap || (n > 8 && !strcmp(e->d_name + n - 8, ".cleaned")) ||
 		    (n > 8 && !strcmp(e->d_name + n - 8, ".log.new")) ||
 		    (n > 4 && !strcmp(e->d_name + n - 4, ".tmp"))) {

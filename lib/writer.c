@@ -12,6 +12,41 @@
 #include "compact.h"
 #include "writer.h"
 
+/* The path of the active segment, for messages. */
+static const char *seg_path(const struct writer *w, char *path)
+{
+	char name[SEGMENT_NAME_MAX];
+
+	segment_name(w->segbase, ".log", name);
+	log_file_path(&w->log, name, path, SEGMENT_NAME_MAX_PATH);
+	return path;
+}
+
+/* Writes n bytes at off, however many calls it takes.  Returns 0, or -1
+ * with errno set. */
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t k = pwrite(fd, p, n, (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* The index cache failed: drop it (the next writer rebuilds it) and go on
+ * without it. */
+static void drop_index(struct writer *w)
+{
+	index_writer_close(&w->iw);
+	index_remove(w->log.dirfd, w->segbase);
+}
+
 static int open_segment(struct writer *w, uint64_t base, int create, struct error *err)
 {
 	char name[SEGMENT_NAME_MAX], path[SEGMENT_NAME_MAX_PATH];
@@ -22,20 +57,23 @@ static int open_segment(struct writer *w, uint64_t base, int create, struct erro
 	log_file_path(&w->log, name, path, sizeof path);
 	fd = openat(w->log.dirfd, name, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
 	if (fd < 0)
-		return error_errno(err, "unable to open '%s'", path);
+		return error_errno(err, "unable to %s '%s'", create ? "create" : "open", path);
 	w->segfd = fd;
 	w->segbase = base;
 	if (create) {
+		/* until its header is written, readers and the next writer
+		 * take it for an active segment being started */
 		w->segcreated = time_now_ms();
 		segment_header_encode(w->segcreated, hdr);
-		if (pwrite(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
+		if (pwrite_all(fd, hdr, sizeof hdr, 0) < 0)
 			return error_errno(err, "unable to write '%s'", path);
 		w->segsize = SEGMENT_HEADER_LEN;
-		if (w->opt.sync != SYNC_NEVER &&
-		    (fdatasync(fd) < 0 || log_sync_dir(&w->log, err) < 0))
+		if (w->opt.sync != SYNC_NEVER && fdatasync(fd) < 0)
 			return error_errno(err, "unable to sync '%s'", path);
-		if (index_writer_open(&w->iw, w->log.dirfd, base, 1, err) < 0)
+		if (w->opt.sync != SYNC_NEVER && log_sync_dir(&w->log, err) < 0)
 			return -1;
+		if (index_writer_open(&w->iw, w->log.dirfd, base, 1, err) < 0)
+			drop_index(w);
 	}
 	return 0;
 }
@@ -67,17 +105,22 @@ static int recover_active(struct writer *w, struct writer_recovery *rec, struct 
 			return error_set(err, "'%s': not a segment file", path);
 		w->segcreated = time_now_ms();
 		segment_header_encode(w->segcreated, hdr);
-		if (pwrite(w->segfd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr ||
-		    ftruncate(w->segfd, SEGMENT_HEADER_LEN) < 0 || fdatasync(w->segfd) < 0)
-			return error_errno(err, "unable to repair '%s'", path);
+		if (pwrite_all(w->segfd, hdr, sizeof hdr, 0) < 0)
+			return error_errno(err, "unable to write '%s'", path);
+		if (ftruncate(w->segfd, SEGMENT_HEADER_LEN) < 0)
+			return error_errno(err, "unable to truncate '%s'", path);
+		if (fdatasync(w->segfd) < 0)
+			return error_errno(err, "unable to sync '%s'", path);
 		st.st_size = SEGMENT_HEADER_LEN;
 	}
 	rc = segment_scan(w->segfd, w->segbase, (uint64_t)st.st_size, &end, &next, &max_ts, err);
 	if (rc < 0)
 		return error_prefix(err, "'%s'", path);
 	if (rc == 1) {
-		if (ftruncate(w->segfd, (off_t)end) < 0 || fdatasync(w->segfd) < 0)
-			return error_errno(err, "unable to truncate torn tail of '%s'", path);
+		if (ftruncate(w->segfd, (off_t)end) < 0)
+			return error_errno(err, "unable to truncate the torn tail of '%s'", path);
+		if (fdatasync(w->segfd) < 0)
+			return error_errno(err, "unable to sync '%s'", path);
 		rec->truncated = (uint64_t)st.st_size - end;
 		rec->at = end;
 		snprintf(rec->segment, sizeof rec->segment, "%s", path);
@@ -85,9 +128,10 @@ static int recover_active(struct writer *w, struct writer_recovery *rec, struct 
 	w->segsize = end;
 	w->next = next;
 	/* the active segment's indexes may be stale after a crash: rebuild
-	 * them, and go on appending to them */
-	if (index_rebuild(w->log.dirfd, w->segfd, w->segbase, end, &w->iw, err) < 0)
-		return -1;
+	 * them, and go on appending to them (or, when that fails, without:
+	 * index_rebuild removed them, a cache the next writer rebuilds) */
+	if (index_rebuild(w->log.dirfd, w->segfd, w->segbase, end, &w->iw, NULL) < 0)
+		w->iw.fd = w->iw.tfd = -1;
 	return 0;
 }
 
@@ -133,8 +177,10 @@ fail:
 /* Seals the active segment and starts a new one at w->next. */
 static int roll(struct writer *w, struct error *err)
 {
+	char path[SEGMENT_NAME_MAX_PATH];
+
 	if (w->opt.sync != SYNC_NEVER && fdatasync(w->segfd) < 0)
-		return error_errno(err, "unable to sync segment before rolling");
+		return error_errno(err, "unable to sync '%s'", seg_path(w, path));
 	close(w->segfd);
 	w->segfd = -1;
 	index_writer_close(&w->iw);
@@ -143,37 +189,31 @@ static int roll(struct writer *w, struct error *err)
 
 int writer_append(struct writer *w, struct batch_builder *bb, struct error *err)
 {
-	const uint8_t *p = bb->b.p;
-	size_t n = bb->b.len, done = 0;
-	char name[SEGMENT_NAME_MAX];
+	char path[SEGMENT_NAME_MAX_PATH];
 
 	if (w->segsize > SEGMENT_HEADER_LEN &&
-	    (w->segsize + n > w->opt.segment_bytes ||
+	    (w->segsize + bb->b.len > w->opt.segment_bytes ||
 	     time_now_ms() - w->segcreated >= w->opt.segment_age) &&
 	    roll(w, err) < 0)
 		return -1;
-	while (done < n) {
-		ssize_t k = pwrite(w->segfd, p + done, n - done, (off_t)(w->segsize + done));
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		done += (size_t)k;
-	}
-	if (w->opt.sync != SYNC_NEVER && fdatasync(w->segfd) < 0)
+	if (pwrite_all(w->segfd, bb->b.p, bb->b.len, w->segsize) < 0) {
+		error_errno(err, "unable to write '%s'", seg_path(w, path));
 		goto fail;
-	if (index_writer_add(&w->iw, w->segsize, bb->h.base, bb->h.max_ts, err) < 0) {
-		/* the index is a cache: a failed index write costs speed only */
-		index_writer_close(&w->iw);
 	}
-	w->segsize += n;
+	if (w->opt.sync != SYNC_NEVER && fdatasync(w->segfd) < 0) {
+		error_errno(err, "unable to sync '%s'", seg_path(w, path));
+		goto fail;
+	}
+	/* the index is a cache: a failed index write costs speed only */
+	if (w->iw.fd >= 0 && index_writer_add(&w->iw, w->segsize, bb->h.base, bb->h.max_ts, NULL) < 0)
+		drop_index(w);
+	w->segsize += bb->b.len;
 	w->next = batch_next(&bb->h);
 	return 0;
 fail:
-	segment_name(w->segbase, ".log", name);
-	error_errno(err, "unable to write '%s/%s'", w->log.path, name);
-	/* cut the partial batch off, so the log stays a valid prefix */
+	/* cut the partial batch off, so the log stays a valid prefix (what
+	 * is left when this fails too is a torn tail: readers stop before
+	 * it, the next writer cuts it) */
 	if (ftruncate(w->segfd, (off_t)w->segsize) == 0)
 		fdatasync(w->segfd);
 	return -1;
@@ -181,8 +221,10 @@ fail:
 
 int writer_sync(struct writer *w, struct error *err)
 {
+	char path[SEGMENT_NAME_MAX_PATH];
+
 	if (w->segfd >= 0 && fdatasync(w->segfd) < 0)
-		return error_errno(err, "unable to sync '%s'", w->log.path);
+		return error_errno(err, "unable to sync '%s'", seg_path(w, path));
 	return 0;
 }
 
