@@ -42,7 +42,7 @@ struct state {
  * only makes the next run read more and keep tombstones longer. */
 static void state_read(struct log *log, struct state *s)
 {
-	int fd = openat(log->dirfd, "compact.state", O_RDONLY | O_CLOEXEC);
+	int fd = openat(log->dirfd, "compact.state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char buf[65536], *line, *save;
 	ssize_t n;
 
@@ -136,7 +136,7 @@ static int state_write(struct log *log, const struct state *s, struct error *err
 
 static int compact_lock(struct log *log, int wait, struct error *err)
 {
-	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int rc;
 
 	if (fd < 0)
@@ -198,7 +198,7 @@ static int reindex(struct log *log, uint64_t base, struct error *err)
 	int fd;
 
 	segment_name(base, ".log", name);
-	fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return error_errno(err, "unable to open '%s/%s'", log->path, name);
 	if (fstat(fd, &st) < 0) {
@@ -377,7 +377,7 @@ static int recover(struct log *log, unsigned *fixed, struct error *err)
 		struct stat st;
 		int fd;
 		segment_name(log->seg[i], ".log", name);
-		fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC);
+		fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0 &&
@@ -393,7 +393,7 @@ static int recover(struct log *log, unsigned *fixed, struct error *err)
 
 int compact_recover_idle(struct log *log, unsigned *fixed, struct error *err)
 {
-	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int rc;
 
 	*fixed = 0;
@@ -965,7 +965,7 @@ static int rewrite(struct run *r, size_t a, size_t b, struct error *err)
 	r->level = group_level(r, a, b);
 	segment_name(r->seg[a].base, ".log.cleaned", name);
 	log_file_path(&r->log, name, r->outpath, sizeof r->outpath);
-	r->outfd = openat(r->log.dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	r->outfd = openat(r->log.dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (r->outfd < 0)
 		return error_errno(err, "unable to create '%s'", r->outpath);
 	r->out.len = r->pend.len = 0;

@@ -98,14 +98,16 @@ int group_parse(const char *text, size_t n, struct group_pos *pos, struct error 
  * or -1 (errno ENOENT: none yet). */
 static int groups_dir(struct log *log, int create, struct error *err)
 {
-	int fd = openat(log->dirfd, GROUPS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(log->dirfd, GROUPS_DIR,
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(log->dirfd, GROUPS_DIR, 0777) < 0 && errno != EEXIST)
 			return error_errno(err, "unable to create '%s/%s'", log->path, GROUPS_DIR);
 		if (log_sync_dir(log, err) < 0)
 			return -1;
-		fd = openat(log->dirfd, GROUPS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fd = openat(log->dirfd, GROUPS_DIR,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	}
 	if (fd < 0 && (errno != ENOENT || create))
 		error_errno(err, "unable to open '%s/%s'", log->path, GROUPS_DIR);
@@ -129,7 +131,7 @@ int group_read(struct log *log, const char *name, int pending, struct group_pos 
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	file_name(fname, sizeof fname, name, pending ? ".pending" : "");
-	fd = openat(dfd, fname, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	close(dfd);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -175,7 +177,7 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 	file_name(tmp, sizeof tmp, fname, ".tmp");
 	n = snprintf(text, sizeof text, "%soffset %llu\nupdated %lld\n", header,
 		     (unsigned long long)offset, (long long)time_now_ms());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		error_errno(err, "unable to create '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
 		goto out;
@@ -246,7 +248,7 @@ int group_lock(struct log *log, const char *name, int wait, struct error *err)
 	if (dfd < 0)
 		return -1;
 	file_name(fname, sizeof fname, name, ".lock");
-	fd = openat(dfd, fname, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = openat(dfd, fname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	close(dfd);
 	if (fd < 0)
 		return error_errno(err, "unable to open '%s/%s/%s'", log->path, GROUPS_DIR, fname);

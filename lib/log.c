@@ -55,7 +55,7 @@ int log_write_file(struct log *log, const char *name, const void *data, size_t n
 	int fd;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return error_errno(err, "unable to create '%s/%s'", log->path, tmp);
 	while (done < n) {
@@ -91,7 +91,7 @@ static int check_meta(struct log *log, int create, struct error *err)
 	ssize_t n;
 	long version;
 	char *end;
-	int fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC);
+	int fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -101,7 +101,7 @@ static int check_meta(struct log *log, int create, struct error *err)
 			int lk = log_lock(log, 1, err);
 			if (lk < 0)
 				return -1;
-			fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC);
+			fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 			if (fd < 0 && write_meta(log, err) < 0) {
 				close(lk);
 				return -1;
@@ -220,7 +220,7 @@ void log_close(struct log *log)
 
 int log_lock(struct log *log, int wait, struct error *err)
 {
-	int fd = openat(log->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = openat(log->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int rc;
 
 	if (fd < 0)

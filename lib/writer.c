@@ -55,7 +55,8 @@ static int open_segment(struct writer *w, uint64_t base, int create, struct erro
 
 	segment_name(base, ".log", name);
 	log_file_path(&w->log, name, path, sizeof path);
-	fd = openat(w->log.dirfd, name, O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0644);
+	fd = openat(w->log.dirfd, name,
+		    O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0), 0644);
 	if (fd < 0)
 		return error_errno(err, "unable to %s '%s'", create ? "create" : "open", path);
 	w->segfd = fd;

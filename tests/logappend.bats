@@ -749,6 +749,20 @@ make_batched_log() {
 	done
 }
 
+@test "hostile directory: an index that is a symbolic link to another file: logappend replaces the link, the file is untouched" {
+	seq_json 5 | logappend L
+	printf 'precious\n' >victim
+	rm L/00000000000000000000.index
+	ln -s "$T/victim" L/00000000000000000000.index
+	seq_json 3 | logappend L
+	[ "$(cat victim)" = precious ] || fail "the file behind the link changed: $(od -c victim | head -3)"
+	[ -f L/00000000000000000000.index ] && ! [ -L L/00000000000000000000.index ] ||
+		fail "the index is still a link"
+	runio logseek --verify L
+	[ "$status" -eq 0 ] || fail "$(cat "$T/stdout")"
+	[ "$(count_records L)" -eq 8 ] || fail "$(count_records L) records"
+}
+
 # ---- segments and indexes ------------------------------------------------
 
 @test "segments: --segment-bytes 64K rolls ~1 MB into named segments, read in order, with indexes" {
