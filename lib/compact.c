@@ -11,6 +11,7 @@
 
 #include "batch.h"
 #include "compact.h"
+#include "fileio.h"
 #include "index.h"
 #include "item.h"
 #include "keymap.h"
@@ -852,16 +853,8 @@ static int wrong_codec(const struct run *r, const struct seg *s)
 
 static int out_write(struct run *r, struct error *err)
 {
-	size_t done = 0;
-
-	while (done < r->out.len) {
-		ssize_t k = write(r->outfd, r->out.p + done, r->out.len - done);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return error_errno(err, "unable to write '%s'", r->outpath);
-		done += (size_t)k;
-	}
+	if (write_full(r->outfd, r->out.p, r->out.len) < 0)
+		return error_errno(err, "unable to write '%s'", r->outpath);
 	r->out_size += r->out.len;
 	r->out.len = 0;
 	return 0;

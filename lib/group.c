@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "group.h"
 #include "timeparse.h"
 
@@ -147,22 +148,6 @@ int group_read(struct log *log, const char *name, int pending, struct group_pos 
 	return 1;
 }
 
-/* Writes p[0..n) to fd, however many calls it takes.  Returns 0, or -1 with
- * errno set. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		struct error *err)
 {
@@ -182,7 +167,7 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		error_errno(err, "unable to create '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
 		goto out;
 	}
-	if (write_all(fd, text, (size_t)n) < 0)
+	if (write_full(fd, text, (size_t)n) < 0)
 		what = "write";
 	else if (fsync(fd) < 0)
 		what = "sync";

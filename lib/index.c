@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "fileio.h"
 #include "index.h"
 #include "littleendian.h"
 #include "segment.h"
@@ -102,21 +103,6 @@ int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int tru
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int64_t max_ts,
 		     struct error *err)
 {
@@ -130,7 +116,7 @@ int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int6
 	iw->last_pos = pos;
 	put_le32(e, (uint32_t)(first - iw->base));
 	put_le32(e + 4, (uint32_t)pos);
-	if (write_all(iw->fd, e, INDEX_ENTRY_LEN) < 0) {
+	if (write_full(iw->fd, e, INDEX_ENTRY_LEN) < 0) {
 		segment_name(iw->base, ".index", name);
 		return error_errno(err, "unable to write '%s'", name);
 	}
@@ -138,7 +124,7 @@ int index_writer_add(struct index_writer *iw, uint64_t pos, uint64_t first, int6
 		iw->last_ts = iw->max_ts;
 		put_le64(e, (uint64_t)iw->max_ts);
 		put_le32(e + 8, (uint32_t)(first - iw->base));
-		if (write_all(iw->tfd, e, TIMEINDEX_ENTRY_LEN) < 0) {
+		if (write_full(iw->tfd, e, TIMEINDEX_ENTRY_LEN) < 0) {
 			segment_name(iw->base, ".timeindex", name);
 			return error_errno(err, "unable to write '%s'", name);
 		}

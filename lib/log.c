@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "segment.h"
 
@@ -51,23 +52,16 @@ int log_write_file(struct log *log, const char *name, const void *data, size_t n
 		   struct error *err)
 {
 	char tmp[256];
-	size_t done = 0;
 	int fd;
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", name);
 	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return error_errno(err, "unable to create '%s/%s'", log->path, tmp);
-	while (done < n) {
-		ssize_t k = write(fd, (const char *)data + done, n - done);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			error_errno(err, "unable to write '%s/%s'", log->path, tmp);
-			close(fd);
-			return -1;
-		}
-		done += (size_t)k;
+	if (write_full(fd, data, n) < 0) {
+		error_errno(err, "unable to write '%s/%s'", log->path, tmp);
+		close(fd);
+		return -1;
 	}
 	if (fsync(fd) < 0) {
 		error_errno(err, "unable to sync '%s/%s'", log->path, tmp);

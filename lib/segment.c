@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "littleendian.h"
 #include "log.h"
 #include "segment.h"
@@ -52,25 +53,6 @@ int segment_header_parse(const uint8_t *p, size_t n, int64_t *created_ms,
 				 p[7], SEGMENT_VERSION);
 	*created_ms = (int64_t)le64(p + 8);
 	return 1;
-}
-
-/* pread all of n bytes; returns bytes read (short at end of file) or -1. */
-static ssize_t pread_full(int fd, uint8_t *p, size_t n, uint64_t pos)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, p + got, n - got, (off_t)(pos + got));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
 }
 
 int segment_read_batch(int fd, uint64_t pos, uint64_t size, struct buf *b,

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "segment.h"
 #include "timeparse.h"
 #include "compact.h"
@@ -20,23 +21,6 @@ static const char *seg_path(const struct writer *w, char *path)
 	segment_name(w->segbase, ".log", name);
 	log_file_path(&w->log, name, path, SEGMENT_NAME_MAX_PATH);
 	return path;
-}
-
-/* Writes n bytes at off, however many calls it takes.  Returns 0, or -1
- * with errno set. */
-static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
-{
-	while (n > 0) {
-		ssize_t k = pwrite(fd, p, n, (off_t)off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
 }
 
 /* The index cache failed: drop it (the next writer rebuilds it) and go on
@@ -66,7 +50,7 @@ static int open_segment(struct writer *w, uint64_t base, int create, struct erro
 		 * take it for an active segment being started */
 		w->segcreated = time_now_ms();
 		segment_header_encode(w->segcreated, hdr);
-		if (pwrite_all(fd, hdr, sizeof hdr, 0) < 0)
+		if (pwrite_full(fd, hdr, sizeof hdr, 0) < 0)
 			return error_errno(err, "unable to write '%s'", path);
 		w->segsize = SEGMENT_HEADER_LEN;
 		if (w->opt.sync != SYNC_NEVER && fdatasync(fd) < 0)
@@ -106,7 +90,7 @@ static int recover_active(struct writer *w, struct writer_recovery *rec, struct 
 			return error_set(err, "'%s': not a segment file", path);
 		w->segcreated = time_now_ms();
 		segment_header_encode(w->segcreated, hdr);
-		if (pwrite_all(w->segfd, hdr, sizeof hdr, 0) < 0)
+		if (pwrite_full(w->segfd, hdr, sizeof hdr, 0) < 0)
 			return error_errno(err, "unable to write '%s'", path);
 		if (ftruncate(w->segfd, SEGMENT_HEADER_LEN) < 0)
 			return error_errno(err, "unable to truncate '%s'", path);
@@ -197,7 +181,7 @@ int writer_append(struct writer *w, struct batch_builder *bb, struct error *err)
 	     time_now_ms() - w->segcreated >= w->opt.segment_age) &&
 	    roll(w, err) < 0)
 		return -1;
-	if (pwrite_all(w->segfd, bb->b.p, bb->b.len, w->segsize) < 0) {
+	if (pwrite_full(w->segfd, bb->b.p, bb->b.len, w->segsize) < 0) {
 		error_errno(err, "unable to write '%s'", seg_path(w, path));
 		goto fail;
 	}
