@@ -42,12 +42,12 @@ or "FAIL <details>".
 import os
 import re
 import signal
-import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "model"))
 
+from model import expected_indexes  # noqa: E402  (logformat(5)'s indexes)
 from logmodel import (FRAMED_HEADER, ModelError, json_item, norm,  # noqa: E402
                       parse_segment, records_from_framed)
 import compactmodel as cm  # noqa: E402
@@ -198,21 +198,6 @@ def cmd_segments(logdir, tail):
                                (name, b.pos, b.base, last_next - 1))
                 last_next = b.base + b.last_delta + 1
     return "ok %d" % torn
-
-
-def expected_indexes(batches, segbase):
-    """The .index and .timeindex bytes logformat(5) defines for a segment."""
-    idx, tidx = bytearray(), bytearray()
-    last_pos, last_t, running = None, None, None
-    for b in batches:
-        running = b.max_ts if running is None else max(running, b.max_ts)
-        if last_pos is None or b.pos - last_pos >= 4096:
-            idx += struct.pack("<II", b.base - segbase, b.pos)
-            last_pos = b.pos
-            if last_t is None or running > last_t:
-                tidx += struct.pack("<qI", running, b.base - segbase)
-                last_t = running
-    return bytes(idx), bytes(tidx)
 
 
 def cmd_indexes(logdir):
