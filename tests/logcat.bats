@@ -831,7 +831,7 @@ commit_pending() {
 	expect_pos L k 100
 }
 
-@test "groups: a table of auto, manual and commit steps against the model (groupmodel.py)" {
+@test "groups: a table of auto, manual and commit steps against the model (groupmodel.py); an auto commit discards the pending position (issue 11 item 2)" {
 	cat >script <<-'EOF'
 		append 120
 		auto -n 10
@@ -861,6 +861,11 @@ commit_pending() {
 		manual -n 1
 		manual
 		commit
+		append 10
+		manual -n 4
+		auto -n 2
+		commit
+		auto
 	EOF
 	$GROUPMODEL script <script >expect
 	: >actual
@@ -874,7 +879,11 @@ commit_pending() {
 			;;
 		auto) logcat --group g $args -F '%o\n' L >>actual ;;
 		manual) logcat --group g --commit manual $args -F '%o\n' L >>actual ;;
-		commit) commit_pending L g ;;
+		commit)
+			st=0
+			logseek --group g --commit L >/dev/null 2>cerr || st=$?
+			[ "$st" -eq 0 ] || echo "exit $st $(cat cerr)" >>actual
+			;;
 		esac
 		echo "committed=$(group_pos L g) pending=$(group_pos L g pending)" >>actual
 	done <script
@@ -1085,6 +1094,29 @@ taken_check() {
 	expect_file second ""
 	logcat --group h L | (sleep 0.5; cat >/dev/null)
 	expect_pos L h 50000
+}
+
+@test "groups (issue 11 item 2): manual writes pending, an auto reader advances, logseek --commit: no pending (exit 1), nothing skipped or repeated" {
+	seq_json 100 | logappend L
+	logcat --group g --commit manual -n 30 -F '%o\n' L >manual.out
+	expect_pos L g 30 pending
+	logcat --group g -n 50 -F '%o\n' L >auto1
+	# logcat(1): a commit by anyone discards the pending position
+	expect_pos L g 50
+	expect_pos L g none pending
+	runio logseek --group g --commit L
+	expect_status 1
+	expect_file "$T/stderr" "logseek: group 'g' of 'L' has no pending position"
+	expect_pos L g 50
+	logcat --group g -F '%o\n' L >auto2
+	# the auto readers together: every offset once (the manual run's
+	# records were never committed, so they came again)
+	cat auto1 auto2 | awk '$1 != NR - 1 { print "offset " $1 " at line " NR; bad = 1 }
+		END { if (NR != 100) { print NR " lines"; bad = 1 } exit bad }'
+	# a reset by logseek discards it too
+	logcat --group g --commit manual --from 0 -F '%o\n' L >/dev/null
+	logseek --group g --reset 10 --execute L 2>/dev/null >/dev/null
+	expect_pos L g none pending
 }
 
 @test "groups: a damaged position file is reported (exit 1), never taken for none" {
