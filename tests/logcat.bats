@@ -1119,6 +1119,45 @@ taken_check() {
 	expect_pos L g none pending
 }
 
+@test "reading (issue 11 item 3): logcat L | logappend L doubles the log exactly once, also with --group: logcat stops at the end the log had when it started" {
+	# 5 MB: more than the pipe holds, so logappend appends while logcat reads
+	pad_json 5000 | logappend L
+	timeout -s KILL 15 sh -c 'logcat L | logappend L' || fail "logcat L | logappend L: status $?"
+	logcat --values L >values1
+	timeout -s KILL 15 sh -c 'logcat --group g L | logappend L' || fail "with --group: status $?"
+	logcat --values L >values2
+	expect_pos L g 10000
+	$PY - values1 values2 <<-'EOF2'
+		import json, sys
+		for path, n in ((sys.argv[1], 5000), (sys.argv[2], 10000)):
+		    v = open(path).read().splitlines()
+		    assert len(v) == 2 * n, "%s: %d records, expected %d" % (path, len(v), 2 * n)
+		    assert v[n:] == v[:n], "%s: the second half is not the first" % path
+		    assert [json.loads(x)["n"] for x in v[:5000]] == list(range(5000)), path
+	EOF2
+}
+
+@test "ranges (issue 11 item 4): --from -N is the last N records that exist, on a compacted log with gaps (model: the tail of the whole output)" {
+	# one record in ten has a key of its own, the rest share one: compaction
+	# of the sealed segment leaves offsets 0, 10, 20, ...
+	awk 'BEGIN { pad = sprintf("%0990d", 0)
+		for (i = 0; i < 2500; i++) printf "{\"k\":\"%s\",\"i\":%d,\"pad\":\"%s\"}\n", (i % 10 ? "r" : i), i, pad }' |
+		logappend --key k --segment-bytes 1M L
+	logcompact --compact L >/dev/null
+	logcat -F '%o\n' L >all
+	n=$(wc -l <all)
+	[ "$n" -lt 1000 ] || fail "compaction left $n records"
+	for N in 0 1 10 443 444 450 600 $((n - 1)) "$n" $((n + 1)) 100000; do
+		logcat --from "-$N" -F '%o\n' L >got
+		tail -n "$N" all >want
+		expect_same want got || fail "--from -$N"
+	done
+	# a group without a position starts there too
+	logcat --group g --from -600 -F '%o\n' L >got
+	tail -n 600 all >want
+	expect_same want got
+}
+
 @test "groups: a damaged position file is reported (exit 1), never taken for none" {
 	seq_json 10 | logappend L
 	logcat --group g -n 3 -F '%o\n' L >/dev/null
