@@ -9,6 +9,7 @@
 #include "error.h"
 #include "fieldpath.h"
 #include "input.h"
+#include "lock.h"
 #include "units.h"
 #include "writer.h"
 
@@ -85,6 +86,7 @@ int main(int argc, char **argv)
 	int c, rc;
 
 	progname = "logappend";
+	lock_waiting = lock_say_waiting;	/* on a terminal: what it waits for */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {

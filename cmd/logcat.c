@@ -11,6 +11,7 @@
 #include "group.h"
 #include "input.h"
 #include "inspect.h"
+#include "lock.h"
 #include "output.h"
 #include "record.h"
 #include "replay.h"
@@ -129,6 +130,7 @@ int main(int argc, char **argv)
 	int c, rc, commit_given = 0, interval_given = 0;
 
 	progname = "logcat";
+	lock_waiting = lock_say_waiting;
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
@@ -195,6 +197,8 @@ int main(int argc, char **argv)
 		rc = replay_log(src, &range, &ropt, &out, &err);
 	}
 	output_release(&out);
+	if (rc == OUTPUT_ERROR && lock_signal)
+		return 128 + lock_signal;	/* while waiting for the group's lock */
 	if (rc == OUTPUT_CLOSED)
 		return EXIT_OK;		/* the reader went away: end quietly */
 	if (rc != OUTPUT_OK)

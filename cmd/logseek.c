@@ -374,8 +374,7 @@ static int run_group(struct args *a)
 	if (a->execute && (group_write(&a->log, a->group, 0, res.target, &err) < 0 ||
 			   group_clear_pending(&a->log, a->group, &err) < 0))
 		die(EXIT_FAIL, "%s", err.msg);
-	if (lock >= 0)
-		close(lock);
+	group_unlock(&a->log, a->group, lock);
 	emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
 			    a->execute, a->json));
 	return EXIT_OK;

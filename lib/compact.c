@@ -15,6 +15,7 @@
 #include "index.h"
 #include "item.h"
 #include "keymap.h"
+#include "lock.h"
 #include "record.h"
 #include "segment.h"
 #include "timeparse.h"
@@ -138,23 +139,21 @@ static int state_write(struct log *log, const struct state *s, struct error *err
 static int compact_lock(struct log *log, int wait, struct error *err)
 {
 	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	char what[4200];
 	int rc;
 
 	if (fd < 0)
 		return error_errno(err, "unable to open '%s/compact.lock'", log->path);
 	/* without wait, still give a writer that is finishing an interrupted
 	 * swap (compact_recover_idle) two seconds to let go */
-	for (int tries = 0;; tries++) {
-		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
-		if (rc == 0 || (errno != EINTR && (errno != EWOULDBLOCK || tries == 40)))
-			break;
-		if (errno == EWOULDBLOCK)
-			usleep(50000);
-	}
-	if (rc < 0) {
-		if (errno == EWOULDBLOCK)
+	snprintf(what, sizeof what, "'%s', being compacted by another logcompact", log->path);
+	rc = lock_take(fd, wait ? -1 : 2000, what);
+	if (rc != LOCK_OK) {
+		if (rc == LOCK_BUSY)
 			error_set(err, "'%s' is being compacted by another logcompact "
 				  "(--wait waits for it)", log->path);
+		else if (rc == LOCK_SIGNAL)
+			error_set(err, "interrupted while waiting for %s", what);
 		else
 			error_errno(err, "unable to lock '%s/compact.lock'", log->path);
 		close(fd);

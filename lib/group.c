@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "group.h"
+#include "lock.h"
 #include "timeparse.h"
 
 #define GROUPS_DIR "groups"
@@ -235,29 +236,62 @@ int group_clear_pending(struct log *log, const char *name, struct error *err)
 
 int group_lock(struct log *log, const char *name, int wait, struct error *err)
 {
-	char fname[GROUP_NAME_MAX + 16];
+	char fname[GROUP_NAME_MAX + 16], what[GROUP_NAME_MAX + 4200];
+	struct stat held, now;
 	int dfd, fd, rc;
 
 	dfd = groups_dir(log, 1, err);
 	if (dfd < 0)
 		return -1;
 	file_name(fname, sizeof fname, name, ".lock");
-	fd = openat(dfd, fname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	close(dfd);
-	if (fd < 0)
-		return error_errno(err, "unable to open '%s/%s/%s'", log->path, GROUPS_DIR, fname);
-	do
-		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		if (errno == EWOULDBLOCK)
-			error_set(err, "group '%s' of '%s' is in use by another reader", name, log->path);
-		else
-			error_errno(err, "unable to lock '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+	snprintf(what, sizeof what, "group '%s' of '%s', in use by another reader", name,
+		 log->path);
+	for (int tries = 0;; tries++) {
+		fd = openat(dfd, fname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0) {
+			error_errno(err, "unable to open '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+			break;
+		}
+		rc = lock_take(fd, wait ? -1 : 0, tries ? NULL : what);
+		if (rc != LOCK_OK) {
+			if (rc == LOCK_BUSY)
+				error_set(err, "group '%s' of '%s' is in use by another reader", name,
+					  log->path);
+			else if (rc == LOCK_SIGNAL)
+				error_set(err, "interrupted while waiting for %s", what);
+			else
+				error_errno(err, "unable to lock '%s/%s/%s'", log->path, GROUPS_DIR,
+					    fname);
+			close(fd);
+			fd = -1;
+			break;
+		}
+		/* the reader before removed the file on its way out
+		 * (group_unlock) after this one opened it: a lock on a file
+		 * no one else opens now is no lock; take the new one */
+		if (fstat(fd, &held) == 0 &&
+		    fstatat(dfd, fname, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    held.st_ino == now.st_ino && held.st_dev == now.st_dev)
+			break;
 		close(fd);
-		return -1;
 	}
+	close(dfd);
 	return fd;
+}
+
+void group_unlock(struct log *log, const char *name, int fd)
+{
+	char fname[GROUP_NAME_MAX + 16];
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	/* held: nobody else removes it; without opening the directory (a
+	 * failure here only leaves the file), nor through a symbolic link */
+	snprintf(fname, sizeof fname, GROUPS_DIR "/%s.lock", name);
+	if (fstatat(log->dirfd, GROUPS_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		unlinkat(log->dirfd, fname, 0);
+	close(fd);
 }
 
 int group_delete(struct log *log, const char *name, struct error *err)

@@ -5,7 +5,8 @@
  *
  *	LOGDIR/groups/NAME           the committed position
  *	LOGDIR/groups/NAME.pending   a position waiting for logseek --commit
- *	LOGDIR/groups/NAME.lock      flock(2)ed by the one reader of the group
+ *	LOGDIR/groups/NAME.lock      flock(2)ed by the one reader of the group,
+ *	                             there only while one reads (or was killed)
  *
  * A position file is text: "logtools-group 1\n", then "offset N\n" and
  * "updated MS\n" (the wall clock at writing, ms since the epoch).  It is
@@ -62,11 +63,20 @@ int group_commit_pending(struct log *log, const char *name, struct error *err);
 int group_clear_pending(struct log *log, const char *name, struct error *err);
 
 /*
- * Takes the group's reader lock: waits when wait is set, else fails at once
- * ("group 'billing' of 'events/' is in use by another reader").  Returns the
- * lock's fd (held until closed) or -1 with err set.
+ * Takes the group's reader lock: waits when wait is set (lock.h: SIGINT
+ * and SIGTERM end the wait), else fails at once ("group 'billing' of
+ * 'events/' is in use by another reader").  Returns the lock's fd or -1
+ * with err set.  Release it with group_unlock.
  */
 int group_lock(struct log *log, const char *name, int wait, struct error *err);
+
+/*
+ * Releases the lock group_lock took (fd -1: nothing), removing NAME.lock
+ * so that no empty lock file lingers: removed while held, so a reader
+ * that opened it meanwhile finds it gone once it has the lock, and takes
+ * the lock again on the file then in place (group_lock checks).
+ */
+void group_unlock(struct log *log, const char *name, int fd);
 
 /* Removes the group's files (its lock first taken, without waiting).
  * Returns 1 when it existed, 0 when not, -1 with err set. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "lock.h"
 #include "log.h"
 #include "segment.h"
 
@@ -215,16 +216,18 @@ void log_close(struct log *log)
 int log_lock(struct log *log, int wait, struct error *err)
 {
 	int fd = openat(log->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	char what[4200];
 	int rc;
 
 	if (fd < 0)
 		return error_errno(err, "unable to open '%s/lock'", log->path);
-	do
-		rc = flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
-	while (rc < 0 && errno == EINTR);
-	if (rc < 0) {
-		if (errno == EWOULDBLOCK)
+	snprintf(what, sizeof what, "'%s', locked by another writer", log->path);
+	rc = lock_take(fd, wait ? -1 : 0, what);
+	if (rc != LOCK_OK) {
+		if (rc == LOCK_BUSY)
 			error_set(err, "'%s' is locked by another writer", log->path);
+		else if (rc == LOCK_SIGNAL)
+			error_set(err, "interrupted while waiting for %s", what);
 		else
 			error_errno(err, "unable to lock '%s/lock'", log->path);
 		close(fd);

@@ -331,7 +331,7 @@ out:
 	watch_release(&w);
 	buf_release(&scratch);
 	if (rp.lockfd >= 0)
-		close(rp.lockfd);
+		group_unlock(&rp.r.log, opt->group, rp.lockfd);
 	reader_close(&rp.r);
 	return rc == OUTPUT_STOPPED ? OUTPUT_OK : rc;	/* a signal, while writing */
 }

@@ -169,3 +169,52 @@ wait_following() {
 	done
 	sleep 0.5
 }
+
+# interrupt_wait SIG tty|file CMD...: runs CMD with SIGINT and SIGTERM at
+# their defaults, stdin /dev/null, stdout in $T/out and stderr a terminal
+# (tty) or $T/err (file); sends it SIG (INT or TERM) half a second after
+# its start; prints "status N within 1s" (N: 128 + the signal when one
+# ended it; "within T s" when slower), then what it wrote on stderr.
+interrupt_wait() {
+	$PY - "$@" <<-'EOF'
+		import os, pty, signal, subprocess, sys, time
+		sig, tty, argv = getattr(signal, "SIG" + sys.argv[1]), sys.argv[2] == "tty", sys.argv[3:]
+		if tty:
+		    m, err = pty.openpty()
+		else:
+		    err = open("err", "wb")
+		def defaults():
+		    for s in (signal.SIGINT, signal.SIGTERM):
+		        signal.signal(s, signal.SIG_DFL)
+		p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=open("out", "wb"),
+		                     stderr=err, preexec_fn=defaults)
+		time.sleep(0.5)
+		if p.poll() is not None:
+		    sys.exit("it ended before the signal, status %d" % p.returncode)
+		t = time.time()
+		p.send_signal(sig)
+		try:
+		    rc = p.wait(timeout=5)
+		except subprocess.TimeoutExpired:
+		    p.kill()
+		    p.wait()
+		    sys.exit("still running 5 s after SIG" + sys.argv[1])
+		took = time.time() - t
+		text = b""
+		if tty:
+		    os.close(err)
+		    try:
+		        while True:
+		            chunk = os.read(m, 4096)
+		            if not chunk:
+		                break
+		            text += chunk
+		    except OSError:
+		        pass
+		else:
+		    text = open("err", "rb").read()
+		print("status %d within %s" % (128 - rc if rc < 0 else rc,
+		                               "1s" if took < 1 else "%.1fs" % took))
+		sys.stdout.write(text.decode().replace("\r\n", "\n"))
+	EOF
+}

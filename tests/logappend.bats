@@ -999,3 +999,19 @@ app_jsonl() {
 	expect_file warnings ""
 	grep -q 'logappend --input lines --print-offsets syslog/' rendered || fail "EXAMPLES not rendered"
 }
+
+# lock wait (issue 11 item 10)
+
+@test "lock wait: logappend waiting for the writers' lock ends at once on SIGINT (130) and SIGTERM (143), saying once what it waits for when stderr is a terminal" {
+	seq_json 3 | logappend L
+	flock L/lock sleep 60 &
+	bg_started $!
+	sleep 0.2
+	interrupt_wait INT tty logappend L >res
+	expect_file res "status 130 within 1s
+logappend: waiting for 'L', locked by another writer"
+	interrupt_wait TERM file logappend L >res
+	expect_file res "status 143 within 1s"
+	# nothing was appended meanwhile
+	[ "$(count_records L)" -eq 3 ] || fail "the log changed"
+}

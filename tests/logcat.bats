@@ -1158,6 +1158,70 @@ taken_check() {
 	expect_same want got
 }
 
+@test "groups (issue 11 item 10): logcat --wait --group waiting for the group's lock ends at once on SIGINT (130) and SIGTERM (143), saying once what it waits for on a terminal" {
+	seq_json 10 | logappend L
+	logcat --group g -n 2 L >/dev/null
+	flock L/groups/g.lock sleep 60 &
+	bg_started $!
+	sleep 0.2
+	interrupt_wait INT tty logcat --wait --group g L >res
+	expect_file res "status 130 within 1s
+logcat: waiting for group 'g' of 'L', in use by another reader"
+	interrupt_wait TERM file logcat --wait --group g L >res
+	expect_file res "status 143 within 1s"
+	expect_file out ""
+	expect_pos L g 2
+}
+
+@test "groups (issue 11 item 15): no groups/*.lock file is left behind by a reader, a follower, a reset or a commit; one left by kill -9 goes with the next reader" {
+	seq_json 10 | logappend L
+	logcat --group g -n 3 L >/dev/null
+	logcat --group g --commit manual -n 3 L >/dev/null
+	logseek --group g --commit L >/dev/null
+	logseek --group g --reset 1 --execute L >/dev/null
+	timeout -s TERM 0.5 logcat -f --group h L >/dev/null || true
+	ls L/groups >files
+	expect_file files "g
+h"
+	# a reader killed with -9 leaves its lock file; the next one removes it
+	mkfifo fifo
+	logcat -f --group k L >fifo 2>/dev/null &
+	pid=$!
+	exec 8<fifo
+	wait_following "$pid"
+	kill -9 "$pid"
+	wait "$pid" || true
+	exec 8<&-
+	[ -e L/groups/k.lock ] || fail "no lock file while a reader ran"
+	logcat --group k L >/dev/null
+	ls L/groups >files
+	expect_file files "g
+h
+k"
+}
+
+@test "groups (issue 11 item 15): 30 readers with --wait taking turns, each removing the lock file as it ends: every offset read once" {
+	seq_json 150 | logappend L
+	for i in $(seq 30); do
+		logcat --wait --group g -n 5 -F '%o\n' L >"out.$i" 2>"err.$i" &
+		pids+=($!)
+	done
+	bg_started "${pids[@]}"
+	for p in "${pids[@]}"; do
+		wait_end "$p" 20
+		[ "$status" -eq 0 ] || fail "a reader exit $status"
+	done
+	cat err.* >err
+	expect_file err ""
+	# two readers holding the group at once would read the same offsets
+	sort -n out.* >all
+	range_lines 0 150 >expect
+	expect_same expect all
+	expect_pos L g 150
+	ls L/groups >files
+	expect_file files g
+}
+
 @test "groups: a damaged position file is reported (exit 1), never taken for none" {
 	seq_json 10 | logappend L
 	logcat --group g -n 3 -F '%o\n' L >/dev/null
