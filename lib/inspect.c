@@ -14,6 +14,7 @@
 #include "inspect.h"
 #include "item.h"
 #include "json.h"
+#include "reader.h"
 #include "littleendian.h"
 #include "record.h"
 #include "timeparse.h"
@@ -1200,15 +1201,22 @@ int inspect_reset_target(struct log *log, const struct inspect_group *g,
 		res->no_time_match = rc == 0;
 		break;
 	case RESET_FORWARD:
-		res->wanted = from + r->n < from ? UINT64_MAX : from + r->n;
-		if (from + r->n < from)
-			res->clamped = 1;
+	case RESET_BACKWARD: {
+		/* N records, not N offsets (as logcat --from -N): compaction
+		 * leaves gaps between offsets */
+		struct reader rd;
+		int back = r->kind == RESET_BACKWARD;
+		if (reader_open(&rd, log->path, err) < 0)
+			return -1;
+		rc = back ? reader_last(&rd, r->n, first, from, &res->wanted, err)
+			  : reader_forward(&rd, r->n, from, next, &res->wanted, err);
+		reader_close(&rd);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			res->clamped = back ? -1 : 1;
 		break;
-	case RESET_BACKWARD:
-		res->wanted = from >= r->n ? from - r->n : 0;
-		if (from < r->n)
-			res->clamped = -1;
-		break;
+	}
 	}
 	res->target = res->wanted;
 	if (res->wanted < first || res->clamped < 0) {

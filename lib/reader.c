@@ -399,6 +399,16 @@ int reader_last(struct reader *r, uint64_t n, uint64_t first, uint64_t hi, uint6
 		step = step > UINT64_MAX / 2 ? UINT64_MAX : 2 * step;
 	}
 	if (have > n)
-		return walk(r, *lo, hi, have - n, &c, lo, err);
-	return 0;
+		return walk(r, *lo, hi, have - n, &c, lo, err) < 0 ? -1 : 1;
+	return have == n;
+}
+
+int reader_forward(struct reader *r, uint64_t n, uint64_t lo, uint64_t hi, uint64_t *at,
+		   struct error *err)
+{
+	uint64_t c;
+
+	if (walk(r, lo, hi, n, &c, at, err) < 0)
+		return -1;
+	return *at < hi || c >= n;
 }

@@ -68,14 +68,19 @@ int reader_seek(struct reader *r, uint64_t off, struct error *err);
 int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err);
 
 /*
- * Sets *lo to the offset of the first of the last n records below hi (the
- * log's first offset being first): records, not offsets, since compaction
- * leaves gaps.  With fewer than n records there, *lo is first; with n 0,
- * hi.  Reads the batches it counts over; moves the reader.  Returns 0 or
- * -1 with err set.
+ * Counting records, not offsets, since compaction leaves gaps: reader_last
+ * sets *lo to the offset of the first of the last n records below hi (the
+ * log's first offset being first; with fewer records there, first; with n
+ * 0, hi); reader_forward sets *at to the offset n records on from lo: that
+ * of the first record at or after lo, below hi, with n records before it
+ * (hi when there is none).  Both read the batches they count over and
+ * move the reader.  They return 1, 0 when there were fewer than n
+ * records, or -1 with err set.
  */
 int reader_last(struct reader *r, uint64_t n, uint64_t first, uint64_t hi, uint64_t *lo,
 		struct error *err);
+int reader_forward(struct reader *r, uint64_t n, uint64_t lo, uint64_t hi, uint64_t *at,
+		   struct error *err);
 
 /* Finding an offset by time is inspect_find_time (inspect.h). */
 

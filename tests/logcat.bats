@@ -1137,7 +1137,7 @@ taken_check() {
 	EOF2
 }
 
-@test "ranges (issue 11 item 4): --from -N is the last N records that exist, on a compacted log with gaps (model: the tail of the whole output)" {
+@test "ranges (issue 11 item 4): --from -N is the last N records that exist, on a compacted log with gaps (model: the tail of the whole output); logseek --reset -N/+N count records too" {
 	# one record in ten has a key of its own, the rest share one: compaction
 	# of the sealed segment leaves offsets 0, 10, 20, ...
 	awk 'BEGIN { pad = sprintf("%0990d", 0)
@@ -1156,6 +1156,14 @@ taken_check() {
 	logcat --group g --from -600 -F '%o\n' L >got
 	tail -n 600 all >want
 	expect_same want got
+	# logseek --reset -N and +N count records the same way: from the 300th
+	# record, 250 back is the 50th, 250 on the 550th (lines of all)
+	mid=$(sed -n 300p all)
+	logseek --group r --reset "$mid" --execute L >/dev/null
+	for spec in -250:50 +250:550 -299:1; do
+		logseek --group r --reset "${spec%:*}" L >got
+		expect_file got "group r: $mid -> $(sed -n "${spec#*:}p" all) (dry run; add --execute)"
+	done
 }
 
 @test "groups (issue 11 item 10): logcat --wait --group waiting for the group's lock ends at once on SIGINT (130) and SIGTERM (143), saying once what it waits for on a terminal" {
