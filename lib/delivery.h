@@ -12,8 +12,9 @@
  *
  * The marks are a ring of DELIVERY_MARKS; when it is full, marks already
  * taken are dropped, then every other one, and the marks to come are
- * spaced as far apart: the answer then lags by at most that spacing (the
- * bytes not yet taken over DELIVERY_MARKS / 2), never runs ahead.
+ * spaced as far apart: the answer then lags by at most about twice that
+ * spacing (the bytes not yet taken over DELIVERY_MARKS / 2), never runs
+ * ahead.
  */
 #ifndef DELIVERY_H
 #define DELIVERY_H

