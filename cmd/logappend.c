@@ -1,4 +1,5 @@
 /* logappend - append records from stdin to a log, durably. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,12 +62,21 @@ static void report_bad(void *ctx, const char *msg)
 	warnmsg("%s", msg);
 }
 
+/* Set when the reader of --print-offsets went away: the run ends quietly,
+ * as logcat's does, with what was appended durable. */
+static int reader_gone;
+
 static int print_offsets(void *ctx, uint64_t first, uint64_t count, struct error *err)
 {
 	for (uint64_t o = first; o < first + count; o++)
 		printf("%llu\n", (unsigned long long)o);
-	if (fflush(stdout) == EOF || ferror(stdout))
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE) {
+			reader_gone = 1;
+			return error_set(err, "the reader of the offsets went away");
+		}
 		return error_errno(err, "write error on standard output");
+	}
 	return 0;
 }
 
@@ -167,6 +177,8 @@ int main(int argc, char **argv)
 	rc = append_run(&w, &in, &aopt, &st, &err);
 	if (rc < 0) {
 		writer_close(&w, NULL);
+		if (reader_gone)
+			return st.bad ? EXIT_FAIL : EXIT_OK;
 		die(EXIT_FAIL, "%s", err.msg);
 	}
 	if (writer_close(&w, &err) < 0)

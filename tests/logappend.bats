@@ -1186,3 +1186,30 @@ for i in range(0, len(d), 4093):
 	expect_match "$T/stderr" '^logappend: stdin: record 2 \(byte 26\): record value: at byte 0: reserved additional information 28'
 	[ "$(count_records B)" -eq 1 ] || fail "the record before it is kept"
 }
+
+# ---- the reader of --print-offsets going away (issue 11 item 11) -------------
+
+@test "--print-offsets | head -1: quiet, exit 0, the log a durable prefix of the input holding the offsets printed (issue 11 item 11)" {
+	seq_json 300000 >in		# ~2 MB of offsets: more than a pipe holds
+	logappend --print-offsets L <in 2>err | head -1 >first
+	st=("${PIPESTATUS[@]}")
+	[ "${st[0]}" -eq 0 ] || fail "logappend exit status ${st[0]}, expected 0 (as logcat's)"
+	expect_file err ""
+	expect_file first "0"
+	# the log: the first N input lines, in order, N >= 1 (Python's json as
+	# the model of equality)
+	logcat --values L >values
+	n=$(wc -l <values)
+	[ "$n" -ge 1 ] || fail "the record whose offset was printed is not in the log"
+	head -n "$n" in >prefix
+	$PY -c '
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+b = [json.loads(l) for l in open(sys.argv[2])]
+sys.exit(a != b)' prefix values || fail "the log is not a prefix of the input"
+	logcat -F '%o\n' L | tail -1 >last
+	expect_file last "$((n - 1))"
+	# and a later run appends after it, as to any log
+	runio logappend --print-offsets L < <(seq_json 1)
+	expect_file "$T/stdout" "$n"
+}
