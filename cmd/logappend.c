@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 				       WRITER_SEGMENT_AGE_DEFAULT };
 	struct append_options aopt = { .format = INPUT_AUTO, .max_record = RECORD_MAX_SIZE_DEFAULT,
 				       .linger_ms = 5, .batch_bytes = 1 << 20,
-				       .batch_records = 65536, .on_bad = report_bad };
+				       .batch_records = 65536, .on_bad = report_bad,
+				       .on_warn = report_bad };
 	struct fieldpath key, ts;
 	struct writer_recovery rec;
 	struct append_stats st;
@@ -183,6 +184,11 @@ int main(int argc, char **argv)
 	}
 	if (writer_close(&w, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
+	/* a path that matched nothing is most likely misspelt */
+	if (aopt.key && st.seen && !st.key_found)
+		warnmsg("--key '%s' matched no record: every key is null", aopt.key_spec);
+	if (aopt.time && st.seen && !st.time_found)
+		warnmsg("--time '%s' matched no record", aopt.time_spec);
 	input_release(&in);
 	if (aopt.key)
 		fieldpath_release(&key);

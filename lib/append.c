@@ -27,6 +27,8 @@ struct appender {
 	struct batch_header mark_h;
 	int mark_valid;
 	int failed;		/* a write failed: nothing more may be written */
+	int warned_member;	/* an unknown envelope member was reported */
+	size_t used;		/* the current JSON value's end in the window */
 };
 
 /* --- batches ------------------------------------------------------------ */
@@ -168,11 +170,13 @@ static int fields(struct appender *a, struct record *r, struct error *err)
 	size_t n;
 	int rc;
 
+	a->st->seen++;
 	if (a->opt->key) {
 		rc = fieldpath_find(a->opt->key, r->value, r->valuelen, &p, &n);
 		if (rc < 0)
 			return error_set(err, "value is not well-formed");
 		if (rc > 0) {
+			a->st->key_found++;
 			r->key = p;
 			r->keylen = n;
 		} else {
@@ -184,10 +188,49 @@ static int fields(struct appender *a, struct record *r, struct error *err)
 		rc = fieldpath_find(a->opt->time, r->value, r->valuelen, &p, &n);
 		if (rc <= 0)
 			return error_set(err, "no time field '%s'", a->opt->time_spec);
+		a->st->time_found++;
 		if (time_from_item(a, p, n, &r->ts, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static uint64_t line_at(const struct input *in, size_t i);
+
+/* Warns of the first member of an envelope (the map v) that is none of
+ * those logcat --json writes. */
+static void unknown_members(struct appender *a, const uint8_t *v, size_t n)
+{
+	static const char *const known[] = { "offset", "ts", "key", "value", "headers" };
+	struct item_head h, k;
+	size_t pos, len;
+	char msg[256];
+
+	if (item_head(v, n, &h, NULL) != ITEM_OK)
+		return;
+	pos = h.len;
+	for (uint64_t i = 0; i < h.val; i++) {
+		size_t j;
+		if (item_head(v + pos, n - pos, &k, NULL) != ITEM_OK || k.type != ITEM_TEXT)
+			return;
+		for (j = 0; j < sizeof known / sizeof known[0]; j++)
+			if (k.val == strlen(known[j]) && !memcmp(k.data, known[j], k.val))
+				break;
+		if (j == sizeof known / sizeof known[0]) {
+			snprintf(msg, sizeof msg, "%s:%llu: envelope member \"%.*s\" is not known: ignored "
+				 "(this and any other unknown member, reported once)", a->in->name,
+				 (unsigned long long)line_at(a->in, a->used), k.val > 64 ? 64 : (int)k.val,
+				 (const char *)k.data);
+			a->warned_member = 1;
+			if (a->opt->on_warn)
+				a->opt->on_warn(a->opt->ctx, msg);
+			return;
+		}
+		pos += k.len;
+		if (item_check(v + pos, n - pos, &len, NULL) != ITEM_OK)
+			return;
+		pos += len;
+	}
 }
 
 /* Turns a logcat --json envelope into a record. */
@@ -211,7 +254,9 @@ static int envelope(struct appender *a, struct record *r, struct error *err)
 		if (item_int64(p, len, &r->ts, &len) != ITEM_OK)
 			return error_set(err, "envelope \"ts\" is not an integer (milliseconds)");
 	}
-	if (cbor_map_get(v, n, "headers", 7, &p, &len) == 1) {
+	if (!a->warned_member)
+		unknown_members(a, v, n);
+	if (cbor_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
 		if (record_check_headers(p, len, err) < 0)
 			return error_prefix(err, "envelope \"headers\"");
 		r->headers = p;
@@ -414,6 +459,7 @@ static int run_json(struct appender *a, struct error *err)
 		blank(&r);
 		r.value = a->value.p;
 		r.valuelen = a->value.len;
+		a->used = used;
 		if ((a->opt->envelope && envelope(a, &r, &why) < 0) || fields(a, &r, &why) < 0 ||
 		    add(a, &r, &why) < 0) {
 			if (a->failed)
@@ -478,6 +524,17 @@ static int run_lines(struct appender *a, struct error *err)
 	}
 }
 
+/* Skips a UTF-8 byte order mark at the start of JSON input, as jq does. */
+static int skip_bom(struct input *in, struct error *err)
+{
+	while (input_avail(in) < 3 && !in->eof)
+		if (input_fill(in, err) < 0)
+			return -1;
+	if (input_avail(in) >= 3 && !memcmp(input_data(in), "\xef\xbb\xbf", 3))
+		input_consume(in, 3, 0);
+	return 0;
+}
+
 int append_run(struct writer *w, struct input *in, const struct append_options *opt,
 	       struct append_stats *st, struct error *err)
 {
@@ -509,6 +566,8 @@ int append_run(struct writer *w, struct input *in, const struct append_options *
 				goto out_fail;
 		}
 	}
+	if (f == INPUT_JSON && skip_bom(in, err) < 0)
+		goto out_fail;
 	if (f == INPUT_FRAMED)
 		rc = run_framed(&a, err);
 	else if (f == INPUT_LINES)

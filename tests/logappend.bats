@@ -1213,3 +1213,61 @@ sys.exit(a != b)' prefix values || fail "the log is not a prefix of the input"
 	runio logappend --print-offsets L < <(seq_json 1)
 	expect_file "$T/stdout" "$n"
 }
+
+# ---- smaller input edges (issue 11 item 15) ----------------------------------
+
+@test "a UTF-8 byte order mark at the start of JSON input is skipped, as jq does; elsewhere it is an error (issue 11 item 15)" {
+	printf '\xef\xbb\xbf{"a":1}\n{"b":"\xc3\xa9"}\n' >in
+	for opt in --input=json ""; do
+		rm -rf L
+		runio logappend $opt L <in
+		expect_status 0
+		expect_file "$T/stderr" ""
+		logcat --values L >got
+		# the model: Python reads the text as utf-8-sig
+		$PY -c 'import json,sys; [print(json.dumps(json.loads(l), separators=(",",":"), ensure_ascii=False)) for l in open(sys.argv[1], encoding="utf-8-sig")]' in >want
+		expect_same want got
+	done
+	printf '{"a":1}\n\xef\xbb\xbf{"b":2}\n' >mid
+	runio logappend M <mid
+	expect_status 1
+	expect_match "$T/stderr" '^logappend: stdin:2: invalid JSON: '
+}
+
+@test "--envelope: an unknown member is ignored with one warning naming it and its line; \"headers\": null is no headers (issue 11 item 15)" {
+	printf '%s\n' '{"value":1}' '{"value":2,"extra":true}' '{"value":3,"other":1,"extra":2}' \
+		'{"ts":5,"key":"k","value":4,"headers":null}' >in
+	runio logappend --envelope L <in
+	expect_status 0
+	expect_file "$T/stderr" 'logappend: stdin:2: envelope member "extra" is not known: ignored (this and any other unknown member, reported once)'
+	logcat --values L >values
+	expect_file values '1
+2
+3
+4'
+	logcat --json --from 3 L >last
+	expect_file last '{"offset":3,"ts":5,"key":"k","value":4}'
+}
+
+@test "--key or --time matching no record of the whole input: a warning at the end, exit status unchanged (issue 11 item 15)" {
+	seq_json 3 >in
+	runio logappend --key nn L <in
+	expect_status 0
+	expect_file "$T/stderr" "logappend: --key 'nn' matched no record: every key is null"
+	[ "$(count_records L)" -eq 3 ] || fail "records lost"
+	# one match is enough to say nothing
+	{ seq_json 2; echo '{"nn":1}'; } >some
+	runio logappend --key nn M <some
+	expect_status 0
+	expect_file "$T/stderr" ""
+	# --time: each record without it is bad; with --skip-bad, the warning too
+	runio logappend --time when --skip-bad N <in
+	expect_status 1
+	expect_lines "$T/stderr" 4
+	tail -1 "$T/stderr" >lastline
+	expect_file lastline "logappend: --time 'when' matched no record"
+	# no input, nothing to match: no warning
+	runio logappend --key nn O </dev/null
+	expect_status 0
+	expect_file "$T/stderr" ""
+}
