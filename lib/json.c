@@ -231,7 +231,8 @@ struct jframe {
 #define JSON_KEYS_PAIRWISE 16
 
 struct jkey {
-	size_t out, len;	/* the name's text string in out */
+	uint64_t sig;		/* the first 8 bytes of the name's text string */
+	size_t out, len;	/* the string in out */
 	size_t in;		/* and its opening quote in the input */
 };
 
@@ -1043,21 +1044,15 @@ static int keys_close(struct jparse *j, struct jframe *f)
 	const uint8_t *o = j->out->p;
 	size_t a, b, nk = j->nkeys - f->kbase;
 	const struct jkey *k = j->keys + f->kbase;
-	uint64_t sig[JSON_KEYS_PAIRWISE];
 
 	j->nkeys = f->kbase;
 	if (nk != f->n || nk > JSON_KEYS_PAIRWISE) {
 		j->validate = 1;
 		return JSON_OK;
 	}
-	/* the first 8 bytes (head and start) as a word: few memcmp calls */
-	for (a = 0; a < nk; a++) {
-		sig[a] = 0;
-		memcpy(&sig[a], o + k[a].out, k[a].len < 8 ? k[a].len : 8);
-	}
 	for (b = 1; b < nk; b++)
 		for (a = 0; a < b; a++)
-			if (sig[a] == sig[b] && k[a].len == k[b].len &&
+			if (k[a].sig == k[b].sig && k[a].len == k[b].len &&
 			    (k[b].len <= 8 || !memcmp(o + k[a].out + 8, o + k[b].out + 8, k[b].len - 8)))
 				return jfail(j, k[b].in, "duplicate member name"), JSON_INVALID;
 	return JSON_OK;
@@ -1200,9 +1195,21 @@ key:
 	if (f->n == 0 && !j->plain)
 		f->sp = (uint8_t)special_name(out, k);
 	if (j->nkeys < JSON_KEYS) {
-		j->keys[j->nkeys].out = k;
-		j->keys[j->nkeys].len = out->len - k;
-		j->keys[j->nkeys++].in = i0;
+		struct jkey *jk = &j->keys[j->nkeys++];
+		size_t kl = out->len - k;
+		jk->out = k;
+		jk->len = kl;
+		jk->in = i0;
+		/* the first 8 bytes (head and start) as a word, so that names
+		 * are compared without memcmp calls */
+		if (out->cap - k >= 8) {
+			memcpy(&jk->sig, out->p + k, 8);
+			if (kl < 8)
+				jk->sig &= (1ull << (8 * kl)) - 1;
+		} else {
+			jk->sig = 0;
+			memcpy(&jk->sig, out->p + k, kl < 8 ? kl : 8);
+		}
 	}
 	i = skip_ws(p, i, len);
 	if (i == len)
