@@ -1314,6 +1314,73 @@ static void bench(void)
 	buf_release(&j);
 }
 
+/*
+ * item_validate (item.h), the rule of every input: CBOR items and whether
+ * they are valid, from RFC 8949 section 5.3 and the tag definitions; the
+ * message names the fault.  NULL: valid.
+ */
+static void test_validate(void)
+{
+	static const struct { const char *cbor, *why; } t[] = {
+		{ "a2616101616202", NULL },			/* {"a":1,"b":2} */
+		{ "a20100f93c0000", NULL },			/* 1 and 1.0 differ */
+		{ "a20100180100", "duplicate map key" },	/* 1 and 1 in two bytes */
+		{ "a2616100" "7f6161ff00", "duplicate map key" },
+		{ "a2f93c0000fb3ff000000000000000", "duplicate map key" },	/* 1.0 twice */
+		{ "bf616100616101ff", "duplicate map key \"a\"" },		/* indefinite map */
+		{ "a2a1010200a1010201", "duplicate map key" },	/* equal maps as keys */
+		{ "62c328", "invalid UTF-8 in a text string" },
+		{ "83010281 63eda080", "invalid UTF-8 in a text string" },
+		{ "7f62e6b061b4ff", "invalid UTF-8 in a text string" },	/* split across chunks */
+		{ "7f63e6b0b4ff", NULL },
+		{ "a162c32801", "invalid UTF-8 in a text string" },	/* a key */
+		{ "c074323032362d31312d32305430393a30303a30305a", NULL },
+		{ "c074323032362d31312d32305430393a30303a36305a", "tag 0: " },	/* second 60 */
+		{ "c1f97c00", "tag 1: " },			/* infinity */
+		{ "c11a5f5e1000", NULL },
+		{ "c26161", "tag 2: " },
+		{ "c4820102", NULL },
+		{ "c48201f90000", "tag 4: " },
+		{ "d818420101", "tag 24: " },			/* trailing byte */
+		{ "d8184362c328", "tag 24: in the embedded item: at byte 1: invalid UTF-8" },
+		{ "d8184100", NULL },
+		{ "d81e820102", NULL },
+		{ "d81e820100", "tag 30: " },
+		{ "d81e820120", "tag 30: " },			/* negative denominator */
+		{ "d8254f000102030405060708090a0b0c0d0e", "tag 37: " },
+		{ "d825500102030405060708090a0b0c0d0e0f10", NULL },
+		{ "d9010280", NULL },
+		{ "d9010201", "tag 258: " },
+		{ "d9d9f76162", NULL },
+		{ "d8216359574a", "tag 33: " },			/* "YWJ": padding bits set */
+		{ "d8216359574d", NULL },			/* "YWM" */
+	};
+	uint8_t cbor[256];
+	struct error err;
+	size_t i, n, len;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		char hex[256];
+		size_t k = 0;
+		for (const char *c = t[i].cbor; *c; c++)
+			if (*c != ' ')
+				hex[k++] = *c;
+		hex[k] = 0;
+		n = unhex(hex, cbor);
+		if (item_check(cbor, n, &len, NULL) != ITEM_OK || len != n) {
+			test_cond(D("%s is one well-formed item", hex), 0);
+			continue;
+		}
+		err.msg[0] = 0;
+		if (!t[i].why)
+			test_cond(D("%s valid, got %s", hex, err.msg),
+				  item_validate(cbor, n, &err) == 0);
+		else
+			test_cond(D("%s: want '%s', got '%s'", hex, t[i].why, err.msg),
+				  item_validate(cbor, n, &err) < 0 && strstr(err.msg, t[i].why));
+	}
+}
+
 int main(void)
 {
 	test_tables();
@@ -1329,6 +1396,7 @@ int main(void)
 	test_add_string();
 	test_locale();
 	test_suite();
+	test_validate();
 	if (getenv("JSON_BENCH"))
 		bench();
 	/* a one-member map whose key is an indefinite text string: the fast
