@@ -176,15 +176,17 @@ int main(int argc, char **argv)
 			(unsigned long long)rec.truncated, (unsigned long long)rec.at);
 	input_init(&in, STDIN_FILENO, "stdin", aopt.max_record + (64 << 10));
 	rc = append_run(&w, &in, &aopt, &st, &err);
-	if (rc < 0) {
+	if (rc < 0 && !reader_gone) {
 		writer_close(&w, NULL);
-		if (reader_gone)
-			return st.bad ? EXIT_FAIL : EXIT_OK;
 		die(EXIT_FAIL, "%s", err.msg);
 	}
-	if (writer_close(&w, &err) < 0)
+	/* (when the reader of the offsets went away, what was appended is
+	 * durable already: it ends here, quietly) */
+	if (writer_close(&w, &err) < 0 && !reader_gone)
 		die(EXIT_FAIL, "%s", err.msg);
 	/* a path that matched nothing is most likely misspelt */
+	if (reader_gone)
+		st.seen = 0;	/* a part of the input: nothing to say of paths */
 	if (aopt.key && st.seen && !st.key_found)
 		warnmsg("--key '%s' matched no record: every key is null", aopt.key_spec);
 	if (aopt.time && st.seen && !st.time_found)
@@ -194,7 +196,7 @@ int main(int argc, char **argv)
 		fieldpath_release(&key);
 	if (aopt.time)
 		fieldpath_release(&ts);
-	if (fclose(stdout) == EOF)
+	if (fclose(stdout) == EOF && !reader_gone)
 		die(EXIT_FAIL, "write error on standard output");
 	return st.bad ? EXIT_FAIL : EXIT_OK;
 }

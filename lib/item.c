@@ -306,10 +306,96 @@ struct vctx {
 /* One map key: where its canonical encoding is (in the item itself, or at
  * off in scratch), its length, and where the key starts in the item. */
 struct vkey {
+	uint64_t sig;		/* its first 8 bytes, zero-padded */
 	const uint8_t *ptr;
 	size_t off, len, at;
 	int in_scratch;
 };
+
+/* The first min(8, n) bytes of s as a word, zero-padded; avail >= n bytes
+ * may be read at s. */
+static inline uint64_t sig8(const uint8_t *s, size_t n, size_t avail)
+{
+	uint64_t w = 0;
+
+	if (avail >= 8) {
+		memcpy(&w, s, 8);
+		return n >= 8 ? w : w & ((1ull << (8 * n)) - 1);
+	}
+	for (size_t i = 0; i < n && i < 8; i++)
+		w |= (uint64_t)s[i] << (8 * i);
+	return w;
+}
+
+/* Whether s[0..n) is valid UTF-8, avail >= n bytes readable at s: ASCII,
+ * the common case, a word at a time (the last word overlapping, or masked). */
+static inline int text_ok(const uint8_t *s, size_t n, size_t avail)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+
+	if (n < 8) {
+		if (avail >= 8) {
+			memcpy(&w, s, 8);
+			acc = w & ((1ull << (8 * n)) - 1);
+		} else {
+			for (; i < n; i++)
+				acc |= s[i];
+		}
+	} else {
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			acc |= w;
+		}
+		memcpy(&w, s + n - 8, 8);
+		acc |= w;
+	}
+	return !(acc & 0x8080808080808080ull) || utf8_valid_prefix(s, n) == n;
+}
+
+/* The fast path of walk: an integer, a short string, a float or a simple
+ * value at p[*pos]; returns 1 when it was one (and valid), moving *pos. */
+static inline __attribute__((always_inline)) int leaf_fast(const uint8_t *p, size_t n, size_t *pos,
+							    int *canonical)
+{
+	size_t at = *pos;
+	uint8_t ib = p[at];
+
+	if (ib < 0x40 && (ib & 0x1f) < 28) {	/* integers */
+		switch (ib & 0x1f) {	/* a longer head than needed? */
+		case 24: *canonical &= p[at + 1] >= 24; break;
+		case 25: *canonical &= p[at + 1] != 0; break;
+		case 26: *canonical &= (p[at + 1] | p[at + 2]) != 0; break;
+		case 27: *canonical &= (p[at + 1] | p[at + 2] | p[at + 3] | p[at + 4]) != 0; break;
+		}
+		*pos += leaf_size[ib];
+		return 1;
+	}
+	if (ib >= 0x40 && ib < 0x58) {		/* short byte strings */
+		*pos += leaf_size[ib];
+		return 1;
+	}
+	if (ib >= 0x60 && ib < 0x78 && text_ok(p + at + 1, ib - 0x60u, n - at - 1)) {
+		*pos += 1 + (ib - 0x60u);
+		return 1;
+	}
+	if (ib == 0x78 && text_ok(p + at + 2, p[at + 1], n - at - 2)) {
+		if (p[at + 1] < 24)
+			*canonical = 0;
+		*pos += 2 + (size_t)p[at + 1];
+		return 1;
+	}
+	if (ib >= 0xf4 && ib <= 0xf7) {		/* false, true, null, undefined */
+		*pos += 1;
+		return 1;
+	}
+	if (ib >= 0xf9 && ib <= 0xfb) {		/* floats: canonical as doubles */
+		*pos += leaf_size[ib];
+		*canonical = 0;
+		return 1;
+	}
+	return 0;
+}
 
 static int vfail(struct vctx *v, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -438,11 +524,15 @@ static int no_dup_keys(struct vctx *v, const uint8_t *p, struct vkey *ks, size_t
 	size_t i, j;
 
 	for (i = 0; i < nk; i++)
-		ks[i].ptr = ks[i].in_scratch ? v->scratch.p + ks[i].off : p + ks[i].off;
+		if (ks[i].in_scratch) {
+			ks[i].ptr = v->scratch.p + ks[i].off;
+			ks[i].sig = sig8(ks[i].ptr, ks[i].len, ks[i].len);
+		}
 	if (nk <= 16) {
 		for (i = 1; i < nk; i++)
 			for (j = 0; j < i; j++)
-				if (ks[i].len == ks[j].len && !memcmp(ks[i].ptr, ks[j].ptr, ks[i].len))
+				if (ks[i].sig == ks[j].sig && ks[i].len == ks[j].len &&
+				    (ks[i].len <= 8 || !memcmp(ks[i].ptr + 8, ks[j].ptr + 8, ks[i].len - 8)))
 					return dup_key(v, p, &ks[i]);
 		return 0;
 	}
@@ -707,6 +797,46 @@ done:
 	return rc;
 }
 
+/*
+ * The common map, in one tight loop: at most 16 pairs of short text keys
+ * (in their shortest heads) and leaf values (leaf_fast).  Returns 1 when
+ * the map at p[*pos] (its head read, count pairs) is one and is valid,
+ * moving *pos past it; 0 when it is not one, or not valid, for walk_map to
+ * walk it again and say why.
+ */
+static int flat_map(const uint8_t *p, size_t n, size_t *pos, uint64_t count, int *canonical)
+{
+	uint64_t sig[16];
+	size_t at[16], q = *pos;
+	uint8_t len[16], slot[32] = { 0 };	/* a hash table of keys: index + 1 */
+
+	if (count > 16)
+		return 0;
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t ib = p[q];
+		size_t kl = 1 + (ib - 0x60u);
+		uint64_t s;
+		unsigned h;
+		if (ib < 0x60 || ib >= 0x78 || !text_ok(p + q + 1, kl - 1, n - q - 1))
+			return 0;
+		s = sig8(p + q, kl, n - q);
+		for (h = (unsigned)((s * 0x9e3779b97f4a7c15ull) >> 59); slot[h]; h = (h + 1) & 31) {
+			unsigned j = slot[h] - 1u;
+			if (sig[j] == s && len[j] == kl && (kl <= 8 || !memcmp(p + at[j] + 8, p + q + 8, kl - 8)))
+				return 0;
+		}
+		slot[h] = (uint8_t)(i + 1);
+		sig[i] = s;
+		len[i] = (uint8_t)kl;
+		at[i] = q;
+		q += kl;
+		if (!leaf_fast(p, n, &q, canonical))
+			return 0;
+	}
+	*pos = q;
+	return 1;
+}
+
 static int walk_map(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int depth,
 		    int *canonical, int indef, uint64_t count)
 {
@@ -716,7 +846,25 @@ static int walk_map(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int
 
 	for (uint64_t i = 0; indef ? p[*pos] != 0xff : i < count; i++) {
 		size_t at = *pos;
+		uint8_t ib = p[at];
 		int kc = 1;
+		if (ib >= 0x60 && ib < 0x78 && nk < cap) {
+			/* the common key: a short text string */
+			size_t kl = 1 + (ib - 0x60u);
+			if (!text_ok(p + at + 1, kl - 1, n - at - 1))
+				goto slow_key;
+			ks[nk].at = at;
+			ks[nk].in_scratch = 0;
+			ks[nk].ptr = p + at;
+			ks[nk].len = kl;
+			ks[nk].sig = sig8(p + at, kl, n - at);
+			nk++;
+			*pos += kl;
+			if (!leaf_fast(p, n, pos, canonical) && walk(v, p, n, pos, depth + 1, canonical) < 0)
+				goto out;
+			continue;
+		}
+slow_key:
 		if (walk(v, p, n, pos, depth + 1, &kc) < 0)
 			goto out;
 		if (nk == cap) {
@@ -735,7 +883,9 @@ static int walk_map(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int
 		ks[nk].in_scratch = !kc;
 		if (kc) {
 			ks[nk].off = at;
+			ks[nk].ptr = p + at;
 			ks[nk].len = *pos - at;
+			ks[nk].sig = sig8(p + at, *pos - at, n - at);
 		} else {
 			size_t q = at;
 			*canonical = 0;
@@ -767,17 +917,8 @@ static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int dep
 	struct item_head h;
 	size_t at = *pos;
 
-	uint8_t ib = p[at];
-
-	/* the fast path: integers and short strings in their shortest heads */
-	if (ib < 0x60 && leaf_size[ib] && (ib & 0x1f) < 24) {
-		*pos += leaf_size[ib];
+	if (leaf_fast(p, n, pos, canonical))
 		return 0;
-	}
-	if (ib >= 0x60 && ib < 0x78 && utf8_valid_prefix(p + at + 1, ib - 0x60u) == ib - 0x60u) {
-		*pos += 1 + (ib - 0x60u);
-		return 0;
-	}
 	if (depth > ITEM_MAX_DEPTH)
 		return vfail(v, at, "items nested deeper than %d (with embedded CBOR)", ITEM_MAX_DEPTH);
 	if (item_head(p + at, n - at, &h, v->err) != ITEM_OK)
@@ -804,7 +945,7 @@ static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int dep
 		if (h.len != shortest_head(h.val))
 			*canonical = 0;
 		for (uint64_t i = 0; i < h.val; i++)
-			if (walk(v, p, n, pos, depth + 1, canonical) < 0)
+			if (!leaf_fast(p, n, pos, canonical) && walk(v, p, n, pos, depth + 1, canonical) < 0)
 				return -1;
 		return 0;
 	case ITEM_ARRAY_INDEF:
@@ -817,6 +958,8 @@ static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int dep
 	case ITEM_MAP: case ITEM_MAP_INDEF:
 		if (h.type == ITEM_MAP_INDEF || h.len != shortest_head(h.val))
 			*canonical = 0;
+		if (h.type == ITEM_MAP && flat_map(p, n, pos, h.val, canonical))
+			return 0;
 		return walk_map(v, p, n, pos, depth, canonical, h.type == ITEM_MAP_INDEF, h.val);
 	case ITEM_TAG: {
 		size_t c = *pos;
