@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, rc;
 
-	progname = "logappend";
+	progname = argv[0] = "logappend";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 		case O_NO_WAIT: wopt.wait = 0; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logappend " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)
