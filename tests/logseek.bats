@@ -27,7 +27,7 @@ setup_file() {
 		cp "$s/nasa.ts" "$s/nasabig.ts"
 		logappend --sync always --segment-bytes 16K --key host --time time --time-unit s \
 			"$s/nasa" <"$s/nasa.jsonl"
-		logappend --segment-bytes 16K --key host --time time --time-unit s \
+		logappend --segment-bytes 1M --key host --time time --time-unit s \
 			"$s/nasabig" <"$s/nasa.jsonl"
 	fi
 	if [ -f "$EVENTS/elastic_apache_logs.log" ]; then
