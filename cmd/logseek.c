@@ -291,14 +291,25 @@ static int run_offset(struct args *a)
 		emit(inspect_format_location(&a->out, &loc, a->json));
 		return EXIT_OK;
 	}
+	if (a->json) {
+		emit(inspect_format_missing(&a->out, &loc, rc));
+		flush_out(a, EXIT_NONE);
+	}
 	if (rc == INSPECT_BEYOND)
 		warnmsg("offset %llu is beyond the end of '%s'; the next offset is %llu", off,
 			a->log.path, (unsigned long long)loc.next);
 	else if (a->offset < loc.first)
-		warnmsg("offset %llu no longer exists in '%s'; the first offset is %llu", off,
-			a->log.path, (unsigned long long)loc.first);
+		warnmsg("offset %llu no longer exists in '%s' (removed by retention or compaction); "
+			"the log starts at offset %llu", off, a->log.path,
+			(unsigned long long)loc.first);
+	else if (loc.has_next_record)
+		warnmsg("offset %llu of '%s' holds no record (removed by compaction); the next "
+			"record is offset %llu", off, a->log.path,
+			(unsigned long long)loc.next_record);
 	else
-		warnmsg("offset %llu of '%s' holds no record (removed)", off, a->log.path);
+		warnmsg("offset %llu of '%s' holds no record (removed by compaction), nor does "
+			"any offset after it up to the end, %llu", off, a->log.path,
+			(unsigned long long)loc.next);
 	return EXIT_NONE;
 }
 
