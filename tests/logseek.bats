@@ -446,6 +446,61 @@ for f in sys.argv[1:]: open(f, "wb").write(bytes(random.randrange(256) for _ in 
 	wait
 }
 
+# time_model TIME...: for small's records (offset:ts 0:50 1:10 2:70), the
+# smallest offset whose ts is at least TIME, or 3 (the next offset)
+time_model() {
+	local t
+	for t in "$@"; do
+		printf '0 50\n1 10\n2 70\n' | awk -v t="$t" '$2 >= t { print $1; f = 1; exit } END { if (!f) print 3 }'
+	done
+}
+
+@test "--time -: answers before a bad line are written; empty, blank-CR and CRLF lines; the bad line's number counts every line (issue 11 item 12)" {
+	small L
+	printf '0\n51\n\n\r\n70\r\nlater\n60\n' | logseek --time - L >out 2>err || st=$?
+	[ "${st:-0}" -eq 1 ] || fail "exit ${st:-0}"
+	time_model 0 51 70 >want
+	expect_same want out
+	expect_match err "^logseek: stdin:6: invalid time 'later'"
+	expect_lines err 1
+	# a NUL inside a line, and a line too long to be a time: errors with their numbers
+	printf '11\n5\0000\n' | logseek --time - L >out 2>err || st=$?
+	[ "$st" -eq 1 ] || fail "exit $st"
+	time_model 11 >want
+	expect_same want out
+	expect_match err "^logseek: stdin:2: "
+	{ echo 0; printf '1%.0s' $(seq 300); echo; } | logseek --time - L >out 2>err || st=$?
+	[ "$st" -eq 1 ] || fail "exit $st"
+	expect_file out 0
+	expect_match err "^logseek: stdin:2: "
+	# only empty lines: no answer, exit 0
+	printf '\n\r\n\n' | logseek --time - L >out
+	expect_file out ""
+}
+
+@test "--time -: a co-process gets each answer before it writes the next line (coproc), text and -j (issue 11 item 12)" {
+	small L
+	for json in "" -j; do
+		coproc SEEK { logseek $json --time - L 2>err; }
+		pid=$SEEK_PID
+		for t in 0 11 51 70 71 10; do
+			echo "$t" >&"${SEEK[1]}"
+			read -r -t 5 ans <&"${SEEK[0]}" || fail "no answer to $t within 5 s ($json)"
+			want=$(time_model "$t")
+			if [ -n "$json" ]; then
+				ans=$(printf '%s' "$ans" | $PY -c 'import json,sys; o = json.load(sys.stdin); print(o["offset"], o["time"])')
+				want="$want $t"
+			fi
+			[ "$ans" = "$want" ] || fail "time $t: answer '$ans', expected '$want' ($json)"
+		done
+		exec {SEEK[1]}>&-
+		st=0
+		wait "$pid" || st=$?
+		[ "$st" -eq 3 ] || fail "exit $st, expected 3 (a time had no record)"
+		expect_match err "no record at or after 1970-01-01T00:00:00.071Z; the next offset is 3"
+	done
+}
+
 @test "--time and the summary ignore a torn tail of the active segment, as logcat does" {
 	small L
 	seg=L/00000000000000000000.log
