@@ -138,8 +138,8 @@ int main(int argc, char **argv)
 			if (size_parse(optarg, &size, &err) < 0)
 				usage_error("%s", err.msg);
 			if (size < 16 || size > RECORD_MAX_SIZE_LIMIT)
-				usage_error("--max-record-size must be between 16 and %u bytes",
-					    RECORD_MAX_SIZE_LIMIT);
+				usage_error("--max-record-size '%s' must be between 16 and %u bytes",
+					    optarg, RECORD_MAX_SIZE_LIMIT);
 			aopt.max_record = size;
 			break;
 		case O_PRINT_OFFSETS: aopt.on_durable = print_offsets; break;
@@ -157,6 +157,8 @@ int main(int argc, char **argv)
 		usage_error("--envelope reads JSON input");
 	if (aopt.envelope)
 		aopt.format = INPUT_JSON;
+	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
+		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 
 	if (writer_open(&w, argv[optind], &wopt, &rec, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);

@@ -32,7 +32,8 @@ static const char usage[] =
 "      --now TIME              take TIME as the current time\n"
 "  -h, --help                  show this help\n"
 "      --version               show the version\n"
-"DUR: 30s, 10m, 2h, 7d.  SIZE: 4096, 64K, 64M, 20G.\n";
+"DUR: 500ms, 30s, 10m, 2h, 7d.  SIZE: 4096B, 64K, 64M, 20G.\n"
+"A number needs its unit (but 0).\n";
 
 enum { O_TOMBSTONE = 256, O_MIN_LAG, O_RETAIN_TIME, O_RETAIN_SIZE, O_COMPRESS, O_SEG_BYTES,
        O_MEMORY, O_WAIT, O_PROGRESS, O_NO_PROGRESS, O_NOW, O_VERSION };
