@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, rc;
 
-	progname = "logappend";
+	progname = argv[0] = "logappend";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
@@ -149,8 +149,8 @@ int main(int argc, char **argv)
 			if (size_parse(optarg, &size, &err) < 0)
 				usage_error("%s", err.msg);
 			if (size < 16 || size > RECORD_MAX_SIZE_LIMIT)
-				usage_error("--max-record-size must be between 16 and %u bytes",
-					    RECORD_MAX_SIZE_LIMIT);
+				usage_error("--max-record-size '%s' must be between 16 and %u bytes",
+					    optarg, RECORD_MAX_SIZE_LIMIT);
 			aopt.max_record = size;
 			break;
 		case O_PRINT_OFFSETS: aopt.on_durable = print_offsets; break;
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 		case O_NO_WAIT: wopt.wait = 0; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logappend " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)
@@ -168,6 +168,8 @@ int main(int argc, char **argv)
 		usage_error("--envelope reads JSON input");
 	if (aopt.envelope)
 		aopt.format = INPUT_JSON;
+	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
+		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 
 	if (writer_open(&w, argv[optind], &wopt, &rec, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
