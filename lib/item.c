@@ -983,6 +983,16 @@ int item_validate(const uint8_t *p, size_t n, struct error *err)
 	size_t pos = 0;
 	int canonical = 1, rc;
 
+	/* the common items, valid, without the walk: a leaf, a flat map */
+	if (n > 0 && leaf_fast(p, n, &pos, &canonical) && pos == n)
+		return 0;
+	pos = 1;
+	if (n > 0 && p[0] >= 0xa0 && p[0] <= 0xb7 && flat_map(p, n, &pos, p[0] - 0xa0u, &canonical) &&
+	    pos == n)
+		return 0;
+	pos = 0;
+	canonical = 1;
+
 	rc = walk(&v, p, n, &pos, 0, &canonical);
 	buf_release(&v.scratch);
 	return rc;
