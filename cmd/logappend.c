@@ -1,4 +1,5 @@
 /* logappend - append records from stdin to a log, durably. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char usage[] =
 "      --time-unit ms|s     unit of numeric --time fields (default ms)\n"
 "      --input FORMAT       framed, json or lines (default: detected)\n"
 "      --envelope           read the objects logcat --json writes (ts, key, value, headers)\n"
+"      --plain-json         store JSON as it is: no $tag, $bytes, $float, $map, $undefined forms\n"
 "      --sync MODE          always, batch or never (default batch)\n"
 "      --segment-bytes SIZE roll segments at this size (default 128M)\n"
 "      --segment-age DUR    roll segments this old (default 7d)\n"
@@ -34,7 +36,7 @@ static const char usage[] =
 "      --version            show the version\n";
 
 enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
-       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_VERSION };
+       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_VERSION, O_PLAIN_JSON };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
@@ -42,6 +44,7 @@ static const struct option longopts[] = {
 	{ "time-unit", required_argument, NULL, O_TIME_UNIT },
 	{ "input", required_argument, NULL, O_INPUT },
 	{ "envelope", no_argument, NULL, O_ENVELOPE },
+	{ "plain-json", no_argument, NULL, O_PLAIN_JSON },
 	{ "sync", required_argument, NULL, O_SYNC },
 	{ "segment-bytes", required_argument, NULL, O_SEG_BYTES },
 	{ "segment-age", required_argument, NULL, O_SEG_AGE },
@@ -60,12 +63,21 @@ static void report_bad(void *ctx, const char *msg)
 	warnmsg("%s", msg);
 }
 
+/* Set when the reader of --print-offsets went away: the run ends quietly,
+ * as logcat's does, with what was appended durable. */
+static int reader_gone;
+
 static int print_offsets(void *ctx, uint64_t first, uint64_t count, struct error *err)
 {
 	for (uint64_t o = first; o < first + count; o++)
 		printf("%llu\n", (unsigned long long)o);
-	if (fflush(stdout) == EOF || ferror(stdout))
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE) {
+			reader_gone = 1;
+			return error_set(err, "the reader of the offsets went away");
+		}
 		return error_errno(err, "write error on standard output");
+	}
 	return 0;
 }
 
@@ -75,7 +87,8 @@ int main(int argc, char **argv)
 				       WRITER_SEGMENT_AGE_DEFAULT };
 	struct append_options aopt = { .format = INPUT_AUTO, .max_record = RECORD_MAX_SIZE_DEFAULT,
 				       .linger_ms = 5, .batch_bytes = 1 << 20,
-				       .batch_records = 65536, .on_bad = report_bad };
+				       .batch_records = 65536, .on_bad = report_bad,
+				       .on_warn = report_bad };
 	struct fieldpath key, ts;
 	struct writer_recovery rec;
 	struct append_stats st;
@@ -85,7 +98,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, rc;
 
-	progname = "logappend";
+	progname = argv[0] = "logappend";	/* getopt's messages too */
 	lock_waiting = lock_say_waiting;	/* on a terminal: what it waits for */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
@@ -119,6 +132,7 @@ int main(int argc, char **argv)
 			else usage_error("invalid --input '%s' (accepted: framed, json, lines)", optarg);
 			break;
 		case O_ENVELOPE: aopt.envelope = 1; break;
+		case O_PLAIN_JSON: aopt.plain_json = 1; break;
 		case O_SYNC:
 			if (!strcmp(optarg, "always")) wopt.sync = SYNC_ALWAYS;
 			else if (!strcmp(optarg, "batch")) wopt.sync = SYNC_BATCH;
@@ -137,8 +151,8 @@ int main(int argc, char **argv)
 			if (size_parse(optarg, &size, &err) < 0)
 				usage_error("%s", err.msg);
 			if (size < 16 || size > RECORD_MAX_SIZE_LIMIT)
-				usage_error("--max-record-size must be between 16 and %u bytes",
-					    RECORD_MAX_SIZE_LIMIT);
+				usage_error("--max-record-size '%s' must be between 16 and %u bytes",
+					    optarg, RECORD_MAX_SIZE_LIMIT);
 			aopt.max_record = size;
 			break;
 		case O_PRINT_OFFSETS: aopt.on_durable = print_offsets; break;
@@ -147,7 +161,7 @@ int main(int argc, char **argv)
 		case O_NO_WAIT: wopt.wait = 0; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logappend " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)
@@ -156,6 +170,8 @@ int main(int argc, char **argv)
 		usage_error("--envelope reads JSON input");
 	if (aopt.envelope)
 		aopt.format = INPUT_JSON;
+	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
+		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 
 	if (writer_open(&w, argv[optind], &wopt, &rec, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
@@ -164,18 +180,27 @@ int main(int argc, char **argv)
 			(unsigned long long)rec.truncated, (unsigned long long)rec.at);
 	input_init(&in, STDIN_FILENO, "stdin", aopt.max_record + (64 << 10));
 	rc = append_run(&w, &in, &aopt, &st, &err);
-	if (rc < 0) {
+	if (rc < 0 && !reader_gone) {
 		writer_close(&w, NULL);
 		die(EXIT_FAIL, "%s", err.msg);
 	}
-	if (writer_close(&w, &err) < 0)
+	/* (when the reader of the offsets went away, what was appended is
+	 * durable already: it ends here, quietly) */
+	if (writer_close(&w, &err) < 0 && !reader_gone)
 		die(EXIT_FAIL, "%s", err.msg);
+	/* a path that matched nothing is most likely misspelt */
+	if (reader_gone)
+		st.seen = 0;	/* a part of the input: nothing to say of paths */
+	if (aopt.key && st.seen && !st.key_found)
+		warnmsg("--key '%s' matched no record: every key is null", aopt.key_spec);
+	if (aopt.time && st.seen && !st.time_found)
+		warnmsg("--time '%s' matched no record", aopt.time_spec);
 	input_release(&in);
 	if (aopt.key)
 		fieldpath_release(&key);
 	if (aopt.time)
 		fieldpath_release(&ts);
-	if (fclose(stdout) == EOF)
+	if (fclose(stdout) == EOF && !reader_gone)
 		die(EXIT_FAIL, "write error on standard output");
 	return st.bad ? EXIT_FAIL : EXIT_OK;
 }

@@ -32,7 +32,8 @@ static const char usage[] =
 "      --now TIME              take TIME as the current time\n"
 "  -h, --help                  show this help\n"
 "      --version               show the version\n"
-"DUR: 30s, 10m, 2h, 7d.  SIZE: 4096, 64K, 64M, 20G.\n";
+"DUR: 500ms, 30s, 10m, 2h, 7d.  SIZE: 4096B, 64K, 64M, 20G.\n"
+"A number needs its unit (but 0).\n";
 
 enum { O_TOMBSTONE = 256, O_MIN_LAG, O_RETAIN_TIME, O_RETAIN_SIZE, O_COMPRESS, O_SEG_BYTES,
        O_MEMORY, O_WAIT, O_PROGRESS, O_NO_PROGRESS, O_NOW, O_VERSION };
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
 	int c, verbose = 0, dry = 0, bar_mode = -1;
 	int64_t start = time_now_ms();
 
-	progname = "logcompact";
+	progname = argv[0] = "logcompact";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
@@ -161,7 +162,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logcompact " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)

@@ -159,7 +159,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case 'j': a->json = 1; break;
 		case 'h': fputs(usage, stdout); exit(EXIT_OK);
 		case O_VERSION: puts("logseek " LOGTOOLS_VERSION); exit(EXIT_OK);
-		default: fputs(usage, stderr); exit(EXIT_USAGE);
+		default: usage_hint();
 		}
 	}
 	if ((a->has_from || a->has_to) && a->mode != M_HISTOGRAM)
@@ -215,6 +215,10 @@ static int run_summary(struct args *a)
 	return EXIT_OK;
 }
 
+/* Writes the answers so far, then dies with the message: an answer
+ * computed before a failure is never lost. */
+#define die_after_answers(a, ...) do { flush_out(a, EXIT_FAIL); die(EXIT_FAIL, __VA_ARGS__); } while (0)
+
 /* Answers one TIME: the offset (or the next one, said on stderr). */
 static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
 {
@@ -224,7 +228,7 @@ static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
 	int rc = inspect_seeker_find(s, time, &off, &ts, &err);
 
 	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+		die_after_answers(a, "%s", err.msg);
 	emit(inspect_format_time(&a->out, time, off, rc, ts, a->json));
 	if (rc == 0) {
 		time_format_rfc3339(time, t);
@@ -235,11 +239,16 @@ static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
 	return rc ? EXIT_OK : EXIT_NONE;
 }
 
-/* --time -: a TIME per line of stdin, an answer per line, written before
- * each wait for more input. */
+/*
+ * --time -: a TIME per line of stdin (a CR before the newline, and empty
+ * lines, ignored), an answer per line.  The answers are written before each
+ * wait for more input (as s6-tai64n flushes "every time it risks blocking
+ * on input"), so a co-process that writes a line and waits gets its answer;
+ * and before any message, so a bad line stops the run after the answers to
+ * the lines before it.  "now" is the time each line is read.
+ */
 static int seek_stdin(struct args *a, struct inspect_seeker *s)
 {
-	int64_t now = time_now_ms(), time;
 	struct input in;
 	int code = EXIT_OK;
 
@@ -247,22 +256,34 @@ static int seek_stdin(struct args *a, struct inspect_seeker *s)
 	for (;;) {
 		const char *p = (const char *)input_data(&in);
 		const char *nl = memchr(p, '\n', input_avail(&in));
-		size_t n = nl ? (size_t)(nl - p) : input_avail(&in);
+		size_t len = nl ? (size_t)(nl - p) + 1 : input_avail(&in);
+		size_t n = nl ? (size_t)(nl - p) : len;
+		unsigned long long lineno = (unsigned long long)in.line;
 		char line[256];
+		int64_t time;
+
 		if (!nl && !in.eof) {
 			flush_out(a, code);
 			if (input_fill(&in, &err) < 0)
-				die(EXIT_FAIL, "%s", err.msg);
+				die_after_answers(a, "%s", err.msg);
 			continue;
 		}
-		if (n == 0 && !nl)
+		if (len == 0)
 			break;
-		snprintf(line, sizeof line, "%.*s", (int)(n && p[n - 1] == '\r' ? n - 1 : n), p);
-		if (time_parse_arg(line, now, &time, &err) < 0)
-			die(EXIT_FAIL, "stdin:%llu: %s", (unsigned long long)in.line, err.msg);
-		if (seek_one(a, s, time) == EXIT_NONE)
-			code = EXIT_NONE;
-		input_consume(&in, n + (nl != NULL), 1);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n >= sizeof line || memchr(p, '\0', n))
+			die_after_answers(a, "stdin:%llu: not a time (%s)", lineno,
+					  n >= sizeof line ? "a line too long" : "a NUL byte");
+		if (n) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			if (time_parse_arg(line, time_now_ms(), &time, &err) < 0)
+				die_after_answers(a, "stdin:%llu: %s", lineno, err.msg);
+			if (seek_one(a, s, time) == EXIT_NONE)
+				code = EXIT_NONE;
+		}
+		input_consume(&in, len, 1);
 	}
 	input_release(&in);
 	return code;
@@ -291,14 +312,25 @@ static int run_offset(struct args *a)
 		emit(inspect_format_location(&a->out, &loc, a->json));
 		return EXIT_OK;
 	}
+	if (a->json) {
+		emit(inspect_format_missing(&a->out, &loc, rc));
+		flush_out(a, EXIT_NONE);
+	}
 	if (rc == INSPECT_BEYOND)
 		warnmsg("offset %llu is beyond the end of '%s'; the next offset is %llu", off,
 			a->log.path, (unsigned long long)loc.next);
 	else if (a->offset < loc.first)
-		warnmsg("offset %llu no longer exists in '%s'; the first offset is %llu", off,
-			a->log.path, (unsigned long long)loc.first);
+		warnmsg("offset %llu no longer exists in '%s' (removed by retention or compaction); "
+			"the log starts at offset %llu", off, a->log.path,
+			(unsigned long long)loc.first);
+	else if (loc.has_next_record)
+		warnmsg("offset %llu of '%s' holds no record (removed by compaction); the next "
+			"record is offset %llu", off, a->log.path,
+			(unsigned long long)loc.next_record);
 	else
-		warnmsg("offset %llu of '%s' holds no record (removed)", off, a->log.path);
+		warnmsg("offset %llu of '%s' holds no record (removed by compaction), nor does "
+			"any offset after it up to the end, %llu", off, a->log.path,
+			(unsigned long long)loc.next);
 	return EXIT_NONE;
 }
 
@@ -431,7 +463,7 @@ int main(int argc, char **argv)
 	struct args a = { .mode = M_SUMMARY, .out = BUF_INIT };
 	int code;
 
-	progname = "logseek";
+	progname = argv[0] = "logseek";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	parse_args(&a, argc, argv);

@@ -27,6 +27,8 @@ struct appender {
 	struct batch_header mark_h;
 	int mark_valid;
 	int failed;		/* a write failed: nothing more may be written */
+	int warned_member;	/* an unknown envelope member was reported */
+	size_t used;		/* the current JSON value's end in the window */
 };
 
 /* --- batches ------------------------------------------------------------ */
@@ -168,11 +170,13 @@ static int fields(struct appender *a, struct record *r, struct error *err)
 	size_t n;
 	int rc;
 
+	a->st->seen++;
 	if (a->opt->key) {
 		rc = fieldpath_find(a->opt->key, r->value, r->valuelen, &p, &n);
 		if (rc < 0)
 			return error_set(err, "value is not well-formed");
 		if (rc > 0) {
+			a->st->key_found++;
 			r->key = p;
 			r->keylen = n;
 		} else {
@@ -184,10 +188,49 @@ static int fields(struct appender *a, struct record *r, struct error *err)
 		rc = fieldpath_find(a->opt->time, r->value, r->valuelen, &p, &n);
 		if (rc <= 0)
 			return error_set(err, "no time field '%s'", a->opt->time_spec);
+		a->st->time_found++;
 		if (time_from_item(a, p, n, &r->ts, err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static uint64_t line_at(const struct input *in, size_t i);
+
+/* Warns of the first member of an envelope (the map v) that is none of
+ * those logcat --json writes. */
+static void unknown_members(struct appender *a, const uint8_t *v, size_t n)
+{
+	static const char *const known[] = { "offset", "ts", "key", "value", "headers" };
+	struct item_head h, k;
+	size_t pos, len;
+	char msg[256];
+
+	if (item_head(v, n, &h, NULL) != ITEM_OK)
+		return;
+	pos = h.len;
+	for (uint64_t i = 0; i < h.val; i++) {
+		size_t j;
+		if (item_head(v + pos, n - pos, &k, NULL) != ITEM_OK || k.type != ITEM_TEXT)
+			return;
+		for (j = 0; j < sizeof known / sizeof known[0]; j++)
+			if (k.val == strlen(known[j]) && !memcmp(k.data, known[j], k.val))
+				break;
+		if (j == sizeof known / sizeof known[0]) {
+			snprintf(msg, sizeof msg, "%s:%llu: envelope member \"%.*s\" is not known: ignored "
+				 "(this and any other unknown member, reported once)", a->in->name,
+				 (unsigned long long)line_at(a->in, a->used), k.val > 64 ? 64 : (int)k.val,
+				 (const char *)k.data);
+			a->warned_member = 1;
+			if (a->opt->on_warn)
+				a->opt->on_warn(a->opt->ctx, msg);
+			return;
+		}
+		pos += k.len;
+		if (item_check(v + pos, n - pos, &len, NULL) != ITEM_OK)
+			return;
+		pos += len;
+	}
 }
 
 /* Turns a logcat --json envelope into a record. */
@@ -211,7 +254,9 @@ static int envelope(struct appender *a, struct record *r, struct error *err)
 		if (item_int64(p, len, &r->ts, &len) != ITEM_OK)
 			return error_set(err, "envelope \"ts\" is not an integer (milliseconds)");
 	}
-	if (cbor_map_get(v, n, "headers", 7, &p, &len) == 1) {
+	if (!a->warned_member)
+		unknown_members(a, v, n);
+	if (cbor_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
 		if (record_check_headers(p, len, err) < 0)
 			return error_prefix(err, "envelope \"headers\"");
 		r->headers = p;
@@ -259,13 +304,19 @@ static int run_framed(struct appender *a, struct error *err)
 		rc = framed_next(&fr, &r, err);
 		if (rc == 0)
 			return 0;
+		if (rc == FRAMED_BAD_RECORD) {
+			/* bad, but its extent is known: skipped with skip_bad */
+			if (bad(a, err) < 0)
+				return -1;
+			continue;
+		}
 		if (rc < 0)
 			return -1;	/* a broken stream cannot be resynchronised */
 		if (fields(a, &r, err) < 0 || add(a, &r, err) < 0) {
 			if (a->failed)
 				return -1;
 			error_prefix(err, "%s: record %llu (byte %llu)", a->in->name,
-				     (unsigned long long)fr.records, (unsigned long long)a->in->offset);
+				     (unsigned long long)fr.records, (unsigned long long)fr.at);
 			if (bad(a, err) < 0)
 				return -1;
 		}
@@ -294,6 +345,39 @@ static void rollback_line(struct appender *a)
 	a->bb.h = a->mark_h;
 }
 
+/* The whitespace at the start of p[0..n). */
+static size_t leading_ws(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Skips the input up to and including the first newline at or after byte
+ * i of the unconsumed input, reading (and dropping) as much as it takes,
+ * or to the end of the input. */
+static int skip_line(struct appender *a, size_t i, struct error *err)
+{
+	for (;;) {
+		const uint8_t *p = input_data(a->in), *nl;
+		size_t n = input_avail(a->in);
+
+		nl = i < n ? memchr(p + i, '\n', n - i) : NULL;
+		if (nl) {
+			input_consume(a->in, (size_t)(nl - p) + 1, 1);
+			return 0;
+		}
+		input_consume(a->in, n, 1);
+		i = 0;
+		if (a->in->eof)
+			return 0;
+		if (more(a, err) < 0)
+			return -1;
+	}
+}
+
 static int run_json(struct appender *a, struct error *err)
 {
 	struct record r;
@@ -306,7 +390,22 @@ static int run_json(struct appender *a, struct error *err)
 		size_t n = input_avail(a->in);
 
 		buf_reset(&a->value);
-		rc = json_to_cbor(p, n, a->in->eof, &a->value, &used, &why);
+		rc = json_to_cbor(p, n, (a->in->eof ? JSON_EOF : 0) | (a->opt->plain_json ? JSON_PLAIN : 0),
+				  &a->value, &used, &why);
+		if (rc == JSON_MORE && n >= a->in->max_window) {
+			/* a value longer than the window: bad, and skipped
+			 * with the rest of its line */
+			size_t ws = leading_ws(p, n);
+			error_set(err, "%s:%llu: value larger than %zu bytes (--max-record-size) (byte %llu)",
+				  a->in->name, (unsigned long long)line_at(a->in, ws),
+				  a->in->max_window, (unsigned long long)(a->in->offset + ws));
+			if (!memchr(p, '\n', ws))
+				rollback_line(a);
+			if (bad(a, err) < 0 || skip_line(a, ws, err) < 0)
+				return -1;
+			a->mark_valid = 0;
+			continue;
+		}
 		if (rc == JSON_MORE || (rc == JSON_END && !a->in->eof)) {
 			if (rc == JSON_END)
 				input_consume(a->in, used, 1);
@@ -318,33 +417,36 @@ static int run_json(struct appender *a, struct error *err)
 			input_consume(a->in, used, 1);
 			return 0;
 		}
-		if (rc == JSON_ERROR) {
-			const uint8_t *nl;
-			error_set(err, "%s:%llu: invalid JSON: %s (byte %llu)", a->in->name,
-				  (unsigned long long)line_at(a->in, used), why.msg,
-				  (unsigned long long)(a->in->offset + used));
-			/* the values before it on its line go with it */
-			{
-				size_t ws = 0;
-				while (ws < used && (p[ws] == ' ' || p[ws] == '\t' || p[ws] == '\r' || p[ws] == '\n'))
-					ws++;
-				if (!memchr(p, '\n', ws))
-					rollback_line(a);
+		if (rc == JSON_ERROR || rc == JSON_INVALID) {
+			size_t ws = leading_ws(p, used), from = used;
+			/* when the value's own line ended before the value did
+			 * and the error is a value starting a later line (a
+			 * truncated JSON line), that line is the bad one, and
+			 * the one where the error showed may be good */
+			const char *nl = memchr(p + ws, '\n', used - ws);
+			if (nl && used < n && p[used] != '{' && p[used] != '[')
+				nl = NULL;
+			for (const char *q = p + used; nl && q > nl + 1 && q[-1] != '\n'; q--)
+				if (q[-1] != ' ' && q[-1] != '\t' && q[-1] != '\r')
+					nl = NULL;	/* not the first thing on its line */
+			if (nl) {
+				from = (size_t)(nl - p);
+				error_set(err, "%s:%llu: invalid JSON: the line ends inside a value (byte %llu)",
+					  a->in->name, (unsigned long long)line_at(a->in, ws),
+					  (unsigned long long)(a->in->offset + from));
+			} else {
+				error_set(err, "%s:%llu: %s%s (byte %llu)", a->in->name,
+					  (unsigned long long)line_at(a->in, used),
+					  rc == JSON_ERROR ? "invalid JSON: " : "", why.msg,
+					  (unsigned long long)(a->in->offset + used));
 			}
+			/* the values before it on its line go with it */
+			if (!memchr(p, '\n', ws))
+				rollback_line(a);
 			if (bad(a, err) < 0)
 				return -1;
-			/* go on after the line of the error */
-			nl = memchr(p + used, '\n', n - used);
-			while (!nl && !a->in->eof) {
-				input_consume(a->in, n, 1);
-				if (more(a, err) < 0)
-					return -1;
-				p = (const char *)input_data(a->in);
-				n = input_avail(a->in);
-				used = 0;
-				nl = memchr(p, '\n', n);
-			}
-			input_consume(a->in, nl ? (size_t)((const char *)nl - p) + 1 : n, 1);
+			if (skip_line(a, from, err) < 0)
+				return -1;
 			a->mark_valid = 0;
 			continue;
 		}
@@ -357,6 +459,7 @@ static int run_json(struct appender *a, struct error *err)
 		blank(&r);
 		r.value = a->value.p;
 		r.valuelen = a->value.len;
+		a->used = used;
 		if ((a->opt->envelope && envelope(a, &r, &why) < 0) || fields(a, &r, &why) < 0 ||
 		    add(a, &r, &why) < 0) {
 			if (a->failed)
@@ -382,6 +485,14 @@ static int run_lines(struct appender *a, struct error *err)
 		size_t n = input_avail(a->in), len, hl;
 
 		nl = memchr(p, '\n', n);
+		if (!nl && !a->in->eof && n >= a->in->max_window) {
+			error_set(err, "%s:%llu: line longer than %zu bytes (--max-record-size) (byte %llu)",
+				  a->in->name, (unsigned long long)a->in->line, a->in->max_window,
+				  (unsigned long long)a->in->offset);
+			if (bad(a, err) < 0 || skip_line(a, n, err) < 0)
+				return -1;
+			continue;
+		}
 		if (!nl && !a->in->eof) {
 			if (more(a, err) < 0)
 				return -1;
@@ -411,6 +522,17 @@ static int run_lines(struct appender *a, struct error *err)
 		}
 		input_consume(a->in, nl ? len + 1 : len, 1);
 	}
+}
+
+/* Skips a UTF-8 byte order mark at the start of JSON input, as jq does. */
+static int skip_bom(struct input *in, struct error *err)
+{
+	while (input_avail(in) < 3 && !in->eof)
+		if (input_fill(in, err) < 0)
+			return -1;
+	if (input_avail(in) >= 3 && !memcmp(input_data(in), "\xef\xbb\xbf", 3))
+		input_consume(in, 3, 0);
+	return 0;
 }
 
 int append_run(struct writer *w, struct input *in, const struct append_options *opt,
@@ -444,6 +566,8 @@ int append_run(struct writer *w, struct input *in, const struct append_options *
 				goto out_fail;
 		}
 	}
+	if (f == INPUT_JSON && skip_bom(in, err) < 0)
+		goto out_fail;
 	if (f == INPUT_FRAMED)
 		rc = run_framed(&a, err);
 	else if (f == INPUT_LINES)

@@ -20,6 +20,7 @@ enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES };
 struct append_options {
 	enum input_format format;
 	int envelope;			/* JSON objects as logcat --json writes them */
+	int plain_json;			/* --plain-json: no "$" forms (json.h) */
 	const struct fieldpath *key;	/* --key, or NULL */
 	const struct fieldpath *time;	/* --time, or NULL */
 	const char *key_spec, *time_spec;	/* as given, for messages */
@@ -31,6 +32,9 @@ struct append_options {
 	uint32_t batch_records;		/* ... or holding this many records */
 	/* called for each bad record skipped with skip_bad */
 	void (*on_bad)(void *ctx, const char *msg);
+	/* called with a warning: input taken, but maybe not as meant (the
+	 * first envelope member not known) */
+	void (*on_warn)(void *ctx, const char *msg);
 	/* called when records [first, first + count) are durable; a
 	 * non-zero return stops the run with that error in err */
 	int (*on_durable)(void *ctx, uint64_t first, uint64_t count, struct error *err);
@@ -41,6 +45,9 @@ struct append_stats {
 	uint64_t records;	/* records appended */
 	uint64_t bad;		/* records skipped */
 	uint64_t batches;
+	uint64_t seen;		/* records whose fields were looked for */
+	uint64_t key_found;	/* ... whose value had the --key field */
+	uint64_t time_found;	/* ... whose value had the --time field */
 };
 
 /*
@@ -50,6 +57,11 @@ struct append_stats {
  * every record before the bad one is appended and durable, and nothing of
  * the bad record or after it.  A bad JSON value takes with it the values
  * that began on the same line before it.
+ *
+ * JSON input may begin with a UTF-8 byte order mark, skipped (as jq does).
+ * An envelope's "headers" may be null (no headers); members other than
+ * offset, ts, key, value and headers are ignored, the first one with a
+ * warning through on_warn.
  */
 int append_run(struct writer *w, struct input *in, const struct append_options *opt,
 	       struct append_stats *st, struct error *err);

@@ -763,7 +763,7 @@ static int offset_once(struct log *log, uint64_t off, struct inspect_location *l
 	struct batch_header h;
 	const uint8_t *p;
 	struct record r;
-	uint64_t pos;
+	uint64_t pos, want;
 	size_t n, i;
 	int rc = -1, got;
 
@@ -771,35 +771,31 @@ static int offset_once(struct log *log, uint64_t off, struct inspect_location *l
 	loc->offset = off;
 	if (inspect_bounds(log, &loc->first, &loc->next, err) < 0)
 		return -1;
-	if (off < loc->first)
-		return INSPECT_GONE;
 	if (off >= loc->next)
 		return INSPECT_BEYOND;
-	for (i = seg_for(log, off); i < log->nseg; i++) {
+	/* the first record at or after off: off itself, or the one a reader
+	 * of off would get */
+	want = off < loc->first ? loc->first : off;
+	for (i = seg_for(log, want); i < log->nseg; i++) {
 		if (cur_open(&c, log, i, err) < 0)
 			goto out;
-		for (pos = hint_for(&c, off); (got = cur_batch(&c, pos, &h, 0, err)) == 1;
+		for (pos = hint_for(&c, want); (got = cur_batch(&c, pos, &h, 0, err)) == 1;
 		     pos += BATCH_HEADER_LEN + h.payload_len) {
-			if (batch_next(&h) <= off)
+			if (batch_next(&h) <= want)
 				continue;
-			rc = INSPECT_GONE;	/* unless the batch holds it */
-			if (h.base > off)
-				goto out;
 			got = cur_batch(&c, pos, &h, 1, err);
 			if (got <= 0) {
 				rc = got < 0 ? -1 : INSPECT_BEYOND;
 				goto out;
 			}
-			if (batch_records(&c, pos, &h, &scratch, &p, &n, err) < 0) {
-				rc = -1;
+			if (batch_records(&c, pos, &h, &scratch, &p, &n, err) < 0)
 				goto out;
-			}
 			while (n > 0) {
 				if (next_record(&p, &n, &r, err) < 0) {
 					rc = record_damage(&c, pos, err);
 					goto out;
 				}
-				if (r.offset < off)
+				if (r.offset < want)
 					continue;
 				if (r.offset == off) {
 					snprintf(loc->segment, sizeof loc->segment, "%s", c.path);
@@ -807,16 +803,19 @@ static int offset_once(struct log *log, uint64_t off, struct inspect_location *l
 					loc->h = h;
 					loc->ts = r.ts;
 					rc = INSPECT_FOUND;
+				} else {
+					loc->has_next_record = 1;
+					loc->next_record = r.offset;
+					rc = INSPECT_GONE;
 				}
-				break;
+				goto out;
 			}
-			goto out;
 		}
 		if (got < 0)
 			goto out;
 		cur_close(&c);
 	}
-	rc = INSPECT_BEYOND;	/* the log ended meanwhile */
+	rc = INSPECT_GONE;	/* no record at or after off before the end */
 out:
 	cur_close(&c);
 	buf_release(&c.b);
@@ -1468,7 +1467,8 @@ int inspect_format_location(struct buf *out, const struct inspect_location *loc,
 	int rc = 0;
 
 	if (json) {
-		rc |= buf_printf(out, "{\"offset\":%llu,\"segment\":", (unsigned long long)loc->offset);
+		rc |= buf_printf(out, "{\"offset\":%llu,\"found\":true,\"segment\":",
+				 (unsigned long long)loc->offset);
 		rc |= json_add_string(out, loc->segment, strlen(loc->segment));
 		rc |= buf_printf(out, ",\"position\":%llu,\"batch_base\":%llu,\"batch_last\":%llu,"
 				 "\"batch_records\":%u,\"ts\":%lld}\n",
@@ -1535,6 +1535,20 @@ int inspect_format_histogram(struct buf *out, const struct inspect_histogram *hg
 		rc |= buf_addc(out, '\n');
 	}
 	return rc ? -1 : 0;
+}
+
+int inspect_format_missing(struct buf *out, const struct inspect_location *loc, int rc)
+{
+	const char *reason = rc == INSPECT_BEYOND ? "beyond_end" :
+			     loc->offset < loc->first ? "before_start" : "removed";
+
+	if (buf_printf(out, "{\"offset\":%llu,\"found\":false,\"reason\":\"%s\",\"first_offset\":"
+		       "%llu,\"next_offset\":%llu", (unsigned long long)loc->offset, reason,
+		       (unsigned long long)loc->first, (unsigned long long)loc->next) < 0 ||
+	    add_u64_or_null(out, "next_record", rc == INSPECT_GONE && loc->has_next_record,
+			    loc->next_record) < 0)
+		return -1;
+	return buf_add(out, "}\n", 2);
 }
 
 int inspect_format_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t rec_ts,

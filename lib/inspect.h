@@ -116,6 +116,10 @@ struct inspect_location {
 	struct batch_header h;		/* the batch's header */
 	int64_t ts;			/* the record's timestamp */
 	uint64_t first, next;		/* the log's bounds */
+	/* INSPECT_GONE: the smallest offset above 'offset' that holds a
+	 * record (has_next_record 0 when none does before the end) */
+	int has_next_record;
+	uint64_t next_record;
 };
 
 enum {
@@ -127,9 +131,10 @@ enum {
 /*
  * Locates offset off: its segment, its batch and the record's timestamp.
  * Returns INSPECT_FOUND with loc filled; INSPECT_GONE when off is before
- * the first offset or no record has it (removed from its batch), and
- * INSPECT_BEYOND when off >= the next offset, both with loc->first and
- * loc->next set; -1 with err set.
+ * the first offset (removed by retention or compaction) or no record has
+ * it (removed by compaction), loc->next_record then naming the record a
+ * reader from off gets first; INSPECT_BEYOND when off >= the next offset;
+ * both with loc->first and loc->next set; -1 with err set.
  */
 int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
 		   struct error *err);
@@ -246,6 +251,12 @@ int inspect_format_summary(struct buf *out, const char *logpath,
 			   const struct inspect_summary *s, const struct inspect_group *g,
 			   size_t ngroups, int json);
 int inspect_format_location(struct buf *out, const struct inspect_location *loc, int json);
+
+/* The JSON answer for an offset that inspect_offset did not find (rc its
+ * result): {"offset":N,"found":false,"reason":R,"first_offset":F,
+ * "next_offset":X,"next_record":O|null}, R "before_start", "removed" (no
+ * record has it: compaction) or "beyond_end". */
+int inspect_format_missing(struct buf *out, const struct inspect_location *loc, int rc);
 int inspect_format_group(struct buf *out, const struct inspect_group *g, int json);
 int inspect_format_groups(struct buf *out, const struct inspect_group *g, size_t n, int json);
 

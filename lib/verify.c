@@ -411,8 +411,10 @@ static int check_once(struct log *log, struct buf *lines, struct verify_report *
  * A writer rebuilds the active segment's indexes when it opens the log, and
  * logcompact replaces segments while readers read (compact.h): a check that
  * meets either can see damage that is not there.  So a check that found
- * damage while the log changed is made again, up to VERIFY_RUNS times in
- * all, and the last one's lines stand.
+ * damage while the log changed (its fingerprint before and after differ) is
+ * made again, up to VERIFY_RUNS times in all, and the last one's lines
+ * stand.  A log that did not change is never said to have changed: its
+ * damage is reported after one check.
  */
 #define VERIFY_RUNS 8
 
@@ -420,21 +422,25 @@ int verify_log(struct log *log, void (*sayf)(void *, enum verify_level, const ch
 	       struct verify_report *rep, struct error *err)
 {
 	struct buf lines = BUF_INIT;
-	int checks = 0, rc;
+	int checks = 0, changed = 0, rc;
 
 	for (;;) {
 		uint64_t before = fingerprint(log);
 		lines.len = 0;
 		rc = check_once(log, &lines, rep, err);
-		if (rc < 0 || rep->damage == 0 || ++checks == VERIFY_RUNS ||
-		    fingerprint(log) == before)
+		checks++;
+		if (rc < 0 || rep->damage == 0 || fingerprint(log) == before)
+			break;
+		changed++;
+		if (checks == VERIFY_RUNS)
 			break;
 		usleep(20000 * (useconds_t)checks);
 	}
-	if (rc == 0 && checks > 0) {
+	if (rc == 0 && changed) {
 		char note[256];
-		snprintf(note, sizeof note, "'%s': the log changed during a check that found damage; "
-			 "checked %d times in all", log->path, checks + (checks < VERIFY_RUNS));
+		snprintf(note, sizeof note, "'%s': the log changed while it was checked (during %d "
+			 "of %d checks); the last check's findings are shown", log->path, changed,
+			 checks);
 		keep(&lines, VERIFY_NOTE, note);
 		rep->notes++;
 	}

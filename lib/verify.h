@@ -33,7 +33,11 @@ struct verify_report {
 /*
  * Checks the log; say(arg, level, line) gets each finding.  Returns 0 when
  * the check ran (damage or not: see rep), -1 with err set when it could not
- * (the directory cannot be listed, out of memory).
+ * (the directory cannot be listed, out of memory).  A check that found
+ * damage while the log changed (a fingerprint of its files' names, inodes,
+ * sizes and times differs before and after) is made again, up to 8 times,
+ * and a note says the log changed; a log that did not change is checked
+ * once and never said to have changed.
  */
 int verify_log(struct log *log, void (*say)(void *arg, enum verify_level level, const char *line),
 	       void *arg, struct verify_report *rep, struct error *err);

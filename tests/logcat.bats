@@ -1532,7 +1532,7 @@ k"
 	wait_blocked "$pid"
 	pad_json 5 10 | logappend L
 	pad_json 5 15 | logappend --segment-bytes 4K L
-	[ "$(ls L/*.log | wc -l)" -eq 2 ] || fail "expected a roll to a second segment"
+	[ "$(ls L/*.log | wc -l)" -ge 2 ] || fail "expected a roll to a second segment"
 	cat <&8 >out 3>&- &
 	bg_started $!
 	WAIT_GREP='^[0-9]' wait_lines out 20 5 || true

@@ -212,7 +212,7 @@ hold_lock() {
 		--retain-size '' L|retain-size
 		--compact --segment-bytes 9zz L|9zz
 		--compact --memory 63K L|64K
-		--compact --memory 1000 L|64K
+		--compact --memory 1000B L|64K
 		--compact --memory lots L|lots
 		--compress=10 L|10
 		--compress=fast L|fast
@@ -226,6 +226,111 @@ hold_lock() {
 	[ ! -e L/compact.state ] || fail "a usage error wrote compact.state"
 }
 
+# ---- units (issue 11 item 8) -------------------------------------------------
+
+# The duration and size options of every tool, each with a bare number
+# (no unit): "tool|option|the rest of the arguments" ("--retain-time 7" was
+# taken as seven seconds and deleted the log older than that).
+bare_cases() {
+	cat <<-'EOF2'
+		logappend|--segment-bytes 64|L
+		logappend|--segment-age 3600|L
+		logappend|--max-record-size 1000|L
+		logcat|--commit-interval 5|--group g L
+		logcat|--from @now-7|L
+		logseek|--histogram 60|L
+		logseek|--time now-7|L
+		logcompact|--tombstone-retention 7|--compact L
+		logcompact|--min-lag 7|--compact L
+		logcompact|--retain-time 7|L
+		logcompact|--retain-size 1000|L
+		logcompact|--segment-bytes 65536|--compact L
+		logcompact|--memory 65536|--compact L
+		logcompact|--now now-7|--compact L
+	EOF2
+}
+
+@test "units: a bare number is refused by every duration and size option of every tool (exit 2, the accepted forms named, nothing changed)" {
+	seq_json 60 | logappend --segment-bytes 1K L
+	snapshot L >before
+	# the table covers every option whose --help argument is a DUR, SIZE or INTERVAL
+	for tool in logappend logcat logseek logcompact; do
+		$tool --help | grep -oE -- '--[a-z-]+ (DUR|SIZE|INTERVAL)\b' | cut -d' ' -f1
+	done | sort -u >documented
+	[ "$(wc -l <documented)" -ge 10 ] || fail "too few options found in --help: $(cat documented)"
+	bare_cases | cut -d'|' -f2 | cut -d' ' -f1 | sort -u >tested
+	comm -23 documented tested >untested
+	expect_file untested ""
+	while IFS='|' read -r tool opt rest; do
+		value=${opt#* }
+		value=${value#@}
+		value=${value#now-}
+		case $opt in *-bytes*|*-size*|--memory*) forms='(accepted: 4096B, 64K, 64M, 20G, 1T, or 0)' ;;
+			*) forms='(accepted: 500ms, 10s, 15m, 2h, 7d, 1w, or 0)' ;; esac
+		runio $tool $opt $rest </dev/null
+		expect_status 2 || fail "($tool $opt $rest)"
+		expect_file "$T/stdout" ""
+		head -1 "$T/stderr" | grep -qF "$tool: " || fail "$tool $opt: $(cat "$T/stderr")"
+		grep -qF "'$value': a unit is required $forms" "$T/stderr" ||
+			fail "$tool $opt: stderr does not say that '$value' needs a unit $forms:" "$(cat "$T/stderr")"
+	done < <(bare_cases)
+	snapshot L >after
+	expect_same before after
+	[ ! -e L/groups/g ] || fail "logcat wrote a group"
+}
+
+@test "units: 0 needs no unit: each option that can be 0 takes it (exit 0), the others give their range, not 'a unit is required'" {
+	seq_json 60 | logappend --segment-bytes 1K L
+	runio logappend --segment-bytes 0 --segment-age 0 L < <(seq_json 3 60)
+	expect_status 0
+	[ "$(count_records L)" -eq 63 ] || fail "records: $(count_records L)"
+	runio logcat --group g --commit-interval 0 --json L
+	expect_status 0
+	expect_lines "$T/stdout" 63
+	for a in "--compact --tombstone-retention 0" "--compact --min-lag 0" "--retain-time 0" \
+		"--retain-size 0" "--retain-size 0B" "--compact --memory 64K --segment-bytes 4K --now now-0"; do
+		runio logcompact $a L
+		expect_status 0 || fail "(logcompact $a L)"
+	done
+	# everything but the active segment is gone (retention 0 keeps nothing sealed)
+	[ "$(ls L/*.log | wc -l)" -eq 1 ] || fail "segments left: $(ls L)"
+	while IFS='|' read -r tool args want; do
+		runio $tool $args L </dev/null
+		expect_status 2 || fail "($tool $args L)"
+		grep -qF -- "$want" "$T/stderr" || fail "$tool $args: $(cat "$T/stderr")"
+		! grep -q 'unit is required' "$T/stderr" || fail "$tool $args: $(cat "$T/stderr")"
+	done <<-'EOF2'
+		logappend|--max-record-size 0|--max-record-size '0' must be between 16
+		logseek|--histogram 0|at least 1ms
+		logcompact|--compact --segment-bytes 0|--segment-bytes must be between 4K and 1T
+		logcompact|--compact --memory 0|--memory must be at least 64K
+	EOF2
+}
+
+@test "units: logappend --segment-bytes 64K makes segments of 64K, not of a 1 MiB batch (a batch is at most a segment); logcompact merges within it" {
+	# 100,000 lines of 6 to 7 bytes: about 1.2 MB in records
+	awk 'BEGIN { for (i = 100000; i < 200000; i++) print "r" i }' >in
+	logappend --input lines --segment-bytes 64K L <in
+	logcat -F '%s\n' L >out
+	expect_same in out
+	# each sealed segment is within 64K plus one record and a batch header
+	# (a batch is written when it reaches the limit, a segment rolls before
+	# the batch that would make it larger than the limit)
+	ls -l L/*.log | awk '{ print $5 }' >sizes
+	n=$(wc -l <sizes)
+	total=$(awk '{ t += $1 } END { print t }' sizes)
+	[ "$n" -ge $((total / 65536)) ] || fail "$n segments for $total bytes"
+	head -n -1 sizes | awk '$1 > 65536 + 48 + 16 { print "segment of " $1 " bytes"; bad = 1 }
+		$1 < 32768 { print "segment of only " $1 " bytes"; bad = 1 } END { exit bad }' ||
+		fail "(segments larger than 64K or small)"
+	# logcompact --segment-bytes 64K leaves them as they are (none merge within 64K)
+	ls L >before
+	runio logcompact --compact --segment-bytes 64K L
+	expect_status 0
+	ls L | grep -v compact >after
+	expect_same before after
+}
+
 @test "not a log: a missing dir, an empty dir, a file: exit 1, the tool and the path named, nothing created" {
 	runio logcompact --compact missing/
 	expect_status 1
@@ -233,7 +338,7 @@ hold_lock() {
 	expect_match "$T/stderr" "^logcompact: .*missing/"
 	[ ! -e missing ] || fail "logcompact created missing/"
 	mkdir empty
-	for a in --compact "--retain-size 1" --compress; do
+	for a in --compact "--retain-size 1B" --compress; do
 		runio logcompact $a empty/
 		expect_status 1 || fail "(logcompact $a empty/)"
 		expect_match "$T/stderr" "^logcompact: .*empty/"
@@ -293,7 +398,7 @@ hold_lock() {
 		    out.append(bytes([0x80 + len(rec)]) + b"".join(rec))
 		sys.stdout.buffer.write(b"".join(out))
 	EOF
-	logappend --sync always --segment-bytes 1 L <keys.framed
+	logappend --sync always --segment-bytes 1B L <keys.framed
 	[ "$(nsegs L)" -eq 16 ] || fail "expected one record a segment, got $(nsegs L) segments"
 	logcat --framed L >orig.framed
 	cp -a L L2
@@ -498,7 +603,7 @@ hold_lock() {
 	expect_model B "$SHARED/big.framed" --end "$e" --now "$NOW"
 	# --memory 64K is accepted in other spellings
 	prep c3 C
-	compact C --compact --memory 65536 --now "$NOW"
+	compact C --compact --memory 65536B --now "$NOW"
 }
 
 @test "merging: many small sealed segments become fewer, each within --segment-bytes; with the default, one sealed segment" {
@@ -517,9 +622,10 @@ hold_lock() {
 	expect_file new-names ""
 	[ "$(nsegs L)" -ge 3 ] || fail "only $(nsegs L) segments: 32K was not a bound"
 
-	# one input batch bigger than --segment-bytes: that segment may stay over it
+	# a segment bigger than --segment-bytes (appended with a larger one): it
+	# may stay over it
 	$CM gen --seed 13 --records 400 --unique-keys u >first.framed
-	logappend --segment-bytes 4K M <first.framed
+	logappend --segment-bytes 64K M <first.framed
 	$CM gen --seed 14 --records 1500 --keys 60 | logappend --sync always --segment-bytes 4K M
 	cp -a M M0
 	logcat --framed M >m.framed
@@ -580,13 +686,13 @@ hold_lock() {
 	half=$((total / 2))
 	$CM retain "$SHARED/ret" "$SHARED/ret.framed" --retain-size "$half" >model.out
 	first=$(head -1 model.out)
-	compact L --retain-size "$half" --now "$NOW"
+	compact L --retain-size "${half}B" --now "$NOW"
 	expect_model L "$SHARED/ret.framed" --end 0 --now "$NOW" --drop-before "$first"
 	[ "$(cat L/[0-9]*.log | wc -c)" -le "$half" ] || fail "the segments still exceed $half bytes"
 	logseek L | grep -q "^offsets: *$first to " || fail "logseek: $(logseek L)"
 
 	# SIZE 1, and --retain-time 0 at a later time: everything but the active segment
-	for args in "--retain-size 1" "--retain-time 0 --now $((NOW + DAY))"; do
+	for args in "--retain-size 1B" "--retain-time 0 --now $((NOW + DAY))"; do
 		rm -rf M
 		prep ret M
 		a=$(active M)
@@ -617,9 +723,9 @@ hold_lock() {
 
 	prep ret M
 	total=$(cat M/[0-9]*.log | wc -c)
-	compact M --retain-size "$total" --now "$NOW"
+	compact M --retain-size "${total}B" --now "$NOW"
 	[ -e M/00000000000000000000.log ] || fail "deleted at a total equal to SIZE"
-	compact M --retain-size $((total - 1)) --now "$NOW"
+	compact M --retain-size $((total - 1))B --now "$NOW"
 	[ ! -e M/00000000000000000000.log ] || fail "not deleted at a total of SIZE + 1"
 	[ -e "M/$(printf %020d "$b1").log" ] || fail "the second segment was deleted too"
 }
@@ -632,7 +738,7 @@ hold_lock() {
 	fs=$($CM retain "$SHARED/ret" "$SHARED/ret.framed" --retain-size "$size" | head -1)
 	[ "$ft" -gt 0 ] && [ "$fs" -gt "$ft" ] || fail "models: $ft $fs"
 	e=$(end_of L)
-	compact L --retain-time 30h --retain-size "$size" --compact --tombstone-retention 0 --now "$NOW"
+	compact L --retain-time 30h --retain-size "${size}B" --compact --tombstone-retention 0 --now "$NOW"
 	expect_model L "$SHARED/ret.framed" --drop-before "$fs" --end "$e" --now "$NOW" --tombstone-retention 0
 	logseek L | grep -q "^offsets: *$(logcat -n 1 -F '%o' L) to " || fail "logseek: $(logseek L)"
 	# the other way round: --retain-time decides
@@ -640,7 +746,7 @@ hold_lock() {
 	size=$((total - 1))
 	fs=$($CM retain "$SHARED/ret" "$SHARED/ret.framed" --retain-size "$size" | head -1)
 	[ "$fs" -lt "$ft" ] || fail "models: $ft $fs"
-	compact M --retain-size "$size" --retain-time 30h --now "$NOW"
+	compact M --retain-size "${size}B" --retain-time 30h --now "$NOW"
 	expect_model M "$SHARED/ret.framed" --drop-before "$ft" --end 0 --now "$NOW"
 }
 

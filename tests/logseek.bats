@@ -27,7 +27,7 @@ setup_file() {
 		cp "$s/nasa.ts" "$s/nasabig.ts"
 		logappend --sync always --segment-bytes 16K --key host --time time --time-unit s \
 			"$s/nasa" <"$s/nasa.jsonl"
-		logappend --segment-bytes 16K --key host --time time --time-unit s \
+		logappend --segment-bytes 1M --key host --time time --time-unit s \
 			"$s/nasabig" <"$s/nasa.jsonl"
 	fi
 	if [ -f "$EVENTS/elastic_apache_logs.log" ]; then
@@ -446,6 +446,61 @@ for f in sys.argv[1:]: open(f, "wb").write(bytes(random.randrange(256) for _ in 
 	wait
 }
 
+# time_model TIME...: for small's records (offset:ts 0:50 1:10 2:70), the
+# smallest offset whose ts is at least TIME, or 3 (the next offset)
+time_model() {
+	local t
+	for t in "$@"; do
+		printf '0 50\n1 10\n2 70\n' | awk -v t="$t" '$2 >= t { print $1; f = 1; exit } END { if (!f) print 3 }'
+	done
+}
+
+@test "--time -: answers before a bad line are written; empty, blank-CR and CRLF lines; the bad line's number counts every line (issue 11 item 12)" {
+	small L
+	printf '0\n51\n\n\r\n70\r\nlater\n60\n' | logseek --time - L >out 2>err || st=$?
+	[ "${st:-0}" -eq 1 ] || fail "exit ${st:-0}"
+	time_model 0 51 70 >want
+	expect_same want out
+	expect_match err "^logseek: stdin:6: invalid time 'later'"
+	expect_lines err 1
+	# a NUL inside a line, and a line too long to be a time: errors with their numbers
+	printf '11\n5\0000\n' | logseek --time - L >out 2>err || st=$?
+	[ "$st" -eq 1 ] || fail "exit $st"
+	time_model 11 >want
+	expect_same want out
+	expect_match err "^logseek: stdin:2: "
+	{ echo 0; printf '1%.0s' $(seq 300); echo; } | logseek --time - L >out 2>err || st=$?
+	[ "$st" -eq 1 ] || fail "exit $st"
+	expect_file out 0
+	expect_match err "^logseek: stdin:2: "
+	# only empty lines: no answer, exit 0
+	printf '\n\r\n\n' | logseek --time - L >out
+	expect_file out ""
+}
+
+@test "--time -: a co-process gets each answer before it writes the next line (coproc), text and -j (issue 11 item 12)" {
+	small L
+	for json in "" -j; do
+		coproc SEEK { logseek $json --time - L 2>err; }
+		pid=$SEEK_PID
+		for t in 0 11 51 70 71 10; do
+			echo "$t" >&"${SEEK[1]}"
+			read -r -t 5 ans <&"${SEEK[0]}" || fail "no answer to $t within 5 s ($json)"
+			want=$(time_model "$t")
+			if [ -n "$json" ]; then
+				ans=$(printf '%s' "$ans" | $PY -c 'import json,sys; o = json.load(sys.stdin); print(o["offset"], o["time"])')
+				want="$want $t"
+			fi
+			[ "$ans" = "$want" ] || fail "time $t: answer '$ans', expected '$want' ($json)"
+		done
+		exec {SEEK[1]}>&-
+		st=0
+		wait "$pid" || st=$?
+		[ "$st" -eq 3 ] || fail "exit $st, expected 3 (a time had no record)"
+		expect_match err "no record at or after 1970-01-01T00:00:00.071Z; the next offset is 3"
+	done
+}
+
 @test "--time and the summary ignore a torn tail of the active segment, as logcat does" {
 	small L
 	seg=L/00000000000000000000.log
@@ -546,7 +601,7 @@ trimmed() {
 	[ "$FIRST" -gt 0 ] || fail "first $FIRST"
 	runio logseek --offset 5 L
 	expect_status 3
-	expect_file "$T/stderr" "logseek: offset 5 no longer exists in 'L'; the first offset is $FIRST"
+	expect_file "$T/stderr" "logseek: offset 5 no longer exists in 'L' (removed by retention or compaction); the log starts at offset $FIRST"
 	runio logseek --offset "$FIRST" --json L
 	expect_status 0
 	json_get "$T/stdout" batch_base >got
@@ -557,6 +612,62 @@ trimmed() {
 	runio logseek --json L
 	json_get "$T/stdout" first_offset next_offset records >got
 	expect_file got "$FIRST $NEXT $((NEXT - FIRST))"
+}
+
+@test "--offset of an offset that retention removed: text and -j name it and the log's first offset; -j prints a JSON answer; exit 3 (issue 11 item 14)" {
+	# 300 records a minute apart in segments of about 1K; retention keeps the last two hours
+	awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"ts\":%d,\"n\":%d}\n", 1790000000000 + i * 60000, i }' |
+		logappend --time ts --segment-bytes 1K L
+	logcompact --retain-time 2h --now 1790018000000 L
+	# the first offset, from the segment files and the records left
+	first=$($PY -c 'import glob, os, sys
+print(min(int(os.path.basename(f)[:-4]) for f in glob.glob("L/*.log")))')
+	[ "$first" -gt 10 ] || fail "retention removed too little: first $first"
+	logcat -F '%o\n' L | head -1 >got
+	expect_file got "$first"
+	next=300
+	off=$((first / 2))
+	runio logseek --offset "$off" L
+	expect_status 3
+	expect_file "$T/stdout" ""
+	expect_file "$T/stderr" "logseek: offset $off no longer exists in 'L' (removed by retention or compaction); the log starts at offset $first"
+	runio logseek -j --offset "$off" L
+	expect_status 3
+	expect_file "$T/stdout" "{\"offset\":$off,\"found\":false,\"reason\":\"before_start\",\"first_offset\":$first,\"next_offset\":$next,\"next_record\":$first}"
+	grep -q "offset $off no longer exists" "$T/stderr" || fail "$(cat "$T/stderr")"
+	runio logseek -j --offset 0 L
+	expect_status 3
+	json_get "$T/stdout" offset found reason next_record >got
+	expect_file got "0 false before_start $first"
+	# beyond the end: the same form, no next record
+	runio logseek -j --offset 1000 L
+	expect_status 3
+	expect_file "$T/stdout" "{\"offset\":1000,\"found\":false,\"reason\":\"beyond_end\",\"first_offset\":$first,\"next_offset\":$next,\"next_record\":null}"
+	# a present offset says found
+	runio logseek -j --offset "$first" L
+	expect_status 0
+	json_get "$T/stdout" offset found >got
+	expect_file got "$first true"
+}
+
+@test "--offset of an offset that compaction removed: the next record that exists is named (text and -j), exit 3 (issue 11 item 14)" {
+	# every third record has a key of its own, the others keys k0..k9 updated
+	# in turn: compaction keeps the former and the latest of each of the latter
+	awk 'BEGIN { for (i = 0; i < 400; i++) printf "{\"k\":\"%s%d\",\"n\":%d}\n", i % 3 ? "k" : "u", i % 3 ? i % 10 : i, i }' |
+		logappend --key k --segment-bytes 1K L
+	echo '{"k":"last","n":-1}' | logappend --key k --segment-bytes 1K L
+	logcompact --compact --tombstone-retention 0 L
+	logcat -F '%o\n' L >present
+	# an offset that holds no record now, and the next that does, from logcat
+	read -r off nextrec < <(awk 'NR > 1 && $1 > prev + 1 { print prev + 1, $1; exit } { prev = $1 }' present)
+	[ -n "$nextrec" ] || fail "compaction left no gap: $(cat present)"
+	runio logseek --offset "$off" L
+	expect_status 3
+	expect_file "$T/stderr" "logseek: offset $off of 'L' holds no record (removed by compaction); the next record is offset $nextrec"
+	runio logseek -j --offset "$off" L
+	expect_status 3
+	json_get "$T/stdout" offset found reason next_record >got
+	expect_file got "$off false removed $nextrec"
 }
 
 # ---- --histogram ----------------------------------------------------------
@@ -1080,6 +1191,62 @@ print(p)' "$seg")
 	seq 0 $((first - 1)) >want
 	expect_same want got
 	[ "$base" -lt "$first" ] || fail "the damage is not inside the segment ($base, $first)"
+}
+
+@test "--verify on an idle damaged log: the damage named (segment, byte, both crcs as zlib computes them), one check, never 'changed' (issue 11 item 14)" {
+	verify_log L
+	seg=$(ls L/*.log | sed -n 2p)
+	# flip a payload byte of the segment's first batch (header at byte 16,
+	# 48 bytes), and say what --verify must find, by zlib over logformat(5)'s layout
+	$PY - "$seg" >want <<-'PY'
+		import struct, sys, zlib
+		path = sys.argv[1]
+		d = bytearray(open(path, "rb").read())
+		p = 16
+		plen, stored = struct.unpack_from("<II", d, p + 40)
+		d[p + 48 + 20] ^= 0xff
+		open(path, "wb").write(d)
+		computed = zlib.crc32(bytes(d[p:p + 44]) + bytes(d[p + 48:p + 48 + plen]))
+		print("damage: '%s': byte %d: checksum mismatch (stored %08x, computed %08x)" % (path, p, stored, computed))
+	PY
+	snapshot() { ls -l --time-style=+%s.%N L; md5sum L/*; }
+	snapshot >before
+	start=$(date +%s%N)
+	runio logseek --verify L
+	ms=$((($(date +%s%N) - start) / 1000000))
+	expect_status 1
+	grep -qxF "$(cat want)" "$T/stdout" || fail "no line '$(cat want)' in:" "$(cat "$T/stdout")"
+	! grep -qi 'chang' "$T/stdout" "$T/stderr" || fail "an idle log said to have changed:" "$(cat "$T/stdout")"
+	! grep -q '^note:' "$T/stdout" || fail "$(cat "$T/stdout")"
+	grep -q "^'L': .*: damage in 1 place$" "$T/stdout" || fail "$(cat "$T/stdout")"
+	snapshot >after
+	expect_same before after
+	echo "# --verify of the damaged log: $ms ms" >&3
+}
+
+@test "--verify on a damaged log that an appender changes meanwhile: a note that it changed, the damage still named (issue 11 item 14)" {
+	# about 1000 segments: a check takes longer than an append
+	seq 200000 | logappend --input lines --segment-bytes 4K L
+	seg=$(ls L/*.log | sed -n 2p)
+	$PY -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[16 + 48 + 20] ^= 0xff
+open(sys.argv[1], "wb").write(d)' "$seg"
+	# an appender that keeps the active segment growing
+	(while :; do seq_json 20 | logappend L || exit; done) 3>&- &
+	appender=$!
+	bg_started $appender
+	seen=0
+	for i in 1 2 3 4 5; do
+		runio logseek --verify L
+		expect_status 1
+		grep -q "^damage: '$seg': byte 16: checksum mismatch" "$T/stdout" || fail "$(cat "$T/stdout")"
+		if grep -q "^note: 'L': the log changed while it was checked (during [1-8] of [1-8] checks)" "$T/stdout"; then
+			seen=1
+			break
+		fi
+	done
+	kill $appender
+	[ "$seen" -eq 1 ] || fail "five checks during appends never said the log changed:" "$(cat "$T/stdout")"
 }
 
 @test "--verify: index damage only: exit 1, every record reads; removed, logappend rebuilds them and --verify passes" {

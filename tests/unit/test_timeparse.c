@@ -240,7 +240,7 @@ static void test_messages(void)
 	time_parse_arg("now-2x", 0, &ms, &err);
 	test_cond("a bad relative time names the duration", strcmp(err.msg,
 		"invalid time 'now-2x': invalid duration '2x' (accepted: 500ms, 10s, "
-		"15m, 2h, 7d, 1w)") == 0);
+		"15m, 2h, 7d, 1w, or 0)") == 0);
 	time_parse_rfc3339("2026\n\x01", 6, &ms, &err);
 	test_cond("control characters are not copied into messages",
 		  strchr(err.msg, '\n') == NULL && strchr(err.msg, '\x01') == NULL);
@@ -299,8 +299,10 @@ static void test_arg(void)
 		  ms == now - 900000);
 	test_cond("now-500ms", time_parse_arg("now-500ms", now, &ms, &err) == 0 &&
 		  ms == now - 500);
-	test_cond("now-10 is ten seconds", time_parse_arg("now-10", now, &ms, &err) == 0 &&
-		  ms == now - 10000);
+	ms = 42;
+	test_cond("now-10 needs a unit", time_parse_arg("now-10", now, &ms, &err) == -1 &&
+		  ms == 42 && strstr(err.msg, "a unit is required"));
+	test_cond("now-0 is now", time_parse_arg("now-0", now, &ms, &err) == 0 && ms == now);
 	test_cond("-1w", time_parse_arg("-1w", now, &ms, &err) == 0 &&
 		  ms == now - 604800000);
 	test_cond("epoch ms", time_parse_arg("1763596800000", now, &ms, &err) == 0 &&

@@ -1,7 +1,9 @@
 /*
  * test_units.c - unit tests of lib/units.c: tables of valid durations and
  * sizes with their values worked out by hand (the limits with Python), of
- * invalid forms, and of values one past what fits.
+ * invalid forms, and of values one past what fits.  A bare number other
+ * than 0 is refused with its own message (issue 11 item 8: "--retain-time 7"
+ * meant seven seconds).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +17,7 @@ static const struct { const char *s; int64_t ms; } durations[] = {
 	{ "0ms", 0 },
 	{ "500ms", 500 },
 	{ "10s", 10000 },
-	{ "10", 10000 },
+	{ "000", 0 },
 	{ "15m", 900000 },
 	{ "2h", 7200000 },
 	{ "7d", 604800000 },
@@ -26,7 +28,6 @@ static const struct { const char *s; int64_t ms; } durations[] = {
 	{ "1ms", 1 },
 	{ "9223372036854775807ms", INT64_MAX },
 	{ "9223372036854775s", INT64_C(9223372036854775000) },
-	{ "9223372036854775", INT64_C(9223372036854775000) },
 	{ "153722867280912m", INT64_C(9223372036854720000) },
 	{ "2562047788015h", INT64_C(9223372036854000000) },
 	{ "106751991167d", INT64_C(9223372036828800000) },
@@ -36,19 +37,27 @@ static const struct { const char *s; int64_t ms; } durations[] = {
 static const char *bad_durations[] = {
 	"", "10x", "ms", "s", "-5s", "+5s", "1.5h", "5 s", " 5s", "5s ", "5S",
 	"5H", "5M", "5sec", "5min", "5hr", "2h30m", "5mss", "5mm", "0x10", "1e3",
-	"5us", "5ns", "5y", "5\n",
+	"5us", "5ns", "5y", "5\n", "0x", "0 ", "-0",
+};
+
+/* a number without a unit: refused, however it is written */
+static const char *bare_durations[] = {
+	"1", "7", "10", "007", "86400", "9223372036854775", "9223372036854776",
+	"99999999999999999999999999",
 };
 
 static const char *overflow_durations[] = {
-	"9223372036854775808ms", "9223372036854776s", "9223372036854776",
+	"9223372036854775808ms", "9223372036854776s",
 	"153722867280913m", "2562047788016h", "106751991168d", "15250284453w",
 	"99999999999999999999999999ms", "18446744073709551616w",
 };
 
 static const struct { const char *s; uint64_t bytes; } sizes[] = {
 	{ "0", 0 },
-	{ "4096", 4096 },
+	{ "00", 0 },
+	{ "0B", 0 },
 	{ "4096B", 4096 },
+	{ "1B", 1 },
 	{ "64K", 65536 },
 	{ "64KB", 65536 },
 	{ "64KiB", 65536 },
@@ -59,56 +68,75 @@ static const struct { const char *s; uint64_t bytes; } sizes[] = {
 	{ "20GiB", UINT64_C(21474836480) },
 	{ "1K", 1024 },
 	{ "0G", 0 },
-	{ "18446744073709551615", UINT64_MAX },
+	{ "1T", UINT64_C(1099511627776) },
+	{ "1TB", UINT64_C(1099511627776) },
+	{ "1TiB", UINT64_C(1099511627776) },
+	{ "18446744073709551615B", UINT64_MAX },
+	{ "16777215T", UINT64_C(18446742974197923840) },
 	{ "17179869183G", UINT64_C(18446744072635809792) },
 	{ "17592186044415M", UINT64_C(18446744073708503040) },
 	{ "18014398509481983K", UINT64_C(18446744073709550592) },
 };
 
 static const char *bad_sizes[] = {
-	"", "K", "64X", "64k", "64m", "64g", "64T", "64KiBB", "64iB", "64Bi",
+	"", "K", "64X", "64k", "64m", "64g", "64t", "64P", "64KiBB", "64iB", "64Bi",
 	"64 K", " 64", "64 ", "-64", "+64", "1.5G", "64KK", "64Kb", "64b",
-	"0x40", "1e6", "64KiB\n",
+	"0x40", "1e6", "64KiB\n", "B", "iB", "0iB", "-0",
+};
+
+static const char *bare_sizes[] = {
+	"1", "16", "4096", "65536", "18446744073709551615", "18446744073709551616",
+	"99999999999999999999999999",
 };
 
 static const char *overflow_sizes[] = {
-	"18446744073709551616", "17179869184G", "17592186044416M",
-	"18014398509481984K", "99999999999999999999999999",
+	"18446744073709551616B", "17179869184G", "17592186044416M", "16777216T",
+	"18014398509481984K", "99999999999999999999999999B",
 	"99999999999999999999999999G",
 };
+
+#define DUR_FORMS "(accepted: 500ms, 10s, 15m, 2h, 7d, 1w, or 0)"
+#define SIZE_FORMS "(accepted: 4096B, 64K, 64M, 20G, 1T, or 0)"
+#define N(tab) (sizeof tab / sizeof tab[0])
+
+/*
+ * Each string of tab is refused (as a size when size, else as a duration),
+ * the result untouched, with the message want_fmt gives for it (one %s).
+ */
+static void expect_refused(int size, const char *const *tab, size_t n, const char *want_fmt)
+{
+	struct error err;
+	char what[512], want[240];
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t ms = -1;
+		uint64_t bytes = 1;
+		int r = size ? size_parse(tab[i], &bytes, &err) : duration_parse(tab[i], &ms, &err);
+
+		snprintf(want, sizeof want, want_fmt, tab[i]);
+		snprintf(what, sizeof what, "refuses %s '%s': %s", size ? "size" : "duration",
+			 tab[i], want);
+		test_cond(what, r == -1 && ms == -1 && bytes == 1 && strcmp(err.msg, want) == 0);
+	}
+}
 
 static void test_durations(void)
 {
 	struct error err;
 	char what[120];
 
-	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+	for (size_t i = 0; i < N(durations); i++) {
 		int64_t ms = -1;
 
 		snprintf(what, sizeof what, "duration '%s'", durations[i].s);
 		test_cond(what, duration_parse(durations[i].s, &ms, &err) == 0 &&
 			  ms == durations[i].ms);
 	}
-	for (size_t i = 0; i < sizeof bad_durations / sizeof bad_durations[0]; i++) {
-		int64_t ms = -1;
-		char want[160];
-
-		snprintf(want, sizeof want, "invalid duration '%s' (accepted: 500ms, "
-			 "10s, 15m, 2h, 7d, 1w)", bad_durations[i]);
-		snprintf(what, sizeof what, "rejects duration '%s'", bad_durations[i]);
-		test_cond(what, duration_parse(bad_durations[i], &ms, &err) == -1 &&
-			  ms == -1 && strcmp(err.msg, want) == 0);
-	}
-	for (size_t i = 0; i < sizeof overflow_durations / sizeof overflow_durations[0]; i++) {
-		int64_t ms = -1;
-		char want[160];
-
-		snprintf(want, sizeof want, "invalid duration '%s': out of range",
-			 overflow_durations[i]);
-		snprintf(what, sizeof what, "duration '%s' overflows", overflow_durations[i]);
-		test_cond(what, duration_parse(overflow_durations[i], &ms, &err) == -1 &&
-			  ms == -1 && strcmp(err.msg, want) == 0);
-	}
+	expect_refused(0, bad_durations, N(bad_durations), "invalid duration '%s' " DUR_FORMS);
+	expect_refused(0, bare_durations, N(bare_durations),
+		       "invalid duration '%s': a unit is required " DUR_FORMS);
+	expect_refused(0, overflow_durations, N(overflow_durations),
+		       "invalid duration '%s': out of range");
 }
 
 static void test_sizes(void)
@@ -116,32 +144,16 @@ static void test_sizes(void)
 	struct error err;
 	char what[120];
 
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+	for (size_t i = 0; i < N(sizes); i++) {
 		uint64_t n = 1;
 
 		snprintf(what, sizeof what, "size '%s'", sizes[i].s);
 		test_cond(what, size_parse(sizes[i].s, &n, &err) == 0 && n == sizes[i].bytes);
 	}
-	for (size_t i = 0; i < sizeof bad_sizes / sizeof bad_sizes[0]; i++) {
-		uint64_t n = 1;
-		char want[160];
-
-		snprintf(want, sizeof want, "invalid size '%s' (accepted: 4096, 64K, "
-			 "64M, 20G)", bad_sizes[i]);
-		snprintf(what, sizeof what, "rejects size '%s'", bad_sizes[i]);
-		test_cond(what, size_parse(bad_sizes[i], &n, &err) == -1 && n == 1 &&
-			  strcmp(err.msg, want) == 0);
-	}
-	for (size_t i = 0; i < sizeof overflow_sizes / sizeof overflow_sizes[0]; i++) {
-		uint64_t n = 1;
-		char want[160];
-
-		snprintf(want, sizeof want, "invalid size '%s': out of range",
-			 overflow_sizes[i]);
-		snprintf(what, sizeof what, "size '%s' overflows", overflow_sizes[i]);
-		test_cond(what, size_parse(overflow_sizes[i], &n, &err) == -1 && n == 1 &&
-			  strcmp(err.msg, want) == 0);
-	}
+	expect_refused(1, bad_sizes, N(bad_sizes), "invalid size '%s' " SIZE_FORMS);
+	expect_refused(1, bare_sizes, N(bare_sizes),
+		       "invalid size '%s': a unit is required " SIZE_FORMS);
+	expect_refused(1, overflow_sizes, N(overflow_sizes), "invalid size '%s': out of range");
 }
 
 static void test_long_input(void)
