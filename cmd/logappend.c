@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 			if (aopt.key)
 				fieldpath_release(&key);
 			if (fieldpath_parse(&key, optarg, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--key: %s", err.msg);
 			aopt.key = &key;
 			aopt.key_spec = optarg;
 			break;
@@ -116,20 +116,20 @@ int main(int argc, char **argv)
 			if (aopt.time)
 				fieldpath_release(&ts);
 			if (fieldpath_parse(&ts, optarg, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--time: %s", err.msg);
 			aopt.time = &ts;
 			aopt.time_spec = optarg;
 			break;
 		case O_TIME_UNIT:
 			if (strcmp(optarg, "s") && strcmp(optarg, "ms"))
-				usage_error("invalid --time-unit '%s' (accepted: ms, s)", optarg);
+				usage_error("--time-unit: invalid unit '%s' (accepted: ms, s)", optarg);
 			aopt.time_in_seconds = !strcmp(optarg, "s");
 			break;
 		case O_INPUT:
 			if (!strcmp(optarg, "framed")) aopt.format = INPUT_FRAMED;
 			else if (!strcmp(optarg, "json")) aopt.format = INPUT_JSON;
 			else if (!strcmp(optarg, "lines")) aopt.format = INPUT_LINES;
-			else usage_error("invalid --input '%s' (accepted: framed, json, lines)", optarg);
+			else usage_error("--input: invalid format '%s' (accepted: framed, json, lines)", optarg);
 			break;
 		case O_ENVELOPE: aopt.envelope = 1; break;
 		case O_PLAIN_JSON: aopt.plain_json = 1; break;
@@ -137,21 +137,21 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "always")) wopt.sync = SYNC_ALWAYS;
 			else if (!strcmp(optarg, "batch")) wopt.sync = SYNC_BATCH;
 			else if (!strcmp(optarg, "never")) wopt.sync = SYNC_NEVER;
-			else usage_error("invalid --sync '%s' (accepted: always, batch, never)", optarg);
+			else usage_error("--sync: invalid mode '%s' (accepted: always, batch, never)", optarg);
 			break;
 		case O_SEG_BYTES:
 			if (size_parse(optarg, &wopt.segment_bytes, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--segment-bytes: %s", err.msg);
 			break;
 		case O_SEG_AGE:
 			if (duration_parse(optarg, &wopt.segment_age, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--segment-age: %s", err.msg);
 			break;
 		case O_MAX_RECORD:
 			if (size_parse(optarg, &size, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--max-record-size: %s", err.msg);
 			if (size < 16 || size > RECORD_MAX_SIZE_LIMIT)
-				usage_error("--max-record-size '%s' must be between 16 and %u bytes",
+				usage_error("--max-record-size: '%s' is not between 16 and %u bytes",
 					    optarg, RECORD_MAX_SIZE_LIMIT);
 			aopt.max_record = size;
 			break;

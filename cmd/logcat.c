@@ -103,7 +103,7 @@ static void parse_from(const char *s, struct replay_range *r)
 	else if (parse_u64(s, &r->from_offset) == 0)
 		r->from = FROM_OFFSET;
 	else
-		usage_error("invalid --from '%s' (accepted: OFFSET, @TIME, -N, beginning, end)", s);
+		usage_error("--from: invalid position '%s' (accepted: OFFSET, @TIME, -N, beginning, end)", s);
 }
 
 /* --to is a position as logseek takes it: OFFSET or @TIME. */
@@ -139,24 +139,24 @@ int main(int argc, char **argv)
 		case O_TO: parse_to(optarg, &range); break;
 		case 'n':
 			if (parse_u64(optarg, &range.count) < 0)
-				usage_error("invalid count '%s'", optarg);
+				usage_error("--max-records: invalid count '%s' (accepted: a number)", optarg);
 			break;
 		case 'f': ropt.follow = 1; break;
 		case 'g':
 			if (group_name_check(optarg, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--group: %s", err.msg);
 			ropt.group = optarg;
 			break;
 		case O_COMMIT:
 			commit_given = 1;
 			if (strcmp(optarg, "auto") && strcmp(optarg, "manual"))
-				usage_error("invalid --commit '%s' (accepted: auto, manual)", optarg);
+				usage_error("--commit: invalid mode '%s' (accepted: auto, manual)", optarg);
 			ropt.commit_manual = !strcmp(optarg, "manual");
 			break;
 		case O_COMMIT_INTERVAL:
 			interval_given = 1;
 			if (duration_parse(optarg, &ropt.commit_interval, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--commit-interval: %s", err.msg);
 			break;
 		case O_WAIT: ropt.wait_group = 1; break;
 		case 'j': fmt = OUT_JSON; break;
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 	}
 	if (output_init(&out, STDOUT_FILENO, fmt, tpl, &err) < 0)
-		usage_error("%s", err.msg);
+		usage_error("--format: %s", err.msg);
 	out.stop = &stop;
 
 	if (!strcmp(src, "-")) {

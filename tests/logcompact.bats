@@ -300,7 +300,7 @@ bare_cases() {
 		grep -qF -- "$want" "$T/stderr" || fail "$tool $args: $(cat "$T/stderr")"
 		! grep -q 'unit is required' "$T/stderr" || fail "$tool $args: $(cat "$T/stderr")"
 	done <<-'EOF2'
-		logappend|--max-record-size 0|--max-record-size '0' must be between 16
+		logappend|--max-record-size 0|--max-record-size: '0' is not between 16
 		logseek|--histogram 0|at least 1ms
 		logcompact|--compact --segment-bytes 0|--segment-bytes must be between 4K and 1T
 		logcompact|--compact --memory 0|--memory must be at least 64K
