@@ -28,9 +28,13 @@ struct segcur {
 	uint64_t size;
 	int active;		/* the last segment */
 	uint64_t verify_from;	/* active: batches from here on are read whole */
+	uint64_t end;		/* batches from this offset on are not read: the
+				 * end of the log when the question was asked */
 	char path[SEGMENT_NAME_MAX_PATH];
 	struct buf b;
 };
+
+#define SEGCUR_INIT { .fd = -1, .b = BUF_INIT, .end = UINT64_MAX }
 
 enum { SCAN_END = 0, SCAN_FOUND = 1, SCAN_PAST = 2 };
 
@@ -215,8 +219,9 @@ static void cur_close(struct segcur *c)
  * Reads the batch at pos: its header only, or whole (checked by crc) when
  * whole is set or the batch lies where the active segment's tail is
  * checked.  Returns 1 with *h set, 0 at the end of the segment (also
- * before a torn or growing tail of the active segment), -1 with err set on
- * damage in a sealed segment or a read error.
+ * before a torn or growing tail of the active segment, and at a batch
+ * appended since the question was asked: base >= c->end), -1 with err set
+ * on damage in a sealed segment or a read error.
  */
 static int cur_batch(struct segcur *c, uint64_t pos, struct batch_header *h, int whole,
 		     struct error *err)
@@ -230,7 +235,7 @@ static int cur_batch(struct segcur *c, uint64_t pos, struct batch_header *h, int
 		whole = 1;
 	rc = segment_read_batch(c->fd, pos, c->size, &c->b, h, !whole, &why);
 	if (rc == BATCH_OK)
-		return 1;
+		return h->base < c->end;
 	if (rc == BATCH_IOERR)
 		return error_set(err, "'%s': byte %llu: %s", c->path, (unsigned long long)pos,
 				 why.msg);
@@ -272,7 +277,7 @@ static int relisted(struct log *log)
 
 static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct batch_header h;
 	uint64_t pos;
 	int found = 0, rc;
@@ -316,7 +321,7 @@ fail:
 static int batch_edge_ts(struct log *log, size_t i, uint64_t pos, int last, int64_t *ts,
 			 struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct buf scratch = BUF_INIT;
 	struct batch_header h;
 	struct record r;
@@ -355,9 +360,10 @@ out:
 	return rc;
 }
 
-static int summary_once(struct log *log, struct inspect_summary *s, struct error *err)
+static int summary_once(struct log *log, uint64_t end, struct inspect_summary *s,
+			struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct batch_header h;
 	size_t i, first_seg = 0, last_seg = 0;
 	uint64_t pos, first_pos = 0, last_pos = 0, seen = 0;
@@ -370,6 +376,7 @@ static int summary_once(struct log *log, struct inspect_summary *s, struct error
 	if (log->nseg && !(s->seg = calloc(log->nseg, sizeof *s->seg)))
 		return error_set(err, "out of memory");
 	s->nseg = log->nseg;
+	c.end = end;
 	for (i = 0; i < log->nseg; i++) {
 		struct inspect_segment *g = &s->seg[i];
 		if (cur_open(&c, log, i, err) < 0)
@@ -670,6 +677,8 @@ void inspect_seeker_init(struct inspect_seeker *s, struct log *log)
 	s->cache_crc = 0;
 	s->cache_n = s->cache_cap = 0;
 	s->cache_off = NULL;
+	s->dir_mtime.tv_sec = 0;	/* the first search lists the segments again */
+	s->dir_mtime.tv_nsec = 0;
 	s->cache_ts = NULL;
 }
 
@@ -686,14 +695,15 @@ void inspect_seeker_release(struct inspect_seeker *s)
 	buf_release(&s->scratch);
 }
 
-/* Searches segments from i on, in order, for the first record >= ts. */
-static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t *off,
-		     int64_t *rec_ts, struct error *err)
+/* Searches segments from i on, in order, for the first record >= ts below
+ * end; none: *off = end. */
+static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t end,
+		     uint64_t *off, int64_t *rec_ts, struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
-	uint64_t first;
+	struct segcur c = SEGCUR_INIT;
 	int rc = 0;
 
+	c.end = end;
 	for (; i < s->log->nseg && rc == 0; i++) {
 		rc = cur_open(&c, s->log, i, err);
 		if (rc == 0)
@@ -703,14 +713,15 @@ static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t *o
 	buf_release(&c.b);
 	if (rc != 0)
 		return rc;
-	return inspect_bounds(s->log, &first, off, err) < 0 ? -1 : 0;
+	*off = end;
+	return 0;
 }
 
-static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
-			    struct error *err)
+static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t end, uint64_t *off,
+			    int64_t *rec_ts, struct error *err)
 {
 	size_t sealed = s->log->nseg ? s->log->nseg - 1 : 0, lo = 0, hi;
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 
 	if (!s->prefix_max && sealed && !(s->prefix_max = calloc(sealed, sizeof *s->prefix_max)))
 		return error_set(err, "out of memory");
@@ -737,7 +748,7 @@ static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t *off,
 		else
 			hi = mid;
 	}
-	return find_from(s, lo, ts, off, rec_ts, err);
+	return find_from(s, lo, ts, end, off, rec_ts, err);
 }
 
 int inspect_find_time(struct log *log, int64_t ts, uint64_t *off, int64_t *rec_ts,
@@ -757,7 +768,7 @@ int inspect_find_time(struct log *log, int64_t ts, uint64_t *off, int64_t *rec_t
 static int offset_once(struct log *log, uint64_t off, struct inspect_location *loc,
 		       struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct buf scratch = BUF_INIT;
 	struct batch_header h;
 	const uint8_t *p;
@@ -1003,7 +1014,7 @@ static int hist_batch(struct segcur *c, uint64_t pos, uint64_t from, uint64_t to
 static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 			  size_t max_intervals, struct inspect_histogram *hg, struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct buf scratch = BUF_INIT;
 	struct hist_acc a = { .max = max_intervals };
 	struct batch_header h;
@@ -1487,13 +1498,9 @@ int inspect_format_histogram(struct buf *out, const struct inspect_histogram *hg
 	char num[24];
 
 	if (json) {
-		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,",
-				 (long long)hg->interval, (unsigned long long)hg->from);
-		if (hg->to == UINT64_MAX)
-			rc |= buf_add(out, "\"to_offset\":null", 16);
-		else
-			rc |= buf_printf(out, "\"to_offset\":%llu", (unsigned long long)hg->to);
-		rc |= buf_printf(out, ",\"records\":%llu,\"intervals\":[",
+		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,\"to_offset\":%llu,"
+				 "\"records\":%llu,\"intervals\":[", (long long)hg->interval,
+				 (unsigned long long)hg->from, (unsigned long long)hg->to,
 				 (unsigned long long)hg->records);
 		for (size_t i = 0; i < hg->n; i++) {
 			int64_t t = hg->start + (int64_t)i * hg->interval;
@@ -1592,24 +1599,44 @@ int inspect_bounds(struct log *log, uint64_t *first, uint64_t *next, struct erro
 
 int inspect_summary(struct log *log, struct inspect_summary *s, struct error *err)
 {
+	uint64_t first, end;
 	int rc, k = 0;
 
-	while ((rc = summary_once(log, s, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
+	if (inspect_bounds(log, &first, &end, err) < 0)
+		return -1;
+	while ((rc = summary_once(log, end, s, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
 		;
 	return rc;
+}
+
+/* Forgets what a seeker learnt about segments that are no longer listed. */
+static void seeker_forget(struct inspect_seeker *s)
+{
+	free(s->prefix_max);
+	s->prefix_max = NULL;
+	s->known = 0;
 }
 
 int inspect_seeker_find(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
 			struct error *err)
 {
+	uint64_t first, end;
+	struct stat st;
 	int rc, k = 0;
 
-	while ((rc = seeker_find_once(s, ts, off, rec_ts, err)) < 0 && k++ < INSPECT_RETRIES &&
-	       relisted(s->log)) {
-		free(s->prefix_max);	/* what it learnt is about the old segments */
-		s->prefix_max = NULL;
-		s->known = 0;
+	/* a question about the log as it is now: its segments listed again
+	 * when the directory changed (a roll, compaction), its end now */
+	if (fstat(s->log->dirfd, &st) == 0 && (st.st_mtim.tv_sec != s->dir_mtime.tv_sec ||
+					       st.st_mtim.tv_nsec != s->dir_mtime.tv_nsec)) {
+		s->dir_mtime = st.st_mtim;
+		if (relisted(s->log))
+			seeker_forget(s);
 	}
+	if (inspect_bounds(s->log, &first, &end, err) < 0)
+		return -1;
+	while ((rc = seeker_find_once(s, ts, end, off, rec_ts, err)) < 0 &&
+	       k++ < INSPECT_RETRIES && relisted(s->log))
+		seeker_forget(s);	/* what it learnt is about the old segments */
 	return rc;
 }
 
@@ -1627,7 +1654,13 @@ int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
 int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 		      size_t max_intervals, struct inspect_histogram *hg, struct error *err)
 {
+	uint64_t first, end;
 	int rc, k = 0;
+
+	if (inspect_bounds(log, &first, &end, err) < 0)
+		return -1;
+	if (to > end)
+		to = end;	/* the log as it is now, not what is appended meanwhile */
 
 	while ((rc = histogram_once(log, from, to, interval, max_intervals, hg, err)) < 0 &&
 	       k++ < INSPECT_RETRIES && relisted(log))
