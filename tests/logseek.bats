@@ -501,6 +501,18 @@ time_model() {
 	done
 }
 
+@test "--time: RFC 3339 with a space for the T and a lower-case t or z (RFC 3339 section 5.6) names the same instant (issue 11 item 15)" {
+	small L
+	for t in '1970-01-01 00:00:00.051Z' '1970-01-01t00:00:00.051z' '1970-01-01 01:00:00.051+01:00'; do
+		runio logseek --time "$t" L
+		expect_status 0 || fail "($t)"
+		expect_file "$T/stdout" "$(time_model 51)"
+	done
+	runio logseek --time '1970-01-01_00:00:00Z' L
+	expect_status 2
+	expect_match "$T/stderr" "missing 'T' \(or a space\) between date and time"
+}
+
 @test "--time and the summary ignore a torn tail of the active segment, as logcat does" {
 	small L
 	seg=L/00000000000000000000.log
