@@ -127,10 +127,14 @@ soak-tsan:
 	LOGTOOLS_BIN=$(CURDIR)/build/tsan/bin TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 	  tests/soak/soak $(TSAN_SECONDS)
 
+# the binaries, logcompact's cron wrapper beside them, the man pages, and
+# the crontab example in share/doc/logtools
+DOCDIR = $(PREFIX)/share/doc/logtools
 install: bins
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 755 $(BINS:%=$(BUILD)/bin/%) $(DESTDIR)$(PREFIX)/bin
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BINS:%=$(BUILD)/bin/%) scripts/logcompact-cron $(DESTDIR)$(PREFIX)/bin
+	install -m 644 scripts/crontab.example $(DESTDIR)$(DOCDIR)
 	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7

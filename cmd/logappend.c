@@ -21,6 +21,7 @@ static const char usage[] =
 "      --time-unit ms|s     unit of numeric --time fields (default ms)\n"
 "      --input FORMAT       framed, json or lines (default: detected)\n"
 "      --envelope           read the objects logcat --json writes (ts, key, value, headers)\n"
+"      --plain-json         store JSON as it is: no $tag, $bytes, $float, $map, $undefined forms\n"
 "      --sync MODE          always, batch or never (default batch)\n"
 "      --segment-bytes SIZE roll segments at this size (default 128M)\n"
 "      --segment-age DUR    roll segments this old (default 7d)\n"
@@ -33,7 +34,7 @@ static const char usage[] =
 "      --version            show the version\n";
 
 enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
-       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_VERSION };
+       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_VERSION, O_PLAIN_JSON };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
@@ -41,6 +42,7 @@ static const struct option longopts[] = {
 	{ "time-unit", required_argument, NULL, O_TIME_UNIT },
 	{ "input", required_argument, NULL, O_INPUT },
 	{ "envelope", no_argument, NULL, O_ENVELOPE },
+	{ "plain-json", no_argument, NULL, O_PLAIN_JSON },
 	{ "sync", required_argument, NULL, O_SYNC },
 	{ "segment-bytes", required_argument, NULL, O_SEG_BYTES },
 	{ "segment-age", required_argument, NULL, O_SEG_AGE },
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, rc;
 
-	progname = "logappend";
+	progname = argv[0] = "logappend";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
@@ -117,6 +119,7 @@ int main(int argc, char **argv)
 			else usage_error("invalid --input '%s' (accepted: framed, json, lines)", optarg);
 			break;
 		case O_ENVELOPE: aopt.envelope = 1; break;
+		case O_PLAIN_JSON: aopt.plain_json = 1; break;
 		case O_SYNC:
 			if (!strcmp(optarg, "always")) wopt.sync = SYNC_ALWAYS;
 			else if (!strcmp(optarg, "batch")) wopt.sync = SYNC_BATCH;
@@ -145,7 +148,7 @@ int main(int argc, char **argv)
 		case O_NO_WAIT: wopt.wait = 0; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logappend " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)

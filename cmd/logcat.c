@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	struct error err = { "" };
 	int c, rc, commit_given = 0, interval_given = 0;
 
-	progname = "logcat";
+	progname = argv[0] = "logcat";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 		case 'F': fmt = OUT_TEMPLATE; tpl = optarg; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logcat " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)

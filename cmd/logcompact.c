@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 	int c, verbose = 0, dry = 0, bar_mode = -1;
 	int64_t start = time_now_ms();
 
-	progname = "logcompact";
+	progname = argv[0] = "logcompact";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		case O_VERSION: puts("logcompact " LOGTOOLS_VERSION); return EXIT_OK;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+		default: usage_hint();
 		}
 	}
 	if (optind != argc - 1)

@@ -159,7 +159,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case 'j': a->json = 1; break;
 		case 'h': fputs(usage, stdout); exit(EXIT_OK);
 		case O_VERSION: puts("logseek " LOGTOOLS_VERSION); exit(EXIT_OK);
-		default: fputs(usage, stderr); exit(EXIT_USAGE);
+		default: usage_hint();
 		}
 	}
 	if ((a->has_from || a->has_to) && a->mode != M_HISTOGRAM)
@@ -464,7 +464,7 @@ int main(int argc, char **argv)
 	struct args a = { .mode = M_SUMMARY, .out = BUF_INIT };
 	int code;
 
-	progname = "logseek";
+	progname = argv[0] = "logseek";	/* getopt's messages too */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	parse_args(&a, argc, argv);

@@ -259,13 +259,19 @@ static int run_framed(struct appender *a, struct error *err)
 		rc = framed_next(&fr, &r, err);
 		if (rc == 0)
 			return 0;
+		if (rc == FRAMED_BAD_RECORD) {
+			/* bad, but its extent is known: skipped with skip_bad */
+			if (bad(a, err) < 0)
+				return -1;
+			continue;
+		}
 		if (rc < 0)
 			return -1;	/* a broken stream cannot be resynchronised */
 		if (fields(a, &r, err) < 0 || add(a, &r, err) < 0) {
 			if (a->failed)
 				return -1;
 			error_prefix(err, "%s: record %llu (byte %llu)", a->in->name,
-				     (unsigned long long)fr.records, (unsigned long long)a->in->offset);
+				     (unsigned long long)fr.records, (unsigned long long)fr.at);
 			if (bad(a, err) < 0)
 				return -1;
 		}
@@ -294,6 +300,39 @@ static void rollback_line(struct appender *a)
 	a->bb.h = a->mark_h;
 }
 
+/* The whitespace at the start of p[0..n). */
+static size_t leading_ws(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* Skips the input up to and including the first newline at or after byte
+ * i of the unconsumed input, reading (and dropping) as much as it takes,
+ * or to the end of the input. */
+static int skip_line(struct appender *a, size_t i, struct error *err)
+{
+	for (;;) {
+		const uint8_t *p = input_data(a->in), *nl;
+		size_t n = input_avail(a->in);
+
+		nl = i < n ? memchr(p + i, '\n', n - i) : NULL;
+		if (nl) {
+			input_consume(a->in, (size_t)(nl - p) + 1, 1);
+			return 0;
+		}
+		input_consume(a->in, n, 1);
+		i = 0;
+		if (a->in->eof)
+			return 0;
+		if (more(a, err) < 0)
+			return -1;
+	}
+}
+
 static int run_json(struct appender *a, struct error *err)
 {
 	struct record r;
@@ -306,7 +345,22 @@ static int run_json(struct appender *a, struct error *err)
 		size_t n = input_avail(a->in);
 
 		buf_reset(&a->value);
-		rc = json_to_cbor(p, n, a->in->eof, &a->value, &used, &why);
+		rc = json_to_cbor(p, n, (a->in->eof ? JSON_EOF : 0) | (a->opt->plain_json ? JSON_PLAIN : 0),
+				  &a->value, &used, &why);
+		if (rc == JSON_MORE && n >= a->in->max_window) {
+			/* a value longer than the window: bad, and skipped
+			 * with the rest of its line */
+			size_t ws = leading_ws(p, n);
+			error_set(err, "%s:%llu: value larger than %zu bytes (--max-record-size) (byte %llu)",
+				  a->in->name, (unsigned long long)line_at(a->in, ws),
+				  a->in->max_window, (unsigned long long)(a->in->offset + ws));
+			if (!memchr(p, '\n', ws))
+				rollback_line(a);
+			if (bad(a, err) < 0 || skip_line(a, ws, err) < 0)
+				return -1;
+			a->mark_valid = 0;
+			continue;
+		}
 		if (rc == JSON_MORE || (rc == JSON_END && !a->in->eof)) {
 			if (rc == JSON_END)
 				input_consume(a->in, used, 1);
@@ -318,33 +372,36 @@ static int run_json(struct appender *a, struct error *err)
 			input_consume(a->in, used, 1);
 			return 0;
 		}
-		if (rc == JSON_ERROR) {
-			const uint8_t *nl;
-			error_set(err, "%s:%llu: invalid JSON: %s (byte %llu)", a->in->name,
-				  (unsigned long long)line_at(a->in, used), why.msg,
-				  (unsigned long long)(a->in->offset + used));
-			/* the values before it on its line go with it */
-			{
-				size_t ws = 0;
-				while (ws < used && (p[ws] == ' ' || p[ws] == '\t' || p[ws] == '\r' || p[ws] == '\n'))
-					ws++;
-				if (!memchr(p, '\n', ws))
-					rollback_line(a);
+		if (rc == JSON_ERROR || rc == JSON_INVALID) {
+			size_t ws = leading_ws(p, used), from = used;
+			/* when the value's own line ended before the value did
+			 * and the error is a value starting a later line (a
+			 * truncated JSON line), that line is the bad one, and
+			 * the one where the error showed may be good */
+			const char *nl = memchr(p + ws, '\n', used - ws);
+			if (nl && used < n && p[used] != '{' && p[used] != '[')
+				nl = NULL;
+			for (const char *q = p + used; nl && q > nl + 1 && q[-1] != '\n'; q--)
+				if (q[-1] != ' ' && q[-1] != '\t' && q[-1] != '\r')
+					nl = NULL;	/* not the first thing on its line */
+			if (nl) {
+				from = (size_t)(nl - p);
+				error_set(err, "%s:%llu: invalid JSON: the line ends inside a value (byte %llu)",
+					  a->in->name, (unsigned long long)line_at(a->in, ws),
+					  (unsigned long long)(a->in->offset + from));
+			} else {
+				error_set(err, "%s:%llu: %s%s (byte %llu)", a->in->name,
+					  (unsigned long long)line_at(a->in, used),
+					  rc == JSON_ERROR ? "invalid JSON: " : "", why.msg,
+					  (unsigned long long)(a->in->offset + used));
 			}
+			/* the values before it on its line go with it */
+			if (!memchr(p, '\n', ws))
+				rollback_line(a);
 			if (bad(a, err) < 0)
 				return -1;
-			/* go on after the line of the error */
-			nl = memchr(p + used, '\n', n - used);
-			while (!nl && !a->in->eof) {
-				input_consume(a->in, n, 1);
-				if (more(a, err) < 0)
-					return -1;
-				p = (const char *)input_data(a->in);
-				n = input_avail(a->in);
-				used = 0;
-				nl = memchr(p, '\n', n);
-			}
-			input_consume(a->in, nl ? (size_t)((const char *)nl - p) + 1 : n, 1);
+			if (skip_line(a, from, err) < 0)
+				return -1;
 			a->mark_valid = 0;
 			continue;
 		}
@@ -382,6 +439,14 @@ static int run_lines(struct appender *a, struct error *err)
 		size_t n = input_avail(a->in), len, hl;
 
 		nl = memchr(p, '\n', n);
+		if (!nl && !a->in->eof && n >= a->in->max_window) {
+			error_set(err, "%s:%llu: line longer than %zu bytes (--max-record-size) (byte %llu)",
+				  a->in->name, (unsigned long long)a->in->line, a->in->max_window,
+				  (unsigned long long)a->in->offset);
+			if (bad(a, err) < 0 || skip_line(a, n, err) < 0)
+				return -1;
+			continue;
+		}
 		if (!nl && !a->in->eof) {
 			if (more(a, err) < 0)
 				return -1;

@@ -20,6 +20,7 @@ enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES };
 struct append_options {
 	enum input_format format;
 	int envelope;			/* JSON objects as logcat --json writes them */
+	int plain_json;			/* --plain-json: no "$" forms (json.h) */
 	const struct fieldpath *key;	/* --key, or NULL */
 	const struct fieldpath *time;	/* --time, or NULL */
 	const char *key_spec, *time_spec;	/* as given, for messages */

@@ -52,4 +52,9 @@ void die(int code, const char *fmt, ...)
 void usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
+/* For getopt's '?': getopt has said what was wrong, as "prog: ..." when
+ * main set argv[0] to progname; prints the hint to try --help and exits
+ * EXIT_USAGE, so that every usage error has one form. */
+void usage_hint(void) __attribute__((noreturn));
+
 #endif

@@ -21,6 +21,7 @@ void framed_reader_init(struct framed_reader *fr, struct input *in)
 {
 	fr->in = in;
 	fr->records = 0;
+	fr->at = 0;
 	fr->started = 0;
 }
 
@@ -62,6 +63,14 @@ static long check_header(const uint8_t *p, size_t n, struct error *err)
 		return error_set(err, "framed stream version %llu is newer than this tool reads (%d)",
 				 (unsigned long long)h.val, FRAMED_VERSION);
 	return error_set(err, "not a framed stream: self-described CBOR, but not a logtools header");
+}
+
+/* Checks one part of a record with the rule every input follows. */
+static int valid_part(const uint8_t *p, size_t n, const char *what, struct error *err)
+{
+	if (item_validate(p, n, err) < 0)
+		return error_prefix(err, "record %s", what);
+	return 0;
 }
 
 int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
@@ -115,15 +124,34 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			return error_set(err, "%s: not a framed stream: %s", in->name, what);
 		}
 		rc = record_decode(p, n, r, &len, &why);
-		if (rc == ITEM_OK) {
+		if (rc == ITEM_OK && (valid_part(r->key, r->keylen, "key", &why) < 0 ||
+				      valid_part(r->value, r->valuelen, "value", &why) < 0 ||
+				      (r->headers && valid_part(r->headers, r->headerslen, "headers", &why) < 0)))
+			rc = ITEM_BAD;
+		else if (rc == ITEM_OK) {
+			fr->at = in->offset;
 			input_consume(in, len, 0);
 			fr->records++;
 			return 1;
 		}
-		if (rc == ITEM_BAD)
-			return error_set(err, "%s: record %llu (byte %llu): %s", in->name,
-					 (unsigned long long)fr->records + 1,
-					 (unsigned long long)in->offset, why.msg);
+		if (rc == ITEM_BAD) {
+			struct error ignored;
+			int whole = item_check(p, n, &len, &ignored);
+			if (whole == ITEM_TRUNCATED && !in->eof && n < in->max_window) {
+				/* the record's extent is not known yet */
+				if (input_fill(in, err) < 0)
+					return -1;
+				continue;
+			}
+			fr->at = in->offset;
+			fr->records++;
+			error_set(err, "%s: record %llu (byte %llu): %s", in->name,
+				  (unsigned long long)fr->records, (unsigned long long)in->offset, why.msg);
+			if (whole != ITEM_OK)
+				return -1;
+			input_consume(in, len, 0);
+			return FRAMED_BAD_RECORD;
+		}
 		if (in->eof)
 			return error_set(err, "%s: stream ends inside record %llu (byte %llu)",
 					 in->name, (unsigned long long)fr->records + 1,

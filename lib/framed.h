@@ -24,11 +24,15 @@ int framed_detect(const uint8_t *p, size_t n);
 
 struct framed_reader {
 	struct input *in;
-	uint64_t records;	/* records returned so far */
+	uint64_t records;	/* records read so far, bad ones included */
+	uint64_t at;		/* stream offset of the last record read */
 	int started;		/* the first header was seen */
 };
 
 void framed_reader_init(struct framed_reader *fr, struct input *in);
+
+/* framed_next's answer for a bad record that was skipped over. */
+#define FRAMED_BAD_RECORD (-2)
 
 /*
  * Reads the next record.  Returns 1 with r pointing into the input window
@@ -36,7 +40,15 @@ void framed_reader_init(struct framed_reader *fr, struct input *in);
  * err naming the stream, record number and byte offset and saying what was
  * seen ("stdin: record 3 (byte 812): expected a record ..., found a map";
  * "stdin: not a framed stream: it starts with '{' (JSON?)"; "stdin: stream
- * ends inside record 7").
+ * ends inside record 7").  A record is read only when its key, value and
+ * headers are valid (item_validate).
+ *
+ * FRAMED_BAD_RECORD (err set the same way): the record is bad but its
+ * extent is known, because it is one well-formed CBOR item (a record of the
+ * wrong shape, invalid UTF-8, a duplicate map key, a bad tag content); it
+ * has been consumed, and the next call reads the record after it.  A bad
+ * item that is not well-formed, a truncated stream or a record larger than
+ * the input window leaves no way to find the next record: -1.
  */
 int framed_next(struct framed_reader *fr, struct record *r, struct error *err);
 

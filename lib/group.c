@@ -151,7 +151,8 @@ int group_read(struct log *log, const char *name, int pending, struct group_pos 
 int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		struct error *err)
 {
-	char fname[GROUP_NAME_MAX + 16], tmp[GROUP_NAME_MAX + 24], text[128];
+	char fname[GROUP_NAME_MAX + 16], tmp[GROUP_NAME_MAX + 24], pend[GROUP_NAME_MAX + 16];
+	char text[128];
 	const char *what = NULL;
 	int dfd, fd, n, rc = -1;
 
@@ -159,6 +160,7 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 	if (dfd < 0)
 		return -1;
 	file_name(fname, sizeof fname, name, pending ? ".pending" : "");
+	file_name(pend, sizeof pend, name, ".pending");
 	file_name(tmp, sizeof tmp, fname, ".tmp");
 	n = snprintf(text, sizeof text, "%soffset %llu\nupdated %lld\n", header,
 		     (unsigned long long)offset, (long long)time_now_ms());
@@ -178,6 +180,13 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		goto out;
 	}
 	close(fd);
+	/* a commit discards the pending position: removed first, so that
+	 * a crash between the two never leaves it beside the new position */
+	if (!pending && unlinkat(dfd, pend, 0) < 0 && errno != ENOENT) {
+		error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR, pend);
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
 	if (renameat(dfd, tmp, dfd, fname) < 0) {
 		error_errno(err, "unable to rename '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
 		unlinkat(dfd, tmp, 0);

@@ -46,7 +46,8 @@ int group_parse(const char *text, size_t n, struct group_pos *pos, struct error 
 int group_read(struct log *log, const char *name, int pending, struct group_pos *pos,
 	       struct error *err);
 
-/* Writes a position atomically (see above).  Returns 0 or -1. */
+/* Writes a position atomically (see above); a committed one (pending not
+ * set) discards the pending position.  Returns 0 or -1. */
 int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		struct error *err);
 

@@ -1,10 +1,16 @@
 /*
  * item.c - CBOR heads, and checking whole items (see item.h).
  */
+#include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "item.h"
+#include "utf8.h"
 
 /* --- heads ---------------------------------------------------------------
  *
@@ -288,6 +294,555 @@ item_done:
 			depth--;
 		}
 	}
+}
+
+/* --- validity ---------------------------------------------------------- */
+
+struct vctx {
+	struct buf scratch;	/* canonical keys and joined strings */
+	struct error *err;
+};
+
+/* One map key: where its canonical encoding is (in the item itself, or at
+ * off in scratch), its length, and where the key starts in the item. */
+struct vkey {
+	const uint8_t *ptr;
+	size_t off, len, at;
+	int in_scratch;
+};
+
+static int vfail(struct vctx *v, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int vfail(struct vctx *v, size_t at, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return error_set(v->err, "at byte %zu: %s", at, msg);
+}
+
+static size_t shortest_head(uint64_t v)
+{
+	return v < 24 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffff ? 5 : 9;
+}
+
+/* The length of the well-formed item at p[pos..n). */
+static size_t skip(const uint8_t *p, size_t n, size_t pos)
+{
+	size_t len = 0;
+
+	item_check(p + pos, n - pos, &len, NULL);
+	return pos + len;
+}
+
+/*
+ * Appends the canonical encoding of the item at p[*pos] to out, moving *pos
+ * past it: shortest heads, definite lengths, floats as doubles.  Two items
+ * are equal as data items (for map keys) when their canonical encodings are
+ * equal bytes.
+ */
+static int canon(struct buf *out, const uint8_t *p, size_t n, size_t *pos)
+{
+	struct item_head h;
+	uint8_t head[9];
+	uint64_t count = 0, i;
+	size_t q;
+
+	item_head(p + *pos, n - *pos, &h, NULL);
+	*pos += h.len;
+	switch (h.type) {
+	case ITEM_UINT: case ITEM_NEGINT: case ITEM_TAG:
+		if (buf_add(out, head, item_put_head(head, (uint8_t)(p[*pos - h.len] >> 5), h.val)) < 0)
+			return -1;
+		return h.type == ITEM_TAG ? canon(out, p, n, pos) : 0;
+	case ITEM_BYTES: case ITEM_TEXT:
+		if (buf_add(out, head, item_put_head(head, h.type == ITEM_BYTES ? 2 : 3, h.val)) < 0)
+			return -1;
+		return buf_add(out, h.data, (size_t)h.val);
+	case ITEM_BYTES_INDEF: case ITEM_TEXT_INDEF:
+		for (q = *pos; p[q] != 0xff; q += h.len) {
+			item_head(p + q, n - q, &h, NULL);
+			count += h.val;
+		}
+		if (buf_add(out, head, item_put_head(head, (uint8_t)(p[*pos - 1] >> 5), count)) < 0)
+			return -1;
+		for (; p[*pos] != 0xff; *pos += h.len) {
+			item_head(p + *pos, n - *pos, &h, NULL);
+			if (buf_add(out, h.data, (size_t)h.val) < 0)
+				return -1;
+		}
+		(*pos)++;
+		return 0;
+	case ITEM_ARRAY: case ITEM_MAP:
+	case ITEM_ARRAY_INDEF: case ITEM_MAP_INDEF: {
+		int map = h.type == ITEM_MAP || h.type == ITEM_MAP_INDEF;
+		if (h.type == ITEM_ARRAY || h.type == ITEM_MAP) {
+			count = map ? 2 * h.val : h.val;
+		} else {
+			for (q = *pos; p[q] != 0xff; q = skip(p, n, q))
+				count++;
+		}
+		if (buf_add(out, head, item_put_head(head, map ? 5 : 4, map ? count / 2 : count)) < 0)
+			return -1;
+		for (i = 0; i < count; i++)
+			if (canon(out, p, n, pos) < 0)
+				return -1;
+		if (h.type == ITEM_ARRAY_INDEF || h.type == ITEM_MAP_INDEF)
+			(*pos)++;
+		return 0;
+	}
+	case ITEM_FLOAT: {
+		uint64_t bits;
+		memcpy(&bits, &h.f, 8);
+		if (isnan(h.f))
+			bits = 0x7ff8000000000000ull;
+		head[0] = 0xfb;
+		bits = __builtin_bswap64(bits);
+		memcpy(head + 1, &bits, 8);
+		return buf_add(out, head, 9);
+	}
+	default:
+		return buf_add(out, p + *pos - h.len, h.len);
+	}
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct vkey *x = a, *y = b;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return memcmp(x->ptr, y->ptr, x->len);
+}
+
+/* Reports the duplicate key k (a text key is named). */
+static int dup_key(struct vctx *v, const uint8_t *p, const struct vkey *k)
+{
+	struct item_head h;
+
+	if (item_head(p + k->at, k->len, &h, NULL) == ITEM_OK && h.type == ITEM_TEXT && h.val <= 64) {
+		for (size_t i = 0; i < h.val; i++)
+			if (h.data[i] < 0x20 || h.data[i] >= 0x7f || h.data[i] == '"')
+				return vfail(v, k->at, "duplicate map key");
+		return vfail(v, k->at, "duplicate map key \"%.*s\"", (int)h.val, (const char *)h.data);
+	}
+	return vfail(v, k->at, "duplicate map key");
+}
+
+/* Checks that no two of the nk keys are equal. */
+static int no_dup_keys(struct vctx *v, const uint8_t *p, struct vkey *ks, size_t nk)
+{
+	size_t i, j;
+
+	for (i = 0; i < nk; i++)
+		ks[i].ptr = ks[i].in_scratch ? v->scratch.p + ks[i].off : p + ks[i].off;
+	if (nk <= 16) {
+		for (i = 1; i < nk; i++)
+			for (j = 0; j < i; j++)
+				if (ks[i].len == ks[j].len && !memcmp(ks[i].ptr, ks[j].ptr, ks[i].len))
+					return dup_key(v, p, &ks[i]);
+		return 0;
+	}
+	qsort(ks, nk, sizeof *ks, key_cmp);
+	for (i = 1; i < nk; i++)
+		if (!key_cmp(&ks[i - 1], &ks[i]))
+			return dup_key(v, p, ks[i - 1].at > ks[i].at ? &ks[i - 1] : &ks[i]);
+	return 0;
+}
+
+/*
+ * The contents of a string item at p[pos] of type want (ITEM_TEXT or
+ * ITEM_BYTES, definite or indefinite): *s and *len, the chunks of an
+ * indefinite one joined in into (emptied first).  Returns 0, or 1 when the
+ * item is not such a string, or -1 when memory runs out.
+ */
+static int string_of(const uint8_t *p, size_t n, size_t pos, enum item_type want,
+		     struct buf *into, const uint8_t **s, size_t *len)
+{
+	struct item_head h;
+
+	item_head(p + pos, n - pos, &h, NULL);
+	if (h.type == want) {
+		*s = h.data;
+		*len = (size_t)h.val;
+		return 0;
+	}
+	if (h.type != (want == ITEM_TEXT ? ITEM_TEXT_INDEF : ITEM_BYTES_INDEF))
+		return 1;
+	buf_reset(into);
+	for (pos++; p[pos] != 0xff; pos += h.len) {
+		item_head(p + pos, n - pos, &h, NULL);
+		if (buf_add(into, h.data, (size_t)h.val) < 0)
+			return -1;
+	}
+	*s = into->p ? into->p : (const uint8_t *)"";
+	*len = into->len;
+	return 0;
+}
+
+static int digits(const uint8_t *s, int k, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < k; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+/* Tag 0: RFC 3339 date-time, "T" and "Z" upper case (RFC 8949 3.4.1),
+ * years 0001-9999, seconds 00-59, offsets within a day. */
+static int rfc3339_ok(const uint8_t *s, size_t n)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, hh, mi, ss, oh, om;
+	size_t i = 19;
+
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+	    !digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &ss))
+		return 0;
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || hh > 23 || mi > 59 || ss > 59)
+		return 0;
+	if (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))
+		return 0;
+	if (s[i] == '.') {
+		size_t f = ++i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == f)
+			return 0;
+	}
+	if (i + 1 == n && s[i] == 'Z')
+		return 1;
+	return i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':' &&
+	       digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) && oh <= 23 && om <= 59;
+}
+
+/* Tag 32: a scheme, ':', then the characters RFC 3986 allows in a URI. */
+static int uri_ok(const uint8_t *s, size_t n)
+{
+	static const char allowed[] = "-._~:/?#[]@!$&'()*+,;=";
+	size_t i = 0;
+
+	if (n == 0 || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z'))
+		return 0;
+	while (i < n && (((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+			 (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.'))
+		i++;
+	if (i == n || s[i] != ':')
+		return 0;
+	for (; i < n; i++) {
+		uint8_t c = s[i];
+		if (c == '%') {
+			if (n - i < 3 || !isxdigit(s[i + 1]) || !isxdigit(s[i + 2]))
+				return 0;
+			i += 2;
+		} else if (!((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9') &&
+			   (!c || !strchr(allowed, c))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Tags 33 and 34 (RFC 8949 3.4.5.3): base64url without padding, or base64
+ * with it; no other characters; the padding bits zero. */
+static int b64_ok(const uint8_t *s, size_t n, int url)
+{
+	const char *alpha = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+				: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t pad = 0, i;
+	const char *last = NULL;
+
+	if (!url) {
+		if (n % 4)
+			return 0;
+		while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
+			pad++;
+		n -= pad;
+	}
+	if (n % 4 == 1)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!s[i] || !(last = strchr(alpha, s[i])))
+			return 0;
+	/* the last character carries 2 (n % 4 == 2) or 4 (== 3) bits of padding */
+	if (n % 4 == 2 && ((last - alpha) & 0x0f))
+		return 0;
+	if (n % 4 == 3 && ((last - alpha) & 0x03))
+		return 0;
+	return 1;
+}
+
+static int is_int(const uint8_t *p, size_t n, size_t pos)
+{
+	struct item_head h;
+	return item_head(p + pos, n - pos, &h, NULL) == ITEM_OK &&
+	       (h.type == ITEM_UINT || h.type == ITEM_NEGINT);
+}
+
+static int is_bignum(const uint8_t *p, size_t n, size_t pos)
+{
+	struct item_head h;
+	return item_head(p + pos, n - pos, &h, NULL) == ITEM_OK && h.type == ITEM_TAG &&
+	       (h.val == 2 || h.val == 3);
+}
+
+/* The two items of an array at p[pos] of exactly two: 0 with their
+ * positions, or 1. */
+static int pair_of(const uint8_t *p, size_t n, size_t pos, size_t *a, size_t *b)
+{
+	struct item_head h;
+
+	item_head(p + pos, n - pos, &h, NULL);
+	if (!(h.type == ITEM_ARRAY && h.val == 2) && h.type != ITEM_ARRAY_INDEF)
+		return 1;
+	*a = pos + h.len;
+	if (h.type == ITEM_ARRAY_INDEF && p[*a] == 0xff)
+		return 1;
+	*b = skip(p, n, *a);
+	if (h.type == ITEM_ARRAY_INDEF && (p[*b] == 0xff || p[skip(p, n, *b)] != 0xff))
+		return 1;
+	return 0;
+}
+
+static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int depth, int *canonical);
+
+/* Checks the content, at p[c] and already walked, of tag t at p[at]. */
+static int tag_check(struct vctx *v, const uint8_t *p, size_t n, size_t at, size_t c, uint64_t t,
+		     int depth)
+{
+	struct buf own = BUF_INIT;
+	const uint8_t *s;
+	size_t len, a, b, q;
+	struct item_head h;
+	int rc = 0;
+
+	item_head(p + c, n - c, &h, NULL);
+	switch (t) {
+	case 0:
+		if (string_of(p, n, c, ITEM_TEXT, &own, &s, &len) || !rfc3339_ok(s, len))
+			rc = vfail(v, at, "tag 0: not an RFC 3339 date-time text string (YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM), years 0001-9999)");
+		break;
+	case 1:
+		if (!((h.type == ITEM_UINT && h.val < 253402300800ull) ||
+		      (h.type == ITEM_NEGINT && h.val < 62135596800ull) ||
+		      (h.type == ITEM_FLOAT && h.f >= -62135596800.0 && h.f < 253402300800.0)))
+			rc = vfail(v, at, "tag 1: not a number of seconds within the years 0001-9999");
+		break;
+	case 2: case 3:
+		if (h.type != ITEM_BYTES && h.type != ITEM_BYTES_INDEF)
+			rc = vfail(v, at, "tag %llu: a bignum is not a byte string", (unsigned long long)t);
+		break;
+	case 4: case 5:
+		if (pair_of(p, n, c, &a, &b) || !is_int(p, n, a) || (!is_int(p, n, b) && !is_bignum(p, n, b)))
+			rc = vfail(v, at, "tag %llu: not an array of an integer exponent and an integer or bignum mantissa",
+				   (unsigned long long)t);
+		break;
+	case 24:
+		if (string_of(p, n, c, ITEM_BYTES, &own, &s, &len) < 0) {
+			rc = error_set(v->err, "out of memory");
+			break;
+		}
+		if (h.type != ITEM_BYTES && h.type != ITEM_BYTES_INDEF) {
+			rc = vfail(v, at, "tag 24: not a byte string");
+			break;
+		}
+		if (item_check(s, len, &q, v->err) != ITEM_OK || q != len) {
+			rc = vfail(v, at, "tag 24: not one well-formed CBOR item");
+			break;
+		}
+		q = 0;
+		if (walk(v, s, len, &q, depth + 1, &(int){ 1 }) < 0)
+			rc = error_prefix(v->err, "at byte %zu: tag 24: in the embedded item", at);
+		break;
+	case 30:
+		if (pair_of(p, n, c, &a, &b) || (!is_int(p, n, a) && !is_bignum(p, n, a))) {
+			rc = vfail(v, at, "tag 30: not an array of a numerator and a denominator");
+			break;
+		}
+		item_head(p + b, n - b, &h, NULL);
+		if (h.type == ITEM_UINT && h.val > 0)
+			break;
+		if (h.type == ITEM_TAG && h.val == 2) {
+			q = b + h.len;
+			if (string_of(p, n, q, ITEM_BYTES, &own, &s, &len) == 0)
+				for (size_t i = 0; i < len; i++)
+					if (s[i])
+						goto done;
+		}
+		rc = vfail(v, at, "tag 30: the denominator is not a positive integer or bignum");
+		break;
+	case 32:
+		if (string_of(p, n, c, ITEM_TEXT, &own, &s, &len) || !uri_ok(s, len))
+			rc = vfail(v, at, "tag 32: not a URI text string");
+		break;
+	case 33: case 34:
+		if (string_of(p, n, c, ITEM_TEXT, &own, &s, &len) || !b64_ok(s, len, t == 33))
+			rc = vfail(v, at, "tag %llu: not a %s text string", (unsigned long long)t,
+				   t == 33 ? "base64url (unpadded)" : "base64 (padded)");
+		break;
+	case 35: case 36:
+		if (h.type != ITEM_TEXT && h.type != ITEM_TEXT_INDEF)
+			rc = vfail(v, at, "tag %llu: not a text string", (unsigned long long)t);
+		break;
+	case 37:
+		if (string_of(p, n, c, ITEM_BYTES, &own, &s, &len) || len != 16)
+			rc = vfail(v, at, "tag 37: not a byte string of 16 bytes (a UUID)");
+		break;
+	case 258:
+		if (h.type != ITEM_ARRAY && h.type != ITEM_ARRAY_INDEF)
+			rc = vfail(v, at, "tag 258: a set is not an array");
+		break;
+	default:
+		break;
+	}
+done:
+	buf_release(&own);
+	return rc;
+}
+
+static int walk_map(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int depth,
+		    int *canonical, int indef, uint64_t count)
+{
+	struct vkey small[16], *ks = small, *grown;
+	size_t nk = 0, cap = 16, base = v->scratch.len;
+	int rc = -1;
+
+	for (uint64_t i = 0; indef ? p[*pos] != 0xff : i < count; i++) {
+		size_t at = *pos;
+		int kc = 1;
+		if (walk(v, p, n, pos, depth + 1, &kc) < 0)
+			goto out;
+		if (nk == cap) {
+			grown = malloc(2 * cap * sizeof *ks);
+			if (!grown) {
+				error_set(v->err, "out of memory");
+				goto out;
+			}
+			memcpy(grown, ks, nk * sizeof *ks);
+			if (ks != small)
+				free(ks);
+			ks = grown;
+			cap *= 2;
+		}
+		ks[nk].at = at;
+		ks[nk].in_scratch = !kc;
+		if (kc) {
+			ks[nk].off = at;
+			ks[nk].len = *pos - at;
+		} else {
+			size_t q = at;
+			*canonical = 0;
+			ks[nk].off = v->scratch.len;
+			if (canon(&v->scratch, p, n, &q) < 0) {
+				error_set(v->err, "out of memory");
+				goto out;
+			}
+			ks[nk].len = v->scratch.len - ks[nk].off;
+		}
+		nk++;
+		if (walk(v, p, n, pos, depth + 1, canonical) < 0)
+			goto out;
+	}
+	if (indef)
+		(*pos)++;
+	rc = no_dup_keys(v, p, ks, nk);
+out:
+	if (ks != small)
+		free(ks);
+	v->scratch.len = base;
+	return rc;
+}
+
+/* Walks the item at p[*pos], checking it; clears *canonical when its
+ * encoding is not the canonical one (see canon). */
+static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int depth, int *canonical)
+{
+	struct item_head h;
+	size_t at = *pos;
+
+	uint8_t ib = p[at];
+
+	/* the fast path: integers and short strings in their shortest heads */
+	if (ib < 0x60 && leaf_size[ib] && (ib & 0x1f) < 24) {
+		*pos += leaf_size[ib];
+		return 0;
+	}
+	if (ib >= 0x60 && ib < 0x78 && utf8_valid_prefix(p + at + 1, ib - 0x60u) == ib - 0x60u) {
+		*pos += 1 + (ib - 0x60u);
+		return 0;
+	}
+	if (depth > ITEM_MAX_DEPTH)
+		return vfail(v, at, "items nested deeper than %d (with embedded CBOR)", ITEM_MAX_DEPTH);
+	if (item_head(p + at, n - at, &h, v->err) != ITEM_OK)
+		return vfail(v, at, "not well-formed");
+	*pos += h.len;
+	switch (h.type) {
+	case ITEM_TEXT:
+		if (utf8_valid_prefix(h.data, (size_t)h.val) != h.val)
+			return vfail(v, at + (h.len - (size_t)h.val) + utf8_valid_prefix(h.data, (size_t)h.val),
+				     "invalid UTF-8 in a text string");
+		/* fall through */
+	case ITEM_UINT: case ITEM_NEGINT: case ITEM_BYTES:
+		if (h.len - (h.type >= ITEM_BYTES ? (size_t)h.val : 0) != shortest_head(h.val))
+			*canonical = 0;
+		return 0;
+	case ITEM_BYTES_INDEF: case ITEM_TEXT_INDEF:
+		*canonical = 0;
+		while (p[*pos] != 0xff)
+			if (walk(v, p, n, pos, depth + 1, canonical) < 0)
+				return -1;
+		(*pos)++;
+		return 0;
+	case ITEM_ARRAY:
+		if (h.len != shortest_head(h.val))
+			*canonical = 0;
+		for (uint64_t i = 0; i < h.val; i++)
+			if (walk(v, p, n, pos, depth + 1, canonical) < 0)
+				return -1;
+		return 0;
+	case ITEM_ARRAY_INDEF:
+		*canonical = 0;
+		while (p[*pos] != 0xff)
+			if (walk(v, p, n, pos, depth + 1, canonical) < 0)
+				return -1;
+		(*pos)++;
+		return 0;
+	case ITEM_MAP: case ITEM_MAP_INDEF:
+		if (h.type == ITEM_MAP_INDEF || h.len != shortest_head(h.val))
+			*canonical = 0;
+		return walk_map(v, p, n, pos, depth, canonical, h.type == ITEM_MAP_INDEF, h.val);
+	case ITEM_TAG: {
+		size_t c = *pos;
+		if (h.len != shortest_head(h.val))
+			*canonical = 0;
+		if (walk(v, p, n, pos, depth + 1, canonical) < 0)
+			return -1;
+		return tag_check(v, p, n, at, c, h.val, depth);
+	}
+	case ITEM_FLOAT:
+		*canonical = 0;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int item_validate(const uint8_t *p, size_t n, struct error *err)
+{
+	struct vctx v = { BUF_INIT, err };
+	size_t pos = 0;
+	int canonical = 1, rc;
+
+	rc = walk(&v, p, n, &pos, 0, &canonical);
+	buf_release(&v.scratch);
+	return rc;
 }
 
 const char *item_describe(uint8_t first)

@@ -51,6 +51,31 @@ int item_head(const uint8_t *p, size_t n, struct item_head *h, struct error *err
  * complete it) or ITEM_BAD with err set. */
 int item_check(const uint8_t *p, size_t n, size_t *len, struct error *err);
 
+/*
+ * Checks what item_check does not, on p[0..n), one whole item that
+ * item_check accepted: the rules of valid CBOR (RFC 8949 section 5.3) that
+ * every input path of the tools enforces, here and only here:
+ *  - every text string, each chunk of an indefinite-length one and every
+ *    map key included, is valid UTF-8 (utf8.h);
+ *  - no map has two equal keys, equal as data items: encodings that differ
+ *    only in the length of heads, in chunking or in float width are equal;
+ *  - the content of the tags whose content RFC 8949 and the IANA registry
+ *    define is what they define: 0 an RFC 3339 date-time text (as RFC 8949
+ *    section 3.4.1 has it: "T" and "Z" upper case; years 0001 to 9999,
+ *    seconds 00 to 59), 1 an integer or finite float within those years,
+ *    2 and 3 a byte string, 4 and 5 an array of an integer exponent and an
+ *    integer or bignum mantissa, 24 a byte string holding one well-formed
+ *    and valid item (nested at most ITEM_MAX_DEPTH deep with what is around
+ *    it), 30 an array of an integer or bignum numerator and a positive
+ *    one, 32 a URI (RFC 3986 characters after a scheme), 33 base64url
+ *    without padding and 34 base64 with it (RFC 8949 section 3.4.5.3:
+ *    padding bits zero), 35 and 36 a text string, 37 a byte string of 16,
+ *    258 an array; 21 to 23, 55799 and all other tags any item.
+ * Returns 0, or -1 with err saying what and at which byte of p ("at byte
+ * 12: tag 0: not an RFC 3339 date-time"); -1 also when memory runs out.
+ */
+int item_validate(const uint8_t *p, size_t n, struct error *err);
+
 /* Reads an integer item (uint or negint) into *v.  Returns ITEM_OK, or
  * ITEM_BAD when the item is another type or out of int64 range. */
 int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len);

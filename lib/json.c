@@ -16,6 +16,7 @@
 
 #include "item.h"
 #include "json.h"
+#include "utf8.h"
 
 /* ------------------------------------------------------------------------ */
 /* Shared helpers                                                           */
@@ -140,45 +141,6 @@ static size_t copy_plain(uint8_t *d, const uint8_t *s, size_t n)
 	return i;
 }
 
-/*
- * Checks the UTF-8 sequence starting with the byte s[0] >= 0x80, of which
- * n >= 1 bytes are available.  Returns its length (2 to 4) when it is valid
- * (no overlong form, no surrogate, at most U+10FFFF), 0 when it is not, and
- * -1 when the n bytes are a valid beginning that ends too soon.
- */
-static int utf8_seq(const uint8_t *s, size_t n)
-{
-	uint8_t c = s[0], lo = 0x80, hi = 0xbf;
-	int k, i;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0) {
-		k = 2;
-	} else if (c < 0xf0) {
-		k = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else {
-		k = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	}
-	for (i = 1; i < k; i++) {
-		if ((size_t)i >= n)
-			return -1;
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return k;
-}
-
 static const char digit_pairs[201] =
 	"00010203040506070809101112131415161718192021222324252627282930313233"
 	"34353637383940414243444546474849505152535455565758596061626364656667"
@@ -254,12 +216,34 @@ struct jframe {
 	uint64_t n;		/* items or members so far */
 	uint8_t obj;		/* an object, else an array */
 	uint8_t sp;		/* SP_*: the first member's name */
+	size_t kbase;		/* its first member name in jparse.keys */
+};
+
+/*
+ * Member names are compared when their object closes, to refuse duplicates
+ * (RFC 8949 section 5.6 calls a map with equal keys invalid) without a
+ * second pass: up to this many open at once, and this many in an object.
+ * Beyond them, and when "$tag" or "$map" forms made items whose validity
+ * the parser does not know, json_to_cbor asks item_validate, the rule of
+ * every input, about the whole item.
+ */
+#define JSON_KEYS 512
+#define JSON_KEYS_PAIRWISE 16
+
+struct jkey {
+	size_t out, len;	/* the name's text string in out */
+	size_t in;		/* and its opening quote in the input */
 };
 
 struct jparse {
 	const uint8_t *p;
 	size_t len;
 	int eof;
+	int plain;		/* JSON_PLAIN: no "$" forms */
+	int bignums;		/* a bignum tag was written (one more level) */
+	int validate;		/* the item needs item_validate */
+	size_t nkeys;
+	struct jkey keys[JSON_KEYS];
 	struct buf *out;
 	struct error *err;
 	size_t errpos;
@@ -733,6 +717,48 @@ static void put_float(struct buf *out, double d)
 	out->len += cbor_encode_double(d, q, 9);
 }
 
+/* The most decimal digits an integer may have, as in Python's int(). */
+#define JSON_MAX_INT_DIGITS 4300
+
+/*
+ * Appends the integer whose decimal digits are dig[0..nd) (no leading zero,
+ * beyond 64 bits) as a bignum: tag 2 on its big-endian bytes, or when neg
+ * tag 3 on those of its magnitude minus one (RFC 8949 section 3.4.3).
+ */
+static int put_bignum(struct jparse *j, const uint8_t *dig, size_t nd, int neg)
+{
+	uint32_t limb[(JSON_MAX_INT_DIGITS * 10 / 3 + 64) / 32 + 1];
+	size_t nl = 0, i, k, nb;
+	struct buf *out = j->out;
+
+	for (i = 0; i < nd; i++) {	/* limb = limb * 10 + digit, little-endian limbs */
+		uint64_t carry = (uint64_t)(dig[i] - '0');
+		for (k = 0; k < nl; k++) {
+			uint64_t t = (uint64_t)limb[k] * 10 + carry;
+			limb[k] = (uint32_t)t;
+			carry = t >> 32;
+		}
+		if (carry)
+			limb[nl++] = (uint32_t)carry;
+	}
+	if (neg)	/* the magnitude is above 2^64: no borrow out of the top */
+		for (k = 0; limb[k]-- == 0; k++)
+			;
+	while (nl > 0 && limb[nl - 1] == 0)
+		nl--;
+	nb = nl * 4;
+	while (nb > 0 && !(limb[(nb - 1) / 4] >> ((nb - 1) % 4 * 8) & 0xff))
+		nb--;
+	if (reserve(out, nb + 10) < 0)
+		return oom(j);
+	out->p[out->len++] = neg ? 0xc3 : 0xc2;
+	put_head(out, 0x40, nb);
+	for (i = nb; i-- > 0;)
+		out->p[out->len++] = (uint8_t)(limb[i / 4] >> (i % 4 * 8));
+	j->bignums = 1;
+	return JSON_OK;
+}
+
 /* Parses the number at p[*pi] and appends it. */
 static int parse_number(struct jparse *j, size_t *pi)
 {
@@ -795,8 +821,10 @@ static int parse_number(struct jparse *j, size_t *pi)
 		return oom(j);
 	*pi = i;
 	if (isint && !big) {
-		if (!neg || m == 0)
-			put_head(out, 0x00, m);		/* "-0" too */
+		if (neg && m == 0)
+			put_float(out, -0.0);		/* "-0" keeps its sign */
+		else if (!neg)
+			put_head(out, 0x00, m);
 		else
 			put_head(out, 0x20, m - 1);
 		return JSON_OK;
@@ -806,9 +834,19 @@ static int parse_number(struct jparse *j, size_t *pi)
 		put_head(out, 0x20, UINT64_MAX);
 		return JSON_OK;
 	}
+	if (isint) {
+		if (i - start - (size_t)neg > JSON_MAX_INT_DIGITS)
+			return jfail(j, start, "integer of more than 4300 digits");
+		return put_bignum(j, p + start + neg, i - start - (size_t)neg, neg);
+	}
 	d = number_value(p + start, i - start);
 	if (isinf(d))
-		return jfail(j, start, "number out of range");
+		return jfail(j, start, "number out of range (beyond the largest double)");
+	if (d == 0) {	/* a zero, or a number too small for any double? */
+		for (d0 = start; d0 < i && p[d0] != 'e' && p[d0] != 'E'; d0++)
+			if (p[d0] >= '1' && p[d0] <= '9')
+				return jfail(j, start, "number out of range (nonzero, but below the smallest double)");
+	}
 	put_float(out, d);
 	return JSON_OK;
 }
@@ -996,6 +1034,36 @@ static int special_close(struct jparse *j, struct jframe *f)
 }
 
 /*
+ * Checks that the member names of the object f, closing, are distinct, and
+ * forgets them.  Names are text strings in their shortest heads, so equal
+ * names are equal bytes.
+ */
+static int keys_close(struct jparse *j, struct jframe *f)
+{
+	const uint8_t *o = j->out->p;
+	size_t a, b, nk = j->nkeys - f->kbase;
+	const struct jkey *k = j->keys + f->kbase;
+	uint64_t sig[JSON_KEYS_PAIRWISE];
+
+	j->nkeys = f->kbase;
+	if (nk != f->n || nk > JSON_KEYS_PAIRWISE) {
+		j->validate = 1;
+		return JSON_OK;
+	}
+	/* the first 8 bytes (head and start) as a word: few memcmp calls */
+	for (a = 0; a < nk; a++) {
+		sig[a] = 0;
+		memcpy(&sig[a], o + k[a].out, k[a].len < 8 ? k[a].len : 8);
+	}
+	for (b = 1; b < nk; b++)
+		for (a = 0; a < b; a++)
+			if (sig[a] == sig[b] && k[a].len == k[b].len &&
+			    (k[b].len <= 8 || !memcmp(o + k[a].out + 8, o + k[b].out + 8, k[b].len - 8)))
+				return jfail(j, k[b].in, "duplicate member name"), JSON_INVALID;
+	return JSON_OK;
+}
+
+/*
  * Writes the head of the container f with its count now known, moving its
  * items right when the count needs more than the byte reserved.
  */
@@ -1005,8 +1073,16 @@ static int close_container(struct jparse *j, struct jframe *f)
 	uint8_t major = f->obj ? 0xa0 : 0x80;
 	size_t hl;
 
-	if (f->obj && f->n == 1 && f->sp != SP_NONE)
+	if (f->obj) {
+		int r = keys_close(j, f);
+		if (r != JSON_OK)
+			return r;
+	}
+	if (f->obj && f->n == 1 && f->sp != SP_NONE) {
+		if (f->sp == SP_TAG || f->sp == SP_MAP)
+			j->validate = 1;
 		return special_close(j, f);
+	}
 	if (f->n < 24) {
 		out->p[f->head] = (uint8_t)(major | f->n);
 		return JSON_OK;
@@ -1035,6 +1111,7 @@ static int parse(struct jparse *j, size_t *pi)
 	size_t len = j->len, i = *pi, k;
 	struct buf *out = j->out;
 	struct jframe st[JSON_MAX_DEPTH], *f = NULL;
+	size_t i0;
 	int sp = 0, r;
 	uint8_t c;
 
@@ -1054,6 +1131,7 @@ value:
 		f->n = 0;
 		f->obj = c == '{';
 		f->sp = SP_NONE;
+		f->kbase = j->nkeys;
 		i = skip_ws(p, i + 1, len);
 		if (i == len)
 			return jmore(j);
@@ -1115,11 +1193,17 @@ key:
 	if (p[i] != '"')
 		return jfail(j, i, "expected string as member name");
 	k = out->len;
+	i0 = i;
 	r = parse_string(j, &i);
 	if (r != JSON_OK)
 		return r;
-	if (f->n == 0)
+	if (f->n == 0 && !j->plain)
 		f->sp = (uint8_t)special_name(out, k);
+	if (j->nkeys < JSON_KEYS) {
+		j->keys[j->nkeys].out = k;
+		j->keys[j->nkeys].len = out->len - k;
+		j->keys[j->nkeys++].in = i0;
+	}
 	i = skip_ws(p, i, len);
 	if (i == len)
 		return jmore(j);
@@ -1132,7 +1216,7 @@ key:
 	goto value;
 }
 
-int json_to_cbor(const char *s, size_t len, int eof, struct buf *out,
+int json_to_cbor(const char *s, size_t len, unsigned flags, struct buf *out,
 		 size_t *used, struct error *err)
 {
 	struct jparse j;
@@ -1146,22 +1230,36 @@ int json_to_cbor(const char *s, size_t len, int eof, struct buf *out,
 	}
 	j.p = (const uint8_t *)s;
 	j.len = len;
-	j.eof = eof;
+	j.eof = !!(flags & JSON_EOF);
+	j.plain = !!(flags & JSON_PLAIN);
+	j.bignums = 0;
 	j.out = out;
 	j.err = err;
 	j.errpos = 0;
 	j.deepest = 0;
+	j.deep_pos = i;
+	j.validate = 0;
+	j.nkeys = 0;
 	r = parse(&j, &i);
-	if (r == JSON_OK && j.deepest > ITEM_MAX_DEPTH) {
+	if (r == JSON_OK && j.deepest + j.bignums > ITEM_MAX_DEPTH) {
 		/* JSON this deep may still be CBOR within ITEM_MAX_DEPTH, when
-		 * "$tag" and "$map" forms add brackets: the item decides */
+		 * "$tag" and "$map" forms add brackets, or beyond it when a
+		 * bignum's tag adds a level: the item decides */
 		size_t n;
 		if (item_check(out->p + base, out->len - base, &n, NULL) != ITEM_OK)
 			r = jfail(&j, j.deep_pos, "nesting too deep");
 	}
+	if (r == JSON_OK && j.validate && item_validate(out->p + base, out->len - base, err) < 0) {
+		/* the CBOR byte position means nothing in the JSON text */
+		char *m = err->msg, *c = strstr(m, ": ");
+		if (!strncmp(m, "at byte ", 8) && c)
+			memmove(m, c + 2, strlen(c + 2) + 1);
+		j.errpos = skip_ws((const uint8_t *)s, 0, len);
+		r = JSON_INVALID;
+	}
 	if (r != JSON_OK) {
 		out->len = base;
-		if (r == JSON_ERROR)
+		if (r == JSON_ERROR || r == JSON_INVALID)
 			*used = j.errpos;
 		return r;
 	}

@@ -105,13 +105,13 @@ int output_init(struct output *o, int fd, enum output_format f, const char *tpl,
 	o->ntpl = 0;
 	o->tpltext = empty;
 	o->stop = NULL;
-	o->marks = NULL;
-	o->nmarks = o->capmarks = 0;
-	o->written = 0;
+	o->total = 0;
 	if (buf_grow(&o->b, OUTPUT_BUFFER) < 0)
 		return error_set(err, "out of memory");
 	/* a larger pipe means fewer wake-ups of both ends; it fails
-	 * harmlessly on anything that is not a pipe */
+	 * harmlessly on anything that is not a pipe.  Group commits count
+	 * what the reader took out of the pipe (delivery.h), so its size
+	 * does not change what they commit */
 	fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 	if (f == OUT_TEMPLATE)
 		return parse_template(o, tpl, err);
@@ -124,49 +124,12 @@ void output_release(struct output *o)
 	free(o->tpl);
 	o->tpl = NULL;
 	buf_release(&o->tpltext);
-	free(o->marks);
-	o->marks = NULL;
 }
 
-int output_mark(struct output *o, uint64_t next)
-{
-	if (o->b.len == 0) {
-		o->written = next;	/* all of it is out already */
-		o->nmarks = 0;
-		return 0;
-	}
-	if (o->nmarks == o->capmarks) {
-		size_t cap = o->capmarks ? 2 * o->capmarks : 256;
-		struct output_mark *m = realloc(o->marks, cap * sizeof *m);
-		if (!m)
-			return -1;
-		o->marks = m;
-		o->capmarks = cap;
-	}
-	o->marks[o->nmarks].end = o->b.len;
-	o->marks[o->nmarks++].next = next;
-	return 0;
-}
-
-/* Moves o->written past the marks within the first done bytes of the buffer. */
-static void advance(struct output *o, size_t done)
-{
-	size_t i = 0;
-
-	while (i < o->nmarks && o->marks[i].end <= done)
-		o->written = o->marks[i++].next;
-	if (i) {
-		memmove(o->marks, o->marks + i, (o->nmarks - i) * sizeof *o->marks);
-		o->nmarks -= i;
-	}
-}
-
-/* Writes p[0..n); when p is the buffer, moves o->written along as the
- * bytes go, so that a write cut short still counts the records it
- * finished. */
+/* Writes p[0..n), counting the bytes that went out in o->total (a write
+ * cut short counts what it wrote). */
 static int write_all(struct output *o, const uint8_t *p, size_t n, struct error *err)
 {
-	int buffer = p == o->b.p;
 	size_t done = 0;
 
 	while (done < n) {
@@ -184,8 +147,7 @@ static int write_all(struct output *o, const uint8_t *p, size_t n, struct error 
 			return error_errno(err, "write error on standard output");
 		}
 		done += (size_t)w;
-		if (buffer)
-			advance(o, done);
+		o->total += (uint64_t)w;
 	}
 	return OUTPUT_OK;
 }
@@ -194,8 +156,7 @@ int output_flush(struct output *o, struct error *err)
 {
 	int rc = write_all(o, o->b.p, o->b.len, err);
 
-	o->b.len = 0;
-	o->nmarks = 0;		/* written, or never to be */
+	o->b.len = 0;		/* written, or never to be */
 	return rc;
 }
 

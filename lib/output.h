@@ -34,12 +34,7 @@ struct output {
 	struct buf tpltext;	/* its literal text */
 	size_t ntpl;
 	volatile sig_atomic_t *stop;	/* when set, a blocked write gives up */
-	/* what of the buffer has gone out: the caller marks where each
-	 * record ends (output_mark); a write, even a partial one, moves
-	 * written past the marks it wrote */
-	struct output_mark { size_t end; uint64_t next; } *marks;
-	size_t nmarks, capmarks;
-	uint64_t written;	/* the mark of the last record all written */
+	uint64_t total;		/* bytes written to fd so far */
 };
 
 /*
@@ -67,11 +62,6 @@ int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struc
 
 /* Writes an uncompressed batch payload as it is (framed output only). */
 int output_raw(struct output *o, const uint8_t *p, size_t n, struct error *err);
-
-/* Marks the end of what was given to the output so far with next (the
- * offset after the last record given): once those bytes are written,
- * o->written becomes next.  Returns 0, or -1 on ENOMEM. */
-int output_mark(struct output *o, uint64_t next);
 
 /* Writes what is buffered.  Returns OUTPUT_OK, OUTPUT_ERROR or OUTPUT_CLOSED. */
 int output_flush(struct output *o, struct error *err);

@@ -322,3 +322,83 @@ fail:
 	reader_close(&tmp);
 	return -1;
 }
+
+/*
+ * Counts the records with offsets in [lo, hi) into *n, reading batches from
+ * lo.  With at set: stops at the record after the first skip of them and
+ * sets *at to its offset (hi when there are no more).  A batch whose
+ * offsets have no gaps (count == last delta + 1) is counted from its
+ * header; one compaction thinned is decoded.  Returns 0 or -1.
+ */
+static int walk(struct reader *r, uint64_t lo, uint64_t hi, uint64_t skip, uint64_t *n,
+		uint64_t *at, struct error *err)
+{
+	struct buf scratch = BUF_INIT;
+	struct batch_header h;
+	int got, rc = -1;
+
+	*n = 0;
+	if (at)
+		*at = hi;
+	if (reader_seek(r, lo, err) < 0)
+		return -1;
+	while ((got = reader_next(r, &h, err)) > 0 && h.base < hi) {
+		uint64_t a = lo > r->low ? lo : r->low, b = batch_next(&h) < hi ? batch_next(&h) : hi;
+		const uint8_t *p;
+		size_t len, k;
+		struct record rec;
+		if (a < h.base)
+			a = h.base;
+		if (h.count == (uint64_t)h.last_delta + 1) {
+			uint64_t c = b > a ? b - a : 0;
+			if (at && *n + c > skip) {
+				*at = a + (skip - *n);
+				break;
+			}
+			*n += c;
+			continue;
+		}
+		if (batch_payload(r->batch.p, &h, &scratch, &p, &len, err) < 0)
+			goto out;
+		for (; len > 0; p += k, len -= k) {
+			if (record_decode(p, len, &rec, &k, err) != ITEM_OK) {
+				error_prefix(err, "'%s': batch at byte %llu", r->path,
+					     (unsigned long long)r->batch_pos);
+				goto out;
+			}
+			if (rec.offset < a || rec.offset >= b)
+				continue;
+			if (at && *n == skip) {
+				*at = rec.offset;
+				rc = 0;
+				goto out;
+			}
+			++*n;
+		}
+	}
+	rc = got < 0 ? -1 : 0;
+out:
+	buf_release(&scratch);
+	return rc;
+}
+
+int reader_last(struct reader *r, uint64_t n, uint64_t first, uint64_t hi, uint64_t *lo,
+		struct error *err)
+{
+	uint64_t have = 0, step = n, c;
+
+	/* back from hi by n offsets, then by twice as many, ... until n
+	 * records are found: gaps left by compaction cost few passes */
+	*lo = hi;
+	while (have < n && *lo > first) {
+		uint64_t from = *lo - first > step ? *lo - step : first;
+		if (walk(r, from, *lo, 0, &c, NULL, err) < 0)
+			return -1;
+		have += c;
+		*lo = from;
+		step = step > UINT64_MAX / 2 ? UINT64_MAX : 2 * step;
+	}
+	if (have > n)
+		return walk(r, *lo, hi, have - n, &c, lo, err);
+	return 0;
+}

@@ -67,6 +67,16 @@ int reader_seek(struct reader *r, uint64_t off, struct error *err);
  * Returns 0 or -1.  Leaves the reader's position alone. */
 int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err);
 
+/*
+ * Sets *lo to the offset of the first of the last n records below hi (the
+ * log's first offset being first): records, not offsets, since compaction
+ * leaves gaps.  With fewer than n records there, *lo is first; with n 0,
+ * hi.  Reads the batches it counts over; moves the reader.  Returns 0 or
+ * -1 with err set.
+ */
+int reader_last(struct reader *r, uint64_t n, uint64_t first, uint64_t hi, uint64_t *lo,
+		struct error *err);
+
 /* Finding an offset by time is inspect_find_time (inspect.h). */
 
 #endif

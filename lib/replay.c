@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "delivery.h"
 #include "framed.h"
 #include "group.h"
 #include "inspect.h"
@@ -11,9 +12,11 @@
 #include "timeparse.h"
 #include "watch.h"
 
-/* Turns the range's start and --to OFFSET into offsets [*lo, *hi). */
-static int resolve(struct reader *r, const struct replay_range *range, uint64_t *lo,
-		   uint64_t *hi, struct error *err)
+/* Turns the range's start and --to OFFSET into offsets [*lo, *hi); without
+ * follow, *hi is at most the end of the log now: records appended while
+ * it reads (by a logappend it feeds, say) are not read. */
+static int resolve(struct reader *r, const struct replay_range *range, int follow,
+		   uint64_t *lo, uint64_t *hi, struct error *err)
 {
 	uint64_t first, next;
 
@@ -23,7 +26,10 @@ static int resolve(struct reader *r, const struct replay_range *range, uint64_t 
 	case FROM_BEGINNING: *lo = first; break;
 	case FROM_OFFSET: *lo = range->from_offset; break;
 	case FROM_END: *lo = next; break;
-	case FROM_LAST: *lo = next - first > range->last ? next - range->last : first; break;
+	case FROM_LAST:
+		if (reader_last(r, range->last, first, next, lo, err) < 0)
+			return -1;
+		break;
 	case FROM_TIME: {
 		int64_t ts;
 		if (inspect_find_time(&r->log, range->from_time, lo, &ts, err) < 0)
@@ -35,6 +41,8 @@ static int resolve(struct reader *r, const struct replay_range *range, uint64_t 
 	 * TIME, in offset order, ends the range), so a follower stops there
 	 * too when that record arrives later */
 	*hi = range->to == TO_OFFSET ? range->to_offset : UINT64_MAX;
+	if (!follow && *hi > next)
+		*hi = next;
 	return 0;
 }
 
@@ -44,40 +52,85 @@ struct replay {
 	struct output *out;
 	const struct replay_options *opt;
 	int lockfd;		/* the group's lock, or -1 */
+	struct delivery dv;	/* what the reader of out has taken */
 	uint64_t buffered;	/* the offset after the last record given to out */
-	uint64_t flushed;	/* the same for the records written to the fd */
 	uint64_t committed;	/* the position last committed */
 	int64_t last_commit;	/* when, ms */
 };
 
-/* Commits the position after what was written to the output's fd. */
-static int commit_flushed(struct replay *rp, struct error *err)
+/* How often a reader that waits looks whether its pipe has drained. */
+#define DRAIN_POLL_MS 5
+
+/* Commits the position after the last record the output's reader took. */
+static int commit_taken(struct replay *rp, struct error *err)
 {
+	uint64_t pos;
+
 	rp->last_commit = time_now_ms();
-	rp->flushed = rp->out->written;
-	if (!rp->opt->group || rp->flushed == rp->committed)
+	if (!rp->opt->group)
 		return OUTPUT_OK;
-	if (group_write(&rp->r.log, rp->opt->group, rp->opt->commit_manual, rp->flushed, err) < 0)
+	pos = delivery_taken(&rp->dv, rp->out->total);
+	if (pos == rp->committed)
+		return OUTPUT_OK;
+	if (group_write(&rp->r.log, rp->opt->group, rp->opt->commit_manual, pos, err) < 0)
 		return OUTPUT_ERROR;
-	rp->committed = rp->flushed;
+	rp->committed = pos;
 	return OUTPUT_OK;
 }
 
-/* Flushes the output and commits the position after what it held. */
+/* Flushes the output and commits what its reader took. */
 static int commit(struct replay *rp, struct error *err)
 {
 	int rc = output_flush(rp->out, err);
 
 	if (rc != OUTPUT_OK)
 		return rc;
-	return commit_flushed(rp, err);
+	return commit_taken(rp, err);
 }
 
-/* Notes what the output holds after a record or batch was given to it. */
+/*
+ * For a follower that waits: commits what the reader took when it has
+ * taken all, or every commit_interval while it takes the rest.  Sets
+ * *timeout for the wait: DRAIN_POLL_MS while bytes wait in the pipe, else
+ * -1.
+ */
+static int commit_waiting(struct replay *rp, int *timeout, struct error *err)
+{
+	int waiting = rp->opt->group && delivery_waiting(&rp->dv);
+
+	*timeout = waiting ? DRAIN_POLL_MS : -1;
+	if (!waiting || time_now_ms() - rp->last_commit >= rp->opt->commit_interval)
+		return commit_taken(rp, err);
+	return OUTPUT_OK;
+}
+
+/* Notes that the output holds the records before next, up to its end. */
 static void given(struct replay *rp, uint64_t next)
 {
+	struct output *o = rp->out;
+
 	rp->buffered = next;
-	output_mark(rp->out, next);	/* on ENOMEM the commit only lags */
+	if (rp->opt->group)
+		delivery_mark(&rp->dv, o->total + o->b.len, next, o->total);
+}
+
+/* The same for a batch payload p[0..n) just given whole: into a pipe,
+ * where the reader may take part of it, each record's end is marked. */
+static void given_raw(struct replay *rp, const uint8_t *p, size_t n, uint64_t next)
+{
+	struct output *o = rp->out;
+	uint64_t end = o->total + o->b.len - n;
+	struct record rec;
+	size_t len;
+
+	while (rp->opt->group && rp->dv.pipe && n > 0 &&
+	       record_decode(p, n, &rec, &len, NULL) == ITEM_OK) {
+		end += len;
+		p += len;
+		n -= len;
+		delivery_mark(&rp->dv, end, rec.offset + 1, o->total);
+	}
+	given(rp, next);
 }
 
 /* Writes the records of one batch that fall in [lo, hi), at most *left. */
@@ -98,10 +151,11 @@ static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_
 	    h->base >= lo && batch_next(h) <= hi && h->count <= *left &&
 	    (!to_time || h->max_ts < range->to_time)) {
 		/* the whole batch is in range: copy it as it is */
-		rc = output_raw(out, r->batch.p + BATCH_HEADER_LEN, h->payload_len, err);
+		const uint8_t *payload = r->batch.p + BATCH_HEADER_LEN;
+		rc = output_raw(out, payload, h->payload_len, err);
 		if (rc == OUTPUT_OK) {
 			*left -= h->count;
-			given(rp, batch_next(h));
+			given_raw(rp, payload, h->payload_len, batch_next(h));
 		}
 		return rc;
 	}
@@ -171,7 +225,7 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 		if (rp->lockfd < 0)
 			return -1;
 	}
-	if (resolve(&rp->r, range, lo, hi, err) < 0)
+	if (resolve(&rp->r, range, opt->follow, lo, hi, err) < 0)
 		return -1;
 	if (opt->group) {
 		rc = group_read(&rp->r.log, opt->group, 0, &pos, err);
@@ -181,8 +235,10 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 			*lo = pos.offset;
 		/* a manual reader starts at the committed position too: what
 		 * it wrote last time counts only once committed */
-		rp->committed = rp->buffered = rp->flushed = rp->out->written = *lo;
+		rp->committed = *lo;
 	}
+	rp->buffered = *lo;
+	delivery_init(&rp->dv, rp->out->fd, *lo);
 	return reader_seek(&rp->r, *lo, err);
 }
 
@@ -212,12 +268,15 @@ int replay_log(const char *path, const struct replay_range *range,
 			break;
 		}
 		if (got == 0) {
-			int why;
+			int why, timeout;
 			if (!opt->follow)
 				break;
-			/* at the end: let out and commit what was written;
-			 * look for new segments once, then wait for the writer */
-			if ((rc = commit(&rp, err)) != OUTPUT_OK)
+			/* at the end: let out what was written and commit what
+			 * the reader took; look for new segments once, then
+			 * wait for the writer (and for the reader to take the
+			 * rest, looking every DRAIN_POLL_MS) */
+			if ((rc = output_flush(out, err)) != OUTPUT_OK ||
+			    (rc = commit_waiting(&rp, &timeout, err)) != OUTPUT_OK)
 				break;
 			if (!listed) {
 				listed = 1;
@@ -227,8 +286,10 @@ int replay_log(const char *path, const struct replay_range *range,
 				}
 				continue;
 			}
+			why = watch_wait(&w, out->fd, timeout, opt->stop);
+			if (why == WATCH_TIMEOUT)
+				continue;
 			listed = 0;
-			why = watch_wait(&w, out->fd, opt->stop);
 			if (why == WATCH_OUTPUT_GONE) {
 				rc = OUTPUT_CLOSED;
 				break;
@@ -256,9 +317,13 @@ out:
 		output_flush(out, NULL);
 	}
 	if (rp.lockfd >= 0 && rc != OUTPUT_ERROR) {
-		/* also when the reader went away: what was written, was */
+		/* also when the reader went away or a signal came: what the
+		 * reader took, it took; at the end of a run, wait for it to
+		 * take the rest, or to go away */
 		struct error cerr;
-		if (commit_flushed(&rp, &cerr) != OUTPUT_OK) {
+		if (rc == OUTPUT_OK && !(opt->stop && *opt->stop))
+			delivery_drain(&rp.dv, -1, opt->stop);
+		if (commit_taken(&rp, &cerr) != OUTPUT_OK) {
 			*err = cerr;
 			rc = OUTPUT_ERROR;
 		}

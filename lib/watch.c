@@ -33,10 +33,12 @@ static void drain(int fd)
 		;
 }
 
-int watch_wait(struct watch *w, int output_fd, volatile sig_atomic_t *stop)
+int watch_wait(struct watch *w, int output_fd, int timeout_ms, volatile sig_atomic_t *stop)
 {
 	struct pollfd pfd[2];
-	struct timespec period = { WATCH_POLL_MS / 1000, (WATCH_POLL_MS % 1000) * 1000000L };
+	int ms = w->fd >= 0 ? timeout_ms
+		 : timeout_ms >= 0 && timeout_ms < WATCH_POLL_MS ? timeout_ms : WATCH_POLL_MS;
+	struct timespec period = { ms / 1000, (ms % 1000) * 1000000L };
 	sigset_t block, old;
 	int n = 0, rc;
 
@@ -54,12 +56,14 @@ int watch_wait(struct watch *w, int output_fd, volatile sig_atomic_t *stop)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return WATCH_STOP;
 	}
-	rc = ppoll(pfd, (nfds_t)n, w->fd >= 0 ? NULL : &period, &old);
+	rc = ppoll(pfd, (nfds_t)n, ms >= 0 ? &period : NULL, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (*stop)
 		return WATCH_STOP;
 	if (rc > 0 && (pfd[0].revents & (POLLERR | POLLHUP)))
 		return WATCH_OUTPUT_GONE;
+	if (rc == 0 && ms == timeout_ms)
+		return WATCH_TIMEOUT;
 	if (w->fd >= 0 && rc > 0)
 		drain(w->fd);
 	return WATCH_CHANGED;

@@ -17,7 +17,7 @@ struct watch {
 	int fd;			/* inotify, or -1: poll every WATCH_POLL_MS */
 };
 
-enum { WATCH_CHANGED, WATCH_STOP, WATCH_OUTPUT_GONE };
+enum { WATCH_CHANGED, WATCH_STOP, WATCH_OUTPUT_GONE, WATCH_TIMEOUT };
 
 /* Starts watching the directory dirpath.  Never fails: without inotify
  * it falls back to the timed poll. */
@@ -27,9 +27,9 @@ void watch_release(struct watch *w);
 /*
  * Waits until the directory changes (or, in the fallback, a period
  * passes), *stop becomes set (SIGINT and SIGTERM are let through only while
- * waiting, so none is lost), or output_fd's reader goes away.  Returns one
- * of the WATCH_ values.
+ * waiting, so none is lost), output_fd's reader goes away, or timeout_ms
+ * pass (WATCH_TIMEOUT; -1: no limit).  Returns one of the WATCH_ values.
  */
-int watch_wait(struct watch *w, int output_fd, volatile sig_atomic_t *stop);
+int watch_wait(struct watch *w, int output_fd, int timeout_ms, volatile sig_atomic_t *stop);
 
 #endif

@@ -15,8 +15,10 @@
  *   JSON text (the mapping is lossless for what logcat writes), unless the
  *   JSON nests deeper than JSON_MAX_DEPTH.
  *
+ * Records returned are valid (item_validate); a bad record skipped over
+ * (FRAMED_BAD_RECORD) comes with a message, and reading goes on after it.
  * Reading must end: framed_next may return a record at most once per five
- * bytes of input.  An error must come with a message.
+ * bytes of input, and skip a bad one at most once per byte.  An error must come with a message.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -88,6 +90,10 @@ static void check_record(const struct record *r)
 	    (back.headers == NULL) != (r->headers == NULL) ||
 	    (r->headers && !same(back.headers, back.headerslen, r->headers, r->headerslen)))
 		abort();
+	/* framed_next returns only valid records */
+	if (item_validate(r->key, r->keylen, &err) < 0 || item_validate(r->value, r->valuelen, &err) < 0 ||
+	    (r->headers && item_validate(r->headers, r->headerslen, &err) < 0))
+		abort();
 	check_json(r->key, r->keylen);
 	check_json(r->value, r->valuelen);
 	if (r->headers)
@@ -100,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct record r;
 	struct input in;
 	struct error err;
-	uint64_t n = 0;
+	uint64_t n = 0, nbad = 0;
 	int fd, rc;
 
 	fd = memfd_create("fuzz_framed", MFD_CLOEXEC);
@@ -117,7 +123,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	input_init(&in, fd, "fuzz", RECORD_MAX_SIZE_LIMIT + (64 << 10));
 	framed_reader_init(&fr, &in);
 	err.msg[0] = 0;
-	while ((rc = framed_next(&fr, &r, &err)) == 1) {
+	while ((rc = framed_next(&fr, &r, &err)) == 1 || rc == FRAMED_BAD_RECORD) {
+		if (rc == FRAMED_BAD_RECORD) {
+			/* a bad record is one item at least: one byte */
+			if (err.msg[0] == 0 || ++nbad > size)
+				abort();
+			err.msg[0] = 0;
+			continue;	/* skipped over: the next one is read */
+		}
 		if (++n > size / 5 + 1)
 			abort();	/* more records than bytes allow: not progressing */
 		check_record(&r);

@@ -1,6 +1,6 @@
 /*
  * fuzz_json.c - libFuzzer target for lib/json.c.  Aborts when one of these
- * fails:
+ * fails (JSON_INVALID counting as an error, of a valid JSON text):
  *
  * - The input read as a JSON sequence: each value's CBOR, written as JSON
  *   and read again, gives the same CBOR.  Writing may only fail because the
@@ -8,7 +8,8 @@
  * - Read without eof, each value gives the same result, or JSON_MORE when it
  *   reaches the end of the input; an error is the same error.
  * - The input read as CBOR: when cbor_to_json accepts it, the JSON reads
- *   back, and that CBOR is written as the same JSON again.
+ *   back (or is JSON_INVALID, when item_validate refuses the CBOR too),
+ *   and that CBOR is written as the same JSON again.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,13 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r == JSON_OK && r0 == JSON_MORE) {
 			if (off + used != size)
 				abort();
-		} else if (r == JSON_ERROR && r0 == JSON_MORE) {
+		} else if ((r == JSON_ERROR || r == JSON_INVALID) && r0 == JSON_MORE) {
 			;	/* ends too soon only for want of eof */
 		} else if (r != r0) {
 			abort();
 		} else if (r == JSON_OK && (used != used0 || !same(&c1, &c0))) {
 			abort();
-		} else if (r == JSON_ERROR && (used != used0 ||
+		} else if ((r == JSON_ERROR || r == JSON_INVALID) && (used != used0 ||
 					       strcmp(err.msg, err0.msg))) {
 			abort();
 		}
@@ -72,8 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (used == 0 || used > size)
 			abort();
 		c2.len = 0;
-		if (json_to_cbor((const char *)j1.p, j1.len, 1, &c2, &u,
-				 &err) != JSON_OK || u != j1.len)
+		r = json_to_cbor((const char *)j1.p, j1.len, 1, &c2, &u, &err);
+		if (r == JSON_INVALID && item_validate(data, used, &err0) < 0)
+			return 0;	/* an invalid item: its JSON is refused, rightly */
+		if (r != JSON_OK || u != j1.len)
 			abort();
 		c1.len = 0;
 		if (cbor_to_json(c2.p, c2.len, &c1, &u, &err) || u != c2.len ||

@@ -8,7 +8,8 @@ logcat --group against, written from logcat(1) alone.
             auto ARGS...      logcat --group G ARGS -F '%o\\n' LOG
             manual ARGS...    the same with --commit manual
             commit            the pending position becomes the committed one
-                              (logseek --group G --commit)
+                              (logseek --group G --commit); with none, the
+                              line "exit 1 MESSAGE" and nothing changes
         where ARGS are among --from OFFSET|-N|beginning|end, --to OFFSET and
         -n COUNT.  Prints, for each step, the line "== STEP", the offsets
         the step writes, one a line, and the line
@@ -27,7 +28,8 @@ The rules, from logcat(1): a group starts at its committed position (the
 next offset to read), or at --from when it has none, a manual reader too
 (a pending position is not where anyone starts); a run commits (auto) or
 leaves as pending (manual) the offset after the last record it wrote, and
-writes no position when it wrote nothing.
+writes no position when it wrote nothing; a commit by an auto reader
+discards the pending position.
 """
 import json
 import sys
@@ -68,8 +70,11 @@ def run(state, manual, args):
     if count is not None:
         end = min(end, start + count)
     written = list(range(start, end))
-    if written:
-        state["pending" if manual else "committed"] = end
+    if written and manual:
+        state["pending"] = end
+    elif written:
+        # a commit by any reader discards the pending position
+        state["committed"], state["pending"] = end, None
     return written
 
 
@@ -91,8 +96,8 @@ def cmd_script():
                 print(off)
         elif words[0] == "commit":
             if state["pending"] is None:
-                fail("script commits with nothing pending")
-            state["committed"], state["pending"] = state["pending"], None
+                print("exit 1 logseek: group 'g' of 'L' has no pending position")
+            state["committed"], state["pending"] = state["pending"] or state["committed"], None
         else:
             fail("unknown step: " + line.strip())
         print("committed=%s pending=%s" % (show(state["committed"]), show(state["pending"])))

@@ -1,0 +1,109 @@
+/* delivery.c - what the reader of an output has taken (see delivery.h). */
+#include <errno.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "delivery.h"
+#include "timeparse.h"
+
+void delivery_init(struct delivery *d, int fd, uint64_t start)
+{
+	struct stat st;
+
+	d->fd = fd;
+	d->pipe = fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
+	d->head = d->n = 0;
+	d->gap = 0;
+	d->taken = start;
+}
+
+/* Bytes written to the pipe that wait in it still (0 when not a pipe). */
+static uint64_t in_pipe(struct delivery *d)
+{
+	int n = 0;
+
+	if (!d->pipe || ioctl(d->fd, FIONREAD, &n) < 0 || n < 0)
+		return 0;
+	return (uint64_t)n;
+}
+
+uint64_t delivery_taken(struct delivery *d, uint64_t written)
+{
+	uint64_t waiting = in_pipe(d);
+	uint64_t taken = written > waiting ? written - waiting : 0;
+
+	while (d->n > 0 && d->ring[d->head].end <= taken) {
+		d->taken = d->ring[d->head].next;
+		d->head = (d->head + 1) % DELIVERY_MARKS;
+		d->n--;
+	}
+	if (d->n < DELIVERY_MARKS / 4)
+		d->gap /= 2;
+	return d->taken;
+}
+
+static struct delivery_mark *mark_at(struct delivery *d, size_t i)
+{
+	return &d->ring[(d->head + i) % DELIVERY_MARKS];
+}
+
+/* The ring is full of marks not yet taken: keeps every other one (the
+ * newest among them), and spaces the marks to come as far apart. */
+static void thin(struct delivery *d)
+{
+	size_t k = 0;
+
+	for (size_t i = (d->n + 1) % 2; i < d->n; i += 2)
+		*mark_at(d, k++) = *mark_at(d, i);
+	d->n = k;
+	d->gap = (mark_at(d, k - 1)->end - mark_at(d, 0)->end) / (k - 1);
+}
+
+void delivery_mark(struct delivery *d, uint64_t end, uint64_t next, uint64_t written)
+{
+	if (d->n >= 2 && end - mark_at(d, d->n - 2)->end < d->gap) {
+		/* closer to the mark before than the spacing: the newest
+		 * mark moves here */
+		*mark_at(d, d->n - 1) = (struct delivery_mark){ end, next };
+		return;
+	}
+	if (d->n == DELIVERY_MARKS) {
+		delivery_taken(d, written);
+		if (d->n == DELIVERY_MARKS)
+			thin(d);
+	}
+	*mark_at(d, d->n++) = (struct delivery_mark){ end, next };
+}
+
+int delivery_waiting(struct delivery *d)
+{
+	return in_pipe(d) > 0;
+}
+
+int delivery_drain(struct delivery *d, int timeout_ms, volatile sig_atomic_t *stop)
+{
+	int64_t start = time_now_ms();
+	int step = 1;
+
+	for (;;) {
+		struct pollfd p = { .fd = d->fd, .events = 0 };
+		int wait = step;
+		if (stop && *stop)
+			return DELIVERY_STOP;
+		if (!delivery_waiting(d))
+			return DELIVERY_DRAINED;
+		if (timeout_ms >= 0) {
+			int64_t left = start + timeout_ms - time_now_ms();
+			if (left <= 0)
+				return DELIVERY_TIMEOUT;
+			if (left < wait)
+				wait = (int)left;
+		}
+		/* events 0: POLLERR comes back once the reader has gone */
+		if (poll(&p, 1, wait) > 0 && (p.revents & (POLLERR | POLLHUP)))
+			return DELIVERY_GONE;
+		if (step < 20)
+			step = step * 2 > 20 ? 20 : step * 2;
+	}
+}
