@@ -275,15 +275,41 @@ static int relisted(struct log *log)
 	return changed;
 }
 
-static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
+/* The offset the next record gets: the end of the last segment's valid
+ * batches (read whole from its last offset index entry on); the last
+ * segment's base when it holds none.  The end of the log at this moment,
+ * which a question does not read past. */
+static int end_once(struct log *log, uint64_t *next, struct error *err)
 {
 	struct segcur c = SEGCUR_INIT;
 	struct batch_header h;
 	uint64_t pos;
+	int rc = 0;
+
+	*next = log->nseg ? log->seg[log->nseg - 1] : 0;
+	if (!log->nseg)
+		return 0;
+	if (cur_open(&c, log, log->nseg - 1, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (pos = c.verify_from; (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
+	     pos += BATCH_HEADER_LEN + h.payload_len)
+		*next = batch_next(&h);
+out:
+	cur_close(&c);
+	buf_release(&c.b);
+	return rc < 0 ? -1 : 0;
+}
+
+static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
+{
+	struct segcur c = SEGCUR_INIT;
+	struct batch_header h;
 	int found = 0, rc;
 	size_t i;
 
-	*first = *next = log->nseg ? log->seg[log->nseg - 1] : 0;
+	*first = log->nseg ? log->seg[log->nseg - 1] : 0;
 	for (i = 0; i < log->nseg && !found; i++) {
 		if (cur_open(&c, log, i, err) < 0)
 			goto fail;
@@ -296,24 +322,27 @@ static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct 
 		}
 		cur_close(&c);
 	}
-	if (log->nseg) {
-		if (cur_open(&c, log, log->nseg - 1, err) < 0)
-			goto fail;
-		for (pos = c.verify_from; (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
-		     pos += BATCH_HEADER_LEN + h.payload_len)
-			*next = batch_next(&h);
-		if (rc < 0)
-			goto fail;
-		cur_close(&c);
-	}
+	buf_release(&c.b);
+	if (end_once(log, next, err) < 0)
+		return -1;
 	if (!found || *first > *next)
 		*first = *next;
-	buf_release(&c.b);
 	return 0;
 fail:
 	cur_close(&c);
 	buf_release(&c.b);
 	return -1;
+}
+
+/* end_once, asked again on a new list of segments when logcompact changed
+ * them meanwhile. */
+static int log_end(struct log *log, uint64_t *end, struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = end_once(log, end, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
+		;
+	return rc;
 }
 
 /* The timestamp of the first record (last set: of the last) of the batch
@@ -679,6 +708,7 @@ void inspect_seeker_init(struct inspect_seeker *s, struct log *log)
 	s->cache_off = NULL;
 	s->dir_mtime.tv_sec = 0;	/* the first search lists the segments again */
 	s->dir_mtime.tv_nsec = 0;
+	s->end_known = 0;
 	s->cache_ts = NULL;
 }
 
@@ -1599,10 +1629,10 @@ int inspect_bounds(struct log *log, uint64_t *first, uint64_t *next, struct erro
 
 int inspect_summary(struct log *log, struct inspect_summary *s, struct error *err)
 {
-	uint64_t first, end;
+	uint64_t end;
 	int rc, k = 0;
 
-	if (inspect_bounds(log, &first, &end, err) < 0)
+	if (log_end(log, &end, err) < 0)
 		return -1;
 	while ((rc = summary_once(log, end, s, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
 		;
@@ -1617,10 +1647,35 @@ static void seeker_forget(struct inspect_seeker *s)
 	s->known = 0;
 }
 
+/* The log's end now, as log_end, but taken from the last search while the
+ * last segment has the size it had then (one stat instead of a read). */
+static int seeker_end(struct inspect_seeker *s, uint64_t *end, struct error *err)
+{
+	struct log *log = s->log;
+	uint64_t base = log->nseg ? log->seg[log->nseg - 1] : 0;
+	char name[SEGMENT_NAME_MAX];
+	struct stat st;
+	int sized;
+
+	segment_name(base, ".log", name);
+	sized = log->nseg && fstatat(log->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (sized && s->end_known && s->end_base == base && s->end_size == (uint64_t)st.st_size) {
+		*end = s->end;
+		return 0;
+	}
+	if (log_end(log, end, err) < 0)
+		return -1;
+	s->end_known = sized;
+	s->end_base = base;
+	s->end_size = sized ? (uint64_t)st.st_size : 0;
+	s->end = *end;
+	return 0;
+}
+
 int inspect_seeker_find(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
 			struct error *err)
 {
-	uint64_t first, end;
+	uint64_t end;
 	struct stat st;
 	int rc, k = 0;
 
@@ -1632,7 +1687,7 @@ int inspect_seeker_find(struct inspect_seeker *s, int64_t ts, uint64_t *off, int
 		if (relisted(s->log))
 			seeker_forget(s);
 	}
-	if (inspect_bounds(s->log, &first, &end, err) < 0)
+	if (seeker_end(s, &end, err) < 0)
 		return -1;
 	while ((rc = seeker_find_once(s, ts, end, off, rec_ts, err)) < 0 &&
 	       k++ < INSPECT_RETRIES && relisted(s->log))
@@ -1654,10 +1709,10 @@ int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
 int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 		      size_t max_intervals, struct inspect_histogram *hg, struct error *err)
 {
-	uint64_t first, end;
+	uint64_t end;
 	int rc, k = 0;
 
-	if (inspect_bounds(log, &first, &end, err) < 0)
+	if (log_end(log, &end, err) < 0)
 		return -1;
 	if (to > end)
 		to = end;	/* the log as it is now, not what is appended meanwhile */

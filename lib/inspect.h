@@ -108,6 +108,11 @@ struct inspect_seeker {
 	uint64_t *cache_off;	/* owned */
 	int64_t *cache_ts;	/* owned */
 	struct timespec dir_mtime;	/* of the log directory when last listed */
+	/* the log's end found by the last search, and the size of the last
+	 * segment (of base end_base) then: while it has that size, the end is
+	 * the same */
+	int end_known;
+	uint64_t end_base, end_size, end;
 };
 
 void inspect_seeker_init(struct inspect_seeker *s, struct log *log);
