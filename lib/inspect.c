@@ -276,15 +276,16 @@ static int relisted(struct log *log)
 }
 
 /* The offset the next record gets: the end of the last segment's valid
- * batches (read whole from its last offset index entry on); the last
- * segment's base when it holds none.  The end of the log at this moment,
- * which a question does not read past. */
+ * batches (read whole from its last offset index entry on; from its start
+ * when the batch there is torn); the last segment's base when it holds
+ * none.  The end of the log at this moment, which a question does not read
+ * past. */
 static int end_once(struct log *log, uint64_t *next, struct error *err)
 {
 	struct segcur c = SEGCUR_INIT;
 	struct batch_header h;
 	uint64_t pos;
-	int rc = 0;
+	int rc = 0, got = 0;
 
 	*next = log->nseg ? log->seg[log->nseg - 1] : 0;
 	if (!log->nseg)
@@ -294,8 +295,15 @@ static int end_once(struct log *log, uint64_t *next, struct error *err)
 		goto out;
 	}
 	for (pos = c.verify_from; (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
-	     pos += BATCH_HEADER_LEN + h.payload_len)
+	     pos += BATCH_HEADER_LEN + h.payload_len, got = 1)
 		*next = batch_next(&h);
+	/* the batch the index entry names is torn (power loss): the end is
+	 * that of the batches before it */
+	if (rc == 0 && !got)
+		for (pos = SEGMENT_HEADER_LEN; pos < c.verify_from &&
+		     (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
+		     pos += BATCH_HEADER_LEN + h.payload_len)
+			*next = batch_next(&h);
 out:
 	cur_close(&c);
 	buf_release(&c.b);

@@ -305,7 +305,8 @@ int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct erro
 		index_lookup(ifd, tmp.log.seg[tmp.seg], UINT64_MAX - 1, &pos, &off);
 		if (ifd >= 0)
 			close(ifd);
-		if (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 1, NULL) != BATCH_OK ||
+		/* whole: a batch torn there (power loss) ends the log before it */
+		if (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 0, NULL) != BATCH_OK ||
 		    h.base != off)
 			pos = SEGMENT_HEADER_LEN;
 		while (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 0, NULL) == BATCH_OK) {

@@ -755,6 +755,30 @@ big_log() {
 	wait "$pid" || st=$?
 	[ "$st" -eq 3 ] || fail "exit $st"
 }
+
+@test "a torn batch at the active segment's last index entry (power loss): the summary, --time and logcat end before it, not at the segment's start (issue 11 item 3)" {
+	# five batches of one 6000-byte record: each has an offset index entry
+	for i in 0 1 2 3 4; do
+		awk -v i=$i 'BEGIN { printf "{\"ts\":%d,\"value\":\"%06000d\"}\n", 100 + i, i }' | logappend --envelope L
+	done
+	seg=L/00000000000000000000.log
+	# the last index entry names the last batch; flip a byte of its payload
+	last=$($PY -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(struct.unpack_from("<I", d, len(d) - 4)[0])' L/00000000000000000000.index)
+	$PY -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[int(sys.argv[2]) + 48 + 100] ^= 0xff
+open(sys.argv[1], "wb").write(d)' "$seg" "$last"
+	runio logseek --json L
+	expect_status 0
+	json_get "$T/stdout" next_offset records >got
+	expect_file got "4 4"
+	[ "$(logcat -F '%o\n' L | wc -l)" -eq 4 ] || fail "logcat reads $(logcat -F '%o\n' L | wc -l) records"
+	runio logseek --time 103 L
+	expect_status 0
+	expect_file "$T/stdout" 3
+	runio logseek --time 104 L
+	expect_status 3
+	expect_file "$T/stdout" 4
+}
 # ---- --histogram ----------------------------------------------------------
 
 @test "--histogram: counts per interval against awk (Apache, out of order), empty intervals kept" {
