@@ -29,9 +29,13 @@ struct segcur {
 	uint64_t size;
 	int active;		/* the last segment */
 	uint64_t verify_from;	/* active: batches from here on are read whole */
+	uint64_t end;		/* batches from this offset on are not read: the
+				 * end of the log when the question was asked */
 	char path[SEGMENT_NAME_MAX_PATH];
 	struct buf b;
 };
+
+#define SEGCUR_INIT { .fd = -1, .b = BUF_INIT, .end = UINT64_MAX }
 
 enum { SCAN_END = 0, SCAN_FOUND = 1, SCAN_PAST = 2 };
 
@@ -216,8 +220,9 @@ static void cur_close(struct segcur *c)
  * Reads the batch at pos: its header only, or whole (checked by crc) when
  * whole is set or the batch lies where the active segment's tail is
  * checked.  Returns 1 with *h set, 0 at the end of the segment (also
- * before a torn or growing tail of the active segment), -1 with err set on
- * damage in a sealed segment or a read error.
+ * before a torn or growing tail of the active segment, and at a batch
+ * appended since the question was asked: base >= c->end), -1 with err set
+ * on damage in a sealed segment or a read error.
  */
 static int cur_batch(struct segcur *c, uint64_t pos, struct batch_header *h, int whole,
 		     struct error *err)
@@ -231,7 +236,7 @@ static int cur_batch(struct segcur *c, uint64_t pos, struct batch_header *h, int
 		whole = 1;
 	rc = segment_read_batch(c->fd, pos, c->size, &c->b, h, !whole, &why);
 	if (rc == BATCH_OK)
-		return 1;
+		return h->base < c->end;
 	if (rc == BATCH_IOERR)
 		return error_set(err, "'%s': byte %llu: %s", c->path, (unsigned long long)pos,
 				 why.msg);
@@ -271,15 +276,49 @@ static int relisted(struct log *log)
 	return changed;
 }
 
-static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
+/* The offset the next record gets: the end of the last segment's valid
+ * batches (read whole from its last offset index entry on; from its start
+ * when the batch there is torn); the last segment's base when it holds
+ * none.  The end of the log at this moment, which a question does not read
+ * past. */
+static int end_once(struct log *log, uint64_t *next, struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct batch_header h;
 	uint64_t pos;
+	int rc = 0, got = 0;
+
+	*next = log->nseg ? log->seg[log->nseg - 1] : 0;
+	if (!log->nseg)
+		return 0;
+	if (cur_open(&c, log, log->nseg - 1, err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	for (pos = c.verify_from; (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
+	     pos += BATCH_HEADER_LEN + h.payload_len, got = 1)
+		*next = batch_next(&h);
+	/* the batch the index entry names is torn (power loss): the end is
+	 * that of the batches before it */
+	if (rc == 0 && !got)
+		for (pos = SEGMENT_HEADER_LEN; pos < c.verify_from &&
+		     (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
+		     pos += BATCH_HEADER_LEN + h.payload_len)
+			*next = batch_next(&h);
+out:
+	cur_close(&c);
+	buf_release(&c.b);
+	return rc < 0 ? -1 : 0;
+}
+
+static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct error *err)
+{
+	struct segcur c = SEGCUR_INIT;
+	struct batch_header h;
 	int found = 0, rc;
 	size_t i;
 
-	*first = *next = log->nseg ? log->seg[log->nseg - 1] : 0;
+	*first = log->nseg ? log->seg[log->nseg - 1] : 0;
 	for (i = 0; i < log->nseg && !found; i++) {
 		if (cur_open(&c, log, i, err) < 0)
 			goto fail;
@@ -292,19 +331,11 @@ static int bounds_once(struct log *log, uint64_t *first, uint64_t *next, struct 
 		}
 		cur_close(&c);
 	}
-	if (log->nseg) {
-		if (cur_open(&c, log, log->nseg - 1, err) < 0)
-			goto fail;
-		for (pos = c.verify_from; (rc = cur_batch(&c, pos, &h, 1, err)) == 1;
-		     pos += BATCH_HEADER_LEN + h.payload_len)
-			*next = batch_next(&h);
-		if (rc < 0)
-			goto fail;
-		cur_close(&c);
-	}
+	buf_release(&c.b);
+	if (end_once(log, next, err) < 0)
+		return -1;
 	if (!found || *first > *next)
 		*first = *next;
-	buf_release(&c.b);
 	return 0;
 fail:
 	cur_close(&c);
@@ -312,12 +343,23 @@ fail:
 	return -1;
 }
 
+/* end_once, asked again on a new list of segments when logcompact changed
+ * them meanwhile. */
+static int log_end(struct log *log, uint64_t *end, struct error *err)
+{
+	int rc, k = 0;
+
+	while ((rc = end_once(log, end, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
+		;
+	return rc;
+}
+
 /* The timestamp of the first record (last set: of the last) of the batch
  * at pos of segment i. */
 static int batch_edge_ts(struct log *log, size_t i, uint64_t pos, int last, int64_t *ts,
 			 struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct buf scratch = BUF_INIT;
 	struct batch_header h;
 	struct record r;
@@ -356,9 +398,10 @@ out:
 	return rc;
 }
 
-static int summary_once(struct log *log, struct inspect_summary *s, struct error *err)
+static int summary_once(struct log *log, uint64_t end, struct inspect_summary *s,
+			struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct batch_header h;
 	size_t i, first_seg = 0, last_seg = 0;
 	uint64_t pos, first_pos = 0, last_pos = 0, seen = 0;
@@ -371,6 +414,7 @@ static int summary_once(struct log *log, struct inspect_summary *s, struct error
 	if (log->nseg && !(s->seg = calloc(log->nseg, sizeof *s->seg)))
 		return error_set(err, "out of memory");
 	s->nseg = log->nseg;
+	c.end = end;
 	for (i = 0; i < log->nseg; i++) {
 		struct inspect_segment *g = &s->seg[i];
 		if (cur_open(&c, log, i, err) < 0)
@@ -671,6 +715,9 @@ void inspect_seeker_init(struct inspect_seeker *s, struct log *log)
 	s->cache_crc = 0;
 	s->cache_n = s->cache_cap = 0;
 	s->cache_off = NULL;
+	s->dir_mtime.tv_sec = 0;	/* the first search lists the segments again */
+	s->dir_mtime.tv_nsec = 0;
+	s->end_known = 0;
 	s->cache_ts = NULL;
 }
 
@@ -687,14 +734,15 @@ void inspect_seeker_release(struct inspect_seeker *s)
 	buf_release(&s->scratch);
 }
 
-/* Searches segments from i on, in order, for the first record >= ts. */
-static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t *off,
-		     int64_t *rec_ts, struct error *err)
+/* Searches segments from i on, in order, for the first record >= ts below
+ * end; none: *off = end. */
+static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t end,
+		     uint64_t *off, int64_t *rec_ts, struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
-	uint64_t first;
+	struct segcur c = SEGCUR_INIT;
 	int rc = 0;
 
+	c.end = end;
 	for (; i < s->log->nseg && rc == 0; i++) {
 		rc = cur_open(&c, s->log, i, err);
 		if (rc == 0)
@@ -704,14 +752,15 @@ static int find_from(struct inspect_seeker *s, size_t i, int64_t ts, uint64_t *o
 	buf_release(&c.b);
 	if (rc != 0)
 		return rc;
-	return inspect_bounds(s->log, &first, off, err) < 0 ? -1 : 0;
+	*off = end;
+	return 0;
 }
 
-static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
-			    struct error *err)
+static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t end, uint64_t *off,
+			    int64_t *rec_ts, struct error *err)
 {
 	size_t sealed = s->log->nseg ? s->log->nseg - 1 : 0, lo = 0, hi;
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 
 	if (!s->prefix_max && sealed && !(s->prefix_max = calloc(sealed, sizeof *s->prefix_max)))
 		return error_set(err, "out of memory");
@@ -738,7 +787,7 @@ static int seeker_find_once(struct inspect_seeker *s, int64_t ts, uint64_t *off,
 		else
 			hi = mid;
 	}
-	return find_from(s, lo, ts, off, rec_ts, err);
+	return find_from(s, lo, ts, end, off, rec_ts, err);
 }
 
 int inspect_find_time(struct log *log, int64_t ts, uint64_t *off, int64_t *rec_ts,
@@ -758,7 +807,7 @@ int inspect_find_time(struct log *log, int64_t ts, uint64_t *off, int64_t *rec_t
 static int offset_once(struct log *log, uint64_t off, struct inspect_location *loc,
 		       struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct buf scratch = BUF_INIT;
 	struct batch_header h;
 	const uint8_t *p;
@@ -1004,7 +1053,7 @@ static int hist_batch(struct segcur *c, uint64_t pos, uint64_t from, uint64_t to
 static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 			  size_t max_intervals, struct inspect_histogram *hg, struct error *err)
 {
-	struct segcur c = { .fd = -1, .b = BUF_INIT };
+	struct segcur c = SEGCUR_INIT;
 	struct buf scratch = BUF_INIT;
 	struct hist_acc a = { .max = max_intervals };
 	struct batch_header h;
@@ -1495,13 +1544,9 @@ int inspect_format_histogram(struct buf *out, const struct inspect_histogram *hg
 	char num[24];
 
 	if (json) {
-		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,",
-				 (long long)hg->interval, (unsigned long long)hg->from);
-		if (hg->to == UINT64_MAX)
-			rc |= buf_add(out, "\"to_offset\":null", 16);
-		else
-			rc |= buf_printf(out, "\"to_offset\":%llu", (unsigned long long)hg->to);
-		rc |= buf_printf(out, ",\"records\":%llu,\"intervals\":[",
+		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,\"to_offset\":%llu,"
+				 "\"records\":%llu,\"intervals\":[", (long long)hg->interval,
+				 (unsigned long long)hg->from, (unsigned long long)hg->to,
 				 (unsigned long long)hg->records);
 		for (size_t i = 0; i < hg->n; i++) {
 			int64_t t = hg->start + (int64_t)i * hg->interval;
@@ -1600,24 +1645,69 @@ int inspect_bounds(struct log *log, uint64_t *first, uint64_t *next, struct erro
 
 int inspect_summary(struct log *log, struct inspect_summary *s, struct error *err)
 {
+	uint64_t end;
 	int rc, k = 0;
 
-	while ((rc = summary_once(log, s, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
+	if (log_end(log, &end, err) < 0)
+		return -1;
+	while ((rc = summary_once(log, end, s, err)) < 0 && k++ < INSPECT_RETRIES && relisted(log))
 		;
 	return rc;
+}
+
+/* Forgets what a seeker learnt about segments that are no longer listed. */
+static void seeker_forget(struct inspect_seeker *s)
+{
+	free(s->prefix_max);
+	s->prefix_max = NULL;
+	s->known = 0;
+}
+
+/* The log's end now, as log_end, but taken from the last search while the
+ * last segment has the size it had then (one stat instead of a read). */
+static int seeker_end(struct inspect_seeker *s, uint64_t *end, struct error *err)
+{
+	struct log *log = s->log;
+	uint64_t base = log->nseg ? log->seg[log->nseg - 1] : 0;
+	char name[SEGMENT_NAME_MAX];
+	struct stat st;
+	int sized;
+
+	segment_name(base, ".log", name);
+	sized = log->nseg && fstatat(log->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (sized && s->end_known && s->end_base == base && s->end_size == (uint64_t)st.st_size) {
+		*end = s->end;
+		return 0;
+	}
+	if (log_end(log, end, err) < 0)
+		return -1;
+	s->end_known = sized;
+	s->end_base = base;
+	s->end_size = sized ? (uint64_t)st.st_size : 0;
+	s->end = *end;
+	return 0;
 }
 
 int inspect_seeker_find(struct inspect_seeker *s, int64_t ts, uint64_t *off, int64_t *rec_ts,
 			struct error *err)
 {
+	uint64_t end;
+	struct stat st;
 	int rc, k = 0;
 
-	while ((rc = seeker_find_once(s, ts, off, rec_ts, err)) < 0 && k++ < INSPECT_RETRIES &&
-	       relisted(s->log)) {
-		free(s->prefix_max);	/* what it learnt is about the old segments */
-		s->prefix_max = NULL;
-		s->known = 0;
+	/* a question about the log as it is now: its segments listed again
+	 * when the directory changed (a roll, compaction), its end now */
+	if (fstat(s->log->dirfd, &st) == 0 && (st.st_mtim.tv_sec != s->dir_mtime.tv_sec ||
+					       st.st_mtim.tv_nsec != s->dir_mtime.tv_nsec)) {
+		s->dir_mtime = st.st_mtim;
+		if (relisted(s->log))
+			seeker_forget(s);
 	}
+	if (seeker_end(s, &end, err) < 0)
+		return -1;
+	while ((rc = seeker_find_once(s, ts, end, off, rec_ts, err)) < 0 &&
+	       k++ < INSPECT_RETRIES && relisted(s->log))
+		seeker_forget(s);	/* what it learnt is about the old segments */
 	return rc;
 }
 
@@ -1635,7 +1725,13 @@ int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
 int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 		      size_t max_intervals, struct inspect_histogram *hg, struct error *err)
 {
+	uint64_t end;
 	int rc, k = 0;
+
+	if (log_end(log, &end, err) < 0)
+		return -1;
+	if (to > end)
+		to = end;	/* the log as it is now, not what is appended meanwhile */
 
 	while ((rc = histogram_once(log, from, to, interval, max_intervals, hg, err)) < 0 &&
 	       k++ < INSPECT_RETRIES && relisted(log))

@@ -12,6 +12,11 @@
  * byte position.  In the active segment the batches after its last offset
  * index entry are checked whole (crc) so that a torn tail is never counted.
  *
+ * Each question answers about the log as it was when asked: it takes the
+ * log's end (the next offset) first and reads no batch appended after it,
+ * however long the answer takes; a seeker's questions (many times) each
+ * take it anew, with the segments listed again when the directory changed.
+ *
  * Answers are formatted as text for people or as JSON into a struct buf;
  * printing them is the caller's.  Nothing here prints or exits.
  */
@@ -20,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "batch.h"
 #include "buf.h"
@@ -101,6 +107,12 @@ struct inspect_seeker {
 	size_t cache_n, cache_cap;
 	uint64_t *cache_off;	/* owned */
 	int64_t *cache_ts;	/* owned */
+	struct timespec dir_mtime;	/* of the log directory when last listed */
+	/* the log's end found by the last search, and the size of the last
+	 * segment (of base end_base) then: while it has that size, the end is
+	 * the same */
+	int end_known;
+	uint64_t end_base, end_size, end;
 };
 
 void inspect_seeker_init(struct inspect_seeker *s, struct log *log);
@@ -167,7 +179,8 @@ struct inspect_histogram {
 	size_t n;		/* intervals, from the earliest to the latest record */
 	uint64_t *count;	/* owned: records in each */
 	uint64_t records;	/* all of them */
-	uint64_t from, to;	/* the offsets counted: [from, to) */
+	uint64_t from, to;	/* the offsets counted: [from, to), to at most the
+				 * log's end when the question was asked */
 };
 
 /*

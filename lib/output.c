@@ -26,6 +26,7 @@ struct tpl_part {
 
 static int parse_template(struct output *o, const char *t, struct error *err)
 {
+	const char *whole = t;
 	struct buf empty_text = BUF_INIT;
 	size_t cap = 0;
 
@@ -54,9 +55,13 @@ static int parse_template(struct output *o, const char *t, struct error *err)
 			case 'h': part.kind = TPL_HEADERS; break;
 			case '%': part.start = o->tpltext.len; part.len = 1;
 				  buf_addc(&o->tpltext, '%'); break;
+			case '\0':
+				return error_set(err, "invalid template '%.200s': a '%%' at its end "
+						 "(write %%%% for a percent sign)", whole);
 			default:
-				return error_set(err, "invalid template '%s': unknown token '%%%c' (known: %%o %%T %%t %%k %%s %%K %%S %%h %%%%)",
-						 t, t[1] ? t[1] : ' ');
+				return error_set(err, "invalid template '%.200s': unknown directive "
+						 "'%%%c' (known: %%o %%T %%t %%k %%s %%K %%S %%h %%%%)",
+						 whole, t[1]);
 			}
 			t += 2;
 		} else {
@@ -253,6 +258,22 @@ static int add_i64(struct buf *b, int64_t v)
 	return add_u64(b, (uint64_t)(-(v + 1)) + 1);
 }
 
+/* The number of bytes add_plain writes for an item, or -1 for null (which
+ * it writes as null): written at the end of b, measured, and taken back. */
+static int add_plain_size(struct buf *b, const uint8_t *p, size_t n, struct error *err)
+{
+	struct item_head h;
+	size_t at = b->len, len;
+
+	if (item_head(p, n, &h, NULL) == ITEM_OK && h.type == ITEM_NULL)
+		return buf_add(b, "-1", 2);
+	if (add_plain(b, p, n, err) < 0)
+		return -1;
+	len = b->len - at;
+	b->len = at;
+	return add_u64(b, len);
+}
+
 static int record_template(struct output *o, const struct record *r, struct error *err)
 {
 	struct buf *b = &o->b;
@@ -268,8 +289,8 @@ static int record_template(struct output *o, const struct record *r, struct erro
 		case TPL_TIME: rc = buf_add(b, t, time_format_rfc3339(r->ts, t)); break;
 		case TPL_KEY: rc = add_plain(b, r->key, r->keylen, err); break;
 		case TPL_VALUE: rc = add_plain(b, r->value, r->valuelen, err); break;
-		case TPL_KEYSIZE: rc = add_u64(b, r->keylen); break;
-		case TPL_VALUESIZE: rc = add_u64(b, r->valuelen); break;
+		case TPL_KEYSIZE: rc = add_plain_size(b, r->key, r->keylen, err); break;
+		case TPL_VALUESIZE: rc = add_plain_size(b, r->value, r->valuelen, err); break;
 		case TPL_HEADERS: rc = add_headers(b, r->headers, r->headerslen, err); break;
 		}
 	}

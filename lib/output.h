@@ -40,9 +40,11 @@ struct output {
 /*
  * Sets up output to fd.  For OUT_TEMPLATE, tpl is the template: %o offset,
  * %T timestamp (ms), %t timestamp (RFC 3339), %k key, %s value (text and
- * byte strings raw, anything else as JSON), %K and %S their sizes in bytes,
+ * byte strings raw, anything else as JSON), %K and %S the number of bytes
+ * %k and %s write (-1 for a null key or value, which they write as null),
  * %h headers (name=value,...), %% a '%'; \n \t \r \\ \0 escapes.  Returns
- * 0, or -1 with err set for a bad template.
+ * 0, or -1 with err set for a bad template (an unknown directive, a '%' at
+ * its end).
  */
 int output_init(struct output *o, int fd, enum output_format f, const char *tpl,
 		struct error *err);

@@ -119,8 +119,9 @@ static const char *parse_rfc3339(const char *s, size_t len, int64_t *ms)
 		return "month out of range";
 	if (d < 1 || d > days_in_month(y, mo))
 		return "day out of range";
-	if (i >= len || (s[i] != 'T' && s[i] != 't'))
-		return "missing 'T' between date and time";
+	/* RFC 3339 section 5.6: T, t, or (its note) a space */
+	if (i >= len || (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
+		return "missing 'T' (or a space) between date and time";
 	i++;
 	if (take_digits(s, len, &i, 2, &h) || take_char(s, len, &i, ':') ||
 	    take_digits(s, len, &i, 2, &mi) || take_char(s, len, &i, ':') ||

@@ -13,7 +13,8 @@
 
 /*
  * Parses an RFC 3339 date-time (section 5.6): "2026-11-20T09:00:00Z",
- * "2026-11-20t09:00:00.123+01:00", lower-case t and z accepted, fractions of
+ * "2026-11-20t09:00:00.123+01:00", lower-case t and z accepted, a space in
+ * place of the T (as its note allows: "2026-11-20 09:00:00Z"), fractions of
  * any length (truncated to milliseconds), a leap second :60 taken as the
  * next minute's :00.000 (its fraction dropped), so order is kept.  s need not be NUL-terminated.
  * Returns 0 and sets *ms, or -1 with err set to the reason.

@@ -270,7 +270,7 @@ null'
 	make_known
 	runio logcat -F '%o|%T|%t|%k|%s|%K|%S|%h|%%|\t|\r|\0|\\|\n' L
 	expect_status 0
-	# the model: sizes are the CBOR items' sizes, times formatted by Python
+	# the model: sizes are the bytes %k and %s write (-1 for null), times formatted by Python
 	$PY - >expect <<-'EOF'
 		import cbor2, sys, datetime
 		def t(ms):
@@ -282,10 +282,10 @@ null'
 		out = sys.stdout.buffer
 		for o, ts, k, v, vs, h in recs:
 		    ks = k if isinstance(k, bytes) else ("null" if k is None else k).encode()
-		    # 0.5 is a half float (f9 3800): the shortest float that holds it
-		    vsize = len(cbor2.dumps(v, canonical=True))
+		    ksize = -1 if k is None else len(ks)
+		    vsize = -1 if v is None else len(vs.encode())
 		    out.write(b"%d|%d|%s|%s|%s|%d|%d|%s|%%|\t|\r|\0|\\|\n" % (
-		        o, ts, t(ts).encode(), ks, vs.encode(), len(cbor2.dumps(k)), vsize, h.encode()))
+		        o, ts, t(ts).encode(), ks, vs.encode(), ksize, vsize, h.encode()))
 	EOF
 	expect_same expect "$T/stdout"
 }
@@ -1669,4 +1669,91 @@ k"
 	logcat --json events/ >expect
 	expect_same expect out
 	$MODEL values <(cat app.jsonl app.jsonl) <(logcat --values events/)
+}
+
+# templates (issue 11 item 13)
+
+# tpl_log: records with every kind of key and value: text (empty, UTF-8,
+# a newline), byte strings, null, integers, floats, booleans, maps, arrays;
+# headers or none.
+tpl_log() {
+	cat >tpl.jsonl <<-'EOF2'
+		{"ts":1700000000123,"key":"user-1","value":"h\u00e9llo w\u00f6rld","headers":{"h1":"v1","h2":"v2"}}
+		{"ts":-1,"key":null,"value":{"a":[1,2.5,true,null,"x"],"b":{"c":"\u00e9"}}}
+		{"ts":0,"key":42,"value":null}
+		{"ts":1790000000000,"key":{"$bytes":"AP8K"},"value":{"$bytes":"AAECAw=="},"headers":{"trace":"abc"}}
+		{"ts":5,"key":"","value":""}
+		{"ts":6,"key":[1,"a"],"value":-7}
+		{"ts":7,"key":true,"value":"line1\nline2\ttab"}
+		{"ts":253402300799999,"key":"last","value":1.5e300}
+	EOF2
+	logappend --envelope L <tpl.jsonl
+}
+
+@test "templates: every directive of logcat(1) against Python (cbor2 over --framed): %K and %S are the bytes %k and %s write, -1 for null" {
+	tpl_log
+	logcat --framed L >framed
+	tpl='%o|%T|%t|%k|%s|%K|%S|%h|%%|\t|\r|\0|\\|\n'
+	runio logcat -F "$tpl" L
+	expect_status 0
+	expect_file "$T/stderr" ""
+	$PY - framed >expect <<-'PY'
+		import cbor2, datetime, json, sys
+		f = open(sys.argv[1], "rb")
+		f.read(21)  # the stream header
+		out = sys.stdout.buffer
+		def rfc3339(ms):
+		    d = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(milliseconds=ms)
+		    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (d.microsecond // 1000)
+		def plain(x):  # %k, %s: strings as they are, the rest as JSON
+		    if isinstance(x, bytes):
+		        return x
+		    if isinstance(x, str):
+		        return x.encode()
+		    return json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode()
+		def size(x):  # %K, %S
+		    return b"-1" if x is None else b"%d" % len(plain(x))
+		n = 0
+		while True:
+		    try:
+		        rec = cbor2.load(f)
+		    except cbor2.CBORDecodeEOF:
+		        break
+		    off, ts, k, v = rec[:4]
+		    h = rec[4] if len(rec) > 4 else {}
+		    hs = b",".join(plain(a) + b"=" + plain(b) for a, b in h.items())
+		    out.write(b"|".join([b"%d" % off, b"%d" % ts, rfc3339(ts).encode(), plain(k), plain(v),
+		                         size(k), size(v), hs, b"%", b"\t", b"\r", b"\0", b"\\", b"\n"]))
+		    n += 1
+		assert n == 8, n
+	PY
+	expect_same expect "$T/stdout"
+	# the sizes frame the key and value: a reader takes exactly %K bytes
+	runio logcat -F '%K %k%S %s' L
+	$PY - "$T/stdout" <<-'PY'
+		import sys
+		d = open(sys.argv[1], "rb").read()
+		p = 0
+		for _ in range(8):
+		    for _ in range(2):
+		        sp = d.index(b" ", p)
+		        n = int(d[p:sp]); p = sp + 1
+		        p += 4 if n == -1 else n  # a null is written as null
+		assert p == len(d), (p, len(d))
+	PY
+}
+
+@test "templates: a '%' at the end, an unknown directive: exit 2, the whole template and what to write instead named" {
+	tpl_log
+	runio logcat -F 'abc%' L
+	expect_status 2
+	expect_file "$T/stdout" ""
+	expect_match "$T/stderr" "^logcat: invalid template 'abc%': a '%' at its end \(write %% for a percent sign\)"
+	runio logcat -F '%o %q %s' L
+	expect_status 2
+	expect_match "$T/stderr" "^logcat: invalid template '%o %q %s': unknown directive '%q' \(known: %o %T %t %k %s %K %S %h %%\)"
+	runio logcat -F '100%%' L
+	expect_status 0
+	printf '100%%%.0s' 1 2 3 4 5 6 7 8 >expect
+	expect_same expect "$T/stdout"
 }

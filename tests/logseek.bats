@@ -501,6 +501,18 @@ time_model() {
 	done
 }
 
+@test "--time: RFC 3339 with a space for the T and a lower-case t or z (RFC 3339 section 5.6) names the same instant (issue 11 item 15)" {
+	small L
+	for t in '1970-01-01 00:00:00.051Z' '1970-01-01t00:00:00.051z' '1970-01-01 01:00:00.051+01:00'; do
+		runio logseek --time "$t" L
+		expect_status 0 || fail "($t)"
+		expect_file "$T/stdout" "$(time_model 51)"
+	done
+	runio logseek --time '1970-01-01_00:00:00Z' L
+	expect_status 2
+	expect_match "$T/stderr" "missing 'T' \(or a space\) between date and time"
+}
+
 @test "--time and the summary ignore a torn tail of the active segment, as logcat does" {
 	small L
 	seg=L/00000000000000000000.log
@@ -670,6 +682,103 @@ print(min(int(os.path.basename(f)[:-4]) for f in glob.glob("L/*.log")))')
 	expect_file got "$off false removed $nextrec"
 }
 
+# ---- questions about the log as it was when asked (issue 11 item 3) -----------
+
+# big_log DIR N: a log of N one-record batches (offset i, timestamp 1000 + i)
+# written by Python from logformat(5), so that reading its batch headers
+# takes a while; then an active segment of its own, so that a question
+# reaches the records an appender adds only after all of them.
+big_log() {
+	$PY - "$1" "$2" <<-'PY'
+		import cbor2, os, struct, sys, zlib
+		d, n = sys.argv[1], int(sys.argv[2])
+		os.makedirs(d)
+		open(d + "/meta", "w").write("logtools-log 1\n")
+		out = [b"LOGSEG\0\x01" + struct.pack("<q", 1000)]
+		for i in range(n):
+		    p = cbor2.dumps([i, 1000 + i, None, i])
+		    h = b"LBAT\x01\0\0\0" + struct.pack("<QqqIII", i, 1000 + i, 1000 + i, 1, 0, len(p))
+		    out.append(h + struct.pack("<I", zlib.crc32(h + p)) + p)
+		open(d + "/%020d.log" % 0, "wb").write(b"".join(out))
+	PY
+	seq_json 1 | logappend --segment-bytes 4K "$1"
+}
+
+@test "the summary and --histogram answer about the log when asked, not the records an appender adds meanwhile (issue 11 item 3)" {
+	big_log L 400000
+	(while :; do seq_json 20 | logappend L || exit; done) 3>&- &
+	appender=$!
+	bg_started $appender
+	# wait for the appender's first records
+	for i in $(seq 100); do [ "$(ls -s L/00000000000000400000.log | cut -d' ' -f1)" -gt 4 ] && break; sleep 0.05; done
+	for run in 1 2 3; do
+		t0=$(now_ms)
+		logseek --json L >s.json
+		t1=$(now_ms)
+		read -r first next records last_ts < <(json_get s.json first_offset next_offset records last_ts)
+		# one end: no gaps, so the records are next - first, and logcat up to that end agrees
+		[ "$records" -eq $((next - first)) ] || fail "records $records, offsets $first to $next"
+		n=$(logcat --to "$next" -F '%o\n' L | wc -l)
+		[ "$n" -eq "$records" ] || fail "logcat --to $next reads $n records, the summary says $records"
+		# that end was the end when the question was asked: the appender's
+		# records (timestamped when appended) after it began are not counted
+		[ "$last_ts" -le $((t0 + 30)) ] ||
+			fail "run $run: the summary counts a record appended at $last_ts, $((last_ts - t0)) ms after it was asked (it took $((t1 - t0)) ms)"
+		t0=$(now_ms)
+		logseek --histogram 1000w --json L >h.json
+		read -r from to hrecords < <(json_get h.json from_offset to_offset records)
+		[ "$hrecords" -eq $((to - from)) ] || fail "histogram: $hrecords records in [$from, $to)"
+		last=$(logcat --from $((to - 1)) --to "$to" -F '%T\n' L)
+		[ "$last" -le $((t0 + 30)) ] ||
+			fail "run $run: the histogram counts a record appended $((last - t0)) ms after it was asked"
+	done
+	kill $appender
+}
+
+@test "--time -: each line asks about the log when it is read: a record appended since, into a new segment, is found (issue 11 item 3)" {
+	small L
+	coproc SEEK { logseek -j --time - L 2>err; }
+	pid=$SEEK_PID
+	ask() {
+		echo "$1" >&"${SEEK[1]}"
+		read -r -t 5 ans <&"${SEEK[0]}" || fail "no answer to $1"
+		printf '%s' "$ans" | $PY -c 'import json,sys; o = json.load(sys.stdin); print(o["offset"], o["found"], o["ts"])'
+	}
+	[ "$(ask 60)" = "2 True 70" ] || fail "60: $(ask 60)"
+	[ "$(ask 100)" = "3 False None" ] || fail "100 before the append"
+	printf '{"ts":100,"value":"new"}\n' | logappend --envelope --segment-bytes 1B L
+	[ -e L/00000000000000000003.log ] || fail "no new segment: $(ls L)"
+	got=$(ask 100)
+	[ "$got" = "3 True 100" ] || fail "100 after the append: $got"
+	exec {SEEK[1]}>&-
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 3 ] || fail "exit $st"
+}
+
+@test "a torn batch at the active segment's last index entry (power loss): the summary, --time and logcat end before it, not at the segment's start (issue 11 item 3)" {
+	# five batches of one 6000-byte record: each has an offset index entry
+	for i in 0 1 2 3 4; do
+		awk -v i=$i 'BEGIN { printf "{\"ts\":%d,\"value\":\"%06000d\"}\n", 100 + i, i }' | logappend --envelope L
+	done
+	seg=L/00000000000000000000.log
+	# the last index entry names the last batch; flip a byte of its payload
+	last=$($PY -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); print(struct.unpack_from("<I", d, len(d) - 4)[0])' L/00000000000000000000.index)
+	$PY -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[int(sys.argv[2]) + 48 + 100] ^= 0xff
+open(sys.argv[1], "wb").write(d)' "$seg" "$last"
+	runio logseek --json L
+	expect_status 0
+	json_get "$T/stdout" next_offset records >got
+	expect_file got "4 4"
+	[ "$(logcat -F '%o\n' L | wc -l)" -eq 4 ] || fail "logcat reads $(logcat -F '%o\n' L | wc -l) records"
+	runio logseek --time 103 L
+	expect_status 0
+	expect_file "$T/stdout" 3
+	runio logseek --time 104 L
+	expect_status 3
+	expect_file "$T/stdout" 4
+}
 # ---- --histogram ----------------------------------------------------------
 
 @test "--histogram: counts per interval against awk (Apache, out of order), empty intervals kept" {
