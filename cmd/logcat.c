@@ -37,7 +37,7 @@ static const char usage[] =
 "      --framed         the framed stream (the default unless stdout is a terminal)\n"
 "      --values         the values alone, as JSON lines\n"
 "  -F, --format TMPL    text by template: %o offset, %T ts, %t time, %k key, %s value,\n"
-"                       %K %S their sizes, %h headers, %% percent; \\n \\t escapes\n"
+"                       %K %S their lengths in bytes (-1: null), %h headers, %% percent; \\n \\t escapes\n"
 "  -h, --help           show this help\n"
 "      --version        show the version\n"
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";

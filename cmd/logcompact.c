@@ -8,6 +8,7 @@
 
 #include "compact.h"
 #include "error.h"
+#include "lock.h"
 #include "progress.h"
 #include "timeparse.h"
 #include "units.h"
@@ -81,7 +82,7 @@ static uint64_t size_arg(const char *opt, const char *s)
 static int level_arg(const char *s)
 {
 	if (strlen(s) != 1 || s[0] < '0' || s[0] > '9')
-		usage_error("invalid --compress level '%s' (accepted: 0 to 9)", s);
+		usage_error("--compress: invalid level '%s' (accepted: 0 to 9)", s);
 	return s[0] - '0';
 }
 
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 	int64_t start = time_now_ms();
 
 	progname = argv[0] = "logcompact";	/* getopt's messages too */
+	lock_waiting = lock_say_waiting;	/* on a terminal: what it waits for */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
@@ -144,12 +146,12 @@ int main(int argc, char **argv)
 		case O_SEG_BYTES:
 			o.segment_bytes = size_arg("--segment-bytes", optarg);
 			if (o.segment_bytes < 4096 || o.segment_bytes > (1ull << 40))
-				usage_error("--segment-bytes must be between 4K and 1T");
+				usage_error("--segment-bytes: '%s' is not between 4K and 1T", optarg);
 			break;
 		case O_MEMORY:
 			o.memory = size_arg("--memory", optarg);
 			if (o.memory < (64u << 10))
-				usage_error("--memory must be at least 64K");
+				usage_error("--memory: '%s' is less than 64K", optarg);
 			break;
 		case O_WAIT: o.wait = 1; break;
 		case 'n': dry = 1; break;

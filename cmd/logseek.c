@@ -91,10 +91,10 @@ static void set_mode(struct args *a, enum mode m)
 	a->mode = m;
 }
 
-static void check_group_name(const char *name)
+static void check_group_name(const char *opt, const char *name)
 {
 	if (group_name_check(name, &err) < 0)
-		usage_error("%s", err.msg);
+		usage_error("%s: %s", opt, err.msg);
 }
 
 /* Terminal width for the histogram: $COLUMNS, the terminal's, or 80. */
@@ -130,7 +130,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 			errno = 0;
 			a->offset = strtoull(optarg, &end, 10);
 			if (*optarg < '0' || *optarg > '9' || *end || errno)
-				usage_error("invalid offset '%s'", optarg);
+				usage_error("--offset: invalid offset '%s' (accepted: a number)", optarg);
 			break;
 		case O_HISTOGRAM:
 			set_mode(a, M_HISTOGRAM);
@@ -146,12 +146,12 @@ static void parse_args(struct args *a, int argc, char **argv)
 			*(c == O_FROM ? &a->has_from : &a->has_to) = 1;
 			break;
 		case O_GROUPS: set_mode(a, M_GROUPS); break;
-		case 'g': set_mode(a, M_GROUP); check_group_name(a->group = optarg); break;
-		case O_DELETE: set_mode(a, M_DELETE); check_group_name(a->group = optarg); break;
+		case 'g': set_mode(a, M_GROUP); check_group_name("--group", a->group = optarg); break;
+		case O_DELETE: set_mode(a, M_DELETE); check_group_name("--delete-group", a->group = optarg); break;
 		case O_VERIFY: set_mode(a, M_VERIFY); break;
 		case O_RESET:
 			if (inspect_reset_parse(optarg, now, &a->reset, &err) < 0)
-				usage_error("%s", err.msg);
+				usage_error("--reset: %s", err.msg);
 			a->has_reset = 1;
 			break;
 		case O_EXECUTE: a->execute = 1; break;

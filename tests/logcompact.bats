@@ -302,8 +302,8 @@ bare_cases() {
 	done <<-'EOF2'
 		logappend|--max-record-size 0|--max-record-size: '0' is not between 16
 		logseek|--histogram 0|at least 1ms
-		logcompact|--compact --segment-bytes 0|--segment-bytes must be between 4K and 1T
-		logcompact|--compact --memory 0|--memory must be at least 64K
+		logcompact|--compact --segment-bytes 0|--segment-bytes: '0' is not between 4K and 1T
+		logcompact|--compact --memory 0|--memory: '0' is less than 64K
 	EOF2
 }
 

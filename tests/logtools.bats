@@ -44,6 +44,45 @@ usage_form() {
 	usage_form logcompact x
 }
 
+@test "usage errors: a bad value names its option first, then the value ('TOOL: --option: ... 'VALUE'')" {
+	local tool opt value
+	while read -r tool opt value; do
+		usage_form $tool "$opt" "$value" x
+		expect_match "$T/stderr" "^$tool: $opt: .*'$value'"
+	done <<-'EOF'
+		logappend --key a..b
+		logappend --time-unit h
+		logappend --input xml
+		logappend --sync sometimes
+		logappend --segment-bytes 7
+		logappend --segment-age 7
+		logappend --max-record-size 8
+		logcat --from zz
+		logcat --to zz
+		logcat --max-records zz
+		logcat --group a/b
+		logcat --commit never
+		logcat --commit-interval 5
+		logcat --format %q
+		logseek --time zz
+		logseek --offset zz
+		logseek --histogram zz
+		logseek --group a/b
+		logseek --delete-group a/b
+		logcompact --retain-time 7
+		logcompact --retain-size 7
+		logcompact --tombstone-retention 7
+		logcompact --min-lag 7
+		logcompact --segment-bytes 1K
+		logcompact --memory 1K
+		logcompact --now zz
+	EOF
+	usage_form logseek --group g --reset zz x
+	expect_match "$T/stderr" "^logseek: --reset: .*'zz'"
+	usage_form logcompact --compress=11 x
+	expect_match "$T/stderr" "^logcompact: --compress: .*'11'"
+}
+
 @test "man pages: every page renders without a warning from man or mandoc" {
 	local p
 	for p in "$ROOT"/man/*.[157]; do
