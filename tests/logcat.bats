@@ -1751,10 +1751,10 @@ tpl_log() {
 	runio logcat -F 'abc%' L
 	expect_status 2
 	expect_file "$T/stdout" ""
-	expect_match "$T/stderr" "^logcat: invalid template 'abc%': a '%' at its end \(write %% for a percent sign\)"
+	expect_match "$T/stderr" "^logcat: --format: invalid template 'abc%': a '%' at its end \(write %% for a percent sign\)"
 	runio logcat -F '%o %q %s' L
 	expect_status 2
-	expect_match "$T/stderr" "^logcat: invalid template '%o %q %s': unknown directive '%q' \(known: %o %T %t %k %s %K %S %h %%\)"
+	expect_match "$T/stderr" "^logcat: --format: invalid template '%o %q %s': unknown directive '%q' \(known: %o %T %t %k %s %K %S %h %%\)"
 	runio logcat -F '100%%' L
 	expect_status 0
 	printf '100%%%.0s' 1 2 3 4 5 6 7 8 >expect

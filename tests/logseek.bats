@@ -149,7 +149,7 @@ small() {
 		for opt in --group --delete-group; do
 			runio logseek "$opt" "$name" L
 			expect_status 2 || fail "logseek $opt '$name'"
-			expect_match "$T/stderr" "^logseek: invalid group name"
+			expect_match "$T/stderr" "^logseek: $opt: invalid group name"
 		done
 	done
 	[ ! -e L/groups ] || fail "a groups directory was made"
