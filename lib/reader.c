@@ -159,6 +159,16 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 					 (unsigned long long)r->pos, why.msg);
 		if (is_last(r))
 			return 0;	/* torn or growing tail of the active segment */
+		{
+			/* sealed since its size was taken, while the writer
+			 * was inside this batch: a follower that saw the
+			 * segment grow, then a newer one appear, looks again */
+			struct stat st;
+			if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
+				r->size = (uint64_t)st.st_size;
+				continue;
+			}
+		}
 		if (rc == BATCH_SHORT)
 			return error_set(err, "'%s': damaged: file ends inside the batch at byte %llu",
 					 r->path, (unsigned long long)r->pos);
