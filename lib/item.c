@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "item.h"
+#include "timeparse.h"
 #include "utf8.h"
 
 /* --- heads ---------------------------------------------------------------
@@ -573,44 +574,17 @@ static int string_of(const uint8_t *p, size_t n, size_t pos, enum item_type want
 	return 0;
 }
 
-static int digits(const uint8_t *s, int k, int *v)
-{
-	*v = 0;
-	for (int i = 0; i < k; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 1;
-}
-
-/* Tag 0: RFC 3339 date-time, "T" and "Z" upper case (RFC 8949 3.4.1),
- * years 0001-9999, seconds 00-59, offsets within a day. */
+/* Tag 0: an RFC 3339 date-time as timeparse reads one, narrowed as RFC
+ * 8949 3.4.1 and logformat(5) say: "T" and "Z" upper case (no space),
+ * years from 0001, no leap second.  The fields have fixed places. */
 static int rfc3339_ok(const uint8_t *s, size_t n)
 {
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, hh, mi, ss, oh, om;
-	size_t i = 19;
+	int64_t ms;
 
-	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-	    !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
-	    !digits(s + 11, 2, &hh) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &ss))
+	if (n < 20 || s[10] != 'T' || s[n - 1] == 'z' || !memcmp(s, "0000", 4) ||
+	    !memcmp(s + 17, "60", 2))
 		return 0;
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || hh > 23 || mi > 59 || ss > 59)
-		return 0;
-	if (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))
-		return 0;
-	if (s[i] == '.') {
-		size_t f = ++i;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == f)
-			return 0;
-	}
-	if (i + 1 == n && s[i] == 'Z')
-		return 1;
-	return i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':' &&
-	       digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) && oh <= 23 && om <= 59;
+	return time_parse_rfc3339((const char *)s, n, &ms, NULL) == 0;
 }
 
 /* Tag 32: a scheme, ':', then the characters RFC 3986 allows in a URI. */
