@@ -11,6 +11,7 @@
 
 #include "batch.h"
 #include "compact.h"
+#include "cursor.h"
 #include "fileio.h"
 #include "index.h"
 #include "item.h"
@@ -421,98 +422,6 @@ struct seg {
 	uint64_t keep, drop, keep_bytes;
 };
 
-/* An open segment, read batch by batch and record by record. */
-struct cursor {
-	struct log *log;
-	int fd;
-	uint64_t pos, size, batch_pos;
-	struct batch_header h;
-	struct buf batch, scratch;
-	const uint8_t *p;	/* the records left in the batch */
-	size_t n;
-	struct batch_order ord;	/* of its records, carried across batches */
-	int ended;		/* the batch's end was checked */
-	char path[SEGMENT_NAME_MAX_PATH];
-};
-
-static int cur_open(struct cursor *c, struct log *log, uint64_t base, int64_t *created,
-		    struct error *err)
-{
-	c->log = log;
-	c->pos = SEGMENT_HEADER_LEN;
-	c->n = 0;
-	batch_order_start(&c->ord, base);
-	c->ended = 1;
-	return segment_open(log, base, &c->fd, &c->size, created, c->path, err);
-}
-
-static void cur_close(struct cursor *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-/* The next batch, checked whole (crc), and with decode its records ready.
- * 1, 0 at the end, -1 on damage. */
-static int cur_batch(struct cursor *c, int decode, struct error *err)
-{
-	struct error why;
-	int rc;
-
-	if (c->pos >= c->size)
-		return 0;
-	rc = segment_read_batch(c->fd, c->pos, c->size, &c->batch, &c->h, 0, &why);
-	if (rc == BATCH_SHORT)
-		return error_set(err, "'%s': damaged: file ends inside the batch at byte %" PRIu64,
-				 c->path, c->pos);
-	if (rc != BATCH_OK)
-		return error_set(err, "'%s': damaged batch at byte %" PRIu64 ": %s", c->path, c->pos,
-				 why.msg);
-	c->batch_pos = c->pos;
-	c->pos += BATCH_HEADER_LEN + c->h.payload_len;
-	if (decode && batch_payload(c->batch.p, &c->h, &c->scratch, &c->p, &c->n, &why) < 0)
-		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
-				 why.msg);
-	batch_order_start(&c->ord, c->ord.next);
-	c->ended = !decode;
-	return 1;
-}
-
-/* The next record of the batch: 1 with *r and *len set, 0 at its end. */
-/*
- * The next record of the batch: 1 with *r and *len set, 0 at its end.
- * Offsets are checked against the batch header and the records before (a
- * crafted batch with a valid crc must not make compaction write what
- * readers would read otherwise): damage is -1.
- */
-static int cur_record(struct cursor *c, struct record *r, size_t *len, struct error *err)
-{
-	const struct batch_header *h = &c->h;
-	uint64_t last = h->base + h->last_delta;
-	struct error why;
-
-	if (c->n == 0) {
-		if (!c->ended && batch_order_done(&c->ord, h) < 0)
-			return error_set(err, "'%s': batch at byte %" PRIu64 ": %u records up to "
-					 "offset %" PRIu64 ", its header says %u up to %" PRIu64,
-					 c->path, c->batch_pos, c->ord.seen, c->ord.next - 1, h->count,
-					 last);
-		c->ended = 1;
-		return 0;
-	}
-	if (record_decode(c->p, c->n, r, len, &why) != ITEM_OK)
-		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
-				 why.msg);
-	if (batch_order_next(&c->ord, h, r->offset) < 0)
-		return error_set(err, "'%s': batch at byte %" PRIu64 ": record offset %" PRIu64
-				 " out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
-				 c->path, c->batch_pos, r->offset, h->base, last);
-	c->p += *len;
-	c->n -= *len;
-	return 1;
-}
-
 /* Records decoded a few at a time, their keys hashed and their slots in the
  * key map prefetched, so that the map's cache misses overlap. */
 #define CHUNK 32
@@ -539,7 +448,7 @@ static int cur_chunk(struct cursor *c, const struct keymap *m, struct chunk *k,
 	while (k->n < CHUNK) {
 		const uint8_t *at = c->p;
 		struct record *rec = &k->rec[k->n];
-		int rc = cur_record(c, rec, &k->len[k->n], err);
+		int rc = cursor_record(c, rec, &k->len[k->n], err);
 		if (rc <= 0) {
 			if (rc < 0)
 				return -1;
@@ -567,7 +476,8 @@ struct run {
 	uint64_t active;	/* base of the active segment */
 	struct state state;
 	struct keymap map;
-	struct cursor cur;
+	struct cursor cur;	/* reading into batch */
+	struct buf batch;
 	uint64_t from;		/* where keys are read from: before it, the log is clean */
 	uint64_t pass_end;	/* records below it are candidates for removal */
 	unsigned bits;		/* keys in 2^bits partitions by hash ... */
@@ -637,12 +547,12 @@ static int survey(struct run *r, struct error *err)
 		int rc;
 		s->base = r->log.seg[i];
 		s->max_ts = INT64_MIN;
-		if (cur_open(&r->cur, &r->log, s->base, &s->created, err) < 0) {
-			cur_close(&r->cur);
+		if (cursor_open(&r->cur, s->base, 0, &s->created, err) < 0) {
+			cursor_close(&r->cur);
 			return -1;
 		}
 		s->size = r->cur.size;
-		while ((rc = cur_batch(&r->cur, 0, err)) > 0) {
+		while ((rc = cursor_next(&r->cur, 0, err)) > 0) {
 			s->records += r->cur.h.count;
 			s->batches++;
 			if (r->cur.h.max_ts > s->max_ts)
@@ -653,7 +563,7 @@ static int survey(struct run *r, struct error *err)
 				s->plain = 1;
 			progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
 		}
-		cur_close(&r->cur);
+		cursor_close(&r->cur);
 		if (rc < 0)
 			return -1;
 	}
@@ -733,9 +643,9 @@ static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err
 		int rc;
 		if (i + 1 < r->nseg && r->seg[i + 1].base <= from)
 			continue;
-		if (cur_open(&r->cur, &r->log, r->seg[i].base, NULL, err) < 0)
+		if (cursor_open(&r->cur, r->seg[i].base, 0, NULL, err) < 0)
 			goto fail;
-		while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
+		while ((rc = cursor_next(&r->cur, 1, err)) > 0) {
 			struct chunk *k = &r->chunk;
 			if (batch_next(&r->cur.h) <= from)
 				goto next;
@@ -750,7 +660,7 @@ static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err
 					while (!keymap_put_h(&r->map, &k->h[j], off)) {
 						if (r->bits == MAX_PART_BITS) {
 							r->pass_end = off;
-							cur_close(&r->cur);
+							cursor_close(&r->cur);
 							return 0;
 						}
 						keymap_split(&r->map, r->bits, r->part * 2);
@@ -766,13 +676,13 @@ static int read_keys(struct run *r, uint64_t from, uint64_t e, struct error *err
 next:
 			progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
 		}
-		cur_close(&r->cur);
+		cursor_close(&r->cur);
 		if (rc < 0)
 			return -1;
 	}
 	return 0;
 fail:
-	cur_close(&r->cur);
+	cursor_close(&r->cur);
 	return -1;
 }
 
@@ -797,9 +707,9 @@ static int measure(struct run *r, struct seg *s, struct error *err)
 	int rc;
 
 	s->keep = s->drop = s->keep_bytes = 0;
-	if (cur_open(&r->cur, &r->log, s->base, NULL, err) < 0)
+	if (cursor_open(&r->cur, s->base, 0, NULL, err) < 0)
 		goto fail;
-	while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
+	while ((rc = cursor_next(&r->cur, 1, err)) > 0) {
 		struct chunk *k = &r->chunk;
 		while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0)
 			for (size_t j = 0; j < k->n; j++) {
@@ -814,10 +724,10 @@ static int measure(struct run *r, struct seg *s, struct error *err)
 			goto fail;
 		progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
 	}
-	cur_close(&r->cur);
+	cursor_close(&r->cur);
 	return rc;
 fail:
-	cur_close(&r->cur);
+	cursor_close(&r->cur);
 	return -1;
 }
 
@@ -907,9 +817,9 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 	struct chunk *k = &r->chunk;
 	int rc;
 
-	if (cur_open(&r->cur, &r->log, s->base, NULL, err) < 0)
+	if (cursor_open(&r->cur, s->base, 0, NULL, err) < 0)
 		goto fail;
-	while ((rc = cur_batch(&r->cur, 1, err)) > 0) {
+	while ((rc = cursor_next(&r->cur, 1, err)) > 0) {
 		struct batch_header saved = r->ph;
 		size_t saved_len = r->pend.len;
 		uint64_t flushes = r->flushes, drops = 0;
@@ -929,7 +839,7 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 			r->ph = saved;
 			r->pend.len = saved_len;
 			if (flush_batch(r, err) < 0 ||
-			    buf_add(&r->out, r->cur.batch.p, r->cur.batch.len) < 0)
+			    buf_add(&r->out, r->batch.p, r->batch.len) < 0)
 				goto fail;
 			r->out_records += r->cur.h.count;
 			r->out_batches++;
@@ -938,10 +848,10 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 			goto fail;
 		progress(r, BATCH_HEADER_LEN + r->cur.h.payload_len);
 	}
-	cur_close(&r->cur);
+	cursor_close(&r->cur);
 	return rc;
 fail:
-	cur_close(&r->cur);
+	cursor_close(&r->cur);
 	return -1;
 }
 
@@ -1215,8 +1125,8 @@ int compact_run(const char *path, const struct compact_options *opt,
 	int lockfd = -1, rc = -1;
 
 	memset(st, 0, sizeof *st);
-	r.cur.fd = -1;
-	r.cur.batch = r.cur.scratch = r.out = r.pend = empty;
+	r.batch = r.out = r.pend = empty;
+	cursor_init(&r.cur, &r.log, &r.batch);
 	if (log_open(&r.log, path, 0, err) < 0)
 		return -1;
 	if (keymap_init(&r.map, opt->memory) < 0) {
@@ -1249,12 +1159,11 @@ int compact_run(const char *path, const struct compact_options *opt,
 out:
 	if (lockfd >= 0)
 		close(lockfd);
-	cur_close(&r.cur);
+	cursor_release(&r.cur);
 	keymap_release(&r.map);
 	free(r.seg);
 	free(r.state.pass);
-	buf_release(&r.cur.batch);
-	buf_release(&r.cur.scratch);
+	buf_release(&r.batch);
 	buf_release(&r.out);
 	buf_release(&r.pend);
 	log_close(&r.log);

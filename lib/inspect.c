@@ -2,6 +2,7 @@
  * inspect.c - what a log holds: summary, positions by offset and by time,
  * records per interval, consumer groups' positions (see inspect.h).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cursor.h"
 #include "index.h"
 #include "inspect.h"
 #include "item.h"
@@ -21,21 +23,17 @@
 
 /* ---- types and private prototypes ------------------------------------------ */
 
-/* A segment open for inspection, with the buffer its batches are read into. */
+/* A segment open for inspection (a cursor, cursor.h), with the buffer its
+ * batches are read into. */
 struct segcur {
-	struct log *log;
-	uint64_t base;
-	int fd;			/* -1 when closed */
-	uint64_t size;
-	int active;		/* the last segment */
+	struct cursor c;
+	struct buf b;
 	uint64_t verify_from;	/* active: batches from here on are read whole */
 	uint64_t end;		/* batches from this offset on are not read: the
 				 * end of the log when the question was asked */
-	char path[SEGMENT_NAME_MAX_PATH];
-	struct buf b;
 };
 
-#define SEGCUR_INIT { .fd = -1, .b = BUF_INIT, .end = UINT64_MAX }
+#define SEGCUR_INIT { .c = { .fd = -1 }, .b = BUF_INIT, .end = UINT64_MAX }
 
 enum { SCAN_END = 0, SCAN_FOUND = 1, SCAN_PAST = 2 };
 
@@ -104,9 +102,9 @@ static int hint_ok(struct segcur *c, uint64_t pos, uint64_t off)
 {
 	struct batch_header h;
 
-	if (pos == SEGMENT_HEADER_LEN && off == c->base)
+	if (pos == SEGMENT_HEADER_LEN && off == c->c.base)
 		return 1;
-	return segment_read_batch(c->fd, pos, c->size, &c->b, &h, 1, NULL) == BATCH_OK &&
+	return segment_read_batch(c->c.fd, pos, c->c.size, &c->b, &h, 1, NULL) == BATCH_OK &&
 	       h.base == off;
 }
 
@@ -133,10 +131,10 @@ static int time_entry(struct segcur *c, int ifd, int tfd, uint64_t i, struct tim
 	if (!read_entry(tfd, i, TIMEINDEX_ENTRY_LEN, e))
 		return 0;
 	te->ts = (int64_t)le64(e);
-	te->off = c->base + le32(e + 8);
-	index_lookup(ifd, c->base, te->off, &te->pos, &off);
+	te->off = c->c.base + le32(e + 8);
+	index_lookup(ifd, c->c.base, te->off, &te->pos, &off);
 	return off == te->off &&
-	       segment_read_batch(c->fd, te->pos, c->size, &c->b, &h, 1, NULL) == BATCH_OK &&
+	       segment_read_batch(c->c.fd, te->pos, c->c.size, &c->b, &h, 1, NULL) == BATCH_OK &&
 	       h.base == te->off && h.max_ts <= te->ts;
 }
 
@@ -145,9 +143,9 @@ static int time_entry(struct segcur *c, int ifd, int tfd, uint64_t i, struct tim
 static uint64_t hint_for(struct segcur *c, uint64_t off)
 {
 	uint64_t pos, first;
-	int ifd = open_index(c->log, c->base, ".index");
+	int ifd = open_index(c->c.log, c->c.base, ".index");
 
-	index_lookup(ifd, c->base, off, &pos, &first);
+	index_lookup(ifd, c->c.base, off, &pos, &first);
 	if (ifd >= 0)
 		close(ifd);
 	return hint_ok(c, pos, first) ? pos : SEGMENT_HEADER_LEN;
@@ -183,14 +181,14 @@ static int batch_records(struct segcur *c, uint64_t pos, const struct batch_head
 			 struct buf *scratch, const uint8_t **p, size_t *n, struct error *err)
 {
 	if (batch_payload(c->b.p, h, scratch, p, n, err) < 0)
-		return error_prefix(err, "'%s': damaged batch at byte %llu", c->path,
+		return error_prefix(err, "'%s': damaged batch at byte %llu", c->c.path,
 				    (unsigned long long)pos);
 	return 0;
 }
 
 static int record_damage(struct segcur *c, uint64_t pos, struct error *err)
 {
-	return error_prefix(err, "'%s': damaged batch at byte %llu", c->path,
+	return error_prefix(err, "'%s': damaged batch at byte %llu", c->c.path,
 			    (unsigned long long)pos);
 }
 
@@ -198,22 +196,20 @@ static int record_damage(struct segcur *c, uint64_t pos, struct error *err)
 
 static int cur_open(struct segcur *c, struct log *log, size_t i, struct error *err)
 {
-	c->log = log;
-	c->base = log->seg[i];
-	c->active = i + 1 == log->nseg;
+	if (!c->c.b)
+		cursor_init(&c->c, log, &c->b);
+	assert(c->c.log == log);
 	c->verify_from = UINT64_MAX;
-	if (segment_open(log, c->base, &c->fd, &c->size, NULL, c->path, err) < 0)
+	if (cursor_open_seg(&c->c, i, err) < 0)
 		return -1;
-	if (c->active)
+	if (c->c.active)
 		c->verify_from = hint_for(c, UINT64_MAX - 1);
 	return 0;
 }
 
 static void cur_close(struct segcur *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	cursor_close(&c->c);
 }
 
 /*
@@ -222,31 +218,17 @@ static void cur_close(struct segcur *c)
  * checked.  Returns 1 with *h set, 0 at the end of the segment (also
  * before a torn or growing tail of the active segment, and at a batch
  * appended since the question was asked: base >= c->end), -1 with err set
- * on damage in a sealed segment or a read error.
+ * on damage in a sealed segment or a read error (cursor_read).
  */
 static int cur_batch(struct segcur *c, uint64_t pos, struct batch_header *h, int whole,
 		     struct error *err)
 {
-	struct error why;
 	int rc;
 
-	if (pos >= c->size)
-		return 0;
-	if (c->active && pos >= c->verify_from)
+	if (c->c.active && pos >= c->verify_from)
 		whole = 1;
-	rc = segment_read_batch(c->fd, pos, c->size, &c->b, h, !whole, &why);
-	if (rc == BATCH_OK)
-		return h->base < c->end;
-	if (rc == BATCH_IOERR)
-		return error_set(err, "'%s': byte %llu: %s", c->path, (unsigned long long)pos,
-				 why.msg);
-	if (c->active)
-		return 0;
-	if (rc == BATCH_SHORT)
-		return error_set(err, "'%s': damaged: file ends inside the batch at byte %llu",
-				 c->path, (unsigned long long)pos);
-	return error_set(err, "'%s': damaged batch at byte %llu: %s", c->path,
-			 (unsigned long long)pos, why.msg);
+	rc = cursor_read(&c->c, pos, h, !whole, err);
+	return rc == 1 ? h->base < c->end : rc;
 }
 
 /* ---- bounds and summary ----------------------------------------------------- */
@@ -371,7 +353,7 @@ static int batch_edge_ts(struct log *log, size_t i, uint64_t pos, int last, int6
 		goto out;
 	rc = cur_batch(&c, pos, &h, 1, err);
 	if (rc == 0)
-		rc = error_set(err, "'%s': the batch at byte %llu went away", c.path,
+		rc = error_set(err, "'%s': the batch at byte %llu went away", c.c.path,
 			       (unsigned long long)pos);
 	if (rc < 0 || batch_records(&c, pos, &h, &scratch, &p, &n, err) < 0) {
 		rc = -1;
@@ -389,7 +371,7 @@ static int batch_edge_ts(struct log *log, size_t i, uint64_t pos, int last, int6
 			break;
 	}
 	if (rc < 0)
-		error_set(err, "'%s': damaged batch at byte %llu: no records", c.path,
+		error_set(err, "'%s': damaged batch at byte %llu: no records", c.c.path,
 			  (unsigned long long)pos);
 out:
 	cur_close(&c);
@@ -419,10 +401,10 @@ static int summary_once(struct log *log, uint64_t end, struct inspect_summary *s
 		struct inspect_segment *g = &s->seg[i];
 		if (cur_open(&c, log, i, err) < 0)
 			goto fail;
-		g->base = c.base;
-		g->bytes = c.size;
-		g->index_bytes = file_size_at(log, c.base, ".index") +
-				 file_size_at(log, c.base, ".timeindex");
+		g->base = c.c.base;
+		g->bytes = c.c.size;
+		g->index_bytes = file_size_at(log, c.c.base, ".index") +
+				 file_size_at(log, c.c.base, ".timeindex");
 		s->segment_bytes += g->bytes;
 		s->index_bytes += g->index_bytes;
 		for (pos = SEGMENT_HEADER_LEN; (rc = cur_batch(&c, pos, &h, 0, err)) == 1;
@@ -488,8 +470,8 @@ void inspect_summary_release(struct inspect_summary *s)
  */
 static void time_window(struct segcur *c, int64_t ts, uint64_t *pos, uint64_t *stop)
 {
-	int ifd = open_index(c->log, c->base, ".index");
-	int tfd = open_index(c->log, c->base, ".timeindex");
+	int ifd = open_index(c->c.log, c->c.base, ".index");
+	int tfd = open_index(c->c.log, c->c.base, ".timeindex");
 	uint64_t lo = 0, nt = entries(tfd, TIMEINDEX_ENTRY_LEN), hi = nt, pp, op;
 	struct time_entry k, prev;
 	uint8_t e[TIMEINDEX_ENTRY_LEN];
@@ -516,8 +498,8 @@ static void time_window(struct segcur *c, int64_t ts, uint64_t *pos, uint64_t *s
 	if (lo < nt) {
 		/* from the offset index entry before that entry's batch */
 		pp = k.pos;
-		if (k.off > c->base) {
-			index_lookup(ifd, c->base, k.off - 1, &pp, &op);
+		if (k.off > c->c.base) {
+			index_lookup(ifd, c->c.base, k.off - 1, &pp, &op);
 			if (!hint_ok(c, pp, op))
 				goto out;
 		}
@@ -526,7 +508,7 @@ static void time_window(struct segcur *c, int64_t ts, uint64_t *pos, uint64_t *s
 	} else {
 		/* no entry reaches ts: only the batches from the last offset
 		 * index entry on can */
-		index_lookup(ifd, c->base, UINT64_MAX - 1, &pp, &op);
+		index_lookup(ifd, c->c.base, UINT64_MAX - 1, &pp, &op);
 		if (op >= prev.off && hint_ok(c, pp, op))
 			*pos = pp;
 	}
@@ -574,7 +556,7 @@ static int cache_batch(struct inspect_seeker *s, struct segcur *c, uint64_t pos,
 	size_t n;
 	int rc;
 
-	if (s->cache_off && s->cache_base == c->base && s->cache_pos == pos &&
+	if (s->cache_off && s->cache_base == c->c.base && s->cache_pos == pos &&
 	    s->cache_crc == hdr->crc)
 		return SCAN_FOUND;
 	s->cache_n = 0;
@@ -600,11 +582,11 @@ static int cache_batch(struct inspect_seeker *s, struct segcur *c, uint64_t pos,
 			return record_damage(c, pos, err);
 		if (s->cache_n == h.count)
 			return error_set(err, "'%s': damaged batch at byte %llu: more records than "
-					 "its header counts", c->path, (unsigned long long)pos);
+					 "its header counts", c->c.path, (unsigned long long)pos);
 		s->cache_off[s->cache_n] = r.offset;
 		s->cache_ts[s->cache_n++] = r.ts;
 	}
-	s->cache_base = c->base;
+	s->cache_base = c->c.base;
 	s->cache_pos = pos;
 	s->cache_crc = h.crc;
 	return SCAN_FOUND;
@@ -674,8 +656,8 @@ static int seg_find_time(struct inspect_seeker *s, struct segcur *c, int64_t ts,
  */
 static int seg_max_ts(struct segcur *c, int64_t *max, struct error *err)
 {
-	int ifd = open_index(c->log, c->base, ".index");
-	int tfd = open_index(c->log, c->base, ".timeindex");
+	int ifd = open_index(c->c.log, c->c.base, ".index");
+	int tfd = open_index(c->c.log, c->c.base, ".timeindex");
 	uint64_t nt = entries(tfd, TIMEINDEX_ENTRY_LEN), pos = SEGMENT_HEADER_LEN, pp, op;
 	struct batch_header h;
 	struct time_entry last;
@@ -683,7 +665,7 @@ static int seg_max_ts(struct segcur *c, int64_t *max, struct error *err)
 
 	*max = INT64_MIN;
 	if (nt > 0 && entries(ifd, INDEX_ENTRY_LEN) > 0 && time_entry(c, ifd, tfd, nt - 1, &last)) {
-		index_lookup(ifd, c->base, UINT64_MAX - 1, &pp, &op);
+		index_lookup(ifd, c->c.base, UINT64_MAX - 1, &pp, &op);
 		if (op >= last.off && hint_ok(c, pp, op)) {
 			*max = last.ts;
 			have = 1;
@@ -847,7 +829,7 @@ static int offset_once(struct log *log, uint64_t off, struct inspect_location *l
 				if (r.offset < want)
 					continue;
 				if (r.offset == off) {
-					snprintf(loc->segment, sizeof loc->segment, "%s", c.path);
+					snprintf(loc->segment, sizeof loc->segment, "%s", c.c.path);
 					loc->pos = pos;
 					loc->h = h;
 					loc->ts = r.ts;

@@ -14,38 +14,31 @@ int reader_open(struct reader *r, const char *path, struct error *err)
 {
 	struct buf empty = BUF_INIT;
 
-	r->fd = -1;
 	r->seg = 0;
-	r->pos = SEGMENT_HEADER_LEN;
-	r->size = 0;
 	r->batch = empty;
 	r->batch_pos = 0;
 	r->next_off = r->low = 0;
-	r->path[0] = 0;
+	cursor_init(&r->cur, &r->log, &r->batch);
+	r->path = r->cur.path;
 	return log_open(&r->log, path, 0, err);
 }
 
 void reader_close(struct reader *r)
 {
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
+	cursor_release(&r->cur);
 	buf_release(&r->batch);
 	log_close(&r->log);
 }
 
 static int open_seg(struct reader *r, size_t i, struct error *err)
 {
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
+	cursor_close(&r->cur);
 	r->seg = i;
-	r->pos = SEGMENT_HEADER_LEN;
-	r->size = 0;
+	r->cur.pos = SEGMENT_HEADER_LEN;
+	r->cur.size = 0;
 	if (i >= r->log.nseg)
 		return 0;
-	r->base = r->log.seg[i];
-	return segment_open(&r->log, r->base, &r->fd, &r->size, NULL, r->path, err);
+	return cursor_open_seg(&r->cur, i, err);
 }
 
 /* Whether segment i, which failed to open, is gone (removed meanwhile by
@@ -80,8 +73,8 @@ static int skip_in_segment(struct reader *r, uint64_t off, struct error *err);
 static int advance(struct reader *r, struct error *err)
 {
 	struct stat done;
-	uint64_t base = r->base;
-	int have = fstat(r->fd, &done) == 0;
+	uint64_t base = r->cur.base;
+	int have = fstat(r->cur.fd, &done) == 0;
 
 	for (int attempt = 0;; attempt++) {
 		char name[SEGMENT_NAME_MAX];
@@ -111,75 +104,49 @@ static int advance(struct reader *r, struct error *err)
 
 int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 {
-	struct error why;
+	struct cursor *c = &r->cur;
 	int rc, gone = 0;
 
 	for (;;) {
 		if (r->seg >= r->log.nseg)
 			return 0;
-		if (r->fd < 0 && open_seg(r, r->seg, err) < 0) {
+		if (c->fd < 0 && open_seg(r, r->seg, err) < 0) {
 			if (++gone < 100 && vanished(r, r->seg)) {
 				r->seg = seg_for(r, r->next_off);
 				continue;
 			}
 			return -1;
 		}
-		if (is_last(r)) {
+		c->active = is_last(r);
+		if (c->active) {
 			/* the writer may have gone on since we looked */
 			struct stat st;
-			if (fstat(r->fd, &st) == 0)
-				r->size = (uint64_t)st.st_size;
+			if (fstat(c->fd, &st) == 0)
+				c->size = (uint64_t)st.st_size;
 		}
-		if (r->pos >= r->size) {
-			struct stat st;
-			if (is_last(r))
-				return 0;
-			/* it was the last when we looked at its size: the
-			 * writer may have added to it before it rolled */
-			if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
-				r->size = (uint64_t)st.st_size;
-				continue;
-			}
+		rc = cursor_read(c, c->pos, h, 0, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			if (c->active)
+				return 0;	/* the end, or a torn or growing tail */
 			if (advance(r, err) < 0)
 				return -1;
 			continue;
 		}
-		rc = segment_read_batch(r->fd, r->pos, r->size, &r->batch, h, 0, &why);
-		if (rc == BATCH_OK) {
-			r->batch_pos = r->pos;
-			r->pos += BATCH_HEADER_LEN + h->payload_len;
-			if (batch_next(h) <= r->next_off)
-				continue;	/* passed already, in an older copy */
-			r->low = r->next_off;
-			r->next_off = batch_next(h);
-			return 1;
-		}
-		if (rc == BATCH_IOERR)
-			return error_set(err, "'%s': byte %llu: %s", r->path,
-					 (unsigned long long)r->pos, why.msg);
-		if (is_last(r))
-			return 0;	/* torn or growing tail of the active segment */
-		{
-			/* sealed since its size was taken, while the writer
-			 * was inside this batch: a follower that saw the
-			 * segment grow, then a newer one appear, looks again */
-			struct stat st;
-			if (fstat(r->fd, &st) == 0 && (uint64_t)st.st_size > r->size) {
-				r->size = (uint64_t)st.st_size;
-				continue;
-			}
-		}
-		if (rc == BATCH_SHORT)
-			return error_set(err, "'%s': damaged: file ends inside the batch at byte %llu",
-					 r->path, (unsigned long long)r->pos);
-		return error_set(err, "'%s': damaged batch at byte %llu: %s", r->path,
-				 (unsigned long long)r->pos, why.msg);
+		r->batch_pos = c->pos;
+		c->pos = cursor_after(c->pos, h);
+		if (batch_next(h) <= r->next_off)
+			continue;	/* passed already, in an older copy */
+		r->low = r->next_off;
+		r->next_off = batch_next(h);
+		return 1;
 	}
 }
 
 int reader_refresh(struct reader *r, struct error *err)
 {
-	uint64_t base = r->fd >= 0 ? r->base : r->seg < r->log.nseg ? r->log.seg[r->seg] : 0;
+	uint64_t base = r->cur.fd >= 0 ? r->cur.base : r->seg < r->log.nseg ? r->log.seg[r->seg] : 0;
 	int had = r->seg < r->log.nseg;
 	size_t i;
 
@@ -220,7 +187,7 @@ static int open_index(const struct reader *r, const char *suffix)
 {
 	char name[SEGMENT_NAME_MAX];
 
-	segment_name(r->base, suffix, name);
+	segment_name(r->cur.base, suffix, name);
 	return openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 }
 
@@ -233,31 +200,31 @@ static int skip_in_segment(struct reader *r, uint64_t off, struct error *err)
 	uint64_t pos, first;
 	int ifd = open_index(r, ".index"), rc;
 
-	index_lookup(ifd, r->base, off, &pos, &first);
+	index_lookup(ifd, r->cur.base, off, &pos, &first);
 	if (ifd >= 0)
 		close(ifd);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* check the hint: a batch header with the offset the index says */
-		rc = segment_read_batch(r->fd, pos, r->size, &r->batch, &h, 1, NULL);
+		rc = segment_read_batch(r->cur.fd, pos, r->cur.size, &r->batch, &h, 1, NULL);
 		if (pos == SEGMENT_HEADER_LEN || (rc == BATCH_OK && h.base == first))
 			break;
 		pos = SEGMENT_HEADER_LEN;	/* a stale index: scan it all */
 	}
 	for (;;) {
-		rc = segment_read_batch(r->fd, pos, r->size, &r->batch, &h, 1, err);
+		rc = segment_read_batch(r->cur.fd, pos, r->cur.size, &r->batch, &h, 1, err);
 		if (rc == BATCH_IOERR)
 			return -1;
 		if (rc != BATCH_OK) {
-			r->pos = pos;	/* reader_next reports damage, or ends */
+			r->cur.pos = pos;	/* reader_next reports damage, or ends */
 			return 1;
 		}
 		if (batch_next(&h) > off) {
-			r->pos = pos;
+			r->cur.pos = pos;
 			return 1;
 		}
 		pos += BATCH_HEADER_LEN + h.payload_len;
-		if (pos >= r->size) {
-			r->pos = pos;
+		if (pos >= r->cur.size) {
+			r->cur.pos = pos;
 			return 0;
 		}
 	}
@@ -283,7 +250,7 @@ again:
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}
-	return open_seg(r, r->log.nseg - 1, err) < 0 ? -1 : (r->pos = r->size, 0);
+	return open_seg(r, r->log.nseg - 1, err) < 0 ? -1 : (r->cur.pos = r->cur.size, 0);
 }
 
 int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err)
@@ -318,10 +285,10 @@ int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct erro
 		/* the whole batch, not its header alone: a torn tail may leave a
 		 * readable header on a batch whose body is damaged, and the scan
 		 * from there would find no batch at all */
-		if (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 0, NULL) != BATCH_OK ||
+		if (segment_read_batch(tmp.cur.fd, pos, tmp.cur.size, &b, &h, 0, NULL) != BATCH_OK ||
 		    h.base != off)
 			pos = SEGMENT_HEADER_LEN;
-		while (segment_read_batch(tmp.fd, pos, tmp.size, &b, &h, 0, NULL) == BATCH_OK) {
+		while (segment_read_batch(tmp.cur.fd, pos, tmp.cur.size, &b, &h, 0, NULL) == BATCH_OK) {
 			*next = batch_next(&h);
 			pos += BATCH_HEADER_LEN + h.payload_len;
 		}

@@ -15,6 +15,7 @@
 
 #include "batch.h"
 #include "buf.h"
+#include "cursor.h"
 #include "error.h"
 #include "log.h"
 #include "segment.h"
@@ -22,19 +23,17 @@
 struct reader {
 	struct log log;
 	size_t seg;		/* index in log.seg of the open segment */
-	uint64_t base;		/* its base */
-	int fd;			/* the open segment, or -1 */
-	uint64_t pos;		/* position of the next batch */
-	uint64_t size;		/* size of the open segment when last looked */
+	struct cursor cur;	/* the open segment (cursor.h), reading into batch */
 	struct buf batch;	/* the last batch returned: header and payload */
 	uint64_t batch_pos;	/* its position */
 	uint64_t next_off;	/* the offset after what was returned (or sought) */
 	uint64_t low;		/* for the last batch returned: its records below
 				 * this offset were returned before (see below) */
-	char path[SEGMENT_NAME_MAX_PATH];	/* the open segment, for messages */
+	const char *path;	/* the open segment, for messages (cur.path) */
 };
 
-/* Opens the log at path for reading.  Returns 0, or -1 with err set. */
+/* Opens the log at path for reading.  Returns 0, or -1 with err set.  The
+ * reader points into itself: it is not copied. */
 int reader_open(struct reader *r, const char *path, struct error *err);
 void reader_close(struct reader *r);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "cursor.h"
 #include "index.h"
 #include "item.h"
 #include "littleendian.h"
@@ -25,11 +26,10 @@ struct verifier {
 	void (*say)(void *, enum verify_level, const char *);
 	void *arg;
 	struct verify_report *rep;
-	struct buf b, scratch, idx;
+	struct buf b, idx;
 	uint64_t next;		/* records from here on are expected */
 	int swaps;		/* an interrupted swap may overlap segments */
 	int in_index;		/* damage found now is an index's, not the data's */
-	char path[SEGMENT_NAME_MAX_PATH];
 };
 
 static void say(struct verifier *v, enum verify_level level, const char *fmt, ...)
@@ -88,44 +88,31 @@ static void leftovers(struct verifier *v)
 	closedir(d);
 }
 
-/* Checks the records of the batch at pos against its header and what came
- * before.  Returns 0, or -1 after reporting damage. */
-static int check_records(struct verifier *v, uint64_t pos, const struct batch_header *h)
+/* Checks the records of the batch the cursor just read against its header.
+ * Returns 0, or -1 after reporting damage. */
+static int check_records(struct verifier *v, struct cursor *c)
 {
-	uint64_t last = h->base + h->last_delta;
-	struct batch_order o;
-	const uint8_t *p;
-	size_t n, len;
+	const struct batch_header *h = &c->h;
 	struct error why;
+	struct record r;
+	size_t len;
+	int rc;
 
-	if (batch_payload(v->b.p, h, &v->scratch, &p, &n, &why) < 0) {
-		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": %s", v->path, pos, why.msg);
-		return -1;
-	}
-	batch_order_start(&o, h->base);
-	while (n > 0) {
-		struct record r;
-		if (record_decode(p, n, &r, &len, &why) != ITEM_OK) {
-			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ", record %u: %s", v->path,
-			    pos, o.seen + 1, why.msg);
-			return -1;
-		}
-		if (batch_order_next(&o, h, r.offset) < 0) {
-			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": record %u has offset %"
-			    PRIu64 ", out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
-			    v->path, pos, o.seen + 1, r.offset, h->base, last);
-			return -1;
-		}
-		p += len;
-		n -= len;
-	}
-	if (batch_order_done(&o, h) < 0) {
-		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": %u records up to offset %"
-		    PRIu64 ", its header says %u up to %" PRIu64, v->path, pos, o.seen, o.next - 1,
-		    h->count, last);
-		return -1;
-	}
-	return 0;
+	batch_order_start(&c->ord, h->base);
+	while ((rc = cursor_record(c, &r, &len, &why)) > 0)
+		;
+	if (rc == 0)
+		return 0;
+	if (c->fault == CURSOR_RECORD)
+		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ", record %u: %s", c->path,
+		    c->batch_pos, c->ord.seen + 1, c->why.msg);
+	else if (c->fault == CURSOR_ORDER)
+		say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": record %u has offset %"
+		    PRIu64 ", out of order (the batch holds %" PRIu64 " to %" PRIu64 ")", c->path,
+		    c->batch_pos, c->ord.seen + 1, r.offset, h->base, h->base + h->last_delta);
+	else
+		say(v, VERIFY_DAMAGE, "%s", why.msg);
+	return -1;
 }
 
 /* Reads a whole index file into v->idx.  Returns 1, 0 when it is missing,
@@ -270,74 +257,69 @@ static void check_indexes(struct verifier *v, uint64_t base, int fd, uint64_t va
 
 static void check_segment(struct verifier *v, size_t i)
 {
-	uint64_t base = v->log->seg[i], size, pos = SEGMENT_HEADER_LEN, first = 0, records = 0;
-	uint64_t batches = 0;
-	int active = i + 1 == v->log->nseg, fd = -1;
-	int64_t created;
+	struct cursor c;
+	uint64_t base = v->log->seg[i], first = 0, records = 0, batches = 0, size, end;
+	int active = i + 1 == v->log->nseg, rc;
 	struct error why;
 	struct stat st;
 
-	if (segment_open(v->log, base, &fd, &size, &created, v->path, &why) < 0) {
+	cursor_init(&c, v->log, &v->b);
+	if (cursor_open(&c, base, active, NULL, &why) < 0) {
 		say(v, VERIFY_DAMAGE, "%s", why.msg);
-		if (fd >= 0)
-			close(fd);
+		cursor_close(&c);
 		return;
 	}
+	size = c.size;
 	if (size == 0) {
-		if (fstat(fd, &st) == 0 && st.st_size > 0 && !active)
-			say(v, VERIFY_DAMAGE, "'%s': %lld bytes, shorter than a segment header", v->path,
+		if (fstat(c.fd, &st) == 0 && st.st_size > 0 && !active)
+			say(v, VERIFY_DAMAGE, "'%s': %lld bytes, shorter than a segment header", c.path,
 			    (long long)st.st_size);
-		else if (active && fstat(fd, &st) == 0 && st.st_size > 0)
-			say(v, VERIFY_NOTE, "'%s': its header is not yet written", v->path);
+		else if (active && fstat(c.fd, &st) == 0 && st.st_size > 0)
+			say(v, VERIFY_NOTE, "'%s': its header is not yet written", c.path);
 	}
-	while (pos < size) {
-		struct batch_header h;
-		int rc = segment_read_batch(fd, pos, size, &v->b, &h, 0, &why);
-		if (rc == BATCH_IOERR) {
-			say(v, VERIFY_DAMAGE, "'%s': byte %" PRIu64 ": %s", v->path, pos, why.msg);
-			break;
-		}
-		if (rc != BATCH_OK) {
-			if (active)
-				say(v, VERIFY_NOTE, "'%s': a torn or growing tail of %" PRIu64 " bytes at "
-				    "byte %" PRIu64 " (the next logappend cuts it off)", v->path, size - pos,
-				    pos);
-			else
-				say(v, VERIFY_DAMAGE, "'%s': byte %" PRIu64 ": %s", v->path, pos,
-				    rc == BATCH_SHORT ? "the file ends inside the batch" : why.msg);
-			break;
-		}
-		if (h.base < v->next || h.base < base) {
-			if (v->swaps && batch_next(&h) <= v->next) {
-				/* an old copy an interrupted swap left: readers skip it */
-				pos += BATCH_HEADER_LEN + h.payload_len;
-				continue;
-			}
+	while ((rc = cursor_next(&c, 0, &why)) > 0) {
+		const struct batch_header *h = &c.h;
+		if (h->base < v->next || h->base < base) {
+			if (v->swaps && batch_next(h) <= v->next)
+				continue;	/* an old copy an interrupted swap left:
+						 * readers skip it */
 			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": offsets go back (%" PRIu64
-			    ", after %" PRIu64 " in a segment named %" PRIu64 ")", v->path, pos, h.base,
-			    v->next ? v->next - 1 : 0, base);
-		} else if (check_records(v, pos, &h) == 0) {
-			if (!batches++)
-				first = h.base;
-			records += h.count;
-			v->next = batch_next(&h);
+			    ", after %" PRIu64 " in a segment named %" PRIu64 ")", c.path, c.batch_pos,
+			    h->base, v->next ? v->next - 1 : 0, base);
+			continue;
 		}
-		pos += BATCH_HEADER_LEN + h.payload_len;
+		if (cursor_records(&c, &why) < 0) {
+			say(v, VERIFY_DAMAGE, "%s", why.msg);
+			continue;
+		}
+		if (check_records(v, &c) == 0) {
+			if (!batches++)
+				first = h->base;
+			records += h->count;
+			v->next = batch_next(h);
+		}
 	}
+	size = c.size;
+	end = c.pos < size ? c.pos : size;
+	if (rc < 0)
+		say(v, VERIFY_DAMAGE, "'%s': byte %" PRIu64 ": %s", c.path, c.pos, c.why.msg);
+	else if (c.pos < size)
+		say(v, VERIFY_NOTE, "'%s': a torn or growing tail of %" PRIu64 " bytes at byte %"
+		    PRIu64 " (the next logappend cuts it off)", c.path, size - c.pos, c.pos);
 	v->rep->segments++;
 	v->rep->batches += batches;
 	v->rep->records += records;
 	v->rep->bytes += size;
 	if (batches)
 		say(v, VERIFY_SEGMENT, "'%s': %" PRIu64 " batches, %" PRIu64 " records, offsets %"
-		    PRIu64 " to %" PRIu64 "%s", v->path, batches, records, first, v->next - 1,
+		    PRIu64 " to %" PRIu64 "%s", c.path, batches, records, first, v->next - 1,
 		    active ? " (active)" : "");
 	else
-		say(v, VERIFY_SEGMENT, "'%s': no records%s", v->path, active ? " (active)" : "");
+		say(v, VERIFY_SEGMENT, "'%s': no records%s", c.path, active ? " (active)" : "");
 	v->in_index = 1;
-	check_indexes(v, base, fd, pos < size ? pos : size, size, active);
+	check_indexes(v, base, c.fd, end, size, active);
 	v->in_index = 0;
-	close(fd);
+	cursor_release(&c);
 }
 
 /*
@@ -395,14 +377,13 @@ static int check_once(struct log *log, struct buf *lines, struct verify_report *
 
 	memset(rep, 0, sizeof *rep);
 	rep->readable_all = 1;
-	v.b = v.scratch = v.idx = empty;
+	v.b = v.idx = empty;
 	if (log_list(log, err) < 0)
 		return -1;
 	leftovers(&v);
 	for (size_t i = 0; i < log->nseg; i++)
 		check_segment(&v, i);
 	buf_release(&v.b);
-	buf_release(&v.scratch);
 	buf_release(&v.idx);
 	return 0;
 }

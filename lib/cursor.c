@@ -1,0 +1,184 @@
+/* cursor.c - reading segments, batches and records (see cursor.h). */
+#include <assert.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "item.h"
+
+void cursor_init(struct cursor *c, struct log *log, struct buf *b)
+{
+	struct buf empty = BUF_INIT;
+
+	assert(log && b);
+	c->log = log;
+	c->base = 0;
+	c->fd = -1;
+	c->size = 0;
+	c->active = 0;
+	c->pos = SEGMENT_HEADER_LEN;
+	c->b = b;
+	c->path[0] = 0;
+	c->batch_pos = 0;
+	c->scratch = empty;
+	c->p = NULL;
+	c->n = 0;
+	batch_order_start(&c->ord, 0);
+	c->ended = 1;
+	c->fault = CURSOR_NONE;
+}
+
+int cursor_open(struct cursor *c, uint64_t base, int active, int64_t *created,
+		struct error *err)
+{
+	cursor_close(c);
+	c->base = base;
+	c->active = active;
+	c->size = 0;
+	c->pos = SEGMENT_HEADER_LEN;
+	c->n = 0;
+	c->ended = 1;
+	c->fault = CURSOR_NONE;
+	batch_order_start(&c->ord, base);
+	return segment_open(c->log, base, &c->fd, &c->size, created, c->path, err);
+}
+
+int cursor_open_seg(struct cursor *c, size_t i, struct error *err)
+{
+	assert(i < c->log->nseg);
+	return cursor_open(c, c->log->seg[i], i + 1 == c->log->nseg, NULL, err);
+}
+
+void cursor_close(struct cursor *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+void cursor_release(struct cursor *c)
+{
+	cursor_close(c);
+	buf_release(&c->scratch);
+}
+
+/* Whether the open segment grew since its size was taken (then c->size is
+ * its new size). */
+static int grew(struct cursor *c)
+{
+	struct stat st;
+
+	if (fstat(c->fd, &st) < 0 || (uint64_t)st.st_size <= c->size)
+		return 0;
+	c->size = (uint64_t)st.st_size;
+	return 1;
+}
+
+int cursor_judge(struct cursor *c, uint64_t pos, int rc, struct error *err)
+{
+	assert(rc == BATCH_SHORT || rc == BATCH_BAD || rc == BATCH_IOERR);
+	if (rc == BATCH_IOERR) {
+		c->fault = CURSOR_IOERR;
+		return error_set(err, "'%s': byte %" PRIu64 ": %s", c->path, pos, c->why.msg);
+	}
+	if (c->active)
+		return 0;	/* torn or growing tail of the active segment */
+	/* sealed since its size was taken, while the writer was inside this
+	 * batch: a follower that saw the segment grow, then a newer one
+	 * appear, looks again */
+	if (grew(c))
+		return 1;
+	if (rc == BATCH_SHORT) {
+		c->fault = CURSOR_SHORT;
+		error_set(&c->why, "the file ends inside the batch");
+		return error_set(err, "'%s': damaged: file ends inside the batch at byte %" PRIu64,
+				 c->path, pos);
+	}
+	c->fault = CURSOR_BAD;
+	return error_set(err, "'%s': damaged batch at byte %" PRIu64 ": %s", c->path, pos,
+			 c->why.msg);
+}
+
+int cursor_read(struct cursor *c, uint64_t pos, struct batch_header *h, int header_only,
+		struct error *err)
+{
+	assert(c->fd >= 0);
+	c->fault = CURSOR_NONE;
+	for (;;) {
+		int rc;
+		if (pos >= c->size) {
+			/* it was the last when its size was taken: the writer
+			 * may have added to it before it rolled */
+			if (!c->active && grew(c))
+				continue;
+			return 0;
+		}
+		rc = segment_read_batch(c->fd, pos, c->size, c->b, h, header_only, &c->why);
+		if (rc == BATCH_OK)
+			return 1;
+		rc = cursor_judge(c, pos, rc, err);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+int cursor_next(struct cursor *c, int decode, struct error *err)
+{
+	int rc = cursor_read(c, c->pos, &c->h, 0, err);
+
+	if (rc <= 0)
+		return rc;
+	c->batch_pos = c->pos;
+	c->pos = cursor_after(c->pos, &c->h);
+	c->n = 0;
+	c->ended = 1;
+	batch_order_start(&c->ord, c->ord.next);
+	return decode && cursor_records(c, err) < 0 ? -1 : 1;
+}
+
+int cursor_records(struct cursor *c, struct error *err)
+{
+	assert(c->b->len == BATCH_HEADER_LEN + (size_t)c->h.payload_len);
+	if (batch_payload(c->b->p, &c->h, &c->scratch, &c->p, &c->n, &c->why) < 0) {
+		c->fault = CURSOR_PAYLOAD;
+		c->n = 0;
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
+				 c->why.msg);
+	}
+	c->ended = 0;
+	return 0;
+}
+
+int cursor_record(struct cursor *c, struct record *r, size_t *len, struct error *err)
+{
+	const struct batch_header *h = &c->h;
+	uint64_t last = h->base + h->last_delta;
+
+	if (c->n == 0) {
+		if (!c->ended && batch_order_done(&c->ord, h) < 0) {
+			c->fault = CURSOR_COUNT;
+			return error_set(err, "'%s': batch at byte %" PRIu64 ": %u records up to "
+					 "offset %" PRIu64 ", its header says %u up to %" PRIu64,
+					 c->path, c->batch_pos, c->ord.seen, c->ord.next - 1, h->count,
+					 last);
+		}
+		c->ended = 1;
+		return 0;
+	}
+	if (record_decode(c->p, c->n, r, len, &c->why) != ITEM_OK) {
+		c->fault = CURSOR_RECORD;
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
+				 c->why.msg);
+	}
+	if (batch_order_next(&c->ord, h, r->offset) < 0) {
+		c->fault = CURSOR_ORDER;
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": record offset %" PRIu64
+				 " out of order (the batch holds %" PRIu64 " to %" PRIu64 ")",
+				 c->path, c->batch_pos, r->offset, h->base, last);
+	}
+	assert(*len <= c->n);
+	c->p += *len;
+	c->n -= *len;
+	return 1;
+}
