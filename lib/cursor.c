@@ -5,20 +5,23 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "index.h"
 #include "item.h"
 
 void cursor_init(struct cursor *c, struct log *log, struct buf *b)
 {
 	struct buf empty = BUF_INIT;
 
-	assert(log && b);
+	assert(log);
 	c->log = log;
 	c->base = 0;
 	c->fd = -1;
 	c->size = 0;
 	c->active = 0;
+	c->tail_from = c->end = UINT64_MAX;
 	c->pos = SEGMENT_HEADER_LEN;
-	c->b = b;
+	c->own = empty;
+	c->b = b ? b : &c->own;
 	c->path[0] = 0;
 	c->batch_pos = 0;
 	c->scratch = empty;
@@ -35,6 +38,7 @@ int cursor_open(struct cursor *c, uint64_t base, int active, int64_t *created,
 	cursor_close(c);
 	c->base = base;
 	c->active = active;
+	c->tail_from = UINT64_MAX;
 	c->size = 0;
 	c->pos = SEGMENT_HEADER_LEN;
 	c->n = 0;
@@ -50,6 +54,15 @@ int cursor_open_seg(struct cursor *c, size_t i, struct error *err)
 	return cursor_open(c, c->log->seg[i], i + 1 == c->log->nseg, NULL, err);
 }
 
+int cursor_open_tail(struct cursor *c, size_t i, struct error *err)
+{
+	if (cursor_open_seg(c, i, err) < 0)
+		return -1;
+	if (c->active)
+		c->tail_from = cursor_hint(c, UINT64_MAX - 1);
+	return 0;
+}
+
 void cursor_close(struct cursor *c)
 {
 	if (c->fd >= 0)
@@ -61,6 +74,7 @@ void cursor_release(struct cursor *c)
 {
 	cursor_close(c);
 	buf_release(&c->scratch);
+	buf_release(&c->own);
 }
 
 /* Whether the open segment grew since its size was taken (then c->size is
@@ -114,9 +128,11 @@ int cursor_read(struct cursor *c, uint64_t pos, struct batch_header *h, int head
 				continue;
 			return 0;
 		}
+		if (c->active && pos >= c->tail_from)
+			header_only = 0;
 		rc = segment_read_batch(c->fd, pos, c->size, c->b, h, header_only, &c->why);
 		if (rc == BATCH_OK)
-			return 1;
+			return h->base < c->end;
 		rc = cursor_judge(c, pos, rc, err);
 		if (rc <= 0)
 			return rc;
@@ -181,4 +197,92 @@ int cursor_record(struct cursor *c, struct record *r, size_t *len, struct error 
 	c->p += *len;
 	c->n -= *len;
 	return 1;
+}
+
+int cursor_load(struct cursor *c, uint64_t pos, struct error *err)
+{
+	int rc = cursor_read(c, pos, &c->h, 0, err);
+
+	if (rc <= 0)
+		return rc;
+	c->batch_pos = pos;
+	if (batch_payload(c->b->p, &c->h, &c->scratch, &c->p, &c->n, err) < 0) {
+		c->fault = CURSOR_PAYLOAD;
+		c->n = 0;
+		return error_prefix(err, "'%s': damaged batch at byte %llu", c->path,
+				    (unsigned long long)pos);
+	}
+	return 1;
+}
+
+int cursor_walk(struct cursor *c, struct record *r, struct error *err)
+{
+	size_t len, ilen;
+	int nf, k;
+
+	if (c->n == 0)
+		return 0;
+	nf = record_decode_head(c->p, c->n, r, &len, err);
+	if (nf == ITEM_TRUNCATED) {
+		error_set(err, "a record ends past its batch");
+		nf = -1;
+	}
+	for (k = 2; nf >= 0 && k < nf; k++) {
+		int rc = item_check(c->p + len, c->n - len, &ilen, err);
+		if (rc != ITEM_OK) {
+			if (rc == ITEM_TRUNCATED)
+				error_set(err, "a record ends past its batch");
+			nf = -1;
+			break;
+		}
+		len += ilen;
+	}
+	if (nf < 0) {
+		c->fault = CURSOR_RECORD;
+		return error_prefix(err, "'%s': damaged batch at byte %llu", c->path,
+				    (unsigned long long)c->batch_pos);
+	}
+	assert(len <= c->n);
+	c->p += len;
+	c->n -= len;
+	return 1;
+}
+
+uint64_t cursor_hint(struct cursor *c, uint64_t off)
+{
+	uint64_t pos, first;
+	int ifd = index_open(c->log, c->base, ".index");
+
+	index_lookup(ifd, c->base, off, &pos, &first);
+	if (ifd >= 0)
+		close(ifd);
+	return cursor_at(c, pos, first) ? pos : SEGMENT_HEADER_LEN;
+}
+
+int cursor_peek(struct cursor *c, uint64_t pos, struct batch_header *h)
+{
+	return segment_read_batch(c->fd, pos, c->size, c->b, h, 1, NULL) == BATCH_OK;
+}
+
+int cursor_at(struct cursor *c, uint64_t pos, uint64_t off)
+{
+	struct batch_header h;
+
+	if (pos == SEGMENT_HEADER_LEN && off == c->base)
+		return 1;
+	return cursor_peek(c, pos, &h) && h.base == off;
+}
+
+size_t cursor_seg_for(const struct log *log, uint64_t off)
+{
+	size_t lo = 0, hi = log->nseg;
+
+	while (lo < hi) {	/* the first segment with base > off */
+		size_t mid = lo + (hi - lo) / 2;
+		if (log->seg[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
 }

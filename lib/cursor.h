@@ -46,8 +46,14 @@ struct cursor {
 	int fd;			/* the open segment, or -1 */
 	uint64_t size;		/* its size when last looked */
 	int active;		/* an unreadable batch is the end, not damage */
+	uint64_t tail_from;	/* active: batches from here on are read whole
+				 * even for their header (cursor_open_tail) */
+	uint64_t end;		/* batches from this offset on are not read:
+				 * the end of the log when a question was asked
+				 * (UINT64_MAX unless the caller sets it) */
 	uint64_t pos;		/* cursor_next: the position of the next batch */
-	struct buf *b;		/* batches are read here (the caller's buffer) */
+	struct buf *b;		/* batches are read here: the caller's, or own */
+	struct buf own;
 	char path[SEGMENT_NAME_MAX_PATH];	/* the open segment, for messages */
 	/* the batch last read whole by cursor_next, and its records */
 	uint64_t batch_pos;
@@ -65,7 +71,9 @@ struct cursor {
 
 /*
  * Sets up a closed cursor over log, reading batches into b (owned by the
- * caller, who may keep a batch there until the next read).  Never fails.
+ * caller, who may keep a batch there until the next read), or into a
+ * buffer of its own when b is NULL.  The cursor points into itself: it is
+ * not copied.  Never fails.
  */
 void cursor_init(struct cursor *c, struct log *log, struct buf *b);
 
@@ -82,10 +90,19 @@ int cursor_open(struct cursor *c, uint64_t base, int active, int64_t *created,
 /* cursor_open of segment i of c->log: active when it is the last. */
 int cursor_open_seg(struct cursor *c, size_t i, struct error *err);
 
+/*
+ * cursor_open_seg, and when segment i is the active one, its batches from
+ * its last offset index entry on are read whole even when only a header
+ * is asked for (cursor_read): a torn tail may leave a readable header on a
+ * batch whose body is damaged, which then ends the log.
+ */
+int cursor_open_tail(struct cursor *c, size_t i, struct error *err);
+
 /* Closes the segment (the buffers stay). */
 void cursor_close(struct cursor *c);
 
-/* Closes the segment and frees the cursor's own buffer (not c->b). */
+/* Closes the segment and frees the cursor's own buffers (not a b given to
+ * cursor_init). */
 void cursor_release(struct cursor *c);
 
 /*
@@ -99,9 +116,11 @@ int cursor_judge(struct cursor *c, uint64_t pos, int rc, struct error *err);
 
 /*
  * Reads the batch at pos into c->b: its header only (with header_only; no
- * crc) or whole and checked.  At the end of the segment, a sealed segment
- * is looked at again in case it grew meanwhile.  Returns 1 with *h set, 0
- * at the end of the segment (or of the log, by the rule), -1 with err set.
+ * crc, except in the active segment's tail: cursor_open_tail) or whole and
+ * checked.  At the end of the segment, a sealed segment is looked at again
+ * in case it grew meanwhile.  Returns 1 with *h set, 0 at the end of the
+ * segment (or of the log, by the rule; or at a batch at or past c->end),
+ * -1 with err set.
  */
 int cursor_read(struct cursor *c, uint64_t pos, struct batch_header *h, int header_only,
 		struct error *err);
@@ -130,6 +149,43 @@ int cursor_records(struct cursor *c, struct error *err);
  * CURSOR_ORDER, CURSOR_COUNT; the record's number is c->ord.seen + 1).
  */
 int cursor_record(struct cursor *c, struct record *r, size_t *len, struct error *err);
+
+/*
+ * Reads the batch at pos whole (cursor_read) into c->h, sets c->batch_pos
+ * to pos and makes its records ready for cursor_walk.  Returns 1, 0 at the
+ * end, -1 with err set (a payload that does not inflate: "'SEGMENT':
+ * damaged batch at byte POS: ...").
+ */
+int cursor_load(struct cursor *c, uint64_t pos, struct error *err);
+
+/*
+ * The next record of the batch cursor_load read, for questions about
+ * offsets and times: r's offset and timestamp are decoded, the key, value
+ * and headers only checked well formed; no order checks.  Returns 1, 0
+ * after the last, -1 with err set ("'SEGMENT': damaged batch at byte POS:
+ * ...").
+ */
+int cursor_walk(struct cursor *c, struct record *r, struct error *err);
+
+/*
+ * Where to start reading segment c for offset off: the position of the
+ * batch that holds off or the last one before it, by the offset index when
+ * it is sound there (the batch it names has the offset it says), else the
+ * first batch.  Reads headers; never fails.
+ */
+uint64_t cursor_hint(struct cursor *c, uint64_t off);
+
+/* Whether a batch header is at pos (*h set), for checking what an index
+ * says: no rule applies, nothing is damage.  Returns 1 or 0. */
+int cursor_peek(struct cursor *c, uint64_t pos, struct batch_header *h);
+
+/* Whether the batch at pos of segment c begins at offset off (an index's
+ * claim, checked): reads its header.  Returns 1 or 0. */
+int cursor_at(struct cursor *c, uint64_t pos, uint64_t off);
+
+/* The index in log->seg of the segment that would hold offset off: the
+ * last with base <= off (0 when there is none). */
+size_t cursor_seg_for(const struct log *log, uint64_t off);
 
 /* The position of the batch after the one whose header h was read at pos. */
 static inline uint64_t cursor_after(uint64_t pos, const struct batch_header *h)

@@ -10,14 +10,15 @@
 #include "fileio.h"
 #include "index.h"
 #include "littleendian.h"
+#include "log.h"
 #include "segment.h"
 
-static int read_entry(int fd, uint64_t i, size_t len, uint8_t *e)
+int index_read_entry(int fd, uint64_t i, size_t len, uint8_t *e)
 {
 	return pread(fd, e, len, (off_t)(i * len)) == (ssize_t)len;
 }
 
-static uint64_t entries(int fd, size_t len)
+uint64_t index_entries(int fd, size_t len)
 {
 	struct stat st;
 
@@ -28,7 +29,7 @@ static uint64_t entries(int fd, size_t len)
 
 void index_lookup(int fd, uint64_t base, uint64_t target, uint64_t *pos, uint64_t *off)
 {
-	uint64_t lo = 0, hi = entries(fd, INDEX_ENTRY_LEN);
+	uint64_t lo = 0, hi = index_entries(fd, INDEX_ENTRY_LEN);
 	uint8_t e[INDEX_ENTRY_LEN];
 
 	*pos = SEGMENT_HEADER_LEN;
@@ -36,40 +37,19 @@ void index_lookup(int fd, uint64_t base, uint64_t target, uint64_t *pos, uint64_
 	/* invariant: entries before lo are <= target, from hi on > target */
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (!read_entry(fd, mid, INDEX_ENTRY_LEN, e))
+		if (!index_read_entry(fd, mid, INDEX_ENTRY_LEN, e))
 			return;
 		if (base + le32(e) <= target)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0 || !read_entry(fd, lo - 1, INDEX_ENTRY_LEN, e))
+	if (lo == 0 || !index_read_entry(fd, lo - 1, INDEX_ENTRY_LEN, e))
 		return;
 	if (le32(e + 4) < SEGMENT_HEADER_LEN)
 		return;
 	*pos = le32(e + 4);
 	*off = base + le32(e);
-}
-
-void timeindex_lookup(int fd, uint64_t base, int64_t ts, uint64_t *start, int *found)
-{
-	uint64_t lo = 0, hi = entries(fd, TIMEINDEX_ENTRY_LEN);
-	uint8_t e[TIMEINDEX_ENTRY_LEN];
-
-	*start = base;
-	*found = 0;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (!read_entry(fd, mid, TIMEINDEX_ENTRY_LEN, e))
-			return;
-		if ((int64_t)le64(e) < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < entries(fd, TIMEINDEX_ENTRY_LEN);
-	if (lo > 0 && read_entry(fd, lo - 1, TIMEINDEX_ENTRY_LEN, e))
-		*start = base + le32(e + 8);
 }
 
 /* Opens an index file of segment base, never through a symbolic link,
@@ -80,6 +60,11 @@ static int open_at(int dirfd, uint64_t base, const char *suffix, int flags)
 
 	segment_name(base, suffix, name);
 	return openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+}
+
+int index_open(const struct log *log, uint64_t base, const char *suffix)
+{
+	return open_at(log->dirfd, base, suffix, O_RDONLY);
 }
 
 int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int truncate,
@@ -227,7 +212,7 @@ int index_looks_sound(int dirfd, int segfd, uint64_t base, uint64_t size)
 		ok = 1;
 		goto out;
 	}
-	if (!read_entry(fd, (uint64_t)st.st_size / INDEX_ENTRY_LEN - 1, INDEX_ENTRY_LEN, e))
+	if (!index_read_entry(fd, (uint64_t)st.st_size / INDEX_ENTRY_LEN - 1, INDEX_ENTRY_LEN, e))
 		goto out;
 	ok = segment_read_batch(segfd, le32(e + 4), size, &b, &h, 1, NULL) == BATCH_OK &&
 	     h.base == base + le32(e);

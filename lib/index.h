@@ -30,13 +30,20 @@
  */
 void index_lookup(int fd, uint64_t base, uint64_t target, uint64_t *pos, uint64_t *off);
 
-/*
- * Finds, in the time index open at fd, the scan start for "the first batch
- * whose largest timestamp is >= ts": the offset of the entry before the
- * first entry with timestamp >= ts (or base).  *found is set when such an
- * entry exists, so the batch lies in this segment at or before that entry.
- */
-void timeindex_lookup(int fd, uint64_t base, int64_t ts, uint64_t *start, int *found);
+struct log;
+
+/* Opens the index file (suffix ".index" or ".timeindex") of segment base
+ * of the log, read-only.  Returns the fd, or -1 (a missing index is a
+ * scan, not an error: readers check what an index says). */
+int index_open(const struct log *log, uint64_t base, const char *suffix);
+
+/* The number of whole entries of len bytes in the index open at fd (0
+ * when fd < 0). */
+uint64_t index_entries(int fd, size_t len);
+
+/* Reads entry i (len bytes) of the index open at fd into e.  Returns 1, or
+ * 0 when it cannot be read whole. */
+int index_read_entry(int fd, uint64_t i, size_t len, uint8_t *e);
 
 /* Maintains both indexes of the segment being written. */
 struct index_writer {

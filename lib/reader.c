@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "index.h"
 #include "item.h"
 #include "reader.h"
+#include "seek.h"
 #include "record.h"
 
 int reader_open(struct reader *r, const char *path, struct error *err)
@@ -61,7 +61,6 @@ static int is_last(const struct reader *r)
 	return r->seg + 1 >= r->log.nseg;
 }
 
-static size_t seg_for(const struct reader *r, uint64_t off);
 static int skip_in_segment(struct reader *r, uint64_t off, struct error *err);
 
 /*
@@ -84,8 +83,8 @@ static int advance(struct reader *r, struct error *err)
 			return -1;
 		if (r->log.nseg == 0)
 			return open_seg(r, 0, err);
-		i = seg_for(r, r->next_off);
-		j = seg_for(r, base);
+		i = cursor_seg_for(&r->log, r->next_off);
+		j = cursor_seg_for(&r->log, base);
 		segment_name(base, ".log", name);
 		if (r->log.seg[j] == base && have && fstatat(r->log.dirfd, name, &st, 0) == 0 &&
 		    st.st_ino == done.st_ino && st.st_dev == done.st_dev)
@@ -112,7 +111,7 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 			return 0;
 		if (c->fd < 0 && open_seg(r, r->seg, err) < 0) {
 			if (++gone < 100 && vanished(r, r->seg)) {
-				r->seg = seg_for(r, r->next_off);
+				r->seg = cursor_seg_for(&r->log, r->next_off);
 				continue;
 			}
 			return -1;
@@ -164,31 +163,8 @@ int reader_refresh(struct reader *r, struct error *err)
 		}
 	/* removed by compaction or retention: reading goes on in the open
 	 * file, then by offset (advance) */
-	r->seg = seg_for(r, base);
+	r->seg = cursor_seg_for(&r->log, base);
 	return 0;
-}
-
-/* Index of the segment that would hold offset off. */
-static size_t seg_for(const struct reader *r, uint64_t off)
-{
-	size_t lo = 0, hi = r->log.nseg;
-
-	while (lo < hi) {	/* first segment with base > off */
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->log.seg[mid] <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? lo - 1 : 0;
-}
-
-static int open_index(const struct reader *r, const char *suffix)
-{
-	char name[SEGMENT_NAME_MAX];
-
-	segment_name(r->cur.base, suffix, name);
-	return openat(r->log.dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 }
 
 /* Moves to the first batch of the open segment whose next offset is > off,
@@ -197,19 +173,9 @@ static int open_index(const struct reader *r, const char *suffix)
 static int skip_in_segment(struct reader *r, uint64_t off, struct error *err)
 {
 	struct batch_header h;
-	uint64_t pos, first;
-	int ifd = open_index(r, ".index"), rc;
+	uint64_t pos = cursor_hint(&r->cur, off);
+	int rc;
 
-	index_lookup(ifd, r->cur.base, off, &pos, &first);
-	if (ifd >= 0)
-		close(ifd);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		/* check the hint: a batch header with the offset the index says */
-		rc = segment_read_batch(r->cur.fd, pos, r->cur.size, &r->batch, &h, 1, NULL);
-		if (pos == SEGMENT_HEADER_LEN || (rc == BATCH_OK && h.base == first))
-			break;
-		pos = SEGMENT_HEADER_LEN;	/* a stale index: scan it all */
-	}
 	for (;;) {
 		rc = segment_read_batch(r->cur.fd, pos, r->cur.size, &r->batch, &h, 1, err);
 		if (rc == BATCH_IOERR)
@@ -239,7 +205,7 @@ int reader_seek(struct reader *r, uint64_t off, struct error *err)
 	if (r->log.nseg == 0)
 		return 0;
 again:
-	for (i = seg_for(r, off); i < r->log.nseg; i++) {
+	for (i = cursor_seg_for(&r->log, off); i < r->log.nseg; i++) {
 		int rc;
 		if (open_seg(r, i, err) < 0) {
 			if (++gone < 100 && vanished(r, i))
@@ -255,52 +221,18 @@ again:
 
 int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err)
 {
-	struct reader tmp;
-	struct batch_header h;
+	struct log log;
 	int rc;
 
-	*first = *next = r->log.nseg ? r->log.seg[0] : 0;
+	*first = *next = 0;
 	if (r->log.nseg == 0)
 		return 0;
-	if (reader_open(&tmp, r->log.path, err) < 0)
+	/* a log of its own: the reader's list of segments stays as it is */
+	if (log_open(&log, r->log.path, 0, err) < 0)
 		return -1;
-	/* the first offset: the first batch of the first non-empty segment */
-	rc = reader_next(&tmp, &h, err);
-	if (rc < 0)
-		goto fail;
-	if (rc == 1)
-		*first = h.base;
-	/* the next offset: the last batch of the last segment */
-	*next = tmp.log.seg[tmp.log.nseg - 1];
-	if (open_seg(&tmp, tmp.log.nseg - 1, err) < 0)
-		goto fail;
-	{
-		struct buf b = BUF_INIT;
-		uint64_t pos;
-		uint64_t off;
-		int ifd = open_index(&tmp, ".index");
-		index_lookup(ifd, tmp.log.seg[tmp.seg], UINT64_MAX - 1, &pos, &off);
-		if (ifd >= 0)
-			close(ifd);
-		/* the whole batch, not its header alone: a torn tail may leave a
-		 * readable header on a batch whose body is damaged, and the scan
-		 * from there would find no batch at all */
-		if (segment_read_batch(tmp.cur.fd, pos, tmp.cur.size, &b, &h, 0, NULL) != BATCH_OK ||
-		    h.base != off)
-			pos = SEGMENT_HEADER_LEN;
-		while (segment_read_batch(tmp.cur.fd, pos, tmp.cur.size, &b, &h, 0, NULL) == BATCH_OK) {
-			*next = batch_next(&h);
-			pos += BATCH_HEADER_LEN + h.payload_len;
-		}
-		buf_release(&b);
-	}
-	if (*first > *next || rc == 0)
-		*first = *next;
-	reader_close(&tmp);
-	return 0;
-fail:
-	reader_close(&tmp);
-	return -1;
+	rc = seek_bounds(&log, first, next, err);
+	log_close(&log);
+	return rc;
 }
 
 /*

@@ -62,8 +62,8 @@ int reader_refresh(struct reader *r, struct error *err);
  * batch after it.  Returns 0 or -1. */
 int reader_seek(struct reader *r, uint64_t off, struct error *err);
 
-/* The log's first offset and the offset the next record will get.
- * Returns 0 or -1.  Leaves the reader's position alone. */
+/* The log's first offset and the offset the next record will get
+ * (seek_bounds, seek.h).  Returns 0 or -1.  Leaves the reader alone. */
 int reader_bounds(struct reader *r, uint64_t *first, uint64_t *next, struct error *err);
 
 /*
@@ -81,6 +81,6 @@ int reader_last(struct reader *r, uint64_t n, uint64_t first, uint64_t hi, uint6
 int reader_forward(struct reader *r, uint64_t n, uint64_t lo, uint64_t hi, uint64_t *at,
 		   struct error *err);
 
-/* Finding an offset by time is inspect_find_time (inspect.h). */
+/* Finding an offset by time is seek_time (seek.h). */
 
 #endif

@@ -5,10 +5,10 @@
 #include "delivery.h"
 #include "framed.h"
 #include "group.h"
-#include "inspect.h"
 #include "item.h"
 #include "reader.h"
 #include "replay.h"
+#include "seek.h"
 #include "timeparse.h"
 #include "watch.h"
 
@@ -32,7 +32,7 @@ static int resolve(struct reader *r, const struct replay_range *range, int follo
 		break;
 	case FROM_TIME: {
 		int64_t ts;
-		if (inspect_find_time(&r->log, range->from_time, lo, &ts, err) < 0)
+		if (seek_time(&r->log, range->from_time, lo, &ts, err) < 0)
 			return -1;
 		break;
 	}

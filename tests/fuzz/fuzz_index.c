@@ -1,18 +1,19 @@
 /*
  * fuzz_index.c - libFuzzer target for the index loader: the offset and
- * time index files of a segment (lib/index.c), as the reader (reader_seek,
- * reader_bounds), logseek's inspector (inspect_find_time, the seeker,
- * inspect_offset, inspect_bounds) and the writer's recovery
- * (index_looks_sound, index_rebuild) read them.
+ * time index files of a segment (lib/index.c), as the reader (reader_seek),
+ * the log's bounds and the search by time (seek_bounds, seek_time, the
+ * seeker: lib/seek.c), logseek's inspector (inspect_offset) and the
+ * writer's recovery (index_looks_sound, index_rebuild) read them.
  *
  * Indexes are caches: whatever their bytes, every answer must be the one
  * the segments alone give.  At start the target writes a real log of a few
  * segments (sealed ones and the active one; 120 records in batches of 1 to 7, with
  * timestamps that go back and forth), removes its index files and records
  * the answers without them: for every offset, the batch reader_seek lands
- * on and inspect_offset's answer; for a set of times, inspect_find_time's
- * and the seeker's.  Each input then becomes the index files of one
- * segment:
+ * on and inspect_offset's answer; for a set of times, seek_time's and the
+ * seeker's.  The log's bounds are taken from the segments alone, by the
+ * writer's recovery scan (segment_scan), not by the function under test.
+ * Each input then becomes the index files of one segment:
  *
  *   byte 0     flags: bits 0-1 which segment (0, 1, 2 and the active
  *              one; 3 = every segment),
@@ -40,6 +41,7 @@
 #include "log.h"
 #include "reader.h"
 #include "record.h"
+#include "seek.h"
 #include "segment.h"
 #include "writer.h"
 
@@ -57,7 +59,7 @@ struct answers {
 	int loc_rc[NREC + 2];
 	uint64_t loc_pos[NREC + 2];
 	int64_t loc_ts[NREC + 2];
-	uint64_t first, next, ifirst, inext;
+	uint64_t first, next;	/* seek_bounds */
 	int time_rc[NTIMES], seek_rc[NTIMES];
 	uint64_t time_off[NTIMES], seek_off[NTIMES];
 };
@@ -199,7 +201,7 @@ static int asked(int salt, uint64_t off)
 static void answer(struct answers *a, int salt)
 {
 	struct inspect_location loc;
-	struct inspect_seeker sk;
+	struct seeker sk;
 	struct batch_header h;
 	struct reader r;
 	struct error err;
@@ -229,10 +231,9 @@ static void answer(struct answers *a, int salt)
 		a->loc_pos[off] = loc.pos;
 		a->loc_ts[off] = loc.ts;
 	}
-	if (reader_bounds(&r, &a->first, &a->next, &err) < 0 ||
-	    inspect_bounds(&r.log, &a->ifirst, &a->inext, &err) < 0)
+	if (seek_bounds(&r.log, &a->first, &a->next, &err) < 0)
 		abort();
-	inspect_seeker_init(&sk, &r.log);
+	seeker_init(&sk, &r.log);
 	for (int k = 0; k < NTIMES; k++) {
 		if (salt >= 0 && k > 1 && (k + salt) % 3) {
 			a->time_rc[k] = truth.time_rc[k];
@@ -241,12 +242,12 @@ static void answer(struct answers *a, int salt)
 			a->seek_off[k] = truth.seek_off[k];
 			continue;
 		}
-		a->time_rc[k] = inspect_find_time(&r.log, times[k], &a->time_off[k], &ts, &err);
-		a->seek_rc[k] = inspect_seeker_find(&sk, times[k], &a->seek_off[k], &ts, &err);
+		a->time_rc[k] = seek_time(&r.log, times[k], &a->time_off[k], &ts, &err);
+		a->seek_rc[k] = seeker_find(&sk, times[k], &a->seek_off[k], &ts, &err);
 		if (a->time_rc[k] < 0 || a->seek_rc[k] < 0)
 			abort();
 	}
-	inspect_seeker_release(&sk);
+	seeker_release(&sk);
 	reader_close(&r);
 }
 
@@ -292,6 +293,41 @@ static void setup(void)
 	}
 	drop_indexes();
 	answer(&truth, -1);
+	if (truth.first != 0 || truth.next != NREC)
+		abort();	/* seek_bounds disagrees with the segments */
+}
+
+/* The log's bounds from its segments alone, by the writer's recovery scan:
+ * the first valid batch's base, the end of the last segment's valid
+ * batches. */
+static void segment_bounds(uint64_t *first, uint64_t *next)
+{
+	char path[SEGMENT_NAME_MAX_PATH];
+	struct error err;
+	struct log log;
+	int found = 0;
+
+	if (log_open(&log, dir, 0, &err) < 0 || log_list(&log, &err) < 0)
+		abort();
+	*first = *next = log.nseg ? log.seg[log.nseg - 1] : 0;
+	for (size_t i = 0; i < log.nseg; i++) {
+		uint64_t size, end, nx;
+		int64_t max_ts;
+		int fd;
+		if (segment_open(&log, log.seg[i], &fd, &size, NULL, path, &err) < 0 ||
+		    segment_scan(fd, log.seg[i], size, &end, &nx, &max_ts, &err) < 0)
+			abort();
+		close(fd);
+		if (!found && nx > log.seg[i]) {
+			*first = log.seg[i];
+			found = 1;
+		}
+		if (i + 1 == log.nseg)
+			*next = nx;
+	}
+	if (!found)
+		*first = *next;
+	log_close(&log);
 }
 
 static void differ(const struct answers *a, const struct answers *b);
@@ -389,20 +425,16 @@ static void differ(const struct answers *a, const struct answers *b)
 				b->loc_rc[o], (unsigned long long)b->loc_pos[o], (long long)b->loc_ts[o]);
 	}
 	if (a->first != b->first || a->next != b->next)
-		fprintf(stderr, "reader_bounds: %llu %llu, not %llu %llu\n",
+		fprintf(stderr, "seek_bounds: %llu %llu, not %llu %llu\n",
 			(unsigned long long)a->first, (unsigned long long)a->next,
 			(unsigned long long)b->first, (unsigned long long)b->next);
-	if (a->ifirst != b->ifirst || a->inext != b->inext)
-		fprintf(stderr, "inspect_bounds: %llu %llu, not %llu %llu\n",
-			(unsigned long long)a->ifirst, (unsigned long long)a->inext,
-			(unsigned long long)b->ifirst, (unsigned long long)b->inext);
 	for (int k = 0; k < NTIMES; k++) {
 		if (a->time_rc[k] != b->time_rc[k] || a->time_off[k] != b->time_off[k])
-			fprintf(stderr, "inspect_find_time(%lld): %d %llu, not %d %llu\n",
+			fprintf(stderr, "seek_time(%lld): %d %llu, not %d %llu\n",
 				(long long)times[k], a->time_rc[k], (unsigned long long)a->time_off[k],
 				b->time_rc[k], (unsigned long long)b->time_off[k]);
 		if (a->seek_rc[k] != b->seek_rc[k] || a->seek_off[k] != b->seek_off[k])
-			fprintf(stderr, "inspect_seeker_find(%lld): %d %llu, not %d %llu\n",
+			fprintf(stderr, "seeker_find(%lld): %d %llu, not %d %llu\n",
 				(long long)times[k], a->seek_rc[k], (unsigned long long)a->seek_off[k],
 				b->seek_rc[k], (unsigned long long)b->seek_off[k]);
 	}
@@ -439,6 +471,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	answer(&got, (int)(size % 15));
+	{
+		/* the bounds against the segments alone, whatever the
+		 * indexes say (a writer may have rebuilt them) */
+		uint64_t first, next;
+		segment_bounds(&first, &next);
+		if (got.first != first || got.next != next || first != truth.first ||
+		    next != truth.next) {
+			fprintf(stderr, "seek_bounds: %llu %llu, the segments say %llu %llu\n",
+				(unsigned long long)got.first, (unsigned long long)got.next,
+				(unsigned long long)first, (unsigned long long)next);
+			abort();
+		}
+	}
 	if (understated(flags, data + 2, ni, data + 2 + ni, rest - ni))
 		check_times(&got);
 	if (memcmp(&got, &truth, sizeof got) != 0)

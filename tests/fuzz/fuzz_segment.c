@@ -16,7 +16,7 @@
  *
  * The log is read with reader_open / reader_next / batch_payload /
  * record_decode to the end or an error, then positioned with reader_seek,
- * inspect_find_time and reader_bounds.  Nothing may crash, and reading must
+ * seek_time and reader_bounds.  Nothing may crash, and reading must
  * end: a batch takes at least 48 bytes, a record at least 5.  After the
  * writer's recovery, an active segment that read without error must read
  * the same records again, and without error.
@@ -29,10 +29,10 @@
 #include <unistd.h>
 
 #include "batch.h"
-#include "inspect.h"
 #include "item.h"
 #include "reader.h"
 #include "record.h"
+#include "seek.h"
 #include "writer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -138,9 +138,9 @@ static void read_log(size_t size, struct result *res)
 	}
 	int64_t ots;
 
-	(void)inspect_find_time(&r.log, 0, &off, &ots, &err);
-	(void)inspect_find_time(&r.log, INT64_MIN, &off, &ots, &err);
-	(void)inspect_find_time(&r.log, INT64_MAX, &off, &ots, &err);
+	(void)seek_time(&r.log, 0, &off, &ots, &err);
+	(void)seek_time(&r.log, INT64_MIN, &off, &ots, &err);
+	(void)seek_time(&r.log, INT64_MAX, &off, &ots, &err);
 	buf_release(&scratch);
 	reader_close(&r);
 }
