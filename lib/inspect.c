@@ -4,7 +4,6 @@
  * (see inspect.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +11,8 @@
 #include <unistd.h>
 
 #include "cursor.h"
-#include "index.h"
 #include "inspect.h"
-#include "item.h"
 #include "json.h"
-#include "littleendian.h"
 #include "reader.h"
 #include "record.h"
 #include "seek.h"

@@ -1,4 +1,5 @@
 /* reader.c - reading a log batch by batch (see reader.h). */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,6 +134,7 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 				return -1;
 			continue;
 		}
+		assert(c->pos >= SEGMENT_HEADER_LEN && r->low <= r->next_off);
 		r->batch_pos = c->pos;
 		c->pos = cursor_after(c->pos, h);
 		if (batch_next(h) <= r->next_off)
