@@ -35,12 +35,8 @@ static void make_log(void)
 		batch_pos[b] = w.segsize;
 		for (int k = 0; k < PER_BATCH; k++) {
 			static const uint8_t value[] = { 0x63, 'a', 'b', 'c' };
-			struct record r = { 0 };
-			r.ts = 1000 + b * 10 + k;
-			r.key = record_null;
-			r.keylen = 1;
-			r.value = value;
-			r.valuelen = sizeof value;
+			struct record r = { .ts = 1000 + b * 10 + k, .key = record_null, .keylen = 1,
+					    .value = value, .valuelen = sizeof value };
 			if (batch_builder_add(&bb, &r, w.next + (uint64_t)k) < 0)
 				abort();
 		}
