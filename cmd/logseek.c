@@ -14,6 +14,7 @@
 #include "input.h"
 #include "inspect.h"
 #include "log.h"
+#include "position.h"
 #include "timeparse.h"
 #include "units.h"
 #include "verify.h"
@@ -75,8 +76,7 @@ struct args {
 	int json, has_from, has_to, has_reset, execute, commit, time_stdin;
 	int64_t time, interval;
 	uint64_t offset;
-	struct inspect_pos from, to;
-	struct inspect_reset reset;
+	struct position from, to, reset;
 	const char *group;
 	struct log log;
 	struct buf out;
@@ -141,7 +141,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_FROM:
 		case O_TO:
-			if (inspect_pos_parse(optarg, now, c == O_FROM ? &a->from : &a->to, &err) < 0)
+			if (position_parse(optarg, POSITION_EXACT, now, c == O_FROM ? &a->from : &a->to, &err) < 0)
 				usage_error("%s: %s", c == O_FROM ? "--from" : "--to", err.msg);
 			*(c == O_FROM ? &a->has_from : &a->has_to) = 1;
 			break;
@@ -150,7 +150,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case O_DELETE: set_mode(a, M_DELETE); check_group_name("--delete-group", a->group = optarg); break;
 		case O_VERIFY: set_mode(a, M_VERIFY); break;
 		case O_RESET:
-			if (inspect_reset_parse(optarg, now, &a->reset, &err) < 0)
+			if (position_reset_parse(optarg, now, &a->reset, &err) < 0)
 				usage_error("--reset: %s", err.msg);
 			a->has_reset = 1;
 			break;
@@ -339,8 +339,8 @@ static int run_histogram(struct args *a)
 	struct inspect_histogram hg;
 	uint64_t from = 0, to = UINT64_MAX;
 
-	if ((a->has_from && inspect_pos_resolve(&a->log, &a->from, &from, &err) < 0) ||
-	    (a->has_to && inspect_pos_resolve(&a->log, &a->to, &to, &err) < 0) ||
+	if ((a->has_from && position_resolve(&a->log, &a->from, &from, &err) < 0) ||
+	    (a->has_to && position_resolve(&a->log, &a->to, &to, &err) < 0) ||
 	    inspect_histogram(&a->log, from, to, a->interval, INSPECT_HISTOGRAM_MAX, &hg,
 			      &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);

@@ -872,36 +872,6 @@ out:
 	return rc;
 }
 
-int inspect_pos_parse(const char *s, int64_t now_ms, struct inspect_pos *p, struct error *err)
-{
-	char *end;
-
-	memset(p, 0, sizeof *p);
-	if (*s == '@') {
-		p->is_time = 1;
-		return time_parse_arg(s + 1, now_ms, &p->ts, err);
-	}
-	if (*s < '0' || *s > '9')
-		return error_set(err, "invalid position '%s' (accepted: OFFSET, @TIME)", s);
-	errno = 0;
-	p->offset = strtoull(s, &end, 10);
-	if (*end || errno)
-		return error_set(err, "invalid position '%s' (accepted: OFFSET, @TIME)", s);
-	return 0;
-}
-
-int inspect_pos_resolve(struct log *log, const struct inspect_pos *p, uint64_t *off,
-			struct error *err)
-{
-	int64_t ts;
-
-	if (!p->is_time) {
-		*off = p->offset;
-		return 0;
-	}
-	return inspect_find_time(log, p->ts, off, &ts, err) < 0 ? -1 : 0;
-}
-
 /* ---- histogram ------------------------------------------------------------ */
 
 /* Counts per interval index, growing either way up to max intervals; past
@@ -1186,45 +1156,8 @@ int inspect_groups(struct log *log, uint64_t first, uint64_t next,
 	return 0;
 }
 
-static const char reset_accepted[] = "(accepted: earliest, latest, OFFSET, @TIME, +N, -N)";
-
-int inspect_reset_parse(const char *s, int64_t now_ms, struct inspect_reset *r,
-			struct error *err)
-{
-	const char *digits = s;
-	char *end;
-
-	memset(r, 0, sizeof *r);
-	if (!strcmp(s, "earliest")) {
-		r->kind = RESET_EARLIEST;
-		return 0;
-	}
-	if (!strcmp(s, "latest")) {
-		r->kind = RESET_LATEST;
-		return 0;
-	}
-	if (*s == '@') {
-		r->kind = RESET_TIME;
-		if (time_parse_arg(s + 1, now_ms, &r->ts, err) < 0)
-			return error_prefix(err, "invalid reset position '%s'", s);
-		return 0;
-	}
-	r->kind = RESET_OFFSET;
-	if (*s == '+' || *s == '-') {
-		r->kind = *s == '+' ? RESET_FORWARD : RESET_BACKWARD;
-		digits++;
-	}
-	if (*digits < '0' || *digits > '9')
-		return error_set(err, "invalid reset position '%s' %s", s, reset_accepted);
-	errno = 0;
-	r->n = strtoull(digits, &end, 10);
-	if (*end || errno)
-		return error_set(err, "invalid reset position '%s' %s", s, reset_accepted);
-	return 0;
-}
-
 int inspect_reset_target(struct log *log, const struct inspect_group *g,
-			 const struct inspect_reset *r, uint64_t first, uint64_t next,
+			 const struct position *r, uint64_t first, uint64_t next,
 			 struct inspect_reset_result *res, struct error *err)
 {
 	uint64_t from = g->has_committed ? g->committed.offset : first;
@@ -1233,27 +1166,27 @@ int inspect_reset_target(struct log *log, const struct inspect_group *g,
 
 	memset(res, 0, sizeof *res);
 	switch (r->kind) {
-	case RESET_EARLIEST:
+	case POS_BEGINNING:
 		res->wanted = first;
 		break;
-	case RESET_LATEST:
+	case POS_END:
 		res->wanted = next;
 		break;
-	case RESET_OFFSET:
+	case POS_OFFSET:
 		res->wanted = r->n;
 		break;
-	case RESET_TIME:
+	case POS_TIME:
 		rc = inspect_find_time(log, r->ts, &res->wanted, &ts, err);
 		if (rc < 0)
 			return -1;
 		res->no_time_match = rc == 0;
 		break;
-	case RESET_FORWARD:
-	case RESET_BACKWARD: {
+	case POS_FORWARD:
+	case POS_BACK: {
 		/* N records, not N offsets (as logcat --from -N): compaction
 		 * leaves gaps between offsets */
 		struct reader rd;
-		int back = r->kind == RESET_BACKWARD;
+		int back = r->kind == POS_BACK;
 		if (reader_open(&rd, log->path, err) < 0)
 			return -1;
 		rc = back ? reader_last(&rd, r->n, first, from, &res->wanted, err)
@@ -1282,9 +1215,9 @@ int inspect_reset_target(struct log *log, const struct inspect_group *g,
 			 (unsigned long long)next);
 	} else if (res->clamped) {
 		char what[96];
-		if (r->kind == RESET_FORWARD || r->kind == RESET_BACKWARD)
+		if (r->kind == POS_FORWARD || r->kind == POS_BACK)
 			snprintf(what, sizeof what, "%llu %c %llu", (unsigned long long)from,
-				 r->kind == RESET_FORWARD ? '+' : '-', (unsigned long long)r->n);
+				 r->kind == POS_FORWARD ? '+' : '-', (unsigned long long)r->n);
 		else
 			snprintf(what, sizeof what, "%llu", (unsigned long long)res->wanted);
 		snprintf(res->warning, sizeof res->warning, "offset %s is %s offset %llu; using %llu",

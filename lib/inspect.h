@@ -32,6 +32,7 @@
 #include "error.h"
 #include "group.h"
 #include "log.h"
+#include "position.h"
 #include "segment.h"
 
 /* ---- the summary ---------------------------------------------------------- */
@@ -151,24 +152,6 @@ enum {
 int inspect_offset(struct log *log, uint64_t off, struct inspect_location *loc,
 		   struct error *err);
 
-/* A position as --from and --to take it: an offset, or @TIME. */
-struct inspect_pos {
-	int is_time;
-	uint64_t offset;
-	int64_t ts;
-};
-
-/*
- * Parses "OFFSET" or "@TIME" (time_parse_arg, now_ms taken as now).
- * Returns 0, or -1 with err naming the value.
- */
-int inspect_pos_parse(const char *s, int64_t now_ms, struct inspect_pos *p, struct error *err);
-
-/* The offset a position names: the offset itself, or the first offset at
- * or after the time (the next offset when there is none).  Returns 0 or -1. */
-int inspect_pos_resolve(struct log *log, const struct inspect_pos *p, uint64_t *off,
-			struct error *err);
-
 /* ---- histogram ------------------------------------------------------------ */
 
 #define INSPECT_HISTOGRAM_MAX 1000	/* intervals (lines) at most */
@@ -222,20 +205,6 @@ int inspect_group(struct log *log, const char *name, uint64_t first, uint64_t ne
 int inspect_groups(struct log *log, uint64_t first, uint64_t next,
 		   struct inspect_group **groups, size_t *n, struct error *err);
 
-enum reset_kind { RESET_EARLIEST, RESET_LATEST, RESET_OFFSET, RESET_TIME, RESET_FORWARD,
-		  RESET_BACKWARD };
-
-struct inspect_reset {
-	enum reset_kind kind;
-	uint64_t n;		/* RESET_OFFSET, RESET_FORWARD, RESET_BACKWARD */
-	int64_t ts;		/* RESET_TIME */
-};
-
-/* Parses earliest, latest, OFFSET, @TIME, +N or -N.  Returns 0, or -1
- * with err naming the value and listing the accepted forms. */
-int inspect_reset_parse(const char *s, int64_t now_ms, struct inspect_reset *r,
-			struct error *err);
-
 /* How a reset target was arrived at, for the caller's warnings. */
 struct inspect_reset_result {
 	uint64_t target;	/* the new position, within [first, next] */
@@ -253,7 +222,7 @@ struct inspect_reset_result {
  * first offset 100; using 100").  Returns 0 or -1 with err set.
  */
 int inspect_reset_target(struct log *log, const struct inspect_group *g,
-			 const struct inspect_reset *r, uint64_t first, uint64_t next,
+			 const struct position *r, uint64_t first, uint64_t next,
 			 struct inspect_reset_result *res, struct error *err);
 
 /* ---- formatting ----------------------------------------------------------- */
