@@ -203,11 +203,11 @@ static void bounds(struct args *a, uint64_t *first, uint64_t *next)
 static int run_summary(struct args *a)
 {
 	struct inspect_summary s;
-	struct inspect_group *g;
+	struct group_status *g;
 	size_t n;
 
 	if (inspect_summary(&a->log, &s, &err) < 0 ||
-	    inspect_groups(&a->log, s.first, s.next, &g, &n, &err) < 0)
+	    group_status_list(&a->log, s.first, s.next, &g, &n, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
 	emit(inspect_format_summary(&a->out, a->log.path, &s, g, n, a->json));
 	free(g);
@@ -351,12 +351,12 @@ static int run_histogram(struct args *a)
 
 static int run_groups(struct args *a)
 {
-	struct inspect_group *g;
+	struct group_status *g;
 	uint64_t first, next;
 	size_t n;
 
 	bounds(a, &first, &next);
-	if (inspect_groups(&a->log, first, next, &g, &n, &err) < 0)
+	if (group_status_list(&a->log, first, next, &g, &n, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
 	emit(inspect_format_groups(&a->out, g, n, a->json));
 	free(g);
@@ -366,49 +366,38 @@ static int run_groups(struct args *a)
 /* --group NAME: show it, --reset it, or --commit its pending position. */
 static int run_group(struct args *a)
 {
-	struct inspect_group g, after;
-	struct inspect_reset_result res;
+	struct group_status g, after;
+	struct group_reset res;
 	uint64_t first, next;
-	int lock = -1;
+	int rc;
 
 	bounds(a, &first, &next);
-	/* a reset written for real holds the group's lock from reading to writing */
-	if (a->execute && (lock = group_lock(&a->log, a->group, 0, &err)) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (inspect_group(&a->log, a->group, first, next, &g, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
 	if (a->commit) {
-		int rc = group_commit_pending(&a->log, a->group, &err);
-		if (rc < 0)
+		if ((rc = group_commit(&a->log, a->group, first, next, &g, &after, &err)) < 0)
 			die(EXIT_FAIL, "%s", err.msg);
 		if (rc == 0)
 			die(EXIT_FAIL, "group '%s' of '%s' has no pending position", a->group,
 			    a->log.path);
-		if (inspect_group(&a->log, a->group, first, next, &after, &err) < 0)
-			die(EXIT_FAIL, "%s", err.msg);
 		emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset,
-				    after.committed.offset, 1, a->json));
+					 after.committed.offset, 1, a->json));
 		return EXIT_OK;
 	}
 	if (!a->has_reset) {
+		if (group_status(&a->log, a->group, first, next, &g, &err) < 0)
+			die(EXIT_FAIL, "%s", err.msg);
 		emit(inspect_format_group(&a->out, &g, a->json));
 		return EXIT_OK;
 	}
-	if (inspect_reset_target(&a->log, &g, &a->reset, first, next, &res, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (res.warning[0])
+	rc = group_reset(&a->log, a->group, &a->reset, a->execute, first, next, &g, &res, &err);
+	if (res.computed && res.warning[0])
 		warnmsg("%s", res.warning);
-	/* a pending position left from before the reset must not undo it
-	 * at the next --commit */
-	if (g.has_pending)
+	if (res.computed && g.has_pending)
 		warnmsg("group '%s': %s the pending position %llu", a->group,
 			a->execute ? "dropped" : "--execute drops", (unsigned long long)g.pending.offset);
-	if (a->execute && (group_write(&a->log, a->group, 0, res.target, &err) < 0 ||
-			   group_clear_pending(&a->log, a->group, &err) < 0))
+	if (rc < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	group_unlock(&a->log, a->group, lock);
 	emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
-			    a->execute, a->json));
+				 a->execute, a->json));
 	return EXIT_OK;
 }
 

@@ -1096,137 +1096,6 @@ void inspect_histogram_release(struct inspect_histogram *hg)
 	hg->n = 0;
 }
 
-/* ---- consumer groups ------------------------------------------------------ */
-
-int inspect_group(struct log *log, const char *name, uint64_t first, uint64_t next,
-		  struct inspect_group *g, struct error *err)
-{
-	int rc;
-
-	memset(g, 0, sizeof *g);
-	snprintf(g->name, sizeof g->name, "%s", name);
-	g->first = first;
-	g->next = next;
-	rc = group_read(log, name, 0, &g->committed, err);
-	if (rc < 0)
-		return -1;
-	g->has_committed = rc;
-	rc = group_read(log, name, 1, &g->pending, err);
-	if (rc < 0)
-		return -1;
-	g->has_pending = rc;
-	if (!g->has_committed) {
-		g->lag = next - first;
-	} else if (g->committed.offset < first) {
-		g->lag = next - first;
-		g->behind_start = 1;
-	} else if (g->committed.offset > next) {
-		g->lag = 0;
-		g->beyond_end = 1;
-	} else {
-		g->lag = next - g->committed.offset;
-	}
-	return g->has_committed || g->has_pending;
-}
-
-int inspect_groups(struct log *log, uint64_t first, uint64_t next,
-		   struct inspect_group **groups, size_t *n, struct error *err)
-{
-	char **names;
-	size_t k, i;
-
-	*groups = NULL;
-	*n = 0;
-	if (group_list(log, &names, &k, err) < 0)
-		return -1;
-	if (k && !(*groups = calloc(k, sizeof **groups))) {
-		group_list_free(names, k);
-		return error_set(err, "out of memory");
-	}
-	for (i = 0; i < k; i++) {
-		if (inspect_group(log, names[i], first, next, &(*groups)[i], err) < 0) {
-			group_list_free(names, k);
-			free(*groups);
-			*groups = NULL;
-			return -1;
-		}
-	}
-	group_list_free(names, k);
-	*n = k;
-	return 0;
-}
-
-int inspect_reset_target(struct log *log, const struct inspect_group *g,
-			 const struct position *r, uint64_t first, uint64_t next,
-			 struct inspect_reset_result *res, struct error *err)
-{
-	uint64_t from = g->has_committed ? g->committed.offset : first;
-	int64_t ts;
-	int rc;
-
-	memset(res, 0, sizeof *res);
-	switch (r->kind) {
-	case POS_BEGINNING:
-		res->wanted = first;
-		break;
-	case POS_END:
-		res->wanted = next;
-		break;
-	case POS_OFFSET:
-		res->wanted = r->n;
-		break;
-	case POS_TIME:
-		rc = inspect_find_time(log, r->ts, &res->wanted, &ts, err);
-		if (rc < 0)
-			return -1;
-		res->no_time_match = rc == 0;
-		break;
-	case POS_FORWARD:
-	case POS_BACK: {
-		/* N records, not N offsets (as logcat --from -N): compaction
-		 * leaves gaps between offsets */
-		struct reader rd;
-		int back = r->kind == POS_BACK;
-		if (reader_open(&rd, log->path, err) < 0)
-			return -1;
-		rc = back ? reader_last(&rd, r->n, first, from, &res->wanted, err)
-			  : reader_forward(&rd, r->n, from, next, &res->wanted, err);
-		reader_close(&rd);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			res->clamped = back ? -1 : 1;
-		break;
-	}
-	}
-	res->target = res->wanted;
-	if (res->wanted < first || res->clamped < 0) {
-		res->target = first;
-		res->clamped = -1;
-	} else if (res->wanted > next || res->clamped > 0) {
-		res->target = next;
-		res->clamped = 1;
-	}
-	if (res->no_time_match) {
-		char t[TIME_RFC3339_MAX];
-		time_format_rfc3339(r->ts, t);
-		snprintf(res->warning, sizeof res->warning,
-			 "no record at or after %s; using the next offset %llu", t,
-			 (unsigned long long)next);
-	} else if (res->clamped) {
-		char what[96];
-		if (r->kind == POS_FORWARD || r->kind == POS_BACK)
-			snprintf(what, sizeof what, "%llu %c %llu", (unsigned long long)from,
-				 r->kind == POS_FORWARD ? '+' : '-', (unsigned long long)r->n);
-		else
-			snprintf(what, sizeof what, "%llu", (unsigned long long)res->wanted);
-		snprintf(res->warning, sizeof res->warning, "offset %s is %s offset %llu; using %llu",
-			 what, res->clamped < 0 ? "before the first" : "after the next",
-			 (unsigned long long)res->target, (unsigned long long)res->target);
-	}
-	return 0;
-}
-
 /* ---- formatting ----------------------------------------------------------- */
 
 static int add_time(struct buf *out, int64_t ms)
@@ -1273,7 +1142,7 @@ static int add_i64_or_null(struct buf *out, const char *key, int have, int64_t v
 
 /* One group as text ("billing: committed 1200, lag 34, updated T") or as
  * a JSON object, without a newline. */
-static int add_group(struct buf *out, const struct inspect_group *g, int json)
+static int add_group(struct buf *out, const struct group_status *g, int json)
 {
 	int rc = 0;
 
@@ -1313,12 +1182,12 @@ static int add_group(struct buf *out, const struct inspect_group *g, int json)
 	return rc ? -1 : 0;
 }
 
-int inspect_format_group(struct buf *out, const struct inspect_group *g, int json)
+int inspect_format_group(struct buf *out, const struct group_status *g, int json)
 {
 	return add_group(out, g, json) < 0 || buf_add(out, "\n", 1) < 0 ? -1 : 0;
 }
 
-int inspect_format_groups(struct buf *out, const struct inspect_group *g, size_t n, int json)
+int inspect_format_groups(struct buf *out, const struct group_status *g, size_t n, int json)
 {
 	int rc = 0;
 
@@ -1366,7 +1235,7 @@ static int add_segments(struct buf *out, const struct inspect_summary *s)
 }
 
 int inspect_format_summary(struct buf *out, const char *logpath,
-			   const struct inspect_summary *s, const struct inspect_group *g,
+			   const struct inspect_summary *s, const struct group_status *g,
 			   size_t ngroups, int json)
 {
 	int have = s->records > 0, rc = 0;

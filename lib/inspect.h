@@ -32,7 +32,6 @@
 #include "error.h"
 #include "group.h"
 #include "log.h"
-#include "position.h"
 #include "segment.h"
 
 /* ---- the summary ---------------------------------------------------------- */
@@ -180,57 +179,12 @@ int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t inter
 		      size_t max_intervals, struct inspect_histogram *hg, struct error *err);
 void inspect_histogram_release(struct inspect_histogram *hg);
 
-/* ---- consumer groups ------------------------------------------------------ */
-
-struct inspect_group {
-	char name[GROUP_NAME_MAX + 1];
-	int has_committed, has_pending;
-	struct group_pos committed, pending;
-	/* lag: next - committed; next - first when committed < first (then
-	 * behind_start is set) or when there is no committed position; 0 when
-	 * committed > next (then beyond_end is set) */
-	uint64_t lag;
-	int behind_start, beyond_end;
-	uint64_t first, next;	/* the log's bounds the lag was computed against */
-};
-
-/* Reads the group's positions and computes its lag against the bounds.
- * Returns 1 when it has a position (committed or pending), 0 when it has
- * none (g is filled all the same), -1 with err set. */
-int inspect_group(struct log *log, const char *name, uint64_t first, uint64_t next,
-		  struct inspect_group *g, struct error *err);
-
-/* All groups of the log, sorted by name: *groups is an owned array of *n
- * (free it).  Returns 0 or -1. */
-int inspect_groups(struct log *log, uint64_t first, uint64_t next,
-		   struct inspect_group **groups, size_t *n, struct error *err);
-
-/* How a reset target was arrived at, for the caller's warnings. */
-struct inspect_reset_result {
-	uint64_t target;	/* the new position, within [first, next] */
-	uint64_t wanted;	/* before clamping (saturated at 0 and UINT64_MAX) */
-	int clamped;		/* -1 raised to first, +1 lowered to next, 0 */
-	int no_time_match;	/* RESET_TIME found no record: target is next */
-	char warning[256];	/* what the clamping or no_time_match means, or "" */
-};
-
-/*
- * Computes the position a reset gives group g: earliest is first, latest
- * is next, @TIME the first offset at or after TIME, +N and -N relative to
- * the committed position (to first when there is none); clamped to
- * [first, next], res->warning then saying so ("offset 5 - 10 is before the
- * first offset 100; using 100").  Returns 0 or -1 with err set.
- */
-int inspect_reset_target(struct log *log, const struct inspect_group *g,
-			 const struct position *r, uint64_t first, uint64_t next,
-			 struct inspect_reset_result *res, struct error *err);
-
 /* ---- formatting ----------------------------------------------------------- */
 
 /* Each appends its answer, text (json 0) or one JSON object and a newline
  * (json 1), to out.  They return 0, or -1 when memory runs out. */
 int inspect_format_summary(struct buf *out, const char *logpath,
-			   const struct inspect_summary *s, const struct inspect_group *g,
+			   const struct inspect_summary *s, const struct group_status *g,
 			   size_t ngroups, int json);
 int inspect_format_location(struct buf *out, const struct inspect_location *loc, int json);
 
@@ -239,8 +193,8 @@ int inspect_format_location(struct buf *out, const struct inspect_location *loc,
  * "next_offset":X,"next_record":O|null}, R "before_start", "removed" (no
  * record has it: compaction) or "beyond_end". */
 int inspect_format_missing(struct buf *out, const struct inspect_location *loc, int rc);
-int inspect_format_group(struct buf *out, const struct inspect_group *g, int json);
-int inspect_format_groups(struct buf *out, const struct inspect_group *g, size_t n, int json);
+int inspect_format_group(struct buf *out, const struct group_status *g, int json);
+int inspect_format_groups(struct buf *out, const struct group_status *g, size_t n, int json);
 
 /* The answer of a time search: the offset alone as text; as JSON
  * {"time":T,"offset":N,"found":true,"ts":TS} (found false and ts null when

@@ -62,7 +62,7 @@ int position_resolve(struct log *log, const struct position *p, uint64_t *off,
 	assert(p->kind == POS_OFFSET || p->kind == POS_TIME);
 	if (p->kind == POS_OFFSET) {
 		*off = p->n;
-		return 0;
+		return 1;
 	}
-	return inspect_find_time(log, p->ts, off, &ts, err) < 0 ? -1 : 0;
+	return inspect_find_time(log, p->ts, off, &ts, err);
 }

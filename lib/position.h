@@ -61,8 +61,9 @@ int position_reset_parse(const char *s, int64_t now_ms, struct position *p, stru
 
 /*
  * The offset a position parsed with POSITION_EXACT names: the offset
- * itself, or the first offset at or after the time (the next offset when
- * there is none).  Returns 0 or -1 with err set.
+ * itself, or the first offset at or after the time.  Returns 1, or 0 when
+ * no record is at or after the time (*off is then the next offset), or -1
+ * with err set.
  */
 int position_resolve(struct log *log, const struct position *p, uint64_t *off,
 		     struct error *err);
