@@ -15,6 +15,7 @@
 #include "inspect.h"
 #include "log.h"
 #include "position.h"
+#include "report.h"
 #include "timeparse.h"
 #include "units.h"
 #include "verify.h"
@@ -114,7 +115,6 @@ static unsigned columns(void)
 static void parse_args(struct args *a, int argc, char **argv)
 {
 	int64_t now = time_now_ms();
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hjg:o:t:", longopts, NULL)) != -1) {
@@ -127,9 +127,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 			break;
 		case 'o':
 			set_mode(a, M_OFFSET);
-			errno = 0;
-			a->offset = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || errno)
+			if (number_parse(optarg, &a->offset) < 0)
 				usage_error("--offset: invalid offset '%s' (accepted: a number)", optarg);
 			break;
 		case O_HISTOGRAM:
@@ -209,7 +207,7 @@ static int run_summary(struct args *a)
 	if (inspect_summary(&a->log, &s, &err) < 0 ||
 	    group_status_list(&a->log, s.first, s.next, &g, &n, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_summary(&a->out, a->log.path, &s, g, n, a->json));
+	emit(report_summary(&a->out, a->log.path, &s, g, n, a->json));
 	free(g);
 	inspect_summary_release(&s);
 	return EXIT_OK;
@@ -229,7 +227,7 @@ static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
 
 	if (rc < 0)
 		die_after_answers(a, "%s", err.msg);
-	emit(inspect_format_time(&a->out, time, off, rc, ts, a->json));
+	emit(report_time(&a->out, time, off, rc, ts, a->json));
 	if (rc == 0) {
 		time_format_rfc3339(time, t);
 		flush_out(a, EXIT_NONE);
@@ -303,34 +301,22 @@ static int run_time(struct args *a)
 static int run_offset(struct args *a)
 {
 	struct inspect_location loc;
-	unsigned long long off = a->offset;
+	struct buf msg = BUF_INIT;
 	int rc = inspect_offset(&a->log, a->offset, &loc, &err);
 
 	if (rc < 0)
 		die(EXIT_FAIL, "%s", err.msg);
 	if (rc == INSPECT_FOUND) {
-		emit(inspect_format_location(&a->out, &loc, a->json));
+		emit(report_location(&a->out, &loc, a->json));
 		return EXIT_OK;
 	}
 	if (a->json) {
-		emit(inspect_format_missing(&a->out, &loc, rc));
+		emit(report_missing(&a->out, &loc, rc));
 		flush_out(a, EXIT_NONE);
 	}
-	if (rc == INSPECT_BEYOND)
-		warnmsg("offset %llu is beyond the end of '%s'; the next offset is %llu", off,
-			a->log.path, (unsigned long long)loc.next);
-	else if (a->offset < loc.first)
-		warnmsg("offset %llu no longer exists in '%s' (removed by retention or compaction); "
-			"the log starts at offset %llu", off, a->log.path,
-			(unsigned long long)loc.first);
-	else if (loc.has_next_record)
-		warnmsg("offset %llu of '%s' holds no record (removed by compaction); the next "
-			"record is offset %llu", off, a->log.path,
-			(unsigned long long)loc.next_record);
-	else
-		warnmsg("offset %llu of '%s' holds no record (removed by compaction), nor does "
-			"any offset after it up to the end, %llu", off, a->log.path,
-			(unsigned long long)loc.next);
+	emit(report_missing_text(&msg, a->log.path, &loc, rc));
+	warnmsg("%.*s", (int)msg.len, (const char *)msg.p);
+	buf_release(&msg);
 	return EXIT_NONE;
 }
 
@@ -344,7 +330,7 @@ static int run_histogram(struct args *a)
 	    inspect_histogram(&a->log, from, to, a->interval, INSPECT_HISTOGRAM_MAX, &hg,
 			      &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_histogram(&a->out, &hg, columns(), a->json));
+	emit(report_histogram(&a->out, &hg, columns(), a->json));
 	inspect_histogram_release(&hg);
 	return EXIT_OK;
 }
@@ -358,7 +344,7 @@ static int run_groups(struct args *a)
 	bounds(a, &first, &next);
 	if (group_status_list(&a->log, first, next, &g, &n, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_groups(&a->out, g, n, a->json));
+	emit(report_groups(&a->out, g, n, a->json));
 	free(g);
 	return EXIT_OK;
 }
@@ -378,14 +364,14 @@ static int run_group(struct args *a)
 		if (rc == 0)
 			die(EXIT_FAIL, "group '%s' of '%s' has no pending position", a->group,
 			    a->log.path);
-		emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset,
+		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
 					 after.committed.offset, 1, a->json));
 		return EXIT_OK;
 	}
 	if (!a->has_reset) {
 		if (group_status(&a->log, a->group, first, next, &g, &err) < 0)
 			die(EXIT_FAIL, "%s", err.msg);
-		emit(inspect_format_group(&a->out, &g, a->json));
+		emit(report_group(&a->out, &g, a->json));
 		return EXIT_OK;
 	}
 	rc = group_reset(&a->log, a->group, &a->reset, a->execute, first, next, &g, &res, &err);
@@ -396,7 +382,7 @@ static int run_group(struct args *a)
 			a->execute ? "dropped" : "--execute drops", (unsigned long long)g.pending.offset);
 	if (rc < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
+	emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
 				 a->execute, a->json));
 	return EXIT_OK;
 }
@@ -427,22 +413,8 @@ static int run_verify(struct args *a)
 
 	if (verify_log(&a->log, verify_line, NULL, &rep, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	printf("'%s': %llu segments, %llu batches, %llu records, %llu bytes: ", a->log.path,
-	       (unsigned long long)rep.segments, (unsigned long long)rep.batches,
-	       (unsigned long long)rep.records, (unsigned long long)rep.bytes);
-	if (!rep.damage) {
-		printf("no damage%s\n", rep.notes ? " (see the notes)" : "");
-		return EXIT_OK;
-	}
-	printf("damage in %u place%s\n", rep.damage, rep.damage == 1 ? "" : "s");
-	if (!rep.readable_all)
-		printf("the records below offset %llu read in order: 'logcat --to %llu %s | "
-		       "logappend NEWLOG' keeps them\n", (unsigned long long)rep.readable_to,
-		       (unsigned long long)rep.readable_to, a->log.path);
-	else
-		printf("every record reads; only indexes are damaged: remove them, and the next "
-		       "logappend rebuilds them\n");
-	return EXIT_FAIL;
+	emit(report_verify(&a->out, a->log.path, &rep));
+	return rep.damage ? EXIT_FAIL : EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -30,7 +30,6 @@
 #include "batch.h"
 #include "buf.h"
 #include "error.h"
-#include "group.h"
 #include "log.h"
 #include "segment.h"
 
@@ -178,45 +177,5 @@ struct inspect_histogram {
 int inspect_histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 		      size_t max_intervals, struct inspect_histogram *hg, struct error *err);
 void inspect_histogram_release(struct inspect_histogram *hg);
-
-/* ---- formatting ----------------------------------------------------------- */
-
-/* Each appends its answer, text (json 0) or one JSON object and a newline
- * (json 1), to out.  They return 0, or -1 when memory runs out. */
-int inspect_format_summary(struct buf *out, const char *logpath,
-			   const struct inspect_summary *s, const struct group_status *g,
-			   size_t ngroups, int json);
-int inspect_format_location(struct buf *out, const struct inspect_location *loc, int json);
-
-/* The JSON answer for an offset that inspect_offset did not find (rc its
- * result): {"offset":N,"found":false,"reason":R,"first_offset":F,
- * "next_offset":X,"next_record":O|null}, R "before_start", "removed" (no
- * record has it: compaction) or "beyond_end". */
-int inspect_format_missing(struct buf *out, const struct inspect_location *loc, int rc);
-int inspect_format_group(struct buf *out, const struct group_status *g, int json);
-int inspect_format_groups(struct buf *out, const struct group_status *g, size_t n, int json);
-
-/* The answer of a time search: the offset alone as text; as JSON
- * {"time":T,"offset":N,"found":true,"ts":TS} (found false and ts null when
- * no record qualified and N is the next offset). */
-int inspect_format_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t rec_ts,
-			int json);
-
-/*
- * A group's move: "group NAME: OLD -> NEW" (OLD "none" without a committed
- * position) and " (dry run; add --execute)" unless executed; as JSON
- * {"group":NAME,"old":OLD|null,"new":NEW,"executed":BOOL}.
- */
-int inspect_format_move(struct buf *out, const char *name, int has_old, uint64_t old,
-			uint64_t new_pos, int executed, int json);
-
-/*
- * The histogram as text: one line per interval, its start in RFC 3339, the
- * count right-aligned, and a bar of '#' of ceil(count * W / max) characters,
- * W being what is left of 'columns' (at least 10), so the busiest interval
- * fills the line; an empty interval has no bar.  As JSON: one object.
- */
-int inspect_format_histogram(struct buf *out, const struct inspect_histogram *hg,
-			     unsigned columns, int json);
 
 #endif
