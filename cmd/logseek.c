@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -75,6 +74,7 @@ static const struct option longopts[] = {
 struct args {
 	enum mode mode;
 	int json, has_from, has_to, has_reset, execute, commit, time_stdin;
+	int code;		/* --time -: EXIT_NONE once a time had no record */
 	int64_t time, interval;
 	uint64_t offset;
 	struct position from, to, reset;
@@ -85,6 +85,14 @@ struct args {
 
 static struct error err;
 
+/* A question's result: dies with its message when it failed. */
+static int ok(int rc)
+{
+	if (rc < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	return rc;
+}
+
 static void set_mode(struct args *a, enum mode m)
 {
 	if (a->mode != M_SUMMARY && a->mode != m)
@@ -92,24 +100,11 @@ static void set_mode(struct args *a, enum mode m)
 	a->mode = m;
 }
 
-static void check_group_name(const char *opt, const char *name)
+static void set_group(struct args *a, enum mode m, const char *name)
 {
-	if (group_name_check(name, &err) < 0)
-		usage_error("%s: %s", opt, err.msg);
-}
-
-/* Terminal width for the histogram: $COLUMNS, the terminal's, or 80. */
-static unsigned columns(void)
-{
-	const char *s = getenv("COLUMNS");
-	struct winsize ws;
-	long n = s ? strtol(s, NULL, 10) : 0;
-
-	if (n > 0 && n < 100000)
-		return (unsigned)n;
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
-		return ws.ws_col;
-	return 80;
+	set_mode(a, m);
+	if (group_name_check(a->group = name, &err) < 0)
+		usage_error("%s: %s", mode_opt[m], err.msg);
 }
 
 static void parse_args(struct args *a, int argc, char **argv)
@@ -139,13 +134,14 @@ static void parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_FROM:
 		case O_TO:
-			if (position_parse(optarg, POSITION_EXACT, now, c == O_FROM ? &a->from : &a->to, &err) < 0)
+			if (position_parse(optarg, POSITION_EXACT, now, c == O_FROM ? &a->from : &a->to,
+					   &err) < 0)
 				usage_error("%s: %s", c == O_FROM ? "--from" : "--to", err.msg);
 			*(c == O_FROM ? &a->has_from : &a->has_to) = 1;
 			break;
 		case O_GROUPS: set_mode(a, M_GROUPS); break;
-		case 'g': set_mode(a, M_GROUP); check_group_name("--group", a->group = optarg); break;
-		case O_DELETE: set_mode(a, M_DELETE); check_group_name("--delete-group", a->group = optarg); break;
+		case 'g': set_group(a, M_GROUP, optarg); break;
+		case O_DELETE: set_group(a, M_DELETE, optarg); break;
 		case O_VERIFY: set_mode(a, M_VERIFY); break;
 		case O_RESET:
 			if (position_reset_parse(optarg, now, &a->reset, &err) < 0)
@@ -192,21 +188,14 @@ static void emit(int rc)
 		die(EXIT_FAIL, "out of memory");
 }
 
-static void bounds(struct args *a, uint64_t *first, uint64_t *next)
-{
-	if (inspect_bounds(&a->log, first, next, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-}
-
 static int run_summary(struct args *a)
 {
 	struct inspect_summary s;
 	struct group_status *g;
 	size_t n;
 
-	if (inspect_summary(&a->log, &s, &err) < 0 ||
-	    group_status_list(&a->log, s.first, s.next, &g, &n, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+	ok(inspect_summary(&a->log, &s, &err));
+	ok(group_status_list(&a->log, s.first, s.next, &g, &n, &err));
 	emit(report_summary(&a->out, a->log.path, &s, g, n, a->json));
 	free(g);
 	inspect_summary_release(&s);
@@ -217,8 +206,9 @@ static int run_summary(struct args *a)
  * computed before a failure is never lost. */
 #define die_after_answers(a, ...) do { flush_out(a, EXIT_FAIL); die(EXIT_FAIL, __VA_ARGS__); } while (0)
 
-/* Answers one TIME: the offset (or the next one, said on stderr). */
-static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
+/* Answers one TIME: the offset (or the next one, said on stderr, and the
+ * exit status EXIT_NONE). */
+static void seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
 {
 	char t[TIME_RFC3339_MAX];
 	uint64_t off;
@@ -230,82 +220,53 @@ static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
 	emit(report_time(&a->out, time, off, rc, ts, a->json));
 	if (rc == 0) {
 		time_format_rfc3339(time, t);
-		flush_out(a, EXIT_NONE);
+		flush_out(a, a->code = EXIT_NONE);
 		warnmsg("no record at or after %s; the next offset is %llu", t,
 			(unsigned long long)off);
 	}
-	return rc ? EXIT_OK : EXIT_NONE;
 }
 
-/*
- * --time -: a TIME per line of stdin (a CR before the newline, and empty
- * lines, ignored), an answer per line.  The answers are written before each
- * wait for more input (as s6-tai64n flushes "every time it risks blocking
- * on input"), so a co-process that writes a line and waits gets its answer;
- * and before any message, so a bad line stops the run after the answers to
- * the lines before it.  "now" is the time each line is read.
- */
-static int seek_stdin(struct args *a, struct inspect_seeker *s)
+static void flush_answers(void *a)
+{
+	flush_out(a, ((struct args *)a)->code);
+}
+
+/* --time -: a TIME per line of stdin, an answer per line, written before
+ * each wait for more input (as s6-tai64n flushes "every time it risks
+ * blocking on input") and before any message. */
+static void seek_stdin(struct args *a, struct inspect_seeker *s)
 {
 	struct input in;
-	int code = EXIT_OK;
+	int64_t time;
+	int rc;
 
 	input_init(&in, STDIN_FILENO, "stdin", 1 << 20);
-	for (;;) {
-		const char *p = (const char *)input_data(&in);
-		const char *nl = memchr(p, '\n', input_avail(&in));
-		size_t len = nl ? (size_t)(nl - p) + 1 : input_avail(&in);
-		size_t n = nl ? (size_t)(nl - p) : len;
-		unsigned long long lineno = (unsigned long long)in.line;
-		char line[256];
-		int64_t time;
-
-		if (!nl && !in.eof) {
-			flush_out(a, code);
-			if (input_fill(&in, &err) < 0)
-				die_after_answers(a, "%s", err.msg);
-			continue;
-		}
-		if (len == 0)
-			break;
-		if (n && p[n - 1] == '\r')
-			n--;
-		if (n >= sizeof line || memchr(p, '\0', n))
-			die_after_answers(a, "stdin:%llu: not a time (%s)", lineno,
-					  n >= sizeof line ? "a line too long" : "a NUL byte");
-		if (n) {
-			memcpy(line, p, n);
-			line[n] = '\0';
-			if (time_parse_arg(line, time_now_ms(), &time, &err) < 0)
-				die_after_answers(a, "stdin:%llu: %s", lineno, err.msg);
-			if (seek_one(a, s, time) == EXIT_NONE)
-				code = EXIT_NONE;
-		}
-		input_consume(&in, len, 1);
-	}
+	while ((rc = position_time_line(&in, flush_answers, a, &time, &err)) > 0)
+		seek_one(a, s, time);
+	if (rc < 0)
+		die_after_answers(a, "%s", err.msg);
 	input_release(&in);
-	return code;
 }
 
 static int run_time(struct args *a)
 {
 	struct inspect_seeker s;
-	int code;
 
 	inspect_seeker_init(&s, &a->log);
-	code = a->time_stdin ? seek_stdin(a, &s) : seek_one(a, &s, a->time);
+	if (a->time_stdin)
+		seek_stdin(a, &s);
+	else
+		seek_one(a, &s, a->time);
 	inspect_seeker_release(&s);
-	return code;
+	return a->code;
 }
 
 static int run_offset(struct args *a)
 {
 	struct inspect_location loc;
 	struct buf msg = BUF_INIT;
-	int rc = inspect_offset(&a->log, a->offset, &loc, &err);
+	int rc = ok(inspect_offset(&a->log, a->offset, &loc, &err));
 
-	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
 	if (rc == INSPECT_FOUND) {
 		emit(report_location(&a->out, &loc, a->json));
 		return EXIT_OK;
@@ -325,12 +286,12 @@ static int run_histogram(struct args *a)
 	struct inspect_histogram hg;
 	uint64_t from = 0, to = UINT64_MAX;
 
-	if ((a->has_from && position_resolve(&a->log, &a->from, &from, &err) < 0) ||
-	    (a->has_to && position_resolve(&a->log, &a->to, &to, &err) < 0) ||
-	    inspect_histogram(&a->log, from, to, a->interval, INSPECT_HISTOGRAM_MAX, &hg,
-			      &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	emit(report_histogram(&a->out, &hg, columns(), a->json));
+	if (a->has_from)
+		ok(position_resolve(&a->log, &a->from, &from, &err));
+	if (a->has_to)
+		ok(position_resolve(&a->log, &a->to, &to, &err));
+	ok(inspect_histogram(&a->log, from, to, a->interval, INSPECT_HISTOGRAM_MAX, &hg, &err));
+	emit(report_histogram(&a->out, &hg, report_columns(STDOUT_FILENO), a->json));
 	inspect_histogram_release(&hg);
 	return EXIT_OK;
 }
@@ -341,9 +302,8 @@ static int run_groups(struct args *a)
 	uint64_t first, next;
 	size_t n;
 
-	bounds(a, &first, &next);
-	if (group_status_list(&a->log, first, next, &g, &n, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+	ok(inspect_bounds(&a->log, &first, &next, &err));
+	ok(group_status_list(&a->log, first, next, &g, &n, &err));
 	emit(report_groups(&a->out, g, n, a->json));
 	free(g);
 	return EXIT_OK;
@@ -357,43 +317,35 @@ static int run_group(struct args *a)
 	uint64_t first, next;
 	int rc;
 
-	bounds(a, &first, &next);
+	ok(inspect_bounds(&a->log, &first, &next, &err));
 	if (a->commit) {
-		if ((rc = group_commit(&a->log, a->group, first, next, &g, &after, &err)) < 0)
-			die(EXIT_FAIL, "%s", err.msg);
-		if (rc == 0)
+		if (ok(group_commit(&a->log, a->group, first, next, &g, &after, &err)) == 0)
 			die(EXIT_FAIL, "group '%s' of '%s' has no pending position", a->group,
 			    a->log.path);
 		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
-					 after.committed.offset, 1, a->json));
-		return EXIT_OK;
-	}
-	if (!a->has_reset) {
-		if (group_status(&a->log, a->group, first, next, &g, &err) < 0)
-			die(EXIT_FAIL, "%s", err.msg);
+				 after.committed.offset, 1, a->json));
+	} else if (!a->has_reset) {
+		ok(group_status(&a->log, a->group, first, next, &g, &err));
 		emit(report_group(&a->out, &g, a->json));
-		return EXIT_OK;
+	} else {
+		rc = group_reset(&a->log, a->group, &a->reset, a->execute, first, next, &g, &res,
+				 &err);
+		if (res.computed && res.warning[0])
+			warnmsg("%s", res.warning);
+		if (res.computed && g.has_pending)
+			warnmsg("group '%s': %s the pending position %llu", a->group,
+				a->execute ? "dropped" : "--execute drops",
+				(unsigned long long)g.pending.offset);
+		ok(rc);
+		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
+				 res.target, a->execute, a->json));
 	}
-	rc = group_reset(&a->log, a->group, &a->reset, a->execute, first, next, &g, &res, &err);
-	if (res.computed && res.warning[0])
-		warnmsg("%s", res.warning);
-	if (res.computed && g.has_pending)
-		warnmsg("group '%s': %s the pending position %llu", a->group,
-			a->execute ? "dropped" : "--execute drops", (unsigned long long)g.pending.offset);
-	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
-				 a->execute, a->json));
 	return EXIT_OK;
 }
 
 static int run_delete(struct args *a)
 {
-	int rc = group_delete(&a->log, a->group, &err);
-
-	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (rc == 0)
+	if (ok(group_delete(&a->log, a->group, &err)) == 0)
 		die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, a->log.path);
 	return EXIT_OK;
 }
@@ -403,7 +355,6 @@ static void verify_line(void *arg, enum verify_level level, const char *line)
 	static const char *const prefix[] = { "", "note: ", "damage: " };
 
 	printf("%s%s\n", prefix[level], line);
-	(void)arg;
 }
 
 /* --verify: every finding on a line, then a summary; exit 1 on damage. */
@@ -411,8 +362,7 @@ static int run_verify(struct args *a)
 {
 	struct verify_report rep;
 
-	if (verify_log(&a->log, verify_line, NULL, &rep, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+	ok(verify_log(&a->log, verify_line, NULL, &rep, &err));
 	emit(report_verify(&a->out, a->log.path, &rep));
 	return rep.damage ? EXIT_FAIL : EXIT_OK;
 }
@@ -428,8 +378,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	parse_args(&a, argc, argv);
-	if (log_open(&a.log, argv[optind], 0, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+	ok(log_open(&a.log, argv[optind], 0, &err));
 	code = run[a.mode](&a);
 	log_close(&a.log);
 	flush_out(&a, code);

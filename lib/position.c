@@ -66,3 +66,38 @@ int position_resolve(struct log *log, const struct position *p, uint64_t *off,
 	}
 	return inspect_find_time(log, p->ts, off, &ts, err);
 }
+
+int position_time_line(struct input *in, void (*before_wait)(void *arg), void *arg,
+		       int64_t *time, struct error *err)
+{
+	for (;;) {
+		const char *p = (const char *)input_data(in);
+		const char *nl = memchr(p, '\n', input_avail(in));
+		size_t len = nl ? (size_t)(nl - p) + 1 : input_avail(in);
+		size_t n = nl ? (size_t)(nl - p) : len;
+		unsigned long long lineno = (unsigned long long)in->line;
+		char line[256];
+
+		if (!nl && !in->eof) {
+			before_wait(arg);
+			if (input_fill(in, err) < 0)
+				return -1;
+			continue;
+		}
+		if (len == 0)
+			return 0;
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n >= sizeof line || memchr(p, '\0', n))
+			return error_set(err, "%s:%llu: not a time (%s)", in->name, lineno,
+					 n >= sizeof line ? "a line too long" : "a NUL byte");
+		memcpy(line, p, n);
+		line[n] = '\0';
+		input_consume(in, len, 1);
+		if (n == 0)
+			continue;
+		if (time_parse_arg(line, time_now_ms(), time, err) < 0)
+			return error_prefix(err, "%s:%llu", in->name, lineno);
+		return 1;
+	}
+}

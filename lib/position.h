@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "input.h"
 #include "log.h"
 
 enum position_kind {
@@ -67,5 +68,17 @@ int position_reset_parse(const char *s, int64_t now_ms, struct position *p, stru
  */
 int position_resolve(struct log *log, const struct position *p, uint64_t *off,
 		     struct error *err);
+
+/*
+ * Reads the next TIME of a stream of them, one per line (logseek --time
+ * -): a CR before the newline and empty lines are ignored, "now" is when
+ * the line is read.  Before it would wait for more input it calls
+ * before_wait(arg) (so that answers so far reach a co-process that waits
+ * for them; it may exit).  Returns 1 with *time, 0 at the end of the
+ * input, or -1 with err set: a read error, or a line that is not a time,
+ * named by its number ("stdin:3: not a time (a NUL byte)").
+ */
+int position_time_line(struct input *in, void (*before_wait)(void *arg), void *arg,
+		       int64_t *time, struct error *err);
 
 #endif

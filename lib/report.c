@@ -1,6 +1,9 @@
 /* report.c - logseek's answers as text and as JSON (see report.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "report.h"
@@ -244,6 +247,19 @@ int report_location(struct buf *out, const struct inspect_location *loc, int jso
 	rc |= add_time(out, loc->ts);
 	rc |= buf_printf(out, " (%lld)\n", (long long)loc->ts);
 	return rc ? -1 : 0;
+}
+
+unsigned report_columns(int fd)
+{
+	const char *s = getenv("COLUMNS");
+	struct winsize ws;
+	long n = s ? strtol(s, NULL, 10) : 0;
+
+	if (n > 0 && n < 100000)
+		return (unsigned)n;
+	if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	return 80;
 }
 
 int report_histogram(struct buf *out, const struct inspect_histogram *hg,

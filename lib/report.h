@@ -52,6 +52,10 @@ int report_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t 
 int report_move(struct buf *out, const char *name, int has_old, uint64_t old,
 		uint64_t new_pos, int executed, int json);
 
+/* The width of the terminal for the histogram's bars: $COLUMNS when set
+ * (1 to 99999), else that of the terminal on fd, else 80. */
+unsigned report_columns(int fd);
+
 /*
  * The histogram as text: one line per interval, its start in RFC 3339, the
  * count right-aligned, and a bar of '#' of ceil(count * W / max) characters,
