@@ -70,6 +70,7 @@ int position_resolve(struct log *log, const struct position *p, uint64_t *off,
 int position_time_line(struct input *in, void (*before_wait)(void *arg), void *arg,
 		       int64_t *time, struct error *err)
 {
+	assert(before_wait);
 	for (;;) {
 		const char *p = (const char *)input_data(in);
 		const char *nl = memchr(p, '\n', input_avail(in));

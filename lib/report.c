@@ -1,4 +1,5 @@
 /* report.c - logseek's answers as text and as JSON (see report.h). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ static int add_segments(struct buf *out, const struct inspect_summary *s)
 	uint64_t lo = UINT64_MAX, hi = 0;
 	int rc = buf_printf(out, "%-11s%zu", "segments:", s->nseg);
 
+	assert(s->nseg == 0 || s->seg);
 	if (s->nseg == 0)
 		return rc;
 	for (size_t i = 0; i + 1 < s->nseg; i++) {
@@ -269,6 +271,7 @@ int report_histogram(struct buf *out, const struct inspect_histogram *hg,
 	int cw, width, rc = 0;
 	char num[24];
 
+	assert(hg->n == 0 || hg->count);
 	if (json) {
 		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,\"to_offset\":%llu,"
 				 "\"records\":%llu,\"intervals\":[", (long long)hg->interval,
@@ -313,6 +316,7 @@ int report_missing(struct buf *out, const struct inspect_location *loc, int rc)
 	const char *reason = rc == INSPECT_BEYOND ? "beyond_end" :
 			     loc->offset < loc->first ? "before_start" : "removed";
 
+	assert(rc == INSPECT_GONE || rc == INSPECT_BEYOND);
 	if (buf_printf(out, "{\"offset\":%llu,\"found\":false,\"reason\":\"%s\",\"first_offset\":"
 		       "%llu,\"next_offset\":%llu", (unsigned long long)loc->offset, reason,
 		       (unsigned long long)loc->first, (unsigned long long)loc->next) < 0 ||
@@ -362,6 +366,7 @@ int report_missing_text(struct buf *out, const char *logpath,
 {
 	unsigned long long off = loc->offset;
 
+	assert(rc == INSPECT_GONE || rc == INSPECT_BEYOND);
 	if (rc == INSPECT_BEYOND)
 		return buf_printf(out, "offset %llu is beyond the end of '%s'; the next offset "
 				  "is %llu", off, logpath, (unsigned long long)loc->next);
