@@ -10,9 +10,9 @@
 #include "error.h"
 #include "group.h"
 #include "input.h"
-#include "inspect.h"
 #include "lock.h"
 #include "output.h"
+#include "position.h"
 #include "record.h"
 #include "replay.h"
 #include "timeparse.h"
@@ -71,52 +71,27 @@ static void on_stop(int sig)
 	stop = 1;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
+/* --from and --to (position.h); --to is a position as logseek takes it. */
+static void parse_position(const char *opt, const char *s, struct replay_range *r)
 {
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return *end || errno ? -1 : 0;
-}
-
-static void parse_time(const char *opt, const char *s, int64_t *ts)
-{
+	static const enum from_kind from[] = { [POS_OFFSET] = FROM_OFFSET, [POS_TIME] = FROM_TIME,
+		[POS_BEGINNING] = FROM_BEGINNING, [POS_END] = FROM_END, [POS_BACK] = FROM_LAST };
+	int is_from = !strcmp(opt, "--from");
+	struct position p;
 	struct error err;
 
-	if (time_parse_arg(s, time_now_ms(), ts, &err) < 0)
+	if (position_parse(s, is_from ? POSITION_FROM : POSITION_EXACT, time_now_ms(), &p,
+			   &err) < 0)
 		usage_error("%s: %s", opt, err.msg);
-}
-
-static void parse_from(const char *s, struct replay_range *r)
-{
-	if (!strcmp(s, "beginning"))
-		r->from = FROM_BEGINNING;
-	else if (!strcmp(s, "end"))
-		r->from = FROM_END;
-	else if (*s == '@')
-		r->from = FROM_TIME, parse_time("--from", s + 1, &r->from_time);
-	else if (*s == '-' && parse_u64(s + 1, &r->last) == 0)
-		r->from = FROM_LAST;
-	else if (parse_u64(s, &r->from_offset) == 0)
-		r->from = FROM_OFFSET;
-	else
-		usage_error("--from: invalid position '%s' (accepted: OFFSET, @TIME, -N, beginning, end)", s);
-}
-
-/* --to is a position as logseek takes it: OFFSET or @TIME. */
-static void parse_to(const char *s, struct replay_range *r)
-{
-	struct inspect_pos pos;
-	struct error err;
-
-	if (inspect_pos_parse(s, time_now_ms(), &pos, &err) < 0)
-		usage_error("--to: %s", err.msg);
-	r->to = pos.is_time ? TO_TIME : TO_OFFSET;
-	r->to_time = pos.ts;
-	r->to_offset = pos.offset;
+	if (is_from) {
+		r->from = from[p.kind];
+		r->from_offset = r->last = p.n;
+		r->from_time = p.ts;
+	} else {
+		r->to = p.kind == POS_TIME ? TO_TIME : TO_OFFSET;
+		r->to_offset = p.n;
+		r->to_time = p.ts;
+	}
 }
 
 int main(int argc, char **argv)
@@ -135,10 +110,10 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_FROM: parse_from(optarg, &range); break;
-		case O_TO: parse_to(optarg, &range); break;
+		case O_FROM: parse_position("--from", optarg, &range); break;
+		case O_TO: parse_position("--to", optarg, &range); break;
 		case 'n':
-			if (parse_u64(optarg, &range.count) < 0)
+			if (number_parse(optarg, &range.count) < 0)
 				usage_error("--max-records: invalid count '%s' (accepted: a number)", optarg);
 			break;
 		case 'f': ropt.follow = 1; break;

@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "group.h"
 #include "input.h"
+#include "histogram.h"
 #include "inspect.h"
 #include "log.h"
+#include "position.h"
+#include "report.h"
+#include "seek.h"
 #include "timeparse.h"
 #include "units.h"
 #include "verify.h"
@@ -73,16 +76,24 @@ static const struct option longopts[] = {
 struct args {
 	enum mode mode;
 	int json, has_from, has_to, has_reset, execute, commit, time_stdin;
+	int code;		/* --time -: EXIT_NONE once a time had no record */
 	int64_t time, interval;
 	uint64_t offset;
-	struct inspect_pos from, to;
-	struct inspect_reset reset;
+	struct position from, to, reset;
 	const char *group;
 	struct log log;
 	struct buf out;
 };
 
 static struct error err;
+
+/* A question's result: dies with its message when it failed. */
+static int ok(int rc)
+{
+	if (rc < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	return rc;
+}
 
 static void set_mode(struct args *a, enum mode m)
 {
@@ -91,30 +102,16 @@ static void set_mode(struct args *a, enum mode m)
 	a->mode = m;
 }
 
-static void check_group_name(const char *opt, const char *name)
+static void set_group(struct args *a, enum mode m, const char *name)
 {
-	if (group_name_check(name, &err) < 0)
-		usage_error("%s: %s", opt, err.msg);
-}
-
-/* Terminal width for the histogram: $COLUMNS, the terminal's, or 80. */
-static unsigned columns(void)
-{
-	const char *s = getenv("COLUMNS");
-	struct winsize ws;
-	long n = s ? strtol(s, NULL, 10) : 0;
-
-	if (n > 0 && n < 100000)
-		return (unsigned)n;
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
-		return ws.ws_col;
-	return 80;
+	set_mode(a, m);
+	if (group_name_check(a->group = name, &err) < 0)
+		usage_error("%s: %s", mode_opt[m], err.msg);
 }
 
 static void parse_args(struct args *a, int argc, char **argv)
 {
 	int64_t now = time_now_ms();
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hjg:o:t:", longopts, NULL)) != -1) {
@@ -127,9 +124,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 			break;
 		case 'o':
 			set_mode(a, M_OFFSET);
-			errno = 0;
-			a->offset = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || errno)
+			if (number_parse(optarg, &a->offset) < 0)
 				usage_error("--offset: invalid offset '%s' (accepted: a number)", optarg);
 			break;
 		case O_HISTOGRAM:
@@ -141,16 +136,17 @@ static void parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_FROM:
 		case O_TO:
-			if (inspect_pos_parse(optarg, now, c == O_FROM ? &a->from : &a->to, &err) < 0)
+			if (position_parse(optarg, POSITION_EXACT, now, c == O_FROM ? &a->from : &a->to,
+					   &err) < 0)
 				usage_error("%s: %s", c == O_FROM ? "--from" : "--to", err.msg);
 			*(c == O_FROM ? &a->has_from : &a->has_to) = 1;
 			break;
 		case O_GROUPS: set_mode(a, M_GROUPS); break;
-		case 'g': set_mode(a, M_GROUP); check_group_name("--group", a->group = optarg); break;
-		case O_DELETE: set_mode(a, M_DELETE); check_group_name("--delete-group", a->group = optarg); break;
+		case 'g': set_group(a, M_GROUP, optarg); break;
+		case O_DELETE: set_group(a, M_DELETE, optarg); break;
 		case O_VERIFY: set_mode(a, M_VERIFY); break;
 		case O_RESET:
-			if (inspect_reset_parse(optarg, now, &a->reset, &err) < 0)
+			if (position_reset_parse(optarg, now, &a->reset, &err) < 0)
 				usage_error("--reset: %s", err.msg);
 			a->has_reset = 1;
 			break;
@@ -194,22 +190,15 @@ static void emit(int rc)
 		die(EXIT_FAIL, "out of memory");
 }
 
-static void bounds(struct args *a, uint64_t *first, uint64_t *next)
-{
-	if (inspect_bounds(&a->log, first, next, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-}
-
 static int run_summary(struct args *a)
 {
 	struct inspect_summary s;
-	struct inspect_group *g;
+	struct group_status *g;
 	size_t n;
 
-	if (inspect_summary(&a->log, &s, &err) < 0 ||
-	    inspect_groups(&a->log, s.first, s.next, &g, &n, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_summary(&a->out, a->log.path, &s, g, n, a->json));
+	ok(inspect_summary(&a->log, &s, &err));
+	ok(group_status_list(&a->log, s.first, s.next, &g, &n, &err));
+	emit(report_summary(&a->out, a->log.path, &s, g, n, a->json));
 	free(g);
 	inspect_summary_release(&s);
 	return EXIT_OK;
@@ -219,146 +208,105 @@ static int run_summary(struct args *a)
  * computed before a failure is never lost. */
 #define die_after_answers(a, ...) do { flush_out(a, EXIT_FAIL); die(EXIT_FAIL, __VA_ARGS__); } while (0)
 
-/* Answers one TIME: the offset (or the next one, said on stderr). */
-static int seek_one(struct args *a, struct inspect_seeker *s, int64_t time)
+/* Answers one TIME: the offset (or the next one, said on stderr, and the
+ * exit status EXIT_NONE). */
+static void seek_one(struct args *a, struct seeker *s, int64_t time)
 {
 	char t[TIME_RFC3339_MAX];
 	uint64_t off;
 	int64_t ts;
-	int rc = inspect_seeker_find(s, time, &off, &ts, &err);
+	int rc = seeker_find(s, time, &off, &ts, &err);
 
 	if (rc < 0)
 		die_after_answers(a, "%s", err.msg);
-	emit(inspect_format_time(&a->out, time, off, rc, ts, a->json));
+	emit(report_time(&a->out, time, off, rc, ts, a->json));
 	if (rc == 0) {
 		time_format_rfc3339(time, t);
-		flush_out(a, EXIT_NONE);
+		flush_out(a, a->code = EXIT_NONE);
 		warnmsg("no record at or after %s; the next offset is %llu", t,
 			(unsigned long long)off);
 	}
-	return rc ? EXIT_OK : EXIT_NONE;
 }
 
-/*
- * --time -: a TIME per line of stdin (a CR before the newline, and empty
- * lines, ignored), an answer per line.  The answers are written before each
- * wait for more input (as s6-tai64n flushes "every time it risks blocking
- * on input"), so a co-process that writes a line and waits gets its answer;
- * and before any message, so a bad line stops the run after the answers to
- * the lines before it.  "now" is the time each line is read.
- */
-static int seek_stdin(struct args *a, struct inspect_seeker *s)
+static void flush_answers(void *a)
+{
+	flush_out(a, ((struct args *)a)->code);
+}
+
+/* --time -: a TIME per line of stdin, an answer per line, written before
+ * each wait for more input (as s6-tai64n flushes "every time it risks
+ * blocking on input") and before any message. */
+static void seek_stdin(struct args *a, struct seeker *s)
 {
 	struct input in;
-	int code = EXIT_OK;
+	int64_t time;
+	int rc;
 
 	input_init(&in, STDIN_FILENO, "stdin", 1 << 20);
-	for (;;) {
-		const char *p = (const char *)input_data(&in);
-		const char *nl = memchr(p, '\n', input_avail(&in));
-		size_t len = nl ? (size_t)(nl - p) + 1 : input_avail(&in);
-		size_t n = nl ? (size_t)(nl - p) : len;
-		unsigned long long lineno = (unsigned long long)in.line;
-		char line[256];
-		int64_t time;
-
-		if (!nl && !in.eof) {
-			flush_out(a, code);
-			if (input_fill(&in, &err) < 0)
-				die_after_answers(a, "%s", err.msg);
-			continue;
-		}
-		if (len == 0)
-			break;
-		if (n && p[n - 1] == '\r')
-			n--;
-		if (n >= sizeof line || memchr(p, '\0', n))
-			die_after_answers(a, "stdin:%llu: not a time (%s)", lineno,
-					  n >= sizeof line ? "a line too long" : "a NUL byte");
-		if (n) {
-			memcpy(line, p, n);
-			line[n] = '\0';
-			if (time_parse_arg(line, time_now_ms(), &time, &err) < 0)
-				die_after_answers(a, "stdin:%llu: %s", lineno, err.msg);
-			if (seek_one(a, s, time) == EXIT_NONE)
-				code = EXIT_NONE;
-		}
-		input_consume(&in, len, 1);
-	}
+	while ((rc = position_time_line(&in, flush_answers, a, &time, &err)) > 0)
+		seek_one(a, s, time);
+	if (rc < 0)
+		die_after_answers(a, "%s", err.msg);
 	input_release(&in);
-	return code;
 }
 
 static int run_time(struct args *a)
 {
-	struct inspect_seeker s;
-	int code;
+	struct seeker s;
 
-	inspect_seeker_init(&s, &a->log);
-	code = a->time_stdin ? seek_stdin(a, &s) : seek_one(a, &s, a->time);
-	inspect_seeker_release(&s);
-	return code;
+	seeker_init(&s, &a->log);
+	if (a->time_stdin)
+		seek_stdin(a, &s);
+	else
+		seek_one(a, &s, a->time);
+	seeker_release(&s);
+	return a->code;
 }
 
 static int run_offset(struct args *a)
 {
 	struct inspect_location loc;
-	unsigned long long off = a->offset;
-	int rc = inspect_offset(&a->log, a->offset, &loc, &err);
+	struct buf msg = BUF_INIT;
+	int rc = ok(inspect_offset(&a->log, a->offset, &loc, &err));
 
-	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
 	if (rc == INSPECT_FOUND) {
-		emit(inspect_format_location(&a->out, &loc, a->json));
+		emit(report_location(&a->out, &loc, a->json));
 		return EXIT_OK;
 	}
 	if (a->json) {
-		emit(inspect_format_missing(&a->out, &loc, rc));
+		emit(report_missing(&a->out, &loc, rc));
 		flush_out(a, EXIT_NONE);
 	}
-	if (rc == INSPECT_BEYOND)
-		warnmsg("offset %llu is beyond the end of '%s'; the next offset is %llu", off,
-			a->log.path, (unsigned long long)loc.next);
-	else if (a->offset < loc.first)
-		warnmsg("offset %llu no longer exists in '%s' (removed by retention or compaction); "
-			"the log starts at offset %llu", off, a->log.path,
-			(unsigned long long)loc.first);
-	else if (loc.has_next_record)
-		warnmsg("offset %llu of '%s' holds no record (removed by compaction); the next "
-			"record is offset %llu", off, a->log.path,
-			(unsigned long long)loc.next_record);
-	else
-		warnmsg("offset %llu of '%s' holds no record (removed by compaction), nor does "
-			"any offset after it up to the end, %llu", off, a->log.path,
-			(unsigned long long)loc.next);
+	emit(report_missing_text(&msg, a->log.path, &loc, rc));
+	warnmsg("%.*s", (int)msg.len, (const char *)msg.p);
+	buf_release(&msg);
 	return EXIT_NONE;
 }
 
 static int run_histogram(struct args *a)
 {
-	struct inspect_histogram hg;
+	struct histogram hg;
 	uint64_t from = 0, to = UINT64_MAX;
 
-	if ((a->has_from && inspect_pos_resolve(&a->log, &a->from, &from, &err) < 0) ||
-	    (a->has_to && inspect_pos_resolve(&a->log, &a->to, &to, &err) < 0) ||
-	    inspect_histogram(&a->log, from, to, a->interval, INSPECT_HISTOGRAM_MAX, &hg,
-			      &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_histogram(&a->out, &hg, columns(), a->json));
-	inspect_histogram_release(&hg);
+	if (a->has_from)
+		ok(position_resolve(&a->log, &a->from, &from, &err));
+	if (a->has_to)
+		ok(position_resolve(&a->log, &a->to, &to, &err));
+	ok(histogram(&a->log, from, to, a->interval, HISTOGRAM_MAX, &hg, &err));
+	emit(report_histogram(&a->out, &hg, report_columns(STDOUT_FILENO), a->json));
+	histogram_release(&hg);
 	return EXIT_OK;
 }
 
 static int run_groups(struct args *a)
 {
-	struct inspect_group *g;
+	struct group_status *g;
 	uint64_t first, next;
 	size_t n;
 
-	bounds(a, &first, &next);
-	if (inspect_groups(&a->log, first, next, &g, &n, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	emit(inspect_format_groups(&a->out, g, n, a->json));
+	ok(seek_bounds(&a->log, &first, &next, &err));
+	ok(group_status_list(&a->log, first, next, &g, &n, &err));
+	emit(report_groups(&a->out, g, n, a->json));
 	free(g);
 	return EXIT_OK;
 }
@@ -366,59 +314,40 @@ static int run_groups(struct args *a)
 /* --group NAME: show it, --reset it, or --commit its pending position. */
 static int run_group(struct args *a)
 {
-	struct inspect_group g, after;
-	struct inspect_reset_result res;
+	struct group_status g, after;
+	struct group_reset res;
 	uint64_t first, next;
-	int lock = -1;
+	int rc;
 
-	bounds(a, &first, &next);
-	/* a reset written for real holds the group's lock from reading to writing */
-	if (a->execute && (lock = group_lock(&a->log, a->group, 0, &err)) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (inspect_group(&a->log, a->group, first, next, &g, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+	ok(seek_bounds(&a->log, &first, &next, &err));
 	if (a->commit) {
-		int rc = group_commit_pending(&a->log, a->group, &err);
-		if (rc < 0)
-			die(EXIT_FAIL, "%s", err.msg);
-		if (rc == 0)
+		if (ok(group_commit(&a->log, a->group, first, next, &g, &after, &err)) == 0)
 			die(EXIT_FAIL, "group '%s' of '%s' has no pending position", a->group,
 			    a->log.path);
-		if (inspect_group(&a->log, a->group, first, next, &after, &err) < 0)
-			die(EXIT_FAIL, "%s", err.msg);
-		emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset,
-				    after.committed.offset, 1, a->json));
-		return EXIT_OK;
+		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
+				 after.committed.offset, 1, a->json));
+	} else if (!a->has_reset) {
+		ok(group_status(&a->log, a->group, first, next, &g, &err));
+		emit(report_group(&a->out, &g, a->json));
+	} else {
+		rc = group_reset(&a->log, a->group, &a->reset, a->execute, first, next, &g, &res,
+				 &err);
+		if (res.computed && res.warning[0])
+			warnmsg("%s", res.warning);
+		if (res.computed && g.has_pending)
+			warnmsg("group '%s': %s the pending position %llu", a->group,
+				a->execute ? "dropped" : "--execute drops",
+				(unsigned long long)g.pending.offset);
+		ok(rc);
+		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
+				 res.target, a->execute, a->json));
 	}
-	if (!a->has_reset) {
-		emit(inspect_format_group(&a->out, &g, a->json));
-		return EXIT_OK;
-	}
-	if (inspect_reset_target(&a->log, &g, &a->reset, first, next, &res, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (res.warning[0])
-		warnmsg("%s", res.warning);
-	/* a pending position left from before the reset must not undo it
-	 * at the next --commit */
-	if (g.has_pending)
-		warnmsg("group '%s': %s the pending position %llu", a->group,
-			a->execute ? "dropped" : "--execute drops", (unsigned long long)g.pending.offset);
-	if (a->execute && (group_write(&a->log, a->group, 0, res.target, &err) < 0 ||
-			   group_clear_pending(&a->log, a->group, &err) < 0))
-		die(EXIT_FAIL, "%s", err.msg);
-	group_unlock(&a->log, a->group, lock);
-	emit(inspect_format_move(&a->out, a->group, g.has_committed, g.committed.offset, res.target,
-			    a->execute, a->json));
 	return EXIT_OK;
 }
 
 static int run_delete(struct args *a)
 {
-	int rc = group_delete(&a->log, a->group, &err);
-
-	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (rc == 0)
+	if (ok(group_delete(&a->log, a->group, &err)) == 0)
 		die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, a->log.path);
 	return EXIT_OK;
 }
@@ -428,7 +357,6 @@ static void verify_line(void *arg, enum verify_level level, const char *line)
 	static const char *const prefix[] = { "", "note: ", "damage: " };
 
 	printf("%s%s\n", prefix[level], line);
-	(void)arg;
 }
 
 /* --verify: every finding on a line, then a summary; exit 1 on damage. */
@@ -436,24 +364,9 @@ static int run_verify(struct args *a)
 {
 	struct verify_report rep;
 
-	if (verify_log(&a->log, verify_line, NULL, &rep, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	printf("'%s': %llu segments, %llu batches, %llu records, %llu bytes: ", a->log.path,
-	       (unsigned long long)rep.segments, (unsigned long long)rep.batches,
-	       (unsigned long long)rep.records, (unsigned long long)rep.bytes);
-	if (!rep.damage) {
-		printf("no damage%s\n", rep.notes ? " (see the notes)" : "");
-		return EXIT_OK;
-	}
-	printf("damage in %u place%s\n", rep.damage, rep.damage == 1 ? "" : "s");
-	if (!rep.readable_all)
-		printf("the records below offset %llu read in order: 'logcat --to %llu %s | "
-		       "logappend NEWLOG' keeps them\n", (unsigned long long)rep.readable_to,
-		       (unsigned long long)rep.readable_to, a->log.path);
-	else
-		printf("every record reads; only indexes are damaged: remove them, and the next "
-		       "logappend rebuilds them\n");
-	return EXIT_FAIL;
+	ok(verify_log(&a->log, verify_line, NULL, &rep, &err));
+	emit(report_verify(&a->out, a->log.path, &rep));
+	return rep.damage ? EXIT_FAIL : EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -467,8 +380,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
 	parse_args(&a, argc, argv);
-	if (log_open(&a.log, argv[optind], 0, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
+	ok(log_open(&a.log, argv[optind], 0, &err));
 	code = run[a.mode](&a);
 	log_close(&a.log);
 	flush_out(&a, code);

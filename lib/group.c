@@ -1,4 +1,5 @@
 /* group.c - consumer groups' positions in a log directory (see group.h). */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include "fileio.h"
 #include "group.h"
 #include "lock.h"
+#include "reader.h"
 #include "timeparse.h"
 
 #define GROUPS_DIR "groups"
@@ -403,4 +405,173 @@ void group_list_free(char **names, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+}
+
+/* ---- what a group is to its log: lag, resets, commits ------------------- */
+
+int group_status(struct log *log, const char *name, uint64_t first, uint64_t next,
+		 struct group_status *g, struct error *err)
+{
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	snprintf(g->name, sizeof g->name, "%s", name);
+	g->first = first;
+	g->next = next;
+	rc = group_read(log, name, 0, &g->committed, err);
+	if (rc < 0)
+		return -1;
+	g->has_committed = rc;
+	rc = group_read(log, name, 1, &g->pending, err);
+	if (rc < 0)
+		return -1;
+	g->has_pending = rc;
+	if (!g->has_committed) {
+		g->lag = next - first;
+	} else if (g->committed.offset < first) {
+		g->lag = next - first;
+		g->behind_start = 1;
+	} else if (g->committed.offset > next) {
+		g->lag = 0;
+		g->beyond_end = 1;
+	} else {
+		g->lag = next - g->committed.offset;
+	}
+	return g->has_committed || g->has_pending;
+}
+
+int group_status_list(struct log *log, uint64_t first, uint64_t next,
+		      struct group_status **groups, size_t *n, struct error *err)
+{
+	char **names;
+	size_t k, i;
+
+	*groups = NULL;
+	*n = 0;
+	if (group_list(log, &names, &k, err) < 0)
+		return -1;
+	if (k && !(*groups = calloc(k, sizeof **groups))) {
+		group_list_free(names, k);
+		return error_set(err, "out of memory");
+	}
+	for (i = 0; i < k; i++) {
+		if (group_status(log, names[i], first, next, &(*groups)[i], err) < 0) {
+			group_list_free(names, k);
+			free(*groups);
+			*groups = NULL;
+			return -1;
+		}
+	}
+	group_list_free(names, k);
+	*n = k;
+	return 0;
+}
+
+int group_reset_target(struct log *log, const struct group_status *g,
+		       const struct position *r, uint64_t first, uint64_t next,
+		       struct group_reset *res, struct error *err)
+{
+	uint64_t from = g->has_committed ? g->committed.offset : first;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	switch (r->kind) {
+	case POS_BEGINNING:
+		res->wanted = first;
+		break;
+	case POS_END:
+		res->wanted = next;
+		break;
+	case POS_OFFSET:
+		res->wanted = r->n;
+		break;
+	case POS_TIME:
+		rc = position_resolve(log, r, &res->wanted, err);
+		if (rc < 0)
+			return -1;
+		res->no_time_match = rc == 0;
+		break;
+	case POS_FORWARD:
+	case POS_BACK: {
+		/* N records, not N offsets (as logcat --from -N): compaction
+		 * leaves gaps between offsets */
+		struct reader rd;
+		int back = r->kind == POS_BACK;
+		if (reader_open(&rd, log->path, err) < 0)
+			return -1;
+		rc = back ? reader_last(&rd, r->n, first, from, &res->wanted, err)
+			  : reader_forward(&rd, r->n, from, next, &res->wanted, err);
+		reader_close(&rd);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			res->clamped = back ? -1 : 1;
+		break;
+	}
+	}
+	res->target = res->wanted;
+	if (res->wanted < first || res->clamped < 0) {
+		res->target = first;
+		res->clamped = -1;
+	} else if (res->wanted > next || res->clamped > 0) {
+		res->target = next;
+		res->clamped = 1;
+	}
+	assert(res->target == res->wanted || res->clamped);
+	if (res->no_time_match) {
+		char t[TIME_RFC3339_MAX];
+		time_format_rfc3339(r->ts, t);
+		snprintf(res->warning, sizeof res->warning,
+			 "no record at or after %s; using the next offset %llu", t,
+			 (unsigned long long)next);
+	} else if (res->clamped) {
+		char what[96];
+		if (r->kind == POS_FORWARD || r->kind == POS_BACK)
+			snprintf(what, sizeof what, "%llu %c %llu", (unsigned long long)from,
+				 r->kind == POS_FORWARD ? '+' : '-', (unsigned long long)r->n);
+		else
+			snprintf(what, sizeof what, "%llu", (unsigned long long)res->wanted);
+		snprintf(res->warning, sizeof res->warning, "offset %s is %s offset %llu; using %llu",
+			 what, res->clamped < 0 ? "before the first" : "after the next",
+			 (unsigned long long)res->target, (unsigned long long)res->target);
+	}
+	return 0;
+}
+
+int group_reset(struct log *log, const char *name, const struct position *r, int execute,
+		uint64_t first, uint64_t next, struct group_status *before,
+		struct group_reset *res, struct error *err)
+{
+	int lock = -1, rc = -1;
+
+	memset(before, 0, sizeof *before);
+	memset(res, 0, sizeof *res);
+	if (execute && (lock = group_lock(log, name, 0, err)) < 0)
+		return -1;
+	if (group_status(log, name, first, next, before, err) < 0 ||
+	    group_reset_target(log, before, r, first, next, res, err) < 0)
+		goto out;
+	res->computed = 1;
+	/* a pending position left from before the reset must not undo it at
+	 * the next commit */
+	if (execute && (group_write(log, name, 0, res->target, err) < 0 ||
+			group_clear_pending(log, name, err) < 0))
+		goto out;
+	rc = 0;
+out:
+	group_unlock(log, name, lock);
+	return rc;
+}
+
+int group_commit(struct log *log, const char *name, uint64_t first, uint64_t next,
+		 struct group_status *before, struct group_status *after, struct error *err)
+{
+	int rc;
+
+	if (group_status(log, name, first, next, before, err) < 0 ||
+	    (rc = group_commit_pending(log, name, err)) < 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	return group_status(log, name, first, next, after, err) < 0 ? -1 : 1;
 }

@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "position.h"
 
 #define GROUP_NAME_MAX 128
 
@@ -86,5 +87,79 @@ int group_delete(struct log *log, const char *name, struct error *err);
  * strings; free it with group_list_free.  Returns 0 or -1. */
 int group_list(struct log *log, char ***names, size_t *n, struct error *err);
 void group_list_free(char **names, size_t n);
+
+/* ---- what a group is to its log: lag, resets, commits (logseek) ---------- */
+
+struct group_status {
+	char name[GROUP_NAME_MAX + 1];
+	int has_committed, has_pending;
+	struct group_pos committed, pending;
+	/* lag: next - committed; next - first when committed < first (then
+	 * behind_start is set) or when there is no committed position; 0 when
+	 * committed > next (then beyond_end is set) */
+	uint64_t lag;
+	int behind_start, beyond_end;
+	uint64_t first, next;	/* the log's bounds the lag was computed against */
+};
+
+/* Reads the group's positions and computes its lag against the log's
+ * bounds [first, next].  Returns 1 when it has a position (committed or
+ * pending), 0 when it has none (g is filled all the same), -1 with err
+ * set (a damaged position file among them). */
+int group_status(struct log *log, const char *name, uint64_t first, uint64_t next,
+		 struct group_status *g, struct error *err);
+
+/* group_status of every group of the log, sorted by name: *groups is an
+ * owned array of *n (free it; NULL when there is none).  Returns 0, or -1
+ * with err set and *groups NULL. */
+int group_status_list(struct log *log, uint64_t first, uint64_t next,
+		      struct group_status **groups, size_t *n, struct error *err);
+
+/* How a reset's new position was arrived at, for the caller's warnings. */
+struct group_reset {
+	uint64_t target;	/* the new position, within [first, next] */
+	uint64_t wanted;	/* before clamping (saturated at 0 and UINT64_MAX) */
+	int clamped;		/* -1 raised to first, +1 lowered to next, 0 */
+	int no_time_match;	/* @TIME found no record: target is next */
+	char warning[256];	/* what the clamping or no_time_match means, or "" */
+	int computed;		/* group_reset: the target was computed (when it
+				 * fails, it failed writing it) */
+};
+
+/*
+ * Computes the position a reset (position_reset_parse) gives group g:
+ * earliest is first, latest is next, @TIME the first offset at or after
+ * TIME, +N and -N records (not offsets: compaction leaves gaps) from the
+ * committed position (from first when there is none); clamped to
+ * [first, next], res->warning then saying so ("offset 5 - 10 is before
+ * the first offset 100; using 100").  Reads the log for @TIME, +N and -N.
+ * Returns 0, or -1 with err set.
+ */
+int group_reset_target(struct log *log, const struct group_status *g, const struct position *r,
+		       uint64_t first, uint64_t next, struct group_reset *res, struct error *err);
+
+/*
+ * The reset of group name to r, against the log's bounds [first, next]:
+ * when execute is set, takes the group's lock without waiting (a reader
+ * of the group makes it fail), and holds it from reading the positions to
+ * writing the new committed one and dropping the pending one; else only
+ * reads and computes (a dry run).  *before is the group as it was, *res
+ * the new position (group_reset_target).  Returns 0, or -1 with err set:
+ * the lock released, nothing written when res->computed is 0; when it is
+ * 1 the failure was in writing, and the positions may be the old ones or
+ * the new committed one with the pending one still there.
+ */
+int group_reset(struct log *log, const char *name, const struct position *r, int execute,
+		uint64_t first, uint64_t next, struct group_status *before,
+		struct group_reset *res, struct error *err);
+
+/*
+ * logseek --commit: makes the pending position of group name committed
+ * (group_commit_pending), with the group as it was before (*before) and
+ * after (*after), against the bounds [first, next].  Returns 1 when done,
+ * 0 when nothing was pending (*after unset), -1 with err set.
+ */
+int group_commit(struct log *log, const char *name, uint64_t first, uint64_t next,
+		 struct group_status *before, struct group_status *after, struct error *err);
 
 #endif

@@ -106,3 +106,10 @@ int size_parse(const char *s, uint64_t *bytes, struct error *err)
 	*bytes = n * mul;
 	return 0;
 }
+
+int number_parse(const char *s, uint64_t *v)
+{
+	const char *end;
+
+	return take_number(s, v, &end) == 1 && !*end ? 0 : -1;
+}

@@ -21,4 +21,8 @@ int duration_parse(const char *s, int64_t *ms, struct error *err);
  * overflow; *bytes untouched). */
 int size_parse(const char *s, uint64_t *bytes, struct error *err);
 
+/* Parses a count or an offset: decimal digits only (no sign, no unit), at
+ * most UINT64_MAX.  Returns 0, or -1 (*v meaningless) for anything else. */
+int number_parse(const char *s, uint64_t *v);
+
 #endif

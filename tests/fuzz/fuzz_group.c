@@ -1,12 +1,37 @@
 /*
  * fuzz_group.c - the group position file parser on arbitrary bytes: no
  * crash, no read outside the input; what parses writes back the same.
+ * The same bytes as a group name, and as a position (position.h: --from,
+ * --to, --reset): a number read back as one is the same number.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "group.h"
+#include "position.h"
+
+/* Parses s every way a position is taken; what parses as a number
+ * parses the same from its decimal form. */
+static void position_as_read(const char *s)
+{
+	struct position p, again;
+	struct error err;
+	char text[32];
+
+	for (int how = 0; how < 3; how++) {
+		int rc = how == 2 ? position_reset_parse(s, 0, &p, &err)
+				  : position_parse(s, how ? POSITION_FROM : POSITION_EXACT, 0, &p, &err);
+		if (rc < 0 || (p.kind != POS_OFFSET && p.kind != POS_BACK && p.kind != POS_FORWARD))
+			continue;
+		snprintf(text, sizeof text, "%s%llu", p.kind == POS_BACK ? "-" :
+			 p.kind == POS_FORWARD ? "+" : "", (unsigned long long)p.n);
+		rc = how == 2 ? position_reset_parse(text, 0, &again, &err)
+			      : position_parse(text, how ? POSITION_FROM : POSITION_EXACT, 0, &again, &err);
+		if (rc < 0 || again.kind != p.kind || again.n != p.n)
+			abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
@@ -30,6 +55,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		memcpy(name, data, size);
 		name[size] = 0;
 		group_name_check(name, NULL);
+		position_as_read(name);
 	}
 	free(copy);
 	return 0;

@@ -1,5 +1,10 @@
-/* test_group.c - group names and position files (lib/group.c). */
+/* test_group.c - group names, position files, and what a group is to its
+ * log: lag, reset targets, the reset transaction, commits (lib/group.c). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "group.h"
 #include "test.h"
@@ -14,6 +19,90 @@ static int parses(const char *text, uint64_t *off, int64_t *upd)
 	*off = pos.offset;
 	*upd = pos.updated;
 	return 1;
+}
+
+/* The reset that s gives a group at committed (none when -1) against
+ * the bounds [100, 200]: its target, and whether it warned. */
+static uint64_t reset_to(struct log *log, long long committed, const char *s, int *warned)
+{
+	struct group_status g = { .has_committed = committed >= 0,
+				  .committed = { .offset = (uint64_t)committed } };
+	struct group_reset res;
+	struct position p;
+	struct error err;
+
+	if (position_reset_parse(s, 0, &p, &err) < 0 ||
+	    group_reset_target(log, &g, &p, 100, 200, &res, &err) < 0)
+		return UINT64_MAX;
+	*warned = res.warning[0] != 0;
+	return res.target;
+}
+
+/* Lag, reset targets, the reset and the commit on an empty log in a
+ * temporary directory (the bounds passed in as if it held records). */
+static void status_and_resets(void)
+{
+	char dir[] = "/tmp/test_group.XXXXXX", cmd[64];
+	struct group_status g, after, *all;
+	struct group_reset res;
+	struct position p;
+	struct error err;
+	struct log log;
+	size_t n;
+	int w = 0;
+
+	if (!mkdtemp(dir) || log_open(&log, dir, 1, &err) < 0) {
+		test_cond("a log in a temporary directory", 0);
+		return;
+	}
+	test_cond("no position: rc 0, lag next - first",
+		  group_status(&log, "g", 100, 200, &g, &err) == 0 && !g.has_committed &&
+		  g.lag == 100 && !strcmp(g.name, "g"));
+	test_cond("a written position", group_write(&log, "g", 0, 150, &err) == 0);
+	test_cond("committed 150: lag 50", group_status(&log, "g", 100, 200, &g, &err) == 1 &&
+		  g.has_committed && g.committed.offset == 150 && g.lag == 50 &&
+		  !g.behind_start && !g.beyond_end);
+	test_cond("behind the start: lag next - first",
+		  group_status(&log, "g", 160, 200, &g, &err) == 1 && g.behind_start && g.lag == 40);
+	test_cond("beyond the end: lag 0",
+		  group_status(&log, "g", 100, 120, &g, &err) == 1 && g.beyond_end && g.lag == 0);
+
+	test_cond("earliest", reset_to(&log, 150, "earliest", &w) == 100 && !w);
+	test_cond("latest", reset_to(&log, 150, "latest", &w) == 200 && !w);
+	test_cond("an offset inside", reset_to(&log, 150, "170", &w) == 170 && !w);
+	test_cond("an offset before first: raised, warned", reset_to(&log, 150, "5", &w) == 100 && w);
+	test_cond("an offset after next: lowered, warned", reset_to(&log, -1, "500", &w) == 200 && w);
+
+	position_reset_parse("120", 0, &p, &err);
+	test_cond("a dry run", group_reset(&log, "g", &p, 0, 100, 200, &g, &res, &err) == 0 &&
+		  res.computed && res.target == 120 && g.committed.offset == 150);
+	test_cond("the dry run wrote nothing",
+		  group_status(&log, "g", 100, 200, &g, &err) == 1 && g.committed.offset == 150);
+	test_cond("a pending position", group_write(&log, "g", 1, 180, &err) == 0);
+	test_cond("an executed reset", group_reset(&log, "g", &p, 1, 100, 200, &g, &res, &err) == 0 &&
+		  g.has_pending && g.committed.offset == 150 && res.target == 120);
+	test_cond("it committed 120 and dropped the pending position",
+		  group_status(&log, "g", 100, 200, &g, &err) == 1 && g.committed.offset == 120 &&
+		  !g.has_pending);
+	test_cond("it left no lock file", faccessat(log.dirfd, "groups/g.lock", F_OK, 0) < 0 &&
+		  faccessat(log.dirfd, "groups/g", F_OK, 0) == 0);
+
+	test_cond("a commit with nothing pending: 0",
+		  group_commit(&log, "g", 100, 200, &g, &after, &err) == 0);
+	group_write(&log, "g", 1, 190, &err);
+	test_cond("a commit: before and after",
+		  group_commit(&log, "g", 100, 200, &g, &after, &err) == 1 &&
+		  g.committed.offset == 120 && after.committed.offset == 190 && !after.has_pending);
+
+	group_write(&log, "a", 0, 7, &err);
+	test_cond("every group, by name",
+		  group_status_list(&log, 100, 200, &all, &n, &err) == 0 && n == 2 &&
+		  !strcmp(all[0].name, "a") && all[0].behind_start && !strcmp(all[1].name, "g"));
+	free(all);
+
+	log_close(&log);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	test_cond("the temporary directory removed", system(cmd) == 0);
 }
 
 int main(void)
@@ -53,5 +142,6 @@ int main(void)
 	test_cond("negative offset", !parses("logtools-group 1\noffset -1\nupdated 0\n", &off, &upd));
 	test_cond("empty number", !parses("logtools-group 1\noffset \nupdated 0\n", &off, &upd));
 	test_cond("truncated", !parses("logtools-group 1\noff", &off, &upd));
+	status_and_resets();
 	return test_report("group");
 }

@@ -1,0 +1,405 @@
+/* report.c - logseek's answers as text and as JSON (see report.h). */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "report.h"
+#include "timeparse.h"
+
+static int add_time(struct buf *out, int64_t ms)
+{
+	char t[TIME_RFC3339_MAX];
+	size_t n = time_format_rfc3339(ms, t);
+
+	return buf_add(out, t, n);
+}
+
+/* "512 B", "3.2 KiB", "16.0 KiB", "1.1 MiB" */
+static int add_size(struct buf *out, uint64_t n)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)n;
+	int u = -1;
+
+	if (n < 1024)
+		return buf_printf(out, "%llu B", (unsigned long long)n);
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (v >= 1023.95 && u < 5) {	/* "1024.0 KiB" reads better as "1.0 MiB" */
+		v /= 1024;
+		u++;
+	}
+	return buf_printf(out, "%.1f %s", v, unit[u]);
+}
+
+static int add_u64_or_null(struct buf *out, const char *key, int have, uint64_t v)
+{
+	if (!have)
+		return buf_printf(out, ",\"%s\":null", key);
+	return buf_printf(out, ",\"%s\":%llu", key, (unsigned long long)v);
+}
+
+static int add_i64_or_null(struct buf *out, const char *key, int have, int64_t v)
+{
+	if (!have)
+		return buf_printf(out, ",\"%s\":null", key);
+	return buf_printf(out, ",\"%s\":%lld", key, (long long)v);
+}
+
+/* One group as text ("billing: committed 1200, lag 34, updated T") or as
+ * a JSON object, without a newline. */
+static int add_group(struct buf *out, const struct group_status *g, int json)
+{
+	int rc = 0;
+
+	if (json) {
+		rc |= buf_add(out, "{\"name\":", 8);
+		rc |= json_add_string(out, g->name, strlen(g->name));
+		rc |= add_u64_or_null(out, "committed", g->has_committed, g->committed.offset);
+		rc |= add_i64_or_null(out, "updated", g->has_committed, g->committed.updated);
+		rc |= buf_printf(out, ",\"lag\":%llu,\"behind_start\":%s,\"beyond_end\":%s",
+				 (unsigned long long)g->lag, g->behind_start ? "true" : "false",
+				 g->beyond_end ? "true" : "false");
+		rc |= add_u64_or_null(out, "pending", g->has_pending, g->pending.offset);
+		rc |= add_i64_or_null(out, "pending_updated", g->has_pending, g->pending.updated);
+		rc |= buf_add(out, "}", 1);
+		return rc ? -1 : 0;
+	}
+	rc |= buf_printf(out, "%s: ", g->name);
+	if (!g->has_committed)
+		rc |= buf_printf(out, "no committed position, lag %llu",
+				 (unsigned long long)g->lag);
+	else {
+		rc |= buf_printf(out, "committed %llu, ", (unsigned long long)g->committed.offset);
+		if (g->behind_start)
+			rc |= buf_printf(out, "behind the log start (first offset %llu), ",
+					 (unsigned long long)g->first);
+		if (g->beyond_end)
+			rc |= buf_printf(out, "beyond the log end (next offset %llu), ",
+					 (unsigned long long)g->next);
+		rc |= buf_printf(out, "lag %llu, updated ", (unsigned long long)g->lag);
+		rc |= add_time(out, g->committed.updated);
+	}
+	if (g->has_pending) {
+		rc |= buf_printf(out, "; pending %llu, written ",
+				 (unsigned long long)g->pending.offset);
+		rc |= add_time(out, g->pending.updated);
+	}
+	return rc ? -1 : 0;
+}
+
+int report_group(struct buf *out, const struct group_status *g, int json)
+{
+	return add_group(out, g, json) < 0 || buf_add(out, "\n", 1) < 0 ? -1 : 0;
+}
+
+int report_groups(struct buf *out, const struct group_status *g, size_t n, int json)
+{
+	int rc = 0;
+
+	if (json)
+		rc |= buf_add(out, "{\"groups\":[", 11);
+	for (size_t i = 0; i < n; i++) {
+		if (json && i)
+			rc |= buf_add(out, ",", 1);
+		rc |= add_group(out, &g[i], json);
+		if (!json)
+			rc |= buf_add(out, "\n", 1);
+	}
+	if (json)
+		rc |= buf_add(out, "]}\n", 3);
+	return rc ? -1 : 0;
+}
+
+/* "segments:  12: 11 sealed of 15.6 KiB to 16.0 KiB, the active one of 3.2 KiB" */
+static int add_segments(struct buf *out, const struct inspect_summary *s)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	int rc = buf_printf(out, "%-11s%zu", "segments:", s->nseg);
+
+	assert(s->nseg == 0 || s->seg);
+	if (s->nseg == 0)
+		return rc;
+	for (size_t i = 0; i + 1 < s->nseg; i++) {
+		if (s->seg[i].bytes < lo)
+			lo = s->seg[i].bytes;
+		if (s->seg[i].bytes > hi)
+			hi = s->seg[i].bytes;
+	}
+	rc |= buf_add(out, ": ", 2);
+	if (s->nseg > 1) {
+		rc |= buf_printf(out, "%zu sealed of ", s->nseg - 1);
+		rc |= add_size(out, lo);
+		if (hi != lo) {
+			rc |= buf_add(out, " to ", 4);
+			rc |= add_size(out, hi);
+		}
+		rc |= buf_add(out, ", ", 2);
+	}
+	rc |= buf_add(out, "the active one of ", 18);
+	rc |= add_size(out, s->seg[s->nseg - 1].bytes);
+	return rc;
+}
+
+int report_summary(struct buf *out, const char *logpath,
+		   const struct inspect_summary *s, const struct group_status *g,
+		   size_t ngroups, int json)
+{
+	int have = s->records > 0, rc = 0;
+
+	if (json) {
+		rc |= buf_add(out, "{\"log\":", 7);
+		rc |= json_add_string(out, logpath, strlen(logpath));
+		rc |= buf_printf(out, ",\"first_offset\":%llu,\"next_offset\":%llu,"
+				 "\"records\":%llu,\"batches\":%llu",
+				 (unsigned long long)s->first, (unsigned long long)s->next,
+				 (unsigned long long)s->records, (unsigned long long)s->batches);
+		rc |= add_i64_or_null(out, "first_ts", have, s->first_ts);
+		rc |= add_i64_or_null(out, "last_ts", have, s->last_ts);
+		rc |= add_i64_or_null(out, "min_ts", have, s->min_ts);
+		rc |= add_i64_or_null(out, "max_ts", have, s->max_ts);
+		rc |= buf_add(out, ",\"segments\":[", 13);
+		for (size_t i = 0; i < s->nseg; i++)
+			rc |= buf_printf(out, "%s{\"base\":%llu,\"bytes\":%llu,\"index_bytes\":%llu}",
+					 i ? "," : "", (unsigned long long)s->seg[i].base,
+					 (unsigned long long)s->seg[i].bytes,
+					 (unsigned long long)s->seg[i].index_bytes);
+		rc |= buf_printf(out, "],\"segment_bytes\":%llu,\"index_bytes\":%llu,\"bytes\":%llu,"
+				 "\"groups\":[",
+				 (unsigned long long)s->segment_bytes,
+				 (unsigned long long)s->index_bytes,
+				 (unsigned long long)(s->segment_bytes + s->index_bytes));
+		for (size_t i = 0; i < ngroups; i++) {
+			if (i)
+				rc |= buf_add(out, ",", 1);
+			rc |= add_group(out, &g[i], 1);
+		}
+		rc |= buf_add(out, "]}\n", 3);
+		return rc ? -1 : 0;
+	}
+	rc |= buf_printf(out, "%-11s%s\n", "log:", logpath);
+	if (have)
+		rc |= buf_printf(out, "%-11s%llu to %llu (next %llu)\n", "offsets:",
+				 (unsigned long long)s->first, (unsigned long long)(s->next - 1),
+				 (unsigned long long)s->next);
+	else
+		rc |= buf_printf(out, "%-11snone (next %llu)\n", "offsets:",
+				 (unsigned long long)s->next);
+	rc |= buf_printf(out, "%-11s%llu in %llu batch%s\n", "records:",
+			 (unsigned long long)s->records, (unsigned long long)s->batches,
+			 s->batches == 1 ? "" : "es");
+	if (have) {
+		rc |= buf_printf(out, "%-11s", "first:");
+		rc |= add_time(out, s->first_ts);
+		rc |= buf_printf(out, " (offset %llu)\n%-11s", (unsigned long long)s->first,
+				 "last:");
+		rc |= add_time(out, s->last_ts);
+		rc |= buf_printf(out, " (offset %llu)\n", (unsigned long long)(s->next - 1));
+		if (s->min_ts != s->first_ts || s->max_ts != s->last_ts) {
+			rc |= buf_printf(out, "%-11s", "smallest:");
+			rc |= add_time(out, s->min_ts);
+			rc |= buf_printf(out, "\n%-11s", "largest:");
+			rc |= add_time(out, s->max_ts);
+			rc |= buf_add(out, "\n", 1);
+		}
+	}
+	rc |= add_segments(out, s);
+	rc |= buf_printf(out, "\n%-11s", "disk:");
+	rc |= add_size(out, s->segment_bytes + s->index_bytes);
+	rc |= buf_add(out, " (segments ", 11);
+	rc |= add_size(out, s->segment_bytes);
+	rc |= buf_add(out, ", indexes ", 10);
+	rc |= add_size(out, s->index_bytes);
+	rc |= buf_printf(out, ")\n%-11s%zu\n", "groups:", ngroups);
+	for (size_t i = 0; i < ngroups; i++) {
+		rc |= buf_add(out, "  ", 2);
+		rc |= add_group(out, &g[i], 0);
+		rc |= buf_add(out, "\n", 1);
+	}
+	return rc ? -1 : 0;
+}
+
+int report_location(struct buf *out, const struct inspect_location *loc, int json)
+{
+	uint64_t last = loc->h.base + loc->h.last_delta;
+	int rc = 0;
+
+	if (json) {
+		rc |= buf_printf(out, "{\"offset\":%llu,\"found\":true,\"segment\":",
+				 (unsigned long long)loc->offset);
+		rc |= json_add_string(out, loc->segment, strlen(loc->segment));
+		rc |= buf_printf(out, ",\"position\":%llu,\"batch_base\":%llu,\"batch_last\":%llu,"
+				 "\"batch_records\":%u,\"ts\":%lld}\n",
+				 (unsigned long long)loc->pos, (unsigned long long)loc->h.base,
+				 (unsigned long long)last, loc->h.count, (long long)loc->ts);
+		return rc ? -1 : 0;
+	}
+	rc |= buf_printf(out, "%-11s%llu\n%-11s%s\n", "offset:", (unsigned long long)loc->offset,
+			 "segment:", loc->segment);
+	rc |= buf_printf(out, "%-11sbyte %llu, offsets %llu to %llu, %u record%s\n", "batch:",
+			 (unsigned long long)loc->pos, (unsigned long long)loc->h.base,
+			 (unsigned long long)last, loc->h.count, loc->h.count == 1 ? "" : "s");
+	rc |= buf_printf(out, "%-11s", "timestamp:");
+	rc |= add_time(out, loc->ts);
+	rc |= buf_printf(out, " (%lld)\n", (long long)loc->ts);
+	return rc ? -1 : 0;
+}
+
+unsigned report_columns(int fd)
+{
+	const char *s = getenv("COLUMNS");
+	struct winsize ws;
+	long n = s ? strtol(s, NULL, 10) : 0;
+
+	if (n > 0 && n < 100000)
+		return (unsigned)n;
+	if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	return 80;
+}
+
+int report_histogram(struct buf *out, const struct histogram *hg,
+		     unsigned columns, int json)
+{
+	uint64_t max = 0;
+	int cw, width, rc = 0;
+	char num[24];
+
+	assert(hg->n == 0 || hg->count);
+	if (json) {
+		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,\"to_offset\":%llu,"
+				 "\"records\":%llu,\"intervals\":[", (long long)hg->interval,
+				 (unsigned long long)hg->from, (unsigned long long)hg->to,
+				 (unsigned long long)hg->records);
+		for (size_t i = 0; i < hg->n; i++) {
+			int64_t t = hg->start + (int64_t)i * hg->interval;
+			rc |= buf_printf(out, "%s{\"start\":%lld,\"time\":\"", i ? "," : "",
+					 (long long)t);
+			rc |= add_time(out, t);
+			rc |= buf_printf(out, "\",\"count\":%llu}", (unsigned long long)hg->count[i]);
+		}
+		rc |= buf_add(out, "]}\n", 3);
+		return rc ? -1 : 0;
+	}
+	for (size_t i = 0; i < hg->n; i++)
+		if (hg->count[i] > max)
+			max = hg->count[i];
+	cw = snprintf(num, sizeof num, "%llu", (unsigned long long)max);
+	width = (int)columns - 24 - 1 - cw - 1;	/* time, space, count, space */
+	if (width < 10)
+		width = 10;
+	for (size_t i = 0; i < hg->n; i++) {
+		uint64_t c = hg->count[i];
+		uint64_t bar = c ? (c * (uint64_t)width + max - 1) / max : 0;
+		rc |= add_time(out, hg->start + (int64_t)i * hg->interval);
+		rc |= buf_printf(out, " %*llu", cw, (unsigned long long)c);
+		if (bar) {
+			rc |= buf_addc(out, ' ');
+			if (buf_grow(out, bar) < 0)
+				return -1;
+			memset(out->p + out->len, '#', bar);
+			out->len += bar;
+		}
+		rc |= buf_addc(out, '\n');
+	}
+	return rc ? -1 : 0;
+}
+
+int report_missing(struct buf *out, const struct inspect_location *loc, int rc)
+{
+	const char *reason = rc == INSPECT_BEYOND ? "beyond_end" :
+			     loc->offset < loc->first ? "before_start" : "removed";
+
+	assert(rc == INSPECT_GONE || rc == INSPECT_BEYOND);
+	if (buf_printf(out, "{\"offset\":%llu,\"found\":false,\"reason\":\"%s\",\"first_offset\":"
+		       "%llu,\"next_offset\":%llu", (unsigned long long)loc->offset, reason,
+		       (unsigned long long)loc->first, (unsigned long long)loc->next) < 0 ||
+	    add_u64_or_null(out, "next_record", rc == INSPECT_GONE && loc->has_next_record,
+			    loc->next_record) < 0)
+		return -1;
+	return buf_add(out, "}\n", 2);
+}
+
+int report_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t rec_ts,
+		int json)
+{
+	if (!json)
+		return buf_printf(out, "%llu\n", (unsigned long long)off);
+	if (buf_printf(out, "{\"time\":%lld,\"offset\":%llu,\"found\":%s", (long long)time,
+		       (unsigned long long)off, found ? "true" : "false") < 0 ||
+	    add_i64_or_null(out, "ts", found, rec_ts) < 0)
+		return -1;
+	return buf_add(out, "}\n", 2);
+}
+
+int report_move(struct buf *out, const char *name, int has_old, uint64_t old,
+		uint64_t new_pos, int executed, int json)
+{
+	int rc = 0;
+
+	if (json) {
+		rc |= buf_add(out, "{\"group\":", 9);
+		rc |= json_add_string(out, name, strlen(name));
+		rc |= add_u64_or_null(out, "old", has_old, old);
+		rc |= buf_printf(out, ",\"new\":%llu,\"executed\":%s}\n",
+				 (unsigned long long)new_pos, executed ? "true" : "false");
+		return rc ? -1 : 0;
+	}
+	rc |= buf_printf(out, "group %s: ", name);
+	if (has_old)
+		rc |= buf_printf(out, "%llu", (unsigned long long)old);
+	else
+		rc |= buf_add(out, "none", 4);
+	rc |= buf_printf(out, " -> %llu%s\n", (unsigned long long)new_pos,
+			 executed ? "" : " (dry run; add --execute)");
+	return rc ? -1 : 0;
+}
+
+int report_missing_text(struct buf *out, const char *logpath,
+			const struct inspect_location *loc, int rc)
+{
+	unsigned long long off = loc->offset;
+
+	assert(rc == INSPECT_GONE || rc == INSPECT_BEYOND);
+	if (rc == INSPECT_BEYOND)
+		return buf_printf(out, "offset %llu is beyond the end of '%s'; the next offset "
+				  "is %llu", off, logpath, (unsigned long long)loc->next);
+	if (loc->offset < loc->first)
+		return buf_printf(out, "offset %llu no longer exists in '%s' (removed by retention "
+				  "or compaction); the log starts at offset %llu", off, logpath,
+				  (unsigned long long)loc->first);
+	if (loc->has_next_record)
+		return buf_printf(out, "offset %llu of '%s' holds no record (removed by "
+				  "compaction); the next record is offset %llu", off, logpath,
+				  (unsigned long long)loc->next_record);
+	return buf_printf(out, "offset %llu of '%s' holds no record (removed by compaction), nor "
+			  "does any offset after it up to the end, %llu", off, logpath,
+			  (unsigned long long)loc->next);
+}
+
+int report_verify(struct buf *out, const char *logpath, const struct verify_report *rep)
+{
+	int rc = buf_printf(out, "'%s': %llu segments, %llu batches, %llu records, %llu bytes: ",
+			    logpath, (unsigned long long)rep->segments,
+			    (unsigned long long)rep->batches, (unsigned long long)rep->records,
+			    (unsigned long long)rep->bytes);
+
+	if (!rep->damage)
+		return rc | buf_printf(out, "no damage%s\n", rep->notes ? " (see the notes)" : "");
+	rc |= buf_printf(out, "damage in %u place%s\n", rep->damage, rep->damage == 1 ? "" : "s");
+	if (!rep->readable_all)
+		rc |= buf_printf(out, "the records below offset %llu read in order: 'logcat --to %llu "
+				 "%s | logappend NEWLOG' keeps them\n",
+				 (unsigned long long)rep->readable_to,
+				 (unsigned long long)rep->readable_to, logpath);
+	else
+		rc |= buf_printf(out, "every record reads; only indexes are damaged: remove them, "
+				 "and the next logappend rebuilds them\n");
+	return rc ? -1 : 0;
+}
