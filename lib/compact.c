@@ -43,7 +43,7 @@ struct state {
  * only makes the next run read more and keep tombstones longer. */
 static void state_read(struct log *log, struct state *s)
 {
-	int fd = openat(log->dirfd, "compact.state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = openat(log->dirfd, LOGFILE_COMPACT_STATE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char buf[65536], *line, *save;
 	ssize_t n;
 
@@ -128,7 +128,7 @@ static int state_write(struct log *log, const struct state *s, struct error *err
 	if (rc < 0)
 		rc = error_set(err, "out of memory");
 	else
-		rc = log_write_file(log, "compact.state", b.p, b.len, err);
+		rc = log_write_file(log, LOGFILE_COMPACT_STATE, b.p, b.len, err);
 	buf_release(&b);
 	return rc;
 }
@@ -140,9 +140,9 @@ static int compact_lock(struct log *log, int wait, struct error *err)
 	char path[4200], what[4200], busy[4200];
 	/* without wait, still give a writer that is finishing an interrupted
 	 * swap (logdir_recover_idle) two seconds to let go */
-	struct lock_spec ls = { log->dirfd, COMPACT_LOCK_NAME, path, wait ? -1 : 2000, what, 0, busy };
+	struct lock_spec ls = { log->dirfd, LOGFILE_COMPACT_LOCK, path, wait ? -1 : 2000, what, 0, busy };
 
-	snprintf(path, sizeof path, "%s/" COMPACT_LOCK_NAME, log->path);
+	snprintf(path, sizeof path, "%s/" LOGFILE_COMPACT_LOCK, log->path);
 	snprintf(what, sizeof what, "'%s', being compacted by another logcompact", log->path);
 	snprintf(busy, sizeof busy, "'%s' is being compacted by another logcompact "
 		 "(--wait waits for it)", log->path);

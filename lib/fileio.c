@@ -65,8 +65,10 @@ int file_write_aside(int dirfd, const char *where, const char *tmp, const void *
 		     size_t n, struct error *err)
 {
 	const char *what = NULL;
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd;
 
+	assert(tmp[0] != 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return error_errno(err, "unable to create '%s/%s'", where, tmp);
 	if (write_full(fd, data, n) < 0)

@@ -103,9 +103,10 @@ int lock_take(int fd, int wait_ms, const char *what)
 
 int lock_file(const struct lock_spec *s, struct error *err)
 {
-	int fd = openat(s->dirfd, s->name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	int rc;
+	int fd, rc;
 
+	assert(s->name && s->path && s->what && s->busy);
+	fd = openat(s->dirfd, s->name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return error_errno(err, "unable to open '%s'", s->path);
 	rc = lock_take(fd, s->wait_ms, s->quiet ? NULL : s->what);

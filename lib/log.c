@@ -41,7 +41,8 @@ static int dir_is_empty(int dirfd)
 	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, "lock") || !strcmp(e->d_name, "meta" LOGFILE_TMP))
+		    !strcmp(e->d_name, LOGFILE_LOCK) ||
+		    !strcmp(e->d_name, LOGFILE_META LOGFILE_TMP))
 			continue;
 		empty = 0;
 		break;
@@ -58,7 +59,7 @@ int log_write_file(struct log *log, const char *name, const void *data, size_t n
 
 static int write_meta(struct log *log, struct error *err)
 {
-	return log_write_file(log, "meta", meta_text, sizeof meta_text - 1, err);
+	return log_write_file(log, LOGFILE_META, meta_text, sizeof meta_text - 1, err);
 }
 
 static int check_meta(struct log *log, int create, struct error *err)
@@ -67,7 +68,7 @@ static int check_meta(struct log *log, int create, struct error *err)
 	ssize_t n;
 	long version;
 	char *end;
-	int fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = openat(log->dirfd, LOGFILE_META, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -77,7 +78,7 @@ static int check_meta(struct log *log, int create, struct error *err)
 			int lk = log_lock(log, 1, err);
 			if (lk < 0)
 				return -1;
-			fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+			fd = openat(log->dirfd, LOGFILE_META, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 			if (fd < 0 && write_meta(log, err) < 0) {
 				close(lk);
 				return -1;
@@ -197,9 +198,9 @@ void log_close(struct log *log)
 int log_lock(struct log *log, int wait, struct error *err)
 {
 	char path[4200], what[4200], busy[4200];
-	struct lock_spec ls = { log->dirfd, "lock", path, wait ? -1 : 0, what, 0, busy };
+	struct lock_spec ls = { log->dirfd, LOGFILE_LOCK, path, wait ? -1 : 0, what, 0, busy };
 
-	snprintf(path, sizeof path, "%s/lock", log->path);
+	snprintf(path, sizeof path, "%s/" LOGFILE_LOCK, log->path);
 	snprintf(what, sizeof what, "'%s', locked by another writer", log->path);
 	snprintf(busy, sizeof busy, "'%s' is locked by another writer", log->path);
 	return lock_file(&ls, err);

@@ -212,7 +212,7 @@ int logdir_recover(struct log *log, unsigned *fixed, struct error *err)
 
 int logdir_recover_idle(struct log *log, unsigned *fixed, struct error *err)
 {
-	int fd = openat(log->dirfd, COMPACT_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = openat(log->dirfd, LOGFILE_COMPACT_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	int rc;
 
 	*fixed = 0;

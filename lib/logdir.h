@@ -12,7 +12,8 @@
  *	4. remove the old segments with base in (BASE, END), fsync the directory
  *	5. remove the swap file, fsync the directory, rebuild BASE's indexes
  *
- * Steps 3 to 5 are logdir_finish_swap.  A logcompact (holding compact.lock)
+ * Steps 3 to 5 are logdir_finish_swap.  A logcompact (holding compact.lock,
+ * flock(2)ed by the one logcompact at work)
  * and a writer opening the log (when no logcompact holds it) first finish
  * the swap files they find and remove the rest (logdir_recover).
  */
@@ -23,8 +24,6 @@
 
 #include "error.h"
 #include "log.h"
-
-#define COMPACT_LOCK_NAME "compact.lock"	/* flock(2)ed by the one logcompact at work */
 
 /* Steps 3 to 5 of the swap of BASE.END.swap; idempotent.  Returns 0, or
  * -1 with err set (the swap is then still to finish). */

@@ -65,7 +65,7 @@ enum logfile_kind logfile_kind(const char *name)
 	if (has_suffix(name, ".swap"))
 		return LOGFILE_SWAP;
 	if (has_suffix(name, ".cleaned") || has_suffix(name, LOGFILE_NEW) ||
-	    strcmp(name, "compact.state" LOGFILE_TMP) == 0)
+	    strcmp(name, LOGFILE_COMPACT_STATE LOGFILE_TMP) == 0)
 		return LOGFILE_LEFTOVER;
 	if (has_suffix(name, LOGFILE_TMP))
 		return LOGFILE_ASIDE;

@@ -4,7 +4,7 @@
  * aside leaves when a run is killed.  Only names: no file is opened here
  * (logdir.h finishes or removes what was left).
  *
- *	meta, lock, compact.lock, compact.state, groups/     (log.h, compact.h, group.h)
+ *	meta, lock, compact.lock, compact.state, groups/     (log.h, logdir.h, compact.h, group.h)
  *	BASE.log, BASE.index, BASE.timeindex                 a segment, its indexes
  *	BASE.index.tmp, BASE.timeindex.tmp                   indexes being rebuilt
  *	BASE.log.cleaned                                     a segment being compacted
@@ -18,6 +18,11 @@
 #define LOGFILES_H
 
 #include <stdint.h>
+
+#define LOGFILE_META "meta"		/* the format and version (log.h) */
+#define LOGFILE_LOCK "lock"		/* the writers' lock (log.h) */
+#define LOGFILE_COMPACT_LOCK "compact.lock"	/* the one logcompact at work's lock */
+#define LOGFILE_COMPACT_STATE "compact.state"	/* how far compaction has read (compact.h) */
 
 #define SEGMENT_NAME_MAX 40	/* "00000000000000000000.timeindex" and NUL */
 #define SWAP_NAME_MAX (SEGMENT_NAME_MAX + 24)	/* "BASE.END.swap" and NUL */
