@@ -12,7 +12,6 @@
 #include "timeparse.h"
 #include "utf8.h"
 
-#include <cbor.h>
 
 struct appender {
 	struct writer *w;
@@ -242,21 +241,21 @@ static int envelope(struct appender *a, struct record *r, struct error *err)
 
 	if (item_head(v, n, &h, NULL) != ITEM_OK || h.type != ITEM_MAP)
 		return error_set(err, "envelope is not a JSON object");
-	if (cbor_map_get(v, n, "value", 5, &p, &len) != 1)
+	if (item_map_get(v, n, "value", 5, &p, &len) != 1)
 		return error_set(err, "envelope has no \"value\"");
 	r->value = p;
 	r->valuelen = len;
-	if (cbor_map_get(v, n, "key", 3, &p, &len) == 1) {
+	if (item_map_get(v, n, "key", 3, &p, &len) == 1) {
 		r->key = p;
 		r->keylen = len;
 	}
-	if (cbor_map_get(v, n, "ts", 2, &p, &len) == 1) {
+	if (item_map_get(v, n, "ts", 2, &p, &len) == 1) {
 		if (item_int64(p, len, &r->ts, &len) != ITEM_OK)
 			return error_set(err, "envelope \"ts\" is not an integer (milliseconds)");
 	}
 	if (!a->warned_member)
 		unknown_members(a, v, n);
-	if (cbor_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
+	if (item_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
 		if (record_check_headers(p, len, err) < 0)
 			return error_prefix(err, "envelope \"headers\"");
 		r->headers = p;
@@ -506,8 +505,7 @@ static int run_lines(struct appender *a, struct error *err)
 		{
 			size_t tl = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
 			int text = utf8_valid_prefix(p, tl) == tl;
-			hl = text ? cbor_encode_string_start(tl, head, sizeof head)
-				  : cbor_encode_bytestring_start(tl, head, sizeof head);
+			hl = item_put_head(head, text ? 3 : 2, tl);
 			if (buf_add(&a->value, head, hl) < 0 || buf_add(&a->value, p, tl) < 0)
 				return error_set(err, "out of memory");
 		}

@@ -1,11 +1,9 @@
 /* compact.c - retention, key compaction and compression (see compact.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include "item.h"
 #include "keymap.h"
 #include "lock.h"
+#include "logdir.h"
 #include "record.h"
 #include "segment.h"
 #include "timeparse.h"
@@ -45,7 +44,7 @@ struct state {
  * only makes the next run read more and keep tombstones longer. */
 static void state_read(struct log *log, struct state *s)
 {
-	int fd = openat(log->dirfd, "compact.state", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = openat(log->dirfd, LOGFILE_COMPACT_STATE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	char buf[65536], *line, *save;
 	ssize_t n;
 
@@ -130,283 +129,25 @@ static int state_write(struct log *log, const struct state *s, struct error *err
 	if (rc < 0)
 		rc = error_set(err, "out of memory");
 	else
-		rc = log_write_file(log, "compact.state", b.p, b.len, err);
+		rc = log_write_file(log, LOGFILE_COMPACT_STATE, b.p, b.len, err);
 	buf_release(&b);
 	return rc;
 }
 
-/* ---- the lock, and finishing what a killed run left ---------------------- */
+/* ---- the lock ---------------------------------------------------------------- */
 
 static int compact_lock(struct log *log, int wait, struct error *err)
 {
-	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	char what[4200];
-	int rc;
-
-	if (fd < 0)
-		return error_errno(err, "unable to open '%s/compact.lock'", log->path);
+	char path[4200], what[4200], busy[4200];
 	/* without wait, still give a writer that is finishing an interrupted
-	 * swap (compact_recover_idle) two seconds to let go */
+	 * swap (logdir_recover_idle) two seconds to let go */
+	struct lock_spec ls = { log->dirfd, LOGFILE_COMPACT_LOCK, path, wait ? -1 : 2000, what, 0, busy };
+
+	snprintf(path, sizeof path, "%s/" LOGFILE_COMPACT_LOCK, log->path);
 	snprintf(what, sizeof what, "'%s', being compacted by another logcompact", log->path);
-	rc = lock_take(fd, wait ? -1 : 2000, what);
-	if (rc != LOCK_OK) {
-		if (rc == LOCK_BUSY)
-			error_set(err, "'%s' is being compacted by another logcompact "
-				  "(--wait waits for it)", log->path);
-		else if (rc == LOCK_SIGNAL)
-			error_set(err, "interrupted while waiting for %s", what);
-		else
-			error_errno(err, "unable to lock '%s/compact.lock'", log->path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void swap_name(uint64_t base, uint64_t end, char *out)
-{
-	snprintf(out, SEGMENT_NAME_MAX + 24, "%020" PRIu64 ".%020" PRIu64 ".swap", base, end);
-}
-
-/* Removes name from the log directory; a missing file is fine. */
-static int remove_file(struct log *log, const char *name, struct error *err)
-{
-	if (unlinkat(log->dirfd, name, 0) < 0 && errno != ENOENT)
-		return error_errno(err, "unable to remove '%s/%s'", log->path, name);
-	return 0;
-}
-
-static int remove_segment(struct log *log, uint64_t base, struct error *err)
-{
-	static const char *const suffix[] = { ".log", ".index", ".timeindex" };
-	char name[SEGMENT_NAME_MAX];
-
-	for (int i = 0; i < 3; i++) {
-		segment_name(base, suffix[i], name);
-		if (remove_file(log, name, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Rebuilds the indexes of segment base from the segment itself.  They are
- * a cache: when they cannot be written they are left missing, for the next
- * writer or run to rebuild (index_rebuild). */
-static int reindex(struct log *log, uint64_t base, struct error *err)
-{
-	char name[SEGMENT_NAME_MAX];
-	struct stat st;
-	int fd;
-
-	segment_name(base, ".log", name);
-	fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return error_errno(err, "unable to open '%s/%s'", log->path, name);
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return error_errno(err, "unable to stat '%s/%s'", log->path, name);
-	}
-	index_rebuild(log->dirfd, fd, base, (uint64_t)st.st_size, NULL, NULL);
-	close(fd);
-	return 0;
-}
-
-/* Steps 3 to 5 of a swap (compact.h); idempotent. */
-static int finish_swap(struct log *log, uint64_t base, uint64_t end, struct error *err)
-{
-	char swap[SEGMENT_NAME_MAX + 24], seg[SEGMENT_NAME_MAX], idx[SEGMENT_NAME_MAX];
-	char tmp[SEGMENT_NAME_MAX + 8];
-	struct stat a, b;
-
-	swap_name(base, end, swap);
-	segment_name(base, ".log", seg);
-	if (fstatat(log->dirfd, swap, &a, 0) < 0)
-		return error_errno(err, "unable to stat '%s/%s'", log->path, swap);
-	if (fstatat(log->dirfd, seg, &b, 0) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-		segment_name(base, ".index", idx);
-		if (remove_file(log, idx, err) < 0)
-			return -1;
-		segment_name(base, ".timeindex", idx);
-		if (remove_file(log, idx, err) < 0)
-			return -1;
-		snprintf(tmp, sizeof tmp, "%s.new", seg);
-		if (remove_file(log, tmp, err) < 0)
-			return -1;
-		if (linkat(log->dirfd, swap, log->dirfd, tmp, 0) < 0)
-			return error_errno(err, "unable to link '%s/%s' to '%s'", log->path, swap, tmp);
-		if (renameat(log->dirfd, tmp, log->dirfd, seg) < 0)
-			return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
-	}
-	if (log_list(log, err) < 0)
-		return -1;
-	for (size_t i = 0; i < log->nseg; i++)
-		if (log->seg[i] > base && log->seg[i] < end && remove_segment(log, log->seg[i], err) < 0)
-			return -1;
-	if (log_sync_dir(log, err) < 0 || remove_file(log, swap, err) < 0 ||
-	    log_sync_dir(log, err) < 0)
-		return -1;
-	return reindex(log, base, err);
-}
-
-static int has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* The base of an index file's segment ("%020llu.index" or ".timeindex"),
- * or of one being rebuilt (the same with ".tmp": *aside set). */
-static int index_file_base(const char *name, uint64_t *base, int *aside)
-{
-	char seg[SEGMENT_NAME_MAX];
-	const char *dot = strchr(name, '.');
-
-	if (!dot || dot - name != 20)
-		return 0;
-	*aside = !strcmp(dot, ".index.tmp") || !strcmp(dot, ".timeindex.tmp");
-	if (!*aside && strcmp(dot, ".index") && strcmp(dot, ".timeindex"))
-		return 0;
-	memcpy(seg, name, 20);
-	strcpy(seg + 20, ".log");
-	return segment_parse_name(seg, base);
-}
-
-/* Names in the log directory, for recovery. */
-struct names {
-	char **v;
-	size_t n;
-};
-
-static void names_release(struct names *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
-static int list_names(struct log *log, struct names *s, struct error *err)
-{
-	int fd = dup(log->dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
-
-	s->v = NULL;
-	s->n = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return error_errno(err, "unable to list '%s'", log->path);
-	}
-	rewinddir(d);
-	while ((e = readdir(d))) {
-		char **v = realloc(s->v, (s->n + 1) * sizeof *v);
-		if (!v || !(v[s->n] = strdup(e->d_name))) {
-			if (v)
-				s->v = v;
-			closedir(d);
-			return error_set(err, "out of memory");
-		}
-		s->v = v;
-		s->n++;
-	}
-	closedir(d);
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Finishes swaps, removes leftovers, rebuilds sealed segments' indexes.
- * The caller holds compact.lock. */
-static int recover(struct log *log, unsigned *fixed, struct error *err)
-{
-	struct names names;
-	uint64_t base, last;
-	int rc = 0;
-
-	if (list_names(log, &names, err) < 0)
-		return -1;
-	qsort(names.v, names.n, sizeof *names.v, cmp_str);
-	for (size_t i = 0; i < names.n && rc == 0; i++) {
-		const char *nm = names.v[i];
-		unsigned long long b, e;
-		int k = 0;
-		if (strlen(nm) == 46 && sscanf(nm, "%20llu.%20llu.swap%n", &b, &e, &k) == 2 &&
-		    k == 46) {
-			rc = finish_swap(log, b, e, err);
-			++*fixed;
-		} else if (has_suffix(nm, ".cleaned") || has_suffix(nm, ".log.new") ||
-			   strcmp(nm, "compact.state.tmp") == 0) {
-			rc = remove_file(log, nm, err);
-			++*fixed;
-		}
-	}
-	if (rc == 0)
-		rc = log_list(log, err);
-	last = rc == 0 && log->nseg ? log->seg[log->nseg - 1] : 0;
-	/* indexes whose segment is gone, and sealed segments' indexes left
-	 * half rebuilt (index_rebuild); a writer may be starting a segment
-	 * after the last one, or rebuilding the last one's, so only below it */
-	for (size_t i = 0; i < names.n && rc == 0 && log->nseg; i++) {
-		size_t lo = 0, hi = log->nseg;
-		int aside = 0;
-		if (!index_file_base(names.v[i], &base, &aside) || base >= last)
-			continue;
-		if (aside) {
-			rc = remove_file(log, names.v[i], err);
-			++*fixed;
-			continue;
-		}
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (log->seg[mid] < base)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < log->nseg && log->seg[lo] == base)
-			continue;
-		rc = remove_file(log, names.v[i], err);
-		++*fixed;
-	}
-	names_release(&names);
-	for (size_t i = 0; rc == 0 && i + 1 < log->nseg; i++) {
-		char name[SEGMENT_NAME_MAX];
-		struct stat st;
-		int fd;
-		segment_name(log->seg[i], ".log", name);
-		fd = openat(log->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-		if (fd < 0)
-			continue;
-		if (fstat(fd, &st) == 0 &&
-		    !index_looks_sound(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size)) {
-			/* a cache: when it fails, left missing for the next time */
-			index_rebuild(log->dirfd, fd, log->seg[i], (uint64_t)st.st_size, NULL, NULL);
-			++*fixed;
-		}
-		close(fd);
-	}
-	return rc;
-}
-
-int compact_recover_idle(struct log *log, unsigned *fixed, struct error *err)
-{
-	int fd = openat(log->dirfd, "compact.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	int rc;
-
-	*fixed = 0;
-	if (fd < 0)
-		return 0;	/* a read-only directory: nothing to finish here */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return 0;	/* a logcompact is at work and will do it */
-	}
-	rc = recover(log, fixed, err);
-	close(fd);
-	return rc;
+	snprintf(busy, sizeof busy, "'%s' is being compacted by another logcompact "
+		 "(--wait waits for it)", log->path);
+	return lock_file(&ls, err);
 }
 
 /* ---- reading segments ------------------------------------------------------ */
@@ -596,7 +337,7 @@ static int retain(struct run *r, struct error *err)
 			fprintf(o->plan, "delete %s: %" PRIu64 " records, %" PRIu64 " bytes (%s)\n",
 				name, s->records, s->size,
 				by_time ? "older than --retain-time" : "log larger than --retain-size");
-		else if (remove_segment(&r->log, s->base, err) < 0)
+		else if (logdir_remove_segment(&r->log, s->base, err) < 0)
 			return -1;
 		s->gone = 1;
 		total -= s->size;
@@ -859,13 +600,13 @@ fail:
  * swaps it in for them (compact.h). */
 static int rewrite(struct run *r, size_t a, size_t b, struct error *err)
 {
-	char name[SEGMENT_NAME_MAX + 16], swap[SEGMENT_NAME_MAX + 24];
+	char name[SEGMENT_NAME_MAX], swap[SWAP_NAME_MAX];
 	uint8_t hdr[SEGMENT_HEADER_LEN];
 	uint64_t end = b < r->nseg ? r->seg[b].base : r->active;
 	int rc = 0;
 
 	r->level = group_level(r, a, b);
-	segment_name(r->seg[a].base, ".log.cleaned", name);
+	segment_name(r->seg[a].base, LOGFILE_CLEANED, name);
 	log_file_path(&r->log, name, r->outpath, sizeof r->outpath);
 	r->outfd = openat(r->log.dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (r->outfd < 0)
@@ -897,7 +638,7 @@ static int rewrite(struct run *r, size_t a, size_t b, struct error *err)
 		unlinkat(r->log.dirfd, name, 0);
 		return -1;
 	}
-	if (log_sync_dir(&r->log, err) < 0 || finish_swap(&r->log, r->seg[a].base, end, err) < 0)
+	if (log_sync_dir(&r->log, err) < 0 || logdir_finish_swap(&r->log, r->seg[a].base, end, err) < 0)
 		return -1;
 	r->st->rewritten++;
 	r->st->merged += (unsigned)(b - a - 1);
@@ -1136,7 +877,7 @@ int compact_run(const char *path, const struct compact_options *opt,
 	lockfd = compact_lock(&r.log, opt->wait, err);
 	if (lockfd < 0)
 		goto out;
-	if (!opt->plan && recover(&r.log, &st->recovered, err) < 0)
+	if (!opt->plan && logdir_recover(&r.log, &st->recovered, err) < 0)
 		goto out;
 	state_read(&r.log, &r.state);
 	if (survey(&r, err) < 0)

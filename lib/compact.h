@@ -20,7 +20,7 @@
  * readers skip offsets they have passed (reader.h), and their records are
  * ones compaction may remove.  Any run, and a logappend when no logcompact
  * holds the log, first finishes swap files and removes *.cleaned leftovers
- * (compact_recover).
+ * (logdir.h, where steps 3 to 5 live).
  *
  * LOGDIR/compact.lock is flock(2)ed by the one logcompact at work.
  * LOGDIR/compact.state remembers, per pass, up to which offset and when
@@ -73,13 +73,5 @@ struct compact_stats {
  * set; the log is then valid and holds everything it held. */
 int compact_run(const char *path, const struct compact_options *opt,
 		struct compact_stats *st, struct error *err);
-
-/*
- * Finishes interrupted swaps, removes leftovers and rebuilds missing or stale
- * indexes of sealed segments, if no logcompact holds the log (else does
- * nothing).  *fixed counts what it did.  For writers opening the log.
- * Returns 0 or -1 with err set.
- */
-int compact_recover_idle(struct log *log, unsigned *fixed, struct error *err);
 
 #endif

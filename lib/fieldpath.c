@@ -120,7 +120,7 @@ static int step(const uint8_t *p, size_t n, const char *name, size_t len, int64_
 	return 0;
 }
 
-int cbor_map_get(const uint8_t *p, size_t n, const char *name, size_t namelen,
+int item_map_get(const uint8_t *p, size_t n, const char *name, size_t namelen,
 		 const uint8_t **out, size_t *outlen)
 {
 	return step(p, n, name, namelen, -1, out, outlen);

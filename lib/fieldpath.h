@@ -38,7 +38,7 @@ int fieldpath_find(const struct fieldpath *fp, const uint8_t *p, size_t n,
 		   const uint8_t **out, size_t *outlen);
 
 /* Finds the value of text key name in the CBOR map p[0..n): as above. */
-int cbor_map_get(const uint8_t *p, size_t n, const char *name, size_t namelen,
+int item_map_get(const uint8_t *p, size_t n, const char *name, size_t namelen,
 		 const uint8_t **out, size_t *outlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "group.h"
 #include "lock.h"
+#include "logfiles.h"
 #include "reader.h"
 #include "timeparse.h"
 
@@ -44,7 +45,7 @@ int group_name_check(const char *name, struct error *err)
 			return error_set(err, "invalid group name '%s': only letters, digits, '.', '_' and '-' are allowed",
 					 name);
 	}
-	if (has_suffix(name, ".lock") || has_suffix(name, ".pending") || has_suffix(name, ".tmp"))
+	if (has_suffix(name, ".lock") || has_suffix(name, ".pending") || has_suffix(name, LOGFILE_TMP))
 		return error_set(err, "invalid group name '%s': it ends in .lock, .pending or .tmp", name);
 	return 0;
 }
@@ -155,51 +156,28 @@ int group_write(struct log *log, const char *name, int pending, uint64_t offset,
 		struct error *err)
 {
 	char fname[GROUP_NAME_MAX + 16], tmp[GROUP_NAME_MAX + 24], pend[GROUP_NAME_MAX + 16];
-	char text[128];
-	const char *what = NULL;
-	int dfd, fd, n, rc = -1;
+	char text[128], where[4200];
+	int dfd, n, rc = -1;
 
 	dfd = groups_dir(log, 1, err);
 	if (dfd < 0)
 		return -1;
 	file_name(fname, sizeof fname, name, pending ? ".pending" : "");
 	file_name(pend, sizeof pend, name, ".pending");
-	file_name(tmp, sizeof tmp, fname, ".tmp");
+	file_name(tmp, sizeof tmp, fname, LOGFILE_TMP);
+	snprintf(where, sizeof where, "%s/%s", log->path, GROUPS_DIR);
 	n = snprintf(text, sizeof text, "%soffset %llu\nupdated %lld\n", header,
 		     (unsigned long long)offset, (long long)time_now_ms());
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		error_errno(err, "unable to create '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
+	if (file_write_aside(dfd, where, tmp, text, (size_t)n, err) < 0)
 		goto out;
-	}
-	if (write_full(fd, text, (size_t)n) < 0)
-		what = "write";
-	else if (fsync(fd) < 0)
-		what = "sync";
-	if (what) {
-		error_errno(err, "unable to %s '%s/%s/%s'", what, log->path, GROUPS_DIR, tmp);
-		close(fd);
-		unlinkat(dfd, tmp, 0);
-		goto out;
-	}
-	close(fd);
 	/* a commit discards the pending position: removed first, so that
 	 * a crash between the two never leaves it beside the new position */
 	if (!pending && unlinkat(dfd, pend, 0) < 0 && errno != ENOENT) {
-		error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR, pend);
+		error_errno(err, "unable to remove '%s/%s'", where, pend);
 		unlinkat(dfd, tmp, 0);
 		goto out;
 	}
-	if (renameat(dfd, tmp, dfd, fname) < 0) {
-		error_errno(err, "unable to rename '%s/%s/%s'", log->path, GROUPS_DIR, tmp);
-		unlinkat(dfd, tmp, 0);
-		goto out;
-	}
-	if (fsync(dfd) < 0) {
-		error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
-		goto out;
-	}
-	rc = 0;
+	rc = file_rename_into(dfd, where, tmp, fname, err);
 out:
 	close(dfd);
 	return rc;
@@ -239,8 +217,9 @@ int group_clear_pending(struct log *log, const char *name, struct error *err)
 int group_lock(struct log *log, const char *name, int wait, struct error *err)
 {
 	char fname[GROUP_NAME_MAX + 16], what[GROUP_NAME_MAX + 4200];
+	char path[GROUP_NAME_MAX + 4200], busy[GROUP_NAME_MAX + 4200];
 	struct stat held, now;
-	int dfd, fd, rc;
+	int dfd, fd;
 
 	dfd = groups_dir(log, 1, err);
 	if (dfd < 0)
@@ -248,26 +227,14 @@ int group_lock(struct log *log, const char *name, int wait, struct error *err)
 	file_name(fname, sizeof fname, name, ".lock");
 	snprintf(what, sizeof what, "group '%s' of '%s', in use by another reader", name,
 		 log->path);
+	snprintf(path, sizeof path, "%s/%s/%s", log->path, GROUPS_DIR, fname);
+	snprintf(busy, sizeof busy, "group '%s' of '%s' is in use by another reader", name,
+		 log->path);
 	for (int tries = 0;; tries++) {
-		fd = openat(dfd, fname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd < 0) {
-			error_errno(err, "unable to open '%s/%s/%s'", log->path, GROUPS_DIR, fname);
+		struct lock_spec ls = { dfd, fname, path, wait ? -1 : 0, what, tries > 0, busy };
+		fd = lock_file(&ls, err);
+		if (fd < 0)
 			break;
-		}
-		rc = lock_take(fd, wait ? -1 : 0, tries ? NULL : what);
-		if (rc != LOCK_OK) {
-			if (rc == LOCK_BUSY)
-				error_set(err, "group '%s' of '%s' is in use by another reader", name,
-					  log->path);
-			else if (rc == LOCK_SIGNAL)
-				error_set(err, "interrupted while waiting for %s", what);
-			else
-				error_errno(err, "unable to lock '%s/%s/%s'", log->path, GROUPS_DIR,
-					    fname);
-			close(fd);
-			fd = -1;
-			break;
-		}
 		/* the reader before removed the file on its way out
 		 * (group_unlock) after this one opened it: a lock on a file
 		 * no one else opens now is no lock; take the new one */

@@ -77,8 +77,8 @@ int index_writer_open(struct index_writer *iw, int dirfd, uint64_t base, int tru
 	iw->last_pos = UINT64_MAX;
 	iw->max_ts = INT64_MIN;
 	iw->last_ts = INT64_MIN;
-	iw->fd = open_at(dirfd, base, truncate == 2 ? ".index.tmp" : ".index", flags);
-	iw->tfd = open_at(dirfd, base, truncate == 2 ? ".timeindex.tmp" : ".timeindex", flags);
+	iw->fd = open_at(dirfd, base, truncate == 2 ? LOGFILE_INDEX_ASIDE : ".index", flags);
+	iw->tfd = open_at(dirfd, base, truncate == 2 ? LOGFILE_TIMEINDEX_ASIDE : ".timeindex", flags);
 	if (iw->fd < 0 || iw->tfd < 0) {
 		segment_name(base, iw->fd < 0 ? ".index" : ".timeindex", name);
 		error_errno(err, "unable to open '%s'", name);
@@ -130,8 +130,8 @@ void index_writer_close(struct index_writer *iw)
  * the old ones.  Returns 0, or -1 with err set. */
 static int publish(int dirfd, uint64_t base, struct error *err)
 {
-	static const char *const suffix[][2] = { { ".timeindex.tmp", ".timeindex" },
-						 { ".index.tmp", ".index" } };
+	static const char *const suffix[][2] = { { LOGFILE_TIMEINDEX_ASIDE, ".timeindex" },
+						 { LOGFILE_INDEX_ASIDE, ".index" } };
 	char name[SEGMENT_NAME_MAX], tmp[SEGMENT_NAME_MAX];
 
 	for (int i = 0; i < 2; i++) {
@@ -182,8 +182,8 @@ int index_rebuild(int dirfd, int segfd, uint64_t base, uint64_t size,
 
 void index_remove(int dirfd, uint64_t base)
 {
-	static const char *const suffix[] = { ".index", ".timeindex", ".index.tmp",
-					      ".timeindex.tmp" };
+	static const char *const suffix[] = { ".index", ".timeindex", LOGFILE_INDEX_ASIDE,
+					      LOGFILE_TIMEINDEX_ASIDE };
 	char name[SEGMENT_NAME_MAX];
 
 	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {

@@ -411,11 +411,6 @@ static int vfail(struct vctx *v, size_t at, const char *fmt, ...)
 	return error_set(v->err, "at byte %zu: %s", at, msg);
 }
 
-static size_t shortest_head(uint64_t v)
-{
-	return v < 24 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffff ? 5 : 9;
-}
-
 /* The length of the well-formed item at p[pos..n). */
 static size_t skip(const uint8_t *p, size_t n, size_t pos)
 {
@@ -905,7 +900,7 @@ static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int dep
 				     "invalid UTF-8 in a text string");
 		/* fall through */
 	case ITEM_UINT: case ITEM_NEGINT: case ITEM_BYTES:
-		if (h.len - (h.type >= ITEM_BYTES ? (size_t)h.val : 0) != shortest_head(h.val))
+		if (h.len - (h.type >= ITEM_BYTES ? (size_t)h.val : 0) != item_head_len(h.val))
 			*canonical = 0;
 		return 0;
 	case ITEM_BYTES_INDEF: case ITEM_TEXT_INDEF:
@@ -916,7 +911,7 @@ static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int dep
 		(*pos)++;
 		return 0;
 	case ITEM_ARRAY:
-		if (h.len != shortest_head(h.val))
+		if (h.len != item_head_len(h.val))
 			*canonical = 0;
 		for (uint64_t i = 0; i < h.val; i++)
 			if (!leaf_fast(p, n, pos, canonical) && walk(v, p, n, pos, depth + 1, canonical) < 0)
@@ -930,14 +925,14 @@ static int walk(struct vctx *v, const uint8_t *p, size_t n, size_t *pos, int dep
 		(*pos)++;
 		return 0;
 	case ITEM_MAP: case ITEM_MAP_INDEF:
-		if (h.type == ITEM_MAP_INDEF || h.len != shortest_head(h.val))
+		if (h.type == ITEM_MAP_INDEF || h.len != item_head_len(h.val))
 			*canonical = 0;
 		if (h.type == ITEM_MAP && flat_map(p, n, pos, h.val, canonical))
 			return 0;
 		return walk_map(v, p, n, pos, depth, canonical, h.type == ITEM_MAP_INDEF, h.val);
 	case ITEM_TAG: {
 		size_t c = *pos;
-		if (h.len != shortest_head(h.val))
+		if (h.len != item_head_len(h.val))
 			*canonical = 0;
 		if (walk(v, p, n, pos, depth + 1, canonical) < 0)
 			return -1;

@@ -9,6 +9,7 @@
 #ifndef ITEM_H
 #define ITEM_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -81,11 +82,15 @@ int item_validate(const uint8_t *p, size_t n, struct error *err);
 int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len);
 
 /* Writes the shortest head of major type major (0-7) with argument v to
- * out (room for 9 bytes); returns its length.  The record encoder's hot
- * path: libcbor's cbor_encode_uint, through the PLT, cost more here. */
+ * out (room for 9 bytes); returns its length.  The project's one head
+ * writer (json.c, append.c, item.c): inline, because it is the record
+ * encoder's hot path, where libcbor's cbor_encode_uint, through the PLT,
+ * cost more. */
 static inline size_t item_put_head(uint8_t *out, uint8_t major, uint64_t v)
 {
 	uint8_t m = (uint8_t)(major << 5);
+
+	assert(major < 8);
 
 	if (v < 24) {
 		out[0] = m | (uint8_t)v;
@@ -112,6 +117,12 @@ static inline size_t item_put_head(uint8_t *out, uint8_t major, uint64_t v)
 	out[0] = m | 27;
 	memcpy(out + 1, &v, 8);
 	return 9;
+}
+
+/* The length of the shortest head with argument v: 1, 2, 3, 5 or 9. */
+static inline size_t item_head_len(uint64_t v)
+{
+	return v < 24 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 : v <= 0xffffffff ? 5 : 9;
 }
 
 /* A short description of the byte that starts an item, for messages:

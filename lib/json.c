@@ -7,6 +7,7 @@
  * The file has four parts: shared helpers (byte scanning, UTF-8, numbers),
  * JSON to CBOR, CBOR to JSON, and the public json_add_string.
  */
+#include <assert.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include <cbor.h>
 
+#include "decimal.h"
 #include "item.h"
 #include "json.h"
 #include "utf8.h"
@@ -141,35 +143,6 @@ static size_t copy_plain(uint8_t *d, const uint8_t *s, size_t n)
 	return i;
 }
 
-static const char digit_pairs[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233"
-	"34353637383940414243444546474849505152535455565758596061626364656667"
-	"6869707172737475767778798081828384858687888990919293949596979899";
-
-/*
- * Writes v in decimal into the 20 bytes that end at end, right-aligned;
- * returns where the digits start.
- */
-static char *fmt_u64(uint64_t v, char *end)
-{
-	char *q = end;
-
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-
-		v /= 100;
-		q -= 2;
-		memcpy(q, digit_pairs + 2 * r, 2);
-	}
-	if (v >= 10) {
-		q -= 2;
-		memcpy(q, digit_pairs + 2 * v, 2);
-	} else {
-		*--q = (char)('0' + v);
-	}
-	return q;
-}
-
 /* The powers of ten that doubles hold exactly. */
 static const double pow10_exact[23] = {
 	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -196,7 +169,7 @@ static double read_decimal(const char *dig, int nd, long exp10)
 		s[n++] = '-';
 		exp10 = -exp10;
 	}
-	t = fmt_u64((uint64_t)exp10, e + sizeof e);
+	t = decimal_u64((uint64_t)exp10, e + sizeof e);
 	memcpy(s + n, t, (size_t)(e + sizeof e - t));
 	n += (size_t)(e + sizeof e - t);
 	s[n] = 0;
@@ -305,40 +278,11 @@ static int is_delim(uint8_t c)
 	return 0;
 }
 
-/*
- * Appends the head of an integer (major 0x00 or 0x20), byte string (0x40)
- * or text string (0x60) with argument v; needs 9 bytes of room.  Arguments
- * below 24 are written here, the others by libcbor's encoders.
- */
+/* Appends the head of major type major (0x00 to 0xe0, shifted) with
+ * argument v; needs 9 bytes of room. */
 static inline void put_head(struct buf *out, uint8_t major, uint64_t v)
 {
-	uint8_t *q = out->p + out->len;
-
-	if (v < 24) {
-		*q = (uint8_t)(major | v);
-		out->len++;
-		return;
-	}
-	switch (major) {
-	case 0x00:
-		out->len += cbor_encode_uint(v, q, 9);
-		break;
-	case 0x20:
-		out->len += cbor_encode_negint(v, q, 9);
-		break;
-	case 0x40:
-		out->len += cbor_encode_bytestring_start((size_t)v, q, 9);
-		break;
-	default:
-		out->len += cbor_encode_string_start((size_t)v, q, 9);
-		break;
-	}
-}
-
-static size_t head_len(uint64_t v)
-{
-	return v < 24 ? 1 : v <= 0xff ? 2 : v <= 0xffff ? 3 :
-	       v <= 0xffffffff ? 5 : 9;
+	out->len += item_put_head(out->p + out->len, major >> 5, v);
 }
 
 /* Reads the head at p (our own output: well-formed); returns its length. */
@@ -1000,7 +944,7 @@ static int special_close(struct jparse *j, struct jframe *f)
 	case SP_UNDEFINED:
 		if (end - v != 1 || o[v] != 0xf5)
 			break;
-		out->len = h + cbor_encode_undef(o + h, 1);
+		out->len = h + item_put_head(o + h, 7, 23);	/* undefined */
 		return JSON_OK;
 	case SP_TAG:
 		/* [N, item]: the head of N becomes the tag's head. */
@@ -1082,16 +1026,14 @@ static int close_container(struct jparse *j, struct jframe *f)
 		out->p[f->head] = (uint8_t)(major | f->n);
 		return JSON_OK;
 	}
-	hl = head_len(f->n);
+	assert(f->head < out->len);
+	hl = item_head_len(f->n);
 	if (reserve(out, hl - 1) < 0)
 		return oom(j);
 	memmove(out->p + f->head + hl, out->p + f->head + 1,
 		out->len - f->head - 1);
 	out->len += hl - 1;
-	if (f->obj)
-		cbor_encode_map_start(f->n, out->p + f->head, hl);
-	else
-		cbor_encode_array_start(f->n, out->p + f->head, hl);
+	item_put_head(out->p + f->head, major >> 5, f->n);
 	return JSON_OK;
 }
 
@@ -1507,7 +1449,7 @@ static int shortest(double v, char *dig, int *decpt)
 			m = (uint64_t)(t + 0.5);
 			if (m == 0 || (double)m / pow10_exact[k] != v)
 				continue;
-			q = fmt_u64(m, tmp + sizeof tmp);
+			q = decimal_u64(m, tmp + sizeof tmp);
 			n = (int)(tmp + sizeof tmp - q);
 			*decpt = n - k;
 			while (n > 1 && q[n - 1] == '0')
@@ -1602,7 +1544,7 @@ struct cframe {
 };
 
 /*
- * The state of one cbor_to_json call.  A frame for each open CBOR container
+ * The state of one item_to_json call.  A frame for each open CBOR container
  * (as item_check counts them), at most ITEM_MAX_DEPTH.
  */
 struct cdec {
@@ -1975,7 +1917,7 @@ static int put_item(struct cdec *d, struct cframe *t, const struct cev *ev)
 
 	switch (ev->type) {
 	case EV_UINT:
-		q = fmt_u64(ev->v, tmp + 24);
+		q = decimal_u64(ev->v, tmp + 24);
 		put_small(d, q, (size_t)(tmp + 24 - q));
 		return 1;
 	case EV_NEGINT:		/* -1 - v */
@@ -1983,7 +1925,7 @@ static int put_item(struct cdec *d, struct cframe *t, const struct cev *ev)
 			put_small(d, "-18446744073709551616", 21);
 			return 1;
 		}
-		q = fmt_u64(ev->v + 1, tmp + 24);
+		q = decimal_u64(ev->v + 1, tmp + 24);
 		*--q = '-';
 		put_small(d, q, (size_t)(tmp + 24 - q));
 		return 1;
@@ -2050,7 +1992,7 @@ static int put_item(struct cdec *d, struct cframe *t, const struct cev *ev)
 		if (!push(d, C_TAG, 0, 0, 2))
 			return -1;
 		put_small(d, "{\"$tag\":[", 9);
-		q = fmt_u64(ev->v, tmp + 24);
+		q = decimal_u64(ev->v, tmp + 24);
 		put_small(d, q, (size_t)(tmp + 24 - q));
 		put_small(d, ",", 1);
 		return 0;
@@ -2084,7 +2026,7 @@ static int put_item(struct cdec *d, struct cframe *t, const struct cev *ev)
 }
 
 /*
- * The fast path of cbor_to_json, for the shapes events take: integers, text,
+ * The fast path of item_to_json, for the shapes events take: integers, text,
  * false, true, null, and definite arrays and maps with text keys, nested at
  * most FAST_DEPTH deep.  Anything else (floats, byte strings, tags, other
  * keys, indefinite lengths, a one-member map whose key begins with '$', a
@@ -2141,7 +2083,7 @@ static int fast_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *u
 			goto give_up;
 		switch (major) {
 		case 0:
-			q = fmt_u64(v, tmp + sizeof tmp);
+			q = decimal_u64(v, tmp + sizeof tmp);
 			memcpy(out->p + out->len, q, (size_t)(tmp + sizeof tmp - q));
 			out->len += (size_t)(tmp + sizeof tmp - q);
 			pos += k;
@@ -2149,7 +2091,7 @@ static int fast_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *u
 		case 1:
 			if (v == UINT64_MAX)
 				goto give_up;
-			q = fmt_u64(v + 1, tmp + sizeof tmp);
+			q = decimal_u64(v + 1, tmp + sizeof tmp);
 			*--q = '-';
 			memcpy(out->p + out->len, q, (size_t)(tmp + sizeof tmp - q));
 			out->len += (size_t)(tmp + sizeof tmp - q);
@@ -2228,11 +2170,17 @@ give_up:
 	return 0;
 }
 
-int cbor_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
+int item_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
 		 struct error *err)
 {
 	if (fast_to_json(p, len, out, used))
 		return 0;
+	return item_to_json_general(p, len, out, used, err);
+}
+
+int item_to_json_general(const uint8_t *p, size_t len, struct buf *out, size_t *used,
+			 struct error *err)
+{
 	struct cdec d;
 	struct cev ev;
 	struct cframe *t;
@@ -2300,6 +2248,7 @@ int cbor_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
 		if (k > 0)
 			item_done(&d);
 	}
+	assert(pos <= len);
 	*used = pos;
 	if (d.failed) {
 		out->len = base;

@@ -1,7 +1,7 @@
 /*
  * json.h - JSON text to CBOR items and back, by the mapping written in
  * logformat(5) ("JSON MAPPING").  The mapping is lossless for everything
- * cbor_to_json writes: byte strings, 64-bit integers, non-finite floats, tags,
+ * item_to_json writes: byte strings, 64-bit integers, non-finite floats, tags,
  * undefined and maps with non-text keys travel as one-member "$" objects.
  */
 #ifndef JSON_H
@@ -26,7 +26,7 @@ enum {
  * Nesting: a CBOR item nests at most ITEM_MAX_DEPTH (512) containers deep,
  * in both directions (item.h counts them).  Its JSON has more brackets where
  * "$tag" (2 per tag) and "$map" (3 per map) forms stand for items, so JSON
- * text may nest up to JSON_MAX_DEPTH: what cbor_to_json writes, json_to_cbor
+ * text may nest up to JSON_MAX_DEPTH: what item_to_json writes, json_to_cbor
  * reads back.
  */
 #define JSON_MAX_DEPTH (3 * ITEM_MAX_DEPTH + 2)
@@ -89,12 +89,17 @@ int json_to_cbor(const char *p, size_t len, unsigned flags, struct buf *out,
  * are written as the shortest decimal that reads back the same, with a '.'
  * or an exponent ("1.0", "1e+300", "1.5e-07"), as Python's repr() does.
  */
-int cbor_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
+int item_to_json(const uint8_t *p, size_t len, struct buf *out, size_t *used,
 		 struct error *err);
+
+/* item_to_json without its fast path (for the shapes events take): the
+ * general loop alone, for tests that check the two agree. */
+int item_to_json_general(const uint8_t *p, size_t len, struct buf *out, size_t *used,
+			 struct error *err);
 
 /*
  * Appends s[0..n) as a JSON string literal, quotes included, escaped and with
- * U+FFFD for invalid UTF-8 as cbor_to_json writes text.  Returns 0, or -1
+ * U+FFFD for invalid UTF-8 as item_to_json writes text.  Returns 0, or -1
  * when memory runs out, out then left as it was.
  */
 int json_add_string(struct buf *out, const char *s, size_t n);

@@ -1,5 +1,7 @@
 /* lock.c - taking a flock(2) lock, waiting interruptibly (see lock.h). */
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +53,8 @@ int lock_take(int fd, int wait_ms, const char *what)
 	struct timespec start, now;
 	int step = 10, rc;
 
+	assert(fd >= 0);
+
 	do
 		rc = flock(fd, LOCK_EX | LOCK_NB);
 	while (rc < 0 && errno == EINTR);
@@ -95,6 +99,27 @@ int lock_take(int fd, int wait_ms, const char *what)
 		errno = e;
 	}
 	return rc;
+}
+
+int lock_file(const struct lock_spec *s, struct error *err)
+{
+	int fd, rc;
+
+	assert(s->name && s->path && s->what && s->busy);
+	fd = openat(s->dirfd, s->name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return error_errno(err, "unable to open '%s'", s->path);
+	rc = lock_take(fd, s->wait_ms, s->quiet ? NULL : s->what);
+	if (rc == LOCK_OK)
+		return fd;
+	if (rc == LOCK_BUSY)
+		error_set(err, "%s", s->busy);
+	else if (rc == LOCK_SIGNAL)
+		error_set(err, "interrupted while waiting for %s", s->what);
+	else
+		error_errno(err, "unable to lock '%s'", s->path);
+	close(fd);
+	return -1;
 }
 
 void lock_say_waiting(const char *what)

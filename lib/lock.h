@@ -15,6 +15,8 @@
 
 #include <signal.h>
 
+#include "error.h"
+
 enum {
 	LOCK_OK = 0,
 	LOCK_ERROR = -1,	/* flock failed: errno says why */
@@ -40,6 +42,29 @@ extern void (*lock_waiting)(const char *what);
  * Returns LOCK_OK, LOCK_BUSY, LOCK_SIGNAL or LOCK_ERROR.
  */
 int lock_take(int fd, int wait_ms, const char *what);
+
+/*
+ * A lock file of a log directory, taken through lock_file: where it is,
+ * and what the messages say.
+ */
+struct lock_spec {
+	int dirfd;		/* the directory holding it */
+	const char *name;	/* its name there ("lock"); made when missing */
+	const char *path;	/* its path, for messages ("events/lock") */
+	int wait_ms;		/* as lock_take's */
+	const char *what;	/* what a wait is for, as lock_take's; also in
+				 * "interrupted while waiting for WHAT" */
+	int quiet;		/* lock_waiting is not called */
+	const char *busy;	/* the message when another holds it */
+};
+
+/*
+ * Opens (making it when missing) and takes the lock file s describes.
+ * Returns its fd, held until closed, or -1 with err set: "unable to open
+ * 'PATH'", BUSY, "interrupted while waiting for WHAT" (LOCK_SIGNAL, see
+ * above), "unable to lock 'PATH'".
+ */
+int lock_file(const struct lock_spec *s, struct error *err);
 
 /* --- for cmd/ only ------------------------------------------------------- */
 

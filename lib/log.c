@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +12,7 @@
 #include "fileio.h"
 #include "lock.h"
 #include "log.h"
-#include "segment.h"
+#include "logfiles.h"
 
 static const char meta_text[] = LOG_FORMAT_NAME " 1\n";
 
@@ -40,7 +41,8 @@ static int dir_is_empty(int dirfd)
 	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, "lock") || !strcmp(e->d_name, "meta.tmp"))
+		    !strcmp(e->d_name, LOGFILE_LOCK) ||
+		    !strcmp(e->d_name, LOGFILE_META LOGFILE_TMP))
 			continue;
 		empty = 0;
 		break;
@@ -52,32 +54,12 @@ static int dir_is_empty(int dirfd)
 int log_write_file(struct log *log, const char *name, const void *data, size_t n,
 		   struct error *err)
 {
-	char tmp[256];
-	int fd;
-
-	snprintf(tmp, sizeof tmp, "%s.tmp", name);
-	fd = openat(log->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return error_errno(err, "unable to create '%s/%s'", log->path, tmp);
-	if (write_full(fd, data, n) < 0) {
-		error_errno(err, "unable to write '%s/%s'", log->path, tmp);
-		close(fd);
-		return -1;
-	}
-	if (fsync(fd) < 0) {
-		error_errno(err, "unable to sync '%s/%s'", log->path, tmp);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	if (renameat(log->dirfd, tmp, log->dirfd, name) < 0)
-		return error_errno(err, "unable to rename '%s/%s'", log->path, tmp);
-	return log_sync_dir(log, err);
+	return file_write_atomic(log->dirfd, log->path, name, data, n, err);
 }
 
 static int write_meta(struct log *log, struct error *err)
 {
-	return log_write_file(log, "meta", meta_text, sizeof meta_text - 1, err);
+	return log_write_file(log, LOGFILE_META, meta_text, sizeof meta_text - 1, err);
 }
 
 static int check_meta(struct log *log, int create, struct error *err)
@@ -86,7 +68,7 @@ static int check_meta(struct log *log, int create, struct error *err)
 	ssize_t n;
 	long version;
 	char *end;
-	int fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = openat(log->dirfd, LOGFILE_META, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0) {
 		if (errno != ENOENT)
@@ -96,7 +78,7 @@ static int check_meta(struct log *log, int create, struct error *err)
 			int lk = log_lock(log, 1, err);
 			if (lk < 0)
 				return -1;
-			fd = openat(log->dirfd, "meta", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+			fd = openat(log->dirfd, LOGFILE_META, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 			if (fd < 0 && write_meta(log, err) < 0) {
 				close(lk);
 				return -1;
@@ -215,25 +197,13 @@ void log_close(struct log *log)
 
 int log_lock(struct log *log, int wait, struct error *err)
 {
-	int fd = openat(log->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	char what[4200];
-	int rc;
+	char path[4200], what[4200], busy[4200];
+	struct lock_spec ls = { log->dirfd, LOGFILE_LOCK, path, wait ? -1 : 0, what, 0, busy };
 
-	if (fd < 0)
-		return error_errno(err, "unable to open '%s/lock'", log->path);
+	snprintf(path, sizeof path, "%s/" LOGFILE_LOCK, log->path);
 	snprintf(what, sizeof what, "'%s', locked by another writer", log->path);
-	rc = lock_take(fd, wait ? -1 : 0, what);
-	if (rc != LOCK_OK) {
-		if (rc == LOCK_BUSY)
-			error_set(err, "'%s' is locked by another writer", log->path);
-		else if (rc == LOCK_SIGNAL)
-			error_set(err, "interrupted while waiting for %s", what);
-		else
-			error_errno(err, "unable to lock '%s/lock'", log->path);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	snprintf(busy, sizeof busy, "'%s' is locked by another writer", log->path);
+	return lock_file(&ls, err);
 }
 
 int log_sync_dir(struct log *log, struct error *err)

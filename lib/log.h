@@ -1,7 +1,8 @@
 /*
  * log.h - the log directory: the metadata file that makes a directory a log,
  * its list of segments, and the writers' lock.  Reading is reader.h, writing
- * is writer.h.
+ * is writer.h; the names of its files are logfiles.h's, and finishing what a
+ * killed run left is logdir.h's.
  *
  *	LOGDIR/meta                          "logtools-log 1\n": format, version
  *	LOGDIR/lock                          flock(2)ed by the one writer
@@ -51,8 +52,9 @@ void log_file_path(const struct log *log, const char *name, char *out, size_t ou
  */
 int log_lock(struct log *log, int wait, struct error *err);
 
-/* Writes the file name of the log directory aside (name.tmp), fsyncs it,
- * renames it into place and fsyncs the directory.  Returns 0 or -1. */
+/* Replaces the file name of the log directory (file_write_atomic: written
+ * aside as name.tmp, fsynced, renamed into place, the directory fsynced;
+ * name.tmp removed on failure).  Returns 0 or -1 with err set. */
 int log_write_file(struct log *log, const char *name, const void *data, size_t n,
 		   struct error *err);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "framed.h"
 #include "item.h"
 #include "json.h"
@@ -200,7 +201,7 @@ static int add_plain(struct buf *b, const uint8_t *p, size_t n, struct error *er
 
 	if (item_head(p, n, &h, NULL) == ITEM_OK && (h.type == ITEM_TEXT || h.type == ITEM_BYTES))
 		return buf_add(b, h.data, h.val);
-	return cbor_to_json(p, n, b, &used, err);
+	return item_to_json(p, n, b, &used, err);
 }
 
 /* Headers for a template: name=value,... */
@@ -226,36 +227,16 @@ static int add_headers(struct buf *b, const uint8_t *p, size_t n, struct error *
 
 static int add_u64(struct buf *b, uint64_t v)
 {
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char tmp[24];
-	int i = (int)sizeof tmp;
+	char tmp[DECIMAL_MAX + 1], *q = decimal_u64(v, tmp + sizeof tmp);
 
-	/* two digits at a time: a 13-digit timestamp is 7 divisions, not 13 */
-	while (v >= 100) {
-		unsigned r = (unsigned)(v % 100);
-		v /= 100;
-		i -= 2;
-		memcpy(tmp + i, pairs + 2 * r, 2);
-	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(tmp + i, pairs + 2 * v, 2);
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	return buf_add(b, tmp + i, sizeof tmp - (size_t)i);
+	return buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
 }
 
 static int add_i64(struct buf *b, int64_t v)
 {
-	if (v >= 0)
-		return add_u64(b, (uint64_t)v);
-	if (buf_addc(b, '-') < 0)
-		return -1;
-	return add_u64(b, (uint64_t)(-(v + 1)) + 1);
+	char tmp[DECIMAL_MAX + 1], *q = decimal_i64(v, tmp + sizeof tmp);
+
+	return buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
 }
 
 /* The number of bytes add_plain writes for an item, or -1 for null (which
@@ -304,12 +285,12 @@ static int record_json(struct output *o, const struct record *r, struct error *e
 
 	if (buf_add(b, "{\"offset\":", 10) < 0 || add_u64(b, r->offset) < 0 ||
 	    buf_add(b, ",\"ts\":", 6) < 0 || add_i64(b, r->ts) < 0 ||
-	    buf_add(b, ",\"key\":", 7) < 0 || cbor_to_json(r->key, r->keylen, b, &used, err) < 0 ||
+	    buf_add(b, ",\"key\":", 7) < 0 || item_to_json(r->key, r->keylen, b, &used, err) < 0 ||
 	    buf_add(b, ",\"value\":", 9) < 0 ||
-	    cbor_to_json(r->value, r->valuelen, b, &used, err) < 0)
+	    item_to_json(r->value, r->valuelen, b, &used, err) < 0)
 		return -1;
 	if (r->headers && (buf_add(b, ",\"headers\":", 11) < 0 ||
-			   cbor_to_json(r->headers, r->headerslen, b, &used, err) < 0))
+			   item_to_json(r->headers, r->headerslen, b, &used, err) < 0))
 		return -1;
 	return buf_add(b, "}\n", 2);
 }
@@ -332,7 +313,7 @@ int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struc
 		if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
 			goto bad;
 		pos += used;
-		if (cbor_to_json(p + pos, n - pos, b, &used, err) < 0 || buf_addc(b, '\n') < 0)
+		if (item_to_json(p + pos, n - pos, b, &used, err) < 0 || buf_addc(b, '\n') < 0)
 			goto bad;
 		pos += used;
 		if (nf == 5) {
@@ -345,15 +326,15 @@ int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struc
 		    buf_add(b, ",\"ts\":", 6) < 0 || add_i64(b, r.ts) < 0 ||
 		    buf_add(b, ",\"key\":", 7) < 0)
 			goto bad;
-		if (cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+		if (item_to_json(p + pos, n - pos, b, &used, err) < 0)
 			goto bad;
 		pos += used;
-		if (buf_add(b, ",\"value\":", 9) < 0 || cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+		if (buf_add(b, ",\"value\":", 9) < 0 || item_to_json(p + pos, n - pos, b, &used, err) < 0)
 			goto bad;
 		pos += used;
 		if (nf == 5) {
 			if (buf_add(b, ",\"headers\":", 11) < 0 ||
-			    cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+			    item_to_json(p + pos, n - pos, b, &used, err) < 0)
 				goto bad;
 			pos += used;
 		}
@@ -384,7 +365,7 @@ int output_record(struct output *o, const struct record *r, struct error *err)
 		rc = record_json(o, r, err);
 		break;
 	case OUT_VALUES:
-		rc = cbor_to_json(r->value, r->valuelen, &o->b, &used, err);
+		rc = item_to_json(r->value, r->valuelen, &o->b, &used, err);
 		if (rc == 0)
 			rc = buf_addc(&o->b, '\n');
 		break;

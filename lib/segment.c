@@ -1,4 +1,4 @@
-/* segment.c - segment files: names, header, reading batches (see segment.h). */
+/* segment.c - segment files: header, reading batches (see segment.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,29 +11,6 @@
 #include "segment.h"
 
 static const uint8_t segment_magic[8] = { 'L', 'O', 'G', 'S', 'E', 'G', 0, SEGMENT_VERSION };
-
-void segment_name(uint64_t base, const char *suffix, char *out)
-{
-	snprintf(out, SEGMENT_NAME_MAX, "%020llu%s", (unsigned long long)base, suffix);
-}
-
-int segment_parse_name(const char *name, uint64_t *base)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 20; i++) {
-		if (name[i] < '0' || name[i] > '9')
-			return 0;
-		if (v > (UINT64_MAX - (uint64_t)(name[i] - '0')) / 10)
-			return 0;
-		v = v * 10 + (uint64_t)(name[i] - '0');
-	}
-	if (strcmp(name + 20, ".log") != 0)
-		return 0;
-	*base = v;
-	return 1;
-}
 
 void segment_header_encode(int64_t created_ms, uint8_t out[SEGMENT_HEADER_LEN])
 {

@@ -1,9 +1,9 @@
 /*
  * segment.h - a segment file: a 16-byte header ("LOGSEG", 0x00, version 1,
  * then the creation time as int64 milliseconds, little-endian) and batches
- * after it.  Its name is its base offset in 20 decimal digits and ".log", so
- * that ls sorts segments in offset order.  Beside it live its two indexes,
- * NAME.index and NAME.timeindex (index.h).
+ * after it.  Its name is its base offset in 20 decimal digits and ".log"
+ * (logfiles.h names the files of a log directory).  Beside it live its two
+ * indexes, NAME.index and NAME.timeindex (index.h).
  */
 #ifndef SEGMENT_H
 #define SEGMENT_H
@@ -14,18 +14,11 @@
 #include "batch.h"
 #include "buf.h"
 #include "error.h"
+#include "logfiles.h"	/* segment_name, segment_parse_name */
 
 #define SEGMENT_HEADER_LEN 16
 #define SEGMENT_VERSION 1
-#define SEGMENT_NAME_MAX 40	/* "00000000000000000000.timeindex" and NUL */
 #define SEGMENT_NAME_MAX_PATH 4096	/* a segment path for messages */
-
-/* Writes the file name of the segment with that base and suffix (".log",
- * ".index", ".timeindex") into out (SEGMENT_NAME_MAX bytes). */
-void segment_name(uint64_t base, const char *suffix, char *out);
-
-/* Whether name is a segment file name ("%020llu.log"); sets *base. */
-int segment_parse_name(const char *name, uint64_t *base);
 
 /* Encodes a segment header with that creation time. */
 void segment_header_encode(int64_t created_ms, uint8_t out[SEGMENT_HEADER_LEN]);

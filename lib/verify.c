@@ -69,17 +69,14 @@ static void leftovers(struct verifier *v)
 	}
 	rewinddir(d);
 	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		int swap = n > 5 && !strcmp(e->d_name + n - 5, ".swap");
-		if (n > 10 && (!strcmp(e->d_name + n - 10, ".index.tmp") ||
-			       (n > 14 && !strcmp(e->d_name + n - 14, ".timeindex.tmp")))) {
+		enum logfile_kind kind = logfile_kind(e->d_name);
+		int swap = kind == LOGFILE_SWAP;
+		if (kind == LOGFILE_ASIDE_INDEX) {
 			say(v, VERIFY_NOTE, "'%s/%s': an index being rebuilt, or left half rebuilt "
 			    "(the next logappend or logcompact removes it)", v->log->path, e->d_name);
 			continue;
 		}
-		if (swap || (n > 8 && !strcmp(e->d_name + n - 8, ".cleaned")) ||
-		    (n > 8 && !strcmp(e->d_name + n - 8, ".log.new")) ||
-		    (n > 4 && !strcmp(e->d_name + n - 4, ".tmp"))) {
+		if (kind != LOGFILE_OTHER) {
 			v->swaps |= swap;
 			say(v, VERIFY_NOTE, "'%s/%s': left by an interrupted logcompact (the next "
 			    "logcompact, or logappend, finishes or removes it)", v->log->path, e->d_name);

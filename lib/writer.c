@@ -1,4 +1,5 @@
 /* writer.c - appending batches to a log (see writer.h). */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 #include "fileio.h"
 #include "segment.h"
 #include "timeparse.h"
-#include "compact.h"
+#include "logdir.h"
 #include "writer.h"
 
 /* The path of the active segment, for messages. */
@@ -147,7 +148,7 @@ int writer_open(struct writer *w, const char *path, const struct writer_options 
 	}
 	/* sealed segments: finish what a killed logcompact left, rebuild
 	 * indexes that are missing or stale (unless a logcompact is at work) */
-	if (compact_recover_idle(&w->log, &rec->indexes_rebuilt, err) < 0 ||
+	if (logdir_recover_idle(&w->log, &rec->indexes_rebuilt, err) < 0 ||
 	    log_list(&w->log, err) < 0)
 		goto fail;
 	if (open_segment(w, w->log.seg[w->log.nseg - 1], 0, err) < 0 ||
@@ -176,6 +177,8 @@ int writer_append(struct writer *w, struct batch_builder *bb, struct error *err)
 {
 	char path[SEGMENT_NAME_MAX_PATH];
 
+	/* batches come in offset order, one after another, none empty */
+	assert(w->segfd >= 0 && bb->h.count > 0 && bb->h.base == w->next);
 	if (w->segsize > SEGMENT_HEADER_LEN &&
 	    (w->segsize + bb->b.len > w->opt.segment_bytes ||
 	     time_now_ms() - w->segcreated >= w->opt.segment_age) &&

@@ -1,6 +1,6 @@
 /*
  * fuzz_framed.c - libFuzzer target for the framed stream reader
- * (lib/framed.c through lib/input.c), lib/record.c and cbor_to_json.
+ * (lib/framed.c through lib/input.c), lib/record.c and item_to_json.
  *
  * The input is written to a memfd and read with input_init + framed_next
  * until the end or an error, as logcat - and logappend read stdin.  For
@@ -8,7 +8,7 @@
  *
  * - record_encode then record_decode gives the same record: offset,
  *   timestamp, and key, value and headers byte for byte, using all bytes.
- * - cbor_to_json accepts the key, the value and the headers (what
+ * - item_to_json accepts the key, the value and the headers (what
  *   record_decode accepted, logcat --json must be able to write), using
  *   exactly the item's bytes.
  * - That JSON read back with json_to_cbor and written again is the same
@@ -41,14 +41,14 @@ static int same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 	return an == bn && (an == 0 || memcmp(a, b, an) == 0);
 }
 
-/* The JSON of one item; aborts when cbor_to_json refuses it. */
+/* The JSON of one item; aborts when item_to_json refuses it. */
 static void check_json(const uint8_t *p, size_t n)
 {
 	struct error err;
 	size_t used;
 
 	json1.len = 0;
-	if (cbor_to_json(p, n, &json1, &used, &err) != 0)
+	if (item_to_json(p, n, &json1, &used, &err) != 0)
 		abort();	/* record_decode accepted it: logcat --json must write it */
 	if (used != n || json1.len == 0)
 		abort();
@@ -66,7 +66,7 @@ static void check_json(const uint8_t *p, size_t n)
 	if (used != json1.len)
 		abort();
 	json2.len = 0;
-	if (cbor_to_json(cbor2buf.p, cbor2buf.len, &json2, &used, &err) != 0 ||
+	if (item_to_json(cbor2buf.p, cbor2buf.len, &json2, &used, &err) != 0 ||
 	    used != cbor2buf.len)
 		abort();
 	if (!same(json1.p, json1.len, json2.p, json2.len))

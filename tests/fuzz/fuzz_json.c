@@ -7,7 +7,7 @@
  *   extended forms nest the JSON deeper than JSON_MAX_DEPTH.
  * - Read without eof, each value gives the same result, or JSON_MORE when it
  *   reaches the end of the input; an error is the same error.
- * - The input read as CBOR: when cbor_to_json accepts it, the JSON reads
+ * - The input read as CBOR: when item_to_json accepts it, the JSON reads
  *   back (or is JSON_INVALID, when item_validate refuses the CBOR too),
  *   and that CBOR is written as the same JSON again.
  */
@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		off += used;
 		j1.len = 0;
-		if (cbor_to_json(c1.p, c1.len, &j1, &u, &err)) {
+		if (item_to_json(c1.p, c1.len, &j1, &u, &err)) {
 			if (strcmp(err.msg, "nesting too deep"))
 				abort();
 			continue;
@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	j1.len = 0;
-	if (cbor_to_json(data, size, &j1, &used, &err) == 0) {
+	if (item_to_json(data, size, &j1, &used, &err) == 0) {
 		if (used == 0 || used > size)
 			abort();
 		c2.len = 0;
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r != JSON_OK || u != j1.len)
 			abort();
 		c1.len = 0;
-		if (cbor_to_json(c2.p, c2.len, &c1, &u, &err) || u != c2.len ||
+		if (item_to_json(c2.p, c2.len, &c1, &u, &err) || u != c2.len ||
 		    !same(&c1, &j1))
 			abort();
 	}

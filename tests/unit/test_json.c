@@ -512,9 +512,9 @@ static void test_tables(void)
 			    rfc[i].cbor, hex), !strcmp(hex, rfc[i].cbor));
 		n = unhex(rfc[i].cbor, cbor);
 		out.len = 0;
-		r = cbor_to_json(cbor, n, &out, &used, &err);
+		r = item_to_json(cbor, n, &out, &used, &err);
 		j = buf_cstr(&out);
-		test_cond(D("cbor_to_json %s = %s, got %s", rfc[i].cbor,
+		test_cond(D("item_to_json %s = %s, got %s", rfc[i].cbor,
 			    rfc[i].json, r ? err.msg : j),
 			  r == 0 && used == n && !strcmp(j, rfc[i].json));
 	}
@@ -527,9 +527,9 @@ static void test_tables(void)
 	for (i = 0; i < sizeof cbor_only / sizeof cbor_only[0]; i++) {
 		n = unhex(cbor_only[i].cbor, cbor);
 		out.len = 0;
-		r = cbor_to_json(cbor, n, &out, &used, &err);
+		r = item_to_json(cbor, n, &out, &used, &err);
 		j = buf_cstr(&out);
-		test_cond(D("cbor_to_json %s = %s, got %s", cbor_only[i].cbor,
+		test_cond(D("item_to_json %s = %s, got %s", cbor_only[i].cbor,
 			    cbor_only[i].json, r ? err.msg : j),
 			  r == 0 && used == n && !strcmp(j, cbor_only[i].json));
 	}
@@ -546,7 +546,7 @@ static int round_trip(const char *json, size_t len, char *why, size_t whylen)
 
 	if (json_to_cbor(json, len, 1, &c1, &used, &err) != JSON_OK)
 		snprintf(why, whylen, "parse: %.300s", err.msg);
-	else if (cbor_to_json(c1.p, c1.len, &j1, &used, &err))
+	else if (item_to_json(c1.p, c1.len, &j1, &used, &err))
 		snprintf(why, whylen, "write: %.300s", err.msg);
 	else if (used != c1.len)
 		snprintf(why, whylen, "used %zu of %zu", used, c1.len);
@@ -613,7 +613,7 @@ static void test_float_text(void)
 		c.len = j.len = 0;
 		if (json_to_cbor(t[i].in, strlen(t[i].in), 1, &c, &used,
 				 &err) != JSON_OK ||
-		    cbor_to_json(c.p, c.len, &j, &used, &err)) {
+		    item_to_json(c.p, c.len, &j, &used, &err)) {
 			test_cond(D("float %s: %s", t[i].in, err.msg), 0);
 			continue;
 		}
@@ -696,7 +696,7 @@ static void test_depth(void)
 		buf_addc(&in, ']');
 	r = json_to_cbor((char *)in.p, in.len, 1, &out, &used, &err);
 	test_cond("512 nested arrays parse", r == JSON_OK && out.len == 512);
-	r = cbor_to_json(out.p, out.len, &js, &used, &err);
+	r = item_to_json(out.p, out.len, &js, &used, &err);
 	test_cond("512 nested arrays write back",
 		  r == 0 && js.len == in.len && !memcmp(js.p, in.p, in.len));
 	in.len = 0;
@@ -729,7 +729,7 @@ static void test_depth(void)
 		buf_addc(&in, 0x00);
 		js.len = 0;
 		out.len = 0;
-		r = cbor_to_json(in.p, in.len, &js, &used, &err);
+		r = item_to_json(in.p, in.len, &js, &used, &err);
 		if (tags == 256)
 			test_cond("256 arrays around 256 tags: 768 JSON brackets read back",
 				  r == 0 && json_to_cbor((char *)js.p, js.len, 1, &out, &u2, &err) ==
@@ -745,7 +745,7 @@ static void test_depth(void)
 		buf_addc(&in, 0x81);
 	buf_addc(&in, 0x00);
 	js.len = 0;
-	r = cbor_to_json(in.p, in.len, &js, &used, &err);
+	r = item_to_json(in.p, in.len, &js, &used, &err);
 	test_cond(D("10000 nested arrays: %s", err.msg),
 		  r < 0 && !strcmp(err.msg, "nesting too deep") && js.len == 0);
 	{
@@ -779,7 +779,7 @@ static void test_depth(void)
 				buf_addc(&in, 0x81);
 			buf_add(&in, tail, n);
 			js.len = 0;
-			r = cbor_to_json(in.p, in.len, &js, &used, &err);
+			r = item_to_json(in.p, in.len, &js, &used, &err);
 			if (t[i].ok) {
 				size_t u2;
 
@@ -918,7 +918,7 @@ static void test_bad_cbor(void)
 	for (i = 0; i < sizeof bad_cbor / sizeof bad_cbor[0]; i++) {
 		n = unhex(bad_cbor[i].cbor, cbor);
 		err.msg[0] = 0;
-		r = cbor_to_json(cbor, n, &out, &used, &err);
+		r = item_to_json(cbor, n, &out, &used, &err);
 		test_cond(D("cbor %s: want \"%s\", got \"%s\"", bad_cbor[i].cbor,
 			    bad_cbor[i].msg, r ? err.msg : "accepted"),
 			  r < 0 && !strcmp(err.msg, bad_cbor[i].msg));
@@ -928,7 +928,7 @@ static void test_bad_cbor(void)
 	/* The first item only; the rest is the caller's. */
 	n = unhex("0102", cbor);
 	out.len = 0;
-	r = cbor_to_json(cbor, n, &out, &used, &err);
+	r = item_to_json(cbor, n, &out, &used, &err);
 	test_cond("first item of two", r == 0 && used == 1 && out.len == 1);
 	buf_release(&out);
 }
@@ -957,7 +957,7 @@ static void test_long(void)
 			  out.len == n + (n < 24 ? 1 : n < 256 ? 2 :
 					   n < 65536 ? 3 : 5));
 		js.len = 0;
-		r = cbor_to_json(out.p, out.len, &js, &used, &err);
+		r = item_to_json(out.p, out.len, &js, &used, &err);
 		test_cond(D("string of %zu back", n), r == 0 &&
 			  js.len == in.len && !memcmp(js.p, in.p, in.len));
 
@@ -1052,7 +1052,7 @@ static void test_locale(void)
 		  !strcmp(hex, "fb3e8421f5f40d8376"));
 	json_to_cbor("[0.1,5e-324,1e23,1.7976931348623157e308]", 40, 1, &c,
 		     &used, &err);
-	cbor_to_json(c.p, c.len, &j, &used, &err);
+	item_to_json(c.p, c.len, &j, &used, &err);
 	buf_cstr(&j);
 	test_cond(D("floats written under %s: %s", names[i], (char *)j.p),
 		  !strcmp((char *)j.p,
@@ -1297,14 +1297,14 @@ static void bench(void)
 		t = now();
 		for (i = 0; i < rounds; i++) {
 			j.len = 0;
-			cbor_to_json(c.p, c.len, &j, &used, &err);
+			item_to_json(c.p, c.len, &j, &used, &err);
 		}
 		t = now() - t;
 		if (t < best2)
 			best2 = t;
 	}
 	printf("json bench: json_to_cbor %.0f MB/s of JSON (%.2f M events/s); "
-	       "cbor_to_json %.0f MB/s of JSON, %.0f MB/s of CBOR "
+	       "item_to_json %.0f MB/s of JSON, %.0f MB/s of CBOR "
 	       "(%.2f M events/s)\n",
 	       (double)(rounds * n) / best1 / 1e6, (double)rounds / best1 / 1e6,
 	       (double)(rounds * j.len) / best2 / 1e6,
@@ -1410,11 +1410,11 @@ int main(void)
 		struct error e;
 
 		test_cond("indefinite '$' key: $map",
-			  cbor_to_json(dollar, sizeof dollar, &j, &u, &e) == 0 && u == sizeof dollar &&
+			  item_to_json(dollar, sizeof dollar, &j, &u, &e) == 0 && u == sizeof dollar &&
 			  j.len == 18 && !memcmp(j.p, "{\"$map\":[[\"$\",1]]}", 18));
 		j.len = 0;
 		test_cond("indefinite plain key: an object",
-			  cbor_to_json(plain, sizeof plain, &j, &u, &e) == 0 && j.len == 7 &&
+			  item_to_json(plain, sizeof plain, &j, &u, &e) == 0 && j.len == 7 &&
 			  !memcmp(j.p, "{\"a\":1}", 7));
 		buf_release(&j);
 	}
