@@ -33,6 +33,9 @@ void framed_reader_init(struct framed_reader *fr, struct input *in);
 
 /* framed_next's answer for a bad record that was skipped over. */
 #define FRAMED_BAD_RECORD (-2)
+/* framed_next's answer when the input is non-blocking (input.h) and the
+ * next record is not all there yet: call again once there is more. */
+#define FRAMED_AGAIN INPUT_AGAIN
 
 /*
  * Reads the next record.  Returns 1 with r pointing into the input window
@@ -41,7 +44,8 @@ void framed_reader_init(struct framed_reader *fr, struct input *in);
  * seen ("stdin: record 3 (byte 812): expected a record ..., found a map";
  * "stdin: not a framed stream: it starts with '{' (JSON?)"; "stdin: stream
  * ends inside record 7").  A record is read only when its key, value and
- * headers are valid (item_validate).
+ * headers are valid (item_validate).  FRAMED_AGAIN: see above; nothing
+ * was consumed that the next call needs.
  *
  * FRAMED_BAD_RECORD (err set the same way): the record is bad but its
  * extent is known, because it is one well-formed CBOR item (a record of the

@@ -5,46 +5,11 @@
 #include "delivery.h"
 #include "framed.h"
 #include "group.h"
-#include "inspect.h"
 #include "item.h"
 #include "reader.h"
 #include "replay.h"
 #include "timeparse.h"
 #include "watch.h"
-
-/* Turns the range's start and --to OFFSET into offsets [*lo, *hi); without
- * follow, *hi is at most the end of the log now: records appended while
- * it reads (by a logappend it feeds, say) are not read. */
-static int resolve(struct reader *r, const struct replay_range *range, int follow,
-		   uint64_t *lo, uint64_t *hi, struct error *err)
-{
-	uint64_t first, next;
-
-	if (reader_bounds(r, &first, &next, err) < 0)
-		return -1;
-	switch (range->from) {
-	case FROM_BEGINNING: *lo = first; break;
-	case FROM_OFFSET: *lo = range->from_offset; break;
-	case FROM_END: *lo = next; break;
-	case FROM_LAST:
-		if (reader_last(r, range->last, first, next, lo, err) < 0)
-			return -1;
-		break;
-	case FROM_TIME: {
-		int64_t ts;
-		if (inspect_find_time(&r->log, range->from_time, lo, &ts, err) < 0)
-			return -1;
-		break;
-	}
-	}
-	/* --to @TIME is checked record by record (the first at or after
-	 * TIME, in offset order, ends the range), so a follower stops there
-	 * too when that record arrives later */
-	*hi = range->to == TO_OFFSET ? range->to_offset : UINT64_MAX;
-	if (!follow && *hi > next)
-		*hi = next;
-	return 0;
-}
 
 /* The state of a replay of a log: where the output is, and the group. */
 struct replay {
@@ -225,7 +190,7 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 		if (rp->lockfd < 0)
 			return -1;
 	}
-	if (resolve(&rp->r, range, opt->follow, lo, hi, err) < 0)
+	if (stream_resolve(&rp->r, range, opt->follow, lo, hi, err) < 0)
 		return -1;
 	if (opt->group) {
 		rc = group_read(&rp->r.log, opt->group, 0, &pos, err);

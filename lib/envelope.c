@@ -1,0 +1,67 @@
+/* envelope.c - logcat --json's envelope, decoded (see envelope.h). */
+#include <string.h>
+
+#include "envelope.h"
+#include "fieldpath.h"
+#include "item.h"
+
+int envelope_unknown(const uint8_t *v, size_t n, const uint8_t **name, size_t *namelen)
+{
+	static const char *const known[] = { "offset", "ts", "key", "value", "headers" };
+	struct item_head h, k;
+	size_t pos, len;
+
+	if (item_head(v, n, &h, NULL) != ITEM_OK || h.type != ITEM_MAP)
+		return 0;
+	pos = h.len;
+	for (uint64_t i = 0; i < h.val; i++) {
+		size_t j;
+		if (item_head(v + pos, n - pos, &k, NULL) != ITEM_OK || k.type != ITEM_TEXT)
+			return 0;
+		for (j = 0; j < sizeof known / sizeof known[0]; j++)
+			if (k.val == strlen(known[j]) && !memcmp(k.data, known[j], k.val))
+				break;
+		if (j == sizeof known / sizeof known[0]) {
+			*name = k.data;
+			*namelen = (size_t)k.val;
+			return 1;
+		}
+		pos += k.len;
+		if (item_check(v + pos, n - pos, &len, NULL) != ITEM_OK)
+			return 0;
+		pos += len;
+	}
+	return 0;
+}
+
+int envelope_decode(const uint8_t *v, size_t n, struct record *r, struct error *err)
+{
+	const uint8_t *p;
+	size_t len;
+	struct item_head h;
+
+	if (item_head(v, n, &h, NULL) != ITEM_OK || h.type != ITEM_MAP)
+		return error_set(err, "envelope is not a JSON object");
+	if (cbor_map_get(v, n, "value", 5, &p, &len) != 1)
+		return error_set(err, "envelope has no \"value\"");
+	r->value = p;
+	r->valuelen = len;
+	if (cbor_map_get(v, n, "key", 3, &p, &len) == 1) {
+		r->key = p;
+		r->keylen = len;
+	}
+	if (cbor_map_get(v, n, "ts", 2, &p, &len) == 1) {
+		if (item_int64(p, len, &r->ts, &len) != ITEM_OK)
+			return error_set(err, "envelope \"ts\" is not an integer (milliseconds)");
+	}
+	if (cbor_map_get(v, n, "offset", 6, &p, &len) == 1 &&
+	    item_head(p, len, &h, NULL) == ITEM_OK && h.type == ITEM_UINT)
+		r->offset = h.val;
+	if (cbor_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
+		if (record_check_headers(p, len, err) < 0)
+			return error_prefix(err, "envelope \"headers\"");
+		r->headers = p;
+		r->headerslen = len;
+	}
+	return 0;
+}
