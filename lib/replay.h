@@ -38,10 +38,12 @@ struct replay_options {
 int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err);
 
-/* The same for a framed stream; FROM_LAST is not supported there.  A time
+/* The same for a framed stream read from fd (name, "stdin", is for
+ * messages); FROM_LAST is not supported there.  Output is flushed whenever
+ * reading would wait.  A time
  * range starts at the first record at or after from_time and stops at the
  * first record at or after to_time, in stream order. */
-int replay_stream(struct input *in, const struct replay_range *range, struct output *out,
+int replay_stream(int fd, const char *name, const struct replay_range *range, struct output *out,
 		  struct error *err);
 
 #endif

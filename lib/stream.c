@@ -70,26 +70,44 @@ static void source_init(struct source *s, enum source_kind kind, const struct re
 
 /* --- a log -------------------------------------------------------------- */
 
-int source_open_log(struct source *s, const char *path, const struct replay_range *range,
+int source_log_open(struct source *s, const char *path, const struct replay_range *range,
 		    const struct source_options *opt, struct error *err)
 {
 	source_init(s, SOURCE_LOG, range, opt);
 	if (reader_open(&s->r, path, err) < 0)
 		return -1;
 	s->r_open = 1;
-	if (stream_resolve(&s->r, &s->range, s->opt.follow, &s->lo, &s->hi, err) < 0)
-		return -1;
-	s->at = s->lo;
 	if (s->opt.follow)
 		watch_init(&s->w, path);
-	return reader_seek(&s->r, s->lo, err);
+	return 0;
 }
 
-/* Says where in the log a batch's problem is. */
-static int batch_error(struct source *s, struct error *err)
+int source_seek_log(struct source *s, uint64_t off, struct error *err)
 {
-	return error_prefix(err, "'%s': batch at byte %llu", s->r.path,
-			    (unsigned long long)s->r.batch_pos);
+	assert(s->kind == SOURCE_LOG && s->r_open && !s->in_batch);
+	s->lo = s->at = off;
+	return reader_seek(&s->r, off, err);
+}
+
+int source_start_log(struct source *s, struct error *err)
+{
+	if (stream_resolve(&s->r, &s->range, s->opt.follow, &s->lo, &s->hi, err) < 0)
+		return -1;
+	return source_seek_log(s, s->lo, err);
+}
+
+int source_open_log(struct source *s, const char *path, const struct replay_range *range,
+		    const struct source_options *opt, struct error *err)
+{
+	if (source_log_open(s, path, range, opt, err) < 0)
+		return -1;
+	return source_start_log(s, err);
+}
+
+int source_error_at(const struct source *s, struct error *err)
+{
+	error_prefix(err, "'%s': batch at byte %llu", s->r.path, (unsigned long long)s->r.batch_pos);
+	return SOURCE_ERROR;
 }
 
 /*
@@ -153,8 +171,7 @@ static int log_batch(struct source *s, struct error *err)
 		if (s->h.base >= s->hi)
 			return SOURCE_END;
 		if (batch_payload(s->r.batch.p, &s->h, &s->scratch, &s->p, &s->n, err) < 0) {
-			batch_error(s, err);
-			return SOURCE_ERROR;
+			return source_error_at(s, err);
 		}
 		batch_order_start(&s->ord, s->h.base);
 		s->in_batch = 1;
@@ -169,17 +186,29 @@ static int disorder(struct source *s, struct error *err)
 	error_set(err, "its records' offsets disagree with its header (offsets %llu to %llu, "
 		  "%u records)", (unsigned long long)h->base,
 		  (unsigned long long)(h->base + h->last_delta), h->count);
-	batch_error(s, err);
-	return SOURCE_ERROR;
+	return source_error_at(s, err);
 }
 
-static int log_next(struct source *s, struct record *r, struct error *err)
+/* Whether the record r of the current batch is in the range (with lo
+ * for its start); past_end for a record after it. */
+static int in_range(const struct source *s, const struct record *r, uint64_t lo)
+{
+	return r->offset >= lo && r->offset < s->hi &&
+	       !(s->range.to == TO_TIME && r->ts >= s->range.to_time);
+}
+
+/* The next record of a log: decoded whole, or with item set only its
+ * offset and timestamp (see source_next_item). */
+static int log_next(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
+		    struct error *err)
 {
 	int rc;
 
+	assert(!s->pending);
 	while (s->left > 0 && s->at < s->hi) {
 		uint64_t lo = s->lo > s->r.low ? s->lo : s->r.low;
 		size_t len;
+		int ordered = 0;	/* r->offset went through ord */
 
 		if (!s->in_batch && (rc = log_batch(s, err)) != SOURCE_RECORD)
 			return rc;
@@ -189,24 +218,86 @@ static int log_next(struct source *s, struct record *r, struct error *err)
 				return disorder(s, err);
 			continue;
 		}
-		if (record_decode(s->p, s->n, r, &len, err) != ITEM_OK) {
-			batch_error(s, err);
-			return SOURCE_ERROR;
+		if (item && record_decode_head(s->p, s->n, r, &len, err) > 0) {
+			if (batch_order_next(&s->ord, &s->h, r->offset) < 0)
+				return disorder(s, err);
+			ordered = 1;
+			if (in_range(s, r, lo)) {
+				*item = s->p;
+				*avail = s->n;
+				s->pending = 1;
+				s->at = r->offset + 1;
+				s->left--;
+				return SOURCE_RECORD;
+			}
 		}
-		if (batch_order_next(&s->ord, &s->h, r->offset) < 0)
+		if (record_decode(s->p, s->n, r, &len, err) != ITEM_OK)
+			return source_error_at(s, err);
+		if (!ordered && batch_order_next(&s->ord, &s->h, r->offset) < 0)
 			return disorder(s, err);
-		s->p += len;
-		s->n -= len;
-		if (r->offset < lo)
+		if (r->offset < lo || !in_range(s, r, lo)) {
+			if (r->offset >= lo)
+				break;	/* the end of the range */
+			s->p += len;
+			s->n -= len;
 			continue;
-		if (r->offset >= s->hi || (s->range.to == TO_TIME && r->ts >= s->range.to_time))
-			break;	/* the end of the range */
+		}
 		s->at = r->offset + 1;
 		s->left--;
+		if (item) {	/* decoded whole after all: the item is still due */
+			*item = s->p;
+			*avail = s->n;
+			s->pending = 1;
+			return SOURCE_RECORD;
+		}
+		s->p += len;
+		s->n -= len;
 		return SOURCE_RECORD;
 	}
 	s->left = 0;
 	return SOURCE_END;
+}
+
+int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
+		      size_t *len, struct error *err)
+{
+	uint64_t lo;
+	int rc;
+
+	assert(s->kind == SOURCE_LOG && !s->pending);
+	if (s->left == 0 || s->at >= s->hi) {
+		s->left = 0;
+		return SOURCE_END;
+	}
+	if (s->in_batch && s->n == 0) {
+		/* its records were all read: the next batch may be whole */
+		s->in_batch = 0;
+		if (batch_order_done(&s->ord, &s->h) < 0)
+			return disorder(s, err);
+	}
+	if (s->in_batch)
+		return SOURCE_RECORD;
+	if ((rc = log_batch(s, err)) != SOURCE_RECORD)
+		return rc;
+	lo = s->lo > s->r.low ? s->lo : s->r.low;
+	if ((s->h.flags & BATCH_CODEC_MASK) != BATCH_CODEC_NONE || s->h.base < lo ||
+	    batch_next(&s->h) > s->hi || s->h.count > s->left ||
+	    (s->range.to == TO_TIME && s->h.max_ts >= s->range.to_time))
+		return SOURCE_RECORD;
+	*h = &s->h;
+	*payload = s->r.batch.p + BATCH_HEADER_LEN;
+	*len = s->h.payload_len;
+	s->in_batch = 0;
+	s->left -= s->h.count;
+	s->at = batch_next(&s->h);
+	return SOURCE_BATCH;
+}
+
+int source_next_item(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
+		     struct error *err)
+{
+	assert(s->kind == SOURCE_LOG);
+	return log_next(s, r, item, avail, err);
 }
 
 /* --- a descriptor ------------------------------------------------------- */
@@ -375,7 +466,7 @@ static int fd_next(struct source *s, struct record *r, struct error *err)
 
 int source_next(struct source *s, struct record *r, struct error *err)
 {
-	return s->kind == SOURCE_LOG ? log_next(s, r, err) : fd_next(s, r, err);
+	return s->kind == SOURCE_LOG ? log_next(s, r, NULL, NULL, err) : fd_next(s, r, err);
 }
 
 int source_pollfd(const struct source *s, int *timeout_ms)

@@ -28,6 +28,7 @@
 #ifndef STREAM_H
 #define STREAM_H
 
+#include <assert.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -89,6 +90,7 @@ enum {
 	SOURCE_AGAIN = -2,	/* non-blocking: no record yet (see source_pollfd) */
 	SOURCE_BAD = -3,	/* a bad record, skipped: err says why; the next
 				 * call reads the record after it */
+	SOURCE_BATCH = 2,	/* source_next_batch: a whole batch */
 };
 
 struct source_options {
@@ -126,6 +128,7 @@ struct source {
 	const uint8_t *p;	/* the rest of the current batch's records */
 	size_t n;
 	int in_batch;		/* p[0..n) is the current batch's */
+	int pending;		/* source_item_done is due */
 };
 
 /*
@@ -155,6 +158,53 @@ void source_open_fd(struct source *s, int fd, const char *name, enum source_kind
  * A blocking follower of a log returns SOURCE_END when *stop is set.
  */
 int source_next(struct source *s, struct record *r, struct error *err);
+
+/*
+ * A log source's ways for logcat's speed, used instead of source_next at
+ * the caller's choice, record by record:
+ *
+ * source_next_batch: at a batch boundary, when the next batch is
+ * uncompressed and all its records are in the range, returns SOURCE_BATCH
+ * with *h, and *payload and *len its records' bytes (valid until the next
+ * call), the batch taken as if its records had been read: framed output
+ * copies it as it is.  Otherwise SOURCE_RECORD: the records are to be read
+ * one at a time (source_next or source_next_item); or, as source_next,
+ * SOURCE_END, SOURCE_ERROR or SOURCE_AGAIN.
+ *
+ * source_next_item: as source_next, but r gets only the record's offset and
+ * timestamp (key and value are left unset), *item points at the record's
+ * CBOR item and *avail counts the bytes from there to the end of its batch:
+ * the caller decodes the item in one pass (output_item) and must call
+ * source_item_done with its length before any other call on s.
+ *
+ * source_error_at: prefixes err with the segment and byte of the batch the
+ * last record came from (for an error found in its item); returns
+ * SOURCE_ERROR.
+ */
+int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
+		      size_t *len, struct error *err);
+int source_next_item(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
+		     struct error *err);
+static inline void source_item_done(struct source *s, size_t len)
+{
+	assert(s->pending && len <= s->n);
+	s->p += len;
+	s->n -= len;
+	s->pending = 0;
+}
+int source_error_at(const struct source *s, struct error *err);
+
+/*
+ * Opens a log for reading without positioning (source_open_log does both
+ * steps): the caller may use s->r.log (to lock a consumer group) before
+ * source_start_log resolves the range and positions the reader, and
+ * source_seek_log moves its start to offset off (a group's position).  Both
+ * return 0, or -1 with err set.
+ */
+int source_log_open(struct source *s, const char *path, const struct replay_range *range,
+		    const struct source_options *opt, struct error *err);
+int source_start_log(struct source *s, struct error *err);
+int source_seek_log(struct source *s, uint64_t off, struct error *err);
 
 /*
  * What to wait on after SOURCE_AGAIN: returns a descriptor to poll(2) for

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "item.h"
 #include "stream.h"
 #include "test.h"
 
@@ -342,6 +343,46 @@ static void test_log(void)
 		ok &= same(&r, &recs[3 + n++]);
 	test_cond("a range of a log: offsets 3 to 19", ok && n == 17 && rc == SOURCE_END);
 	source_close(&s);
+
+	/* logcat's ways: whole batches where they fit, items elsewhere */
+	{
+		const struct batch_header *h;
+		const uint8_t *p, *item;
+		size_t len, avail, itemlen;
+		int batches = 0, items = 0, next = 3;
+
+		range.to_offset = 28;
+		if (source_open_log(&s, dir, &range, NULL, &err) < 0)
+			abort();
+		while ((rc = source_next_batch(&s, &h, &p, &len, &err)) != SOURCE_END) {
+			struct record whole;
+			if (rc == SOURCE_BATCH) {
+				ok &= h->base == (uint64_t)next && h->count == 8;
+				for (uint32_t i = 0; i < h->count; i++, next++) {
+					ok &= record_decode(p, len, &whole, &itemlen, &err) == ITEM_OK &&
+					      same(&whole, &recs[next]);
+					p += itemlen;
+					len -= itemlen;
+				}
+				ok &= len == 0;
+				batches++;
+				continue;
+			}
+			ok &= rc == SOURCE_RECORD;
+			rc = source_next_item(&s, &r, &item, &avail, &err);
+			if (rc == SOURCE_END)
+				break;
+			ok &= rc == SOURCE_RECORD && r.offset == (uint64_t)next &&
+			      record_decode(item, avail, &whole, &itemlen, &err) == ITEM_OK &&
+			      same(&whole, &recs[next]);
+			source_item_done(&s, itemlen);
+			next++;
+			items++;
+		}
+		test_cond("offsets 3 to 27: two whole batches (8-23), the rest record by record",
+			  ok && next == 28 && batches == 2 && items == 9);
+		source_close(&s);
+	}
 
 	range = (struct replay_range)REPLAY_RANGE_ALL;
 	range.from = FROM_LAST;
