@@ -83,3 +83,37 @@ void buf_release(struct buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+int buf_add_u64(struct buf *b, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[24];
+	int i = (int)sizeof tmp;
+
+	/* two digits at a time: a 13-digit timestamp is 7 divisions, not 13 */
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		i -= 2;
+		memcpy(tmp + i, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(tmp + i, pairs + 2 * v, 2);
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	return buf_add(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+int buf_add_i64(struct buf *b, int64_t v)
+{
+	if (v >= 0)
+		return buf_add_u64(b, (uint64_t)v);
+	if (buf_addc(b, '-') < 0)
+		return -1;
+	return buf_add_u64(b, (uint64_t)(-(v + 1)) + 1);
+}

@@ -4,6 +4,7 @@
 #include "envelope.h"
 #include "fieldpath.h"
 #include "item.h"
+#include "json.h"
 
 int envelope_unknown(const uint8_t *v, size_t n, const uint8_t **name, size_t *namelen)
 {
@@ -64,4 +65,57 @@ int envelope_decode(const uint8_t *v, size_t n, struct record *r, struct error *
 		r->headerslen = len;
 	}
 	return 0;
+}
+
+int envelope_encode(struct buf *b, const struct record *r, struct error *err)
+{
+	size_t used;
+
+	if (buf_add(b, "{\"offset\":", 10) < 0 || buf_add_u64(b, r->offset) < 0 ||
+	    buf_add(b, ",\"ts\":", 6) < 0 || buf_add_i64(b, r->ts) < 0 ||
+	    buf_add(b, ",\"key\":", 7) < 0 || cbor_to_json(r->key, r->keylen, b, &used, err) < 0 ||
+	    buf_add(b, ",\"value\":", 9) < 0 ||
+	    cbor_to_json(r->value, r->valuelen, b, &used, err) < 0)
+		return -1;
+	if (r->headers && (buf_add(b, ",\"headers\":", 11) < 0 ||
+			   cbor_to_json(r->headers, r->headerslen, b, &used, err) < 0))
+		return -1;
+	return buf_add(b, "}\n", 2);
+}
+
+int envelope_encode_item(struct buf *b, const uint8_t *p, size_t n, size_t *len, struct error *err)
+{
+	size_t before = b->len, pos, used;
+	struct record r;
+	int nf;
+
+	nf = record_decode_head(p, n, &r, &pos, err);
+	if (nf <= 0) {
+		if (nf == ITEM_TRUNCATED)
+			error_set(err, "truncated record");
+		return -1;
+	}
+	if (buf_add(b, "{\"offset\":", 10) < 0 || buf_add_u64(b, r.offset) < 0 ||
+	    buf_add(b, ",\"ts\":", 6) < 0 || buf_add_i64(b, r.ts) < 0 ||
+	    buf_add(b, ",\"key\":", 7) < 0)
+		goto bad;
+	if (cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+		goto bad;
+	pos += used;
+	if (buf_add(b, ",\"value\":", 9) < 0 || cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+		goto bad;
+	pos += used;
+	if (nf == 5) {
+		if (buf_add(b, ",\"headers\":", 11) < 0 ||
+		    cbor_to_json(p + pos, n - pos, b, &used, err) < 0)
+			goto bad;
+		pos += used;
+	}
+	if (buf_add(b, "}\n", 2) < 0)
+		goto bad;
+	*len = pos;
+	return 0;
+bad:
+	b->len = before;
+	return -1;
 }

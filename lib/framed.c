@@ -12,6 +12,11 @@ const uint8_t framed_header[FRAMED_HEADER_LEN] = {
 	0x01,			/* version 1 */
 };
 
+int framed_put_header(struct buf *b)
+{
+	return buf_add(b, framed_header, FRAMED_HEADER_LEN);
+}
+
 int framed_detect(const uint8_t *p, size_t n)
 {
 	return n >= 3 && p[0] == 0xd9 && p[1] == 0xd9 && p[2] == 0xf7;

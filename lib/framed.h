@@ -19,6 +19,14 @@
 #define FRAMED_HEADER_LEN 21
 extern const uint8_t framed_header[FRAMED_HEADER_LEN];
 
+/* The writer: appends the stream's header, or one record's array, to b.
+ * Return 0, or -1 when memory runs out (b as it was). */
+int framed_put_header(struct buf *b);
+static inline int framed_put_record(struct buf *b, const struct record *r)
+{
+	return record_encode(b, r);
+}
+
 /* Whether p[0..n) starts like a framed stream (the tag 55799 bytes). */
 int framed_detect(const uint8_t *p, size_t n);
 

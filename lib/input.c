@@ -78,6 +78,7 @@ int input_ready(struct input *in, int timeout_ms)
 
 void input_consume(struct input *in, size_t n, int count_lines)
 {
+	assert(n <= input_avail(in));
 	if (count_lines && n > 0) {
 		const uint8_t *p = in->b.p + in->pos, *end = p + n;
 		while ((p = memchr(p, '\n', (size_t)(end - p)))) {

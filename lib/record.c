@@ -51,6 +51,8 @@ int record_encode(struct buf *out, const struct record *r)
 	size_t need = 1 + 9 + 9 + r->keylen + r->valuelen + r->headerslen;
 	uint8_t *p;
 
+	assert(r->key && r->keylen && r->value && r->valuelen);
+
 	if (buf_grow(out, need) < 0)
 		return -1;
 	p = out->p + out->len;

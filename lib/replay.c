@@ -1,4 +1,5 @@
 /* replay.c - writing a range of a log or stream (see replay.h). */
+#include <assert.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ static void given(struct replay *rp, uint64_t next)
 {
 	struct output *o = rp->out;
 
+	assert(next >= rp->buffered);	/* records go out in offset order */
 	rp->buffered = next;
 	if (rp->opt->group)
 		delivery_mark(&rp->dv, o->total + o->b.len, next, o->total);

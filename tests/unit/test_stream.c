@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "envelope.h"
 #include "item.h"
 #include "stream.h"
 #include "test.h"
@@ -431,11 +432,43 @@ static void test_log(void)
 	}
 }
 
+/* The envelope written from a record and from its item: the same line. */
+static void test_envelope(void)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT, item = BUF_INIT;
+	struct error err;
+	size_t len;
+	int ok = 1;
+
+	for (int i = 0; i < NREC; i++) {
+		buf_reset(&a);
+		buf_reset(&b);
+		buf_reset(&item);
+		ok &= record_encode(&item, &recs[i]) == 0 && envelope_encode(&a, &recs[i], &err) == 0 &&
+		      envelope_encode_item(&b, item.p, item.len, &len, &err) == 0 && len == item.len &&
+		      a.len == b.len && !memcmp(a.p, b.p, a.len);
+	}
+	buf_reset(&a);
+	buf_cstr(&b);
+	test_cond("envelope from a record and from its item: equal", ok);
+	buf_reset(&b);
+	ok = envelope_encode(&b, &recs[3], &err) == 0 && buf_cstr(&b) &&
+	     !strcmp((char *)b.p, "{\"offset\":3,\"ts\":1030,\"key\":\"k3\",\"value\":{\"n\":3},"
+		     "\"headers\":{\"h\":\"x\"}}\n");
+	test_cond("envelope of record 3, as logcat --json writes it", ok);
+	test_cond("a truncated item: an error, nothing written",
+		  envelope_encode_item(&a, item.p, item.len - 1, &len, &err) < 0 && a.len == 0);
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&item);
+}
+
 int main(void)
 {
 	make_records();
 	test_framed_and_json();
 	test_bad_then_good();
+	test_envelope();
 	test_two_pipes();
 	test_fd_range();
 	test_log();
