@@ -143,9 +143,11 @@ int source_open_log(struct source *s, const char *path, const struct replay_rang
 /*
  * Sets up a source reading fd (name is for messages: "stdin"; it must
  * outlive the source) as kind (SOURCE_DETECT, SOURCE_FRAMED or SOURCE_JSON),
- * keeping the records of range (NULL: all; FROM_LAST and FROM_END are not
- * supported on a descriptor).  Reads nothing yet; never fails.  The
- * descriptor stays the caller's.
+ * keeping the records of range (NULL: all; a time range starts at the first
+ * record at or after from_time and ends at the first at or after to_time,
+ * in stream order; FROM_LAST and FROM_END yield no record on a
+ * descriptor).  Reads nothing yet; never fails.  The descriptor stays the
+ * caller's.
  */
 void source_open_fd(struct source *s, int fd, const char *name, enum source_kind kind,
 		    const struct replay_range *range, const struct source_options *opt);
@@ -154,8 +156,11 @@ void source_open_fd(struct source *s, int fd, const char *name, enum source_kind
  * The next record: SOURCE_RECORD with *r set (valid until the next call on
  * s), SOURCE_END, SOURCE_ERROR with err naming the input and the place,
  * SOURCE_AGAIN (non-blocking only: nothing to read now) or SOURCE_BAD (a
- * descriptor's record that is bad but whose extent is known: skipped).
- * A blocking follower of a log returns SOURCE_END when *stop is set.
+ * descriptor's record that is bad but whose extent is known, skipped: a
+ * framed record of the wrong shape or with invalid contents, a JSON
+ * envelope without "value" or with a bad member; JSON that is not well
+ * formed is SOURCE_ERROR).  A follower of a log returns SOURCE_END when
+ * *stop is set.
  */
 int source_next(struct source *s, struct record *r, struct error *err);
 
