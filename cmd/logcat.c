@@ -163,14 +163,10 @@ int main(int argc, char **argv)
 		usage_error("--format: %s", err.msg);
 	out.stop = &stop;
 
-	if (!strcmp(src, "-")) {
-		struct input in;
-		input_init(&in, STDIN_FILENO, "stdin", RECORD_MAX_SIZE_LIMIT + (64 << 10));
-		rc = replay_stream(&in, &range, &out, &err);
-		input_release(&in);
-	} else {
+	if (!strcmp(src, "-"))
+		rc = replay_stream(STDIN_FILENO, "stdin", &range, &out, &err);
+	else
 		rc = replay_log(src, &range, &ropt, &out, &err);
-	}
 	output_release(&out);
 	if (rc == OUTPUT_ERROR && lock_signal)
 		return 128 + lock_signal;	/* while waiting for the group's lock */

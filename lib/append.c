@@ -1,114 +1,35 @@
 /* append.c - logappend's engine: input to batches (see append.h). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "append.h"
-#include "batch.h"
+#include "envelope.h"
 #include "framed.h"
 #include "item.h"
 #include "json.h"
 #include "record.h"
+#include "stream.h"
 #include "timeparse.h"
 #include "utf8.h"
 
 
 struct appender {
-	struct writer *w;
+	struct sink sink;	/* the log, in batches */
 	struct input *in;
 	const struct append_options *opt;
 	struct append_stats *st;
-	struct batch_builder bb;
-	uint64_t next;		/* offset for the next record */
 	struct buf value;	/* the current value's CBOR */
-	/* the batch as it was when the current line began (JSON) */
-	size_t mark_len;
-	struct batch_header mark_h;
-	int mark_valid;
-	int failed;		/* a write failed: nothing more may be written */
 	int warned_member;	/* an unknown envelope member was reported */
 	size_t used;		/* the current JSON value's end in the window */
 };
-
-/* --- batches ------------------------------------------------------------ */
-
-/* Waits for the batch being written in the background, and reports its
- * records durable. */
-static int settle(struct appender *a, struct error *err)
-{
-	uint64_t first, count;
-
-	if (writer_wait(a->w, &first, &count, err) < 0) {
-		a->failed = 1;
-		return -1;
-	}
-	if (count && a->opt->on_durable && a->opt->on_durable(a->opt->ctx, first, count, err)) {
-		a->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/* Writes the batch being built: in the background while the next one is
- * built, or (--sync always) at once. */
-static int flush(struct appender *a, struct error *err)
-{
-	uint64_t first = a->bb.h.base, count = a->bb.h.count;
-
-	a->mark_valid = 0;
-	if (count == 0)
-		return 0;
-	batch_builder_finish(&a->bb);
-	if (settle(a, err) < 0)
-		return -1;
-	a->st->batches++;
-	a->st->records += count;
-	if (a->w->opt.sync != SYNC_ALWAYS) {
-		if (writer_submit(a->w, &a->bb, err) < 0) {
-			a->failed = 1;
-			return -1;
-		}
-		return 0;
-	}
-	if (writer_append(a->w, &a->bb, err) < 0) {
-		a->failed = 1;
-		return -1;
-	}
-	batch_builder_reset(&a->bb);
-	if (a->opt->on_durable && a->opt->on_durable(a->opt->ctx, first, count, err)) {
-		a->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/* Adds a record with the next offset, writing the batch when full. */
-static int add(struct appender *a, const struct record *r, struct error *err)
-{
-	/* the encoded size, give or take the heads of offset and timestamp */
-	size_t len = r->keylen + r->valuelen + r->headerslen + 3;
-
-	if (len > a->opt->max_record)
-		return error_set(err, "record of %zu bytes is larger than the limit of %zu bytes (--max-record-size)",
-				 len, a->opt->max_record);
-	if (batch_builder_add(&a->bb, r, a->next) < 0)
-		return error_set(err, "out of memory");
-	a->next++;
-	if (a->w->opt.sync == SYNC_ALWAYS || a->bb.b.len >= a->opt->batch_bytes ||
-	    a->bb.h.count >= a->opt->batch_records)
-		return flush(a, err);
-	return 0;
-}
 
 /* When input is slow to come, writes the batch and waits until it is
  * durable, so records never wait for the pipe longer than the linger time. */
 static int idle(struct appender *a, struct error *err)
 {
-	if (input_ready(a->in, 0) || (a->bb.h.count && input_ready(a->in, a->opt->linger_ms)))
+	if (input_ready(a->in, 0) || (a->sink.bb.h.count && input_ready(a->in, a->opt->linger_ms)))
 		return 0;
-	if (flush(a, err) < 0 || settle(a, err) < 0)
-		return -1;
-	return 0;
+	return sink_flush(&a->sink, err) == OUTPUT_OK ? 0 : -1;
 }
 
 /* Gets more input, after idle(). */
@@ -120,47 +41,6 @@ static long more(struct appender *a, struct error *err)
 }
 
 /* --- keys and timestamps from fields ------------------------------------ */
-
-static int time_from_item(const struct appender *a, const uint8_t *p, size_t n,
-			  int64_t *ts, struct error *err)
-{
-	struct item_head h;
-	double ms;
-
-	if (item_head(p, n, &h, NULL) != ITEM_OK)
-		return error_set(err, "time field is not well-formed");
-	switch (h.type) {
-	case ITEM_UINT:
-	case ITEM_NEGINT: {
-		int64_t v;
-		size_t len;
-		if (item_int64(p, n, &v, &len) != ITEM_OK)
-			return error_set(err, "time field '%s' is out of range", a->opt->time_spec);
-		if (a->opt->time_in_seconds) {
-			if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
-				return error_set(err, "time field '%s' is out of range", a->opt->time_spec);
-			v *= 1000;
-		}
-		*ts = v;
-		return 0;
-	}
-	case ITEM_FLOAT:
-		ms = a->opt->time_in_seconds ? h.f * 1000.0 : h.f;
-		if (!isfinite(ms) || ms >= 9.2e18 || ms <= -9.2e18)
-			return error_set(err, "time field '%s' is out of range", a->opt->time_spec);
-		*ts = (int64_t)floor(ms + 0.5);
-		return 0;
-	case ITEM_TEXT: {
-		struct error why;
-		if (time_parse_rfc3339((const char *)h.data, h.val, ts, &why) < 0)
-			return error_set(err, "time field '%s': %s", a->opt->time_spec, why.msg);
-		return 0;
-	}
-	default:
-		return error_set(err, "time field '%s' is not a number or an RFC 3339 string",
-				 a->opt->time_spec);
-	}
-}
 
 /* Sets key and timestamp of r from its value by --key and --time. */
 static int fields(struct appender *a, struct record *r, struct error *err)
@@ -188,95 +68,43 @@ static int fields(struct appender *a, struct record *r, struct error *err)
 		if (rc <= 0)
 			return error_set(err, "no time field '%s'", a->opt->time_spec);
 		a->st->time_found++;
-		if (time_from_item(a, p, n, &r->ts, err) < 0)
+		if (time_from_cbor(p, n, a->opt->time_in_seconds, a->opt->time_spec, &r->ts, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static uint64_t line_at(const struct input *in, size_t i);
-
 /* Warns of the first member of an envelope (the map v) that is none of
  * those logcat --json writes. */
 static void unknown_members(struct appender *a, const uint8_t *v, size_t n)
 {
-	static const char *const known[] = { "offset", "ts", "key", "value", "headers" };
-	struct item_head h, k;
-	size_t pos, len;
+	const uint8_t *name;
+	size_t len;
 	char msg[256];
 
-	if (item_head(v, n, &h, NULL) != ITEM_OK)
+	if (!envelope_unknown(v, n, &name, &len))
 		return;
-	pos = h.len;
-	for (uint64_t i = 0; i < h.val; i++) {
-		size_t j;
-		if (item_head(v + pos, n - pos, &k, NULL) != ITEM_OK || k.type != ITEM_TEXT)
-			return;
-		for (j = 0; j < sizeof known / sizeof known[0]; j++)
-			if (k.val == strlen(known[j]) && !memcmp(k.data, known[j], k.val))
-				break;
-		if (j == sizeof known / sizeof known[0]) {
-			snprintf(msg, sizeof msg, "%s:%llu: envelope member \"%.*s\" is not known: ignored "
-				 "(this and any other unknown member, reported once)", a->in->name,
-				 (unsigned long long)line_at(a->in, a->used), k.val > 64 ? 64 : (int)k.val,
-				 (const char *)k.data);
-			a->warned_member = 1;
-			if (a->opt->on_warn)
-				a->opt->on_warn(a->opt->ctx, msg);
-			return;
-		}
-		pos += k.len;
-		if (item_check(v + pos, n - pos, &len, NULL) != ITEM_OK)
-			return;
-		pos += len;
-	}
+	snprintf(msg, sizeof msg, "%s:%llu: envelope member \"%.*s\" is not known: ignored "
+		 "(this and any other unknown member, reported once)", a->in->name,
+		 (unsigned long long)input_line_at(a->in, a->used), len > 64 ? 64 : (int)len,
+		 (const char *)name);
+	a->warned_member = 1;
+	if (a->opt->on_warn)
+		a->opt->on_warn(a->opt->ctx, msg);
 }
 
-/* Turns a logcat --json envelope into a record. */
+/* Turns a logcat --json envelope into a record; warns of an unknown
+ * member once the envelope's value and ts were found good. */
 static int envelope(struct appender *a, struct record *r, struct error *err)
 {
-	const uint8_t *v = a->value.p, *p;
-	size_t n = a->value.len, len;
-	struct item_head h;
+	int rc = envelope_decode(a->value.p, a->value.len, r, err);
 
-	if (item_head(v, n, &h, NULL) != ITEM_OK || h.type != ITEM_MAP)
-		return error_set(err, "envelope is not a JSON object");
-	if (item_map_get(v, n, "value", 5, &p, &len) != 1)
-		return error_set(err, "envelope has no \"value\"");
-	r->value = p;
-	r->valuelen = len;
-	if (item_map_get(v, n, "key", 3, &p, &len) == 1) {
-		r->key = p;
-		r->keylen = len;
-	}
-	if (item_map_get(v, n, "ts", 2, &p, &len) == 1) {
-		if (item_int64(p, len, &r->ts, &len) != ITEM_OK)
-			return error_set(err, "envelope \"ts\" is not an integer (milliseconds)");
-	}
-	if (!a->warned_member)
-		unknown_members(a, v, n);
-	if (item_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
-		if (record_check_headers(p, len, err) < 0)
-			return error_prefix(err, "envelope \"headers\"");
-		r->headers = p;
-		r->headerslen = len;
-	}
-	return 0;
+	if (!a->warned_member && (rc == 0 || !strncmp(err->msg, "envelope \"headers\"", 18)))
+		unknown_members(a, a->value.p, a->value.len);
+	return rc;
 }
 
 /* --- the three inputs --------------------------------------------------- */
-
-static void blank(struct record *r)
-{
-	r->offset = 0;
-	r->ts = time_now_ms();
-	r->key = record_null;
-	r->keylen = 1;
-	r->value = record_null;
-	r->valuelen = 1;
-	r->headers = NULL;
-	r->headerslen = 0;
-}
 
 /* A bad record: reported and skipped with skip_bad, else the end. */
 static int bad(struct appender *a, struct error *err)
@@ -311,8 +139,8 @@ static int run_framed(struct appender *a, struct error *err)
 		}
 		if (rc < 0)
 			return -1;	/* a broken stream cannot be resynchronised */
-		if (fields(a, &r, err) < 0 || add(a, &r, err) < 0) {
-			if (a->failed)
+		if (fields(a, &r, err) < 0 || sink_write(&a->sink, &r, err) < 0) {
+			if (sink_failed(&a->sink))
 				return -1;
 			error_prefix(err, "%s: record %llu (byte %llu)", a->in->name,
 				     (unsigned long long)fr.records, (unsigned long long)fr.at);
@@ -320,28 +148,6 @@ static int run_framed(struct appender *a, struct error *err)
 				return -1;
 		}
 	}
-}
-
-/* Line number of byte i of the unconsumed input. */
-static uint64_t line_at(const struct input *in, size_t i)
-{
-	const uint8_t *p = input_data(in), *end = p + i;
-	uint64_t line = in->line;
-
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
-		line++;
-		p++;
-	}
-	return line;
-}
-
-static void rollback_line(struct appender *a)
-{
-	if (!a->mark_valid)
-		return;
-	a->next -= a->bb.h.count - a->mark_h.count;
-	a->bb.b.len = a->mark_len;
-	a->bb.h = a->mark_h;
 }
 
 /* The whitespace at the start of p[0..n). */
@@ -396,13 +202,13 @@ static int run_json(struct appender *a, struct error *err)
 			 * with the rest of its line */
 			size_t ws = leading_ws(p, n);
 			error_set(err, "%s:%llu: value larger than %zu bytes (--max-record-size) (byte %llu)",
-				  a->in->name, (unsigned long long)line_at(a->in, ws),
+				  a->in->name, (unsigned long long)input_line_at(a->in, ws),
 				  a->in->max_window, (unsigned long long)(a->in->offset + ws));
 			if (!memchr(p, '\n', ws))
-				rollback_line(a);
+				sink_rollback(&a->sink);
 			if (bad(a, err) < 0 || skip_line(a, ws, err) < 0)
 				return -1;
-			a->mark_valid = 0;
+			a->sink.mark_valid = 0;
 			continue;
 		}
 		if (rc == JSON_MORE || (rc == JSON_END && !a->in->eof)) {
@@ -431,42 +237,39 @@ static int run_json(struct appender *a, struct error *err)
 			if (nl) {
 				from = (size_t)(nl - p);
 				error_set(err, "%s:%llu: invalid JSON: the line ends inside a value (byte %llu)",
-					  a->in->name, (unsigned long long)line_at(a->in, ws),
+					  a->in->name, (unsigned long long)input_line_at(a->in, ws),
 					  (unsigned long long)(a->in->offset + from));
 			} else {
 				error_set(err, "%s:%llu: %s%s (byte %llu)", a->in->name,
-					  (unsigned long long)line_at(a->in, used),
+					  (unsigned long long)input_line_at(a->in, used),
 					  rc == JSON_ERROR ? "invalid JSON: " : "", why.msg,
 					  (unsigned long long)(a->in->offset + used));
 			}
 			/* the values before it on its line go with it */
 			if (!memchr(p, '\n', ws))
-				rollback_line(a);
+				sink_rollback(&a->sink);
 			if (bad(a, err) < 0)
 				return -1;
 			if (skip_line(a, from, err) < 0)
 				return -1;
-			a->mark_valid = 0;
+			a->sink.mark_valid = 0;
 			continue;
 		}
 		/* a value that starts a new line starts a new unit of rollback */
-		if (!a->mark_valid || memchr(p, '\n', used)) {
-			a->mark_len = a->bb.b.len;
-			a->mark_h = a->bb.h;
-			a->mark_valid = 1;
-		}
-		blank(&r);
+		if (!sink_marked(&a->sink) || memchr(p, '\n', used))
+			sink_mark(&a->sink);
+		stream_blank(&r);
 		r.value = a->value.p;
 		r.valuelen = a->value.len;
 		a->used = used;
 		if ((a->opt->envelope && envelope(a, &r, &why) < 0) || fields(a, &r, &why) < 0 ||
-		    add(a, &r, &why) < 0) {
-			if (a->failed)
+		    sink_write(&a->sink, &r, &why) < 0) {
+			if (sink_failed(&a->sink))
 				return error_set(err, "%s", why.msg);
 			error_set(err, "%s:%llu: %s (byte %llu)", a->in->name,
-				  (unsigned long long)line_at(a->in, used), why.msg,
+				  (unsigned long long)input_line_at(a->in, used), why.msg,
 				  (unsigned long long)(a->in->offset + used));
-			rollback_line(a);
+			sink_rollback(&a->sink);
 			if (bad(a, err) < 0)
 				return -1;
 		}
@@ -500,7 +303,7 @@ static int run_lines(struct appender *a, struct error *err)
 		if (!nl && n == 0)
 			return 0;
 		len = nl ? (size_t)(nl - p) : n;
-		blank(&r);
+		stream_blank(&r);
 		buf_reset(&a->value);
 		{
 			size_t tl = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
@@ -511,8 +314,8 @@ static int run_lines(struct appender *a, struct error *err)
 		}
 		r.value = a->value.p;
 		r.valuelen = a->value.len;
-		if (fields(a, &r, err) < 0 || add(a, &r, err) < 0) {
-			if (a->failed)
+		if (fields(a, &r, err) < 0 || sink_write(&a->sink, &r, err) < 0) {
+			if (sink_failed(&a->sink))
 				return -1;
 			error_prefix(err, "%s:%llu", a->in->name, (unsigned long long)a->in->line);
 			if (bad(a, err) < 0)
@@ -522,49 +325,28 @@ static int run_lines(struct appender *a, struct error *err)
 	}
 }
 
-/* Skips a UTF-8 byte order mark at the start of JSON input, as jq does. */
-static int skip_bom(struct input *in, struct error *err)
-{
-	while (input_avail(in) < 3 && !in->eof)
-		if (input_fill(in, err) < 0)
-			return -1;
-	if (input_avail(in) >= 3 && !memcmp(input_data(in), "\xef\xbb\xbf", 3))
-		input_consume(in, 3, 0);
-	return 0;
-}
-
 int append_run(struct writer *w, struct input *in, const struct append_options *opt,
 	       struct append_stats *st, struct error *err)
 {
-	struct appender a = { .w = w, .in = in, .opt = opt, .st = st, .next = w->next };
+	struct sink_log_options lopt = {
+		.max_record = opt->max_record, .batch_bytes = opt->batch_bytes,
+		.batch_records = opt->batch_records, .on_durable = opt->on_durable, .ctx = opt->ctx,
+	};
+	struct appender a = { .in = in, .opt = opt, .st = st };
 	struct buf empty = BUF_INIT;
 	enum input_format f = opt->format;
 	int rc;
 
 	memset(st, 0, sizeof *st);
 	a.value = empty;
-	batch_builder_init(&a.bb);
+	sink_open_log(&a.sink, w, &lopt);
 	if (f == INPUT_AUTO) {
-		/* detect from the first bytes that are not whitespace */
-		for (;;) {
-			const uint8_t *p = input_data(in);
-			size_t n = input_avail(in), i = 0;
-			while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
-				i++;
-			if (i < n || in->eof) {
-				f = i < n && framed_detect(p + i, n - i) ? INPUT_FRAMED : INPUT_JSON;
-				if (i < n && p[i] == 0xd9 && n - i < 3 && !in->eof) {
-					if (input_fill(in, err) < 0)
-						goto out_fail;
-					continue;
-				}
-				break;
-			}
-			if (input_fill(in, err) < 0)
-				goto out_fail;
-		}
+		enum source_kind kind;
+		if (stream_detect(in, &kind, err) < 0)
+			goto out_fail;
+		f = kind == SOURCE_FRAMED ? INPUT_FRAMED : INPUT_JSON;
 	}
-	if (f == INPUT_JSON && skip_bom(in, err) < 0)
+	if (f == INPUT_JSON && stream_skip_bom(in, err) < 0)
 		goto out_fail;
 	if (f == INPUT_FRAMED)
 		rc = run_framed(&a, err);
@@ -575,16 +357,18 @@ int append_run(struct writer *w, struct input *in, const struct append_options *
 	if (rc < 0) {
 		/* what came before the bad record is appended and durable */
 		struct error ferr;
-		if (!a.failed && (flush(&a, &ferr) < 0 || settle(&a, &ferr) < 0))
+		if (!sink_failed(&a.sink) && sink_flush(&a.sink, &ferr) != OUTPUT_OK)
 			error_set(err, "%s", ferr.msg);
 		goto out;
 	}
-	rc = flush(&a, err) < 0 || settle(&a, err) < 0 ? -1 : 0;
+	rc = sink_flush(&a.sink, err) == OUTPUT_OK ? 0 : -1;
 	goto out;
 out_fail:
 	rc = -1;
 out:
-	batch_builder_release(&a.bb);
+	st->records = a.sink.records;
+	st->batches = a.sink.batches;
+	sink_close(&a.sink);
 	buf_release(&a.value);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "decimal.h"
 
 int buf_grow(struct buf *b, size_t n)
 {
@@ -82,4 +83,18 @@ void buf_release(struct buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+int buf_add_u64(struct buf *b, uint64_t v)
+{
+	char tmp[DECIMAL_MAX + 1], *q = decimal_u64(v, tmp + sizeof tmp);
+
+	return buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+
+int buf_add_i64(struct buf *b, int64_t v)
+{
+	char tmp[DECIMAL_MAX + 1], *q = decimal_i64(v, tmp + sizeof tmp);
+
+	return buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
 }

@@ -34,6 +34,10 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 /* Removes the first n bytes, moving the rest to the front. */
 void buf_consume(struct buf *b, size_t n);
 
+/* Appends v in decimal.  Return 0, or -1 when memory runs out. */
+int buf_add_u64(struct buf *b, uint64_t v);
+int buf_add_i64(struct buf *b, int64_t v);
+
 /* NUL-terminates the contents (not counted in len); NULL on ENOMEM. */
 char *buf_cstr(struct buf *b);
 

@@ -1,4 +1,5 @@
 /* delivery.c - what the reader of an output has taken (see delivery.h). */
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -57,11 +58,14 @@ static void thin(struct delivery *d)
 	for (size_t i = (d->n + 1) % 2; i < d->n; i += 2)
 		*mark_at(d, k++) = *mark_at(d, i);
 	d->n = k;
+	assert(k >= 2);
 	d->gap = (mark_at(d, k - 1)->end - mark_at(d, 0)->end) / (k - 1);
 }
 
 void delivery_mark(struct delivery *d, uint64_t end, uint64_t next, uint64_t written)
 {
+	/* marks come in the order of the output, each after the one before */
+	assert(d->n == 0 || (end >= mark_at(d, d->n - 1)->end && next >= mark_at(d, d->n - 1)->next));
 	if (d->n >= 2 && end - mark_at(d, d->n - 2)->end < d->gap) {
 		/* closer to the mark before than the spacing: the newest
 		 * mark moves here */

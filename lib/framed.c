@@ -12,6 +12,11 @@ const uint8_t framed_header[FRAMED_HEADER_LEN] = {
 	0x01,			/* version 1 */
 };
 
+int framed_put_header(struct buf *b)
+{
+	return buf_add(b, framed_header, FRAMED_HEADER_LEN);
+}
+
 int framed_detect(const uint8_t *p, size_t n)
 {
 	return n >= 3 && p[0] == 0xd9 && p[1] == 0xd9 && p[2] == 0xf7;
@@ -73,6 +78,14 @@ static int valid_part(const uint8_t *p, size_t n, const char *what, struct error
 	return 0;
 }
 
+/* input_fill for framed_next: 0, -1 (err set) or FRAMED_AGAIN. */
+static int fill(struct input *in, struct error *err)
+{
+	long rc = input_fill(in, err);
+
+	return rc == INPUT_AGAIN ? FRAMED_AGAIN : rc < 0 ? -1 : 0;
+}
+
 int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 {
 	struct input *in = fr->in;
@@ -88,8 +101,8 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 		if (n == 0 || (n < FRAMED_HEADER_LEN && framed_detect(p, n)) ||
 		    (!fr->started && n < 3)) {
 			if (!in->eof) {
-				if (input_fill(in, err) < 0)
-					return -1;
+				if ((rc = fill(in, err)) < 0)
+					return rc;
 				continue;
 			}
 			if (n == 0 && fr->started)
@@ -110,8 +123,8 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			if (hl == 0) {
 				if (in->eof)
 					return error_set(err, "%s: stream ends inside its header", in->name);
-				if (input_fill(in, err) < 0)
-					return -1;
+				if ((rc = fill(in, err)) < 0)
+					return rc;
 				continue;
 			}
 			input_consume(in, (size_t)hl, 0);
@@ -139,8 +152,8 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			int whole = item_check(p, n, &len, &ignored);
 			if (whole == ITEM_TRUNCATED && !in->eof && n < in->max_window) {
 				/* the record's extent is not known yet */
-				if (input_fill(in, err) < 0)
-					return -1;
+				if ((rc = fill(in, err)) < 0)
+					return rc;
 				continue;
 			}
 			fr->at = in->offset;
@@ -161,7 +174,7 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 					 "record accepted (--max-record-size)", in->name,
 					 (unsigned long long)fr->records + 1,
 					 (unsigned long long)in->offset);
-		if (input_fill(in, err) < 0)
-			return -1;
+		if ((rc = fill(in, err)) < 0)
+			return rc;
 	}
 }

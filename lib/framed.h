@@ -19,6 +19,14 @@
 #define FRAMED_HEADER_LEN 21
 extern const uint8_t framed_header[FRAMED_HEADER_LEN];
 
+/* The writer: appends the stream's header, or one record's array, to b.
+ * Return 0, or -1 when memory runs out (b as it was). */
+int framed_put_header(struct buf *b);
+static inline int framed_put_record(struct buf *b, const struct record *r)
+{
+	return record_encode(b, r);
+}
+
 /* Whether p[0..n) starts like a framed stream (the tag 55799 bytes). */
 int framed_detect(const uint8_t *p, size_t n);
 
@@ -33,6 +41,9 @@ void framed_reader_init(struct framed_reader *fr, struct input *in);
 
 /* framed_next's answer for a bad record that was skipped over. */
 #define FRAMED_BAD_RECORD (-2)
+/* framed_next's answer when the input is non-blocking (input.h) and the
+ * next record is not all there yet: call again once there is more. */
+#define FRAMED_AGAIN INPUT_AGAIN
 
 /*
  * Reads the next record.  Returns 1 with r pointing into the input window
@@ -41,7 +52,8 @@ void framed_reader_init(struct framed_reader *fr, struct input *in);
  * seen ("stdin: record 3 (byte 812): expected a record ..., found a map";
  * "stdin: not a framed stream: it starts with '{' (JSON?)"; "stdin: stream
  * ends inside record 7").  A record is read only when its key, value and
- * headers are valid (item_validate).
+ * headers are valid (item_validate).  FRAMED_AGAIN: see above; nothing
+ * was consumed that the next call needs.
  *
  * FRAMED_BAD_RECORD (err set the same way): the record is bad but its
  * extent is known, because it is one well-formed CBOR item (a record of the

@@ -1,4 +1,5 @@
 /* input.c - a buffered reader for the record parsers (see input.h). */
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@ void input_init(struct input *in, int fd, const char *name, size_t max_window)
 	in->offset = 0;
 	in->line = 1;
 	in->max_window = max_window;
+	in->nonblock = 0;
 }
 
 void input_release(struct input *in)
@@ -46,9 +48,13 @@ long input_fill(struct input *in, struct error *err)
 		want = in->max_window + 1 - avail;
 	if (buf_grow(&in->b, want) < 0)
 		return error_set(err, "%s: out of memory", in->name);
+	if (in->nonblock && !input_ready(in, 0))
+		return INPUT_AGAIN;
 	do
 		n = read(in->fd, in->b.p + in->b.len, in->b.cap - in->b.len - 1);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return INPUT_AGAIN;
 	if (n < 0)
 		return error_errno(err, "read error on '%s'", in->name);
 	if (n == 0)
@@ -72,6 +78,7 @@ int input_ready(struct input *in, int timeout_ms)
 
 void input_consume(struct input *in, size_t n, int count_lines)
 {
+	assert(n <= input_avail(in));
 	if (count_lines && n > 0) {
 		const uint8_t *p = in->b.p + in->pos, *end = p + n;
 		while ((p = memchr(p, '\n', (size_t)(end - p)))) {
@@ -81,4 +88,17 @@ void input_consume(struct input *in, size_t n, int count_lines)
 	}
 	in->pos += n;
 	in->offset += n;
+}
+
+uint64_t input_line_at(const struct input *in, size_t i)
+{
+	const uint8_t *p = input_data(in), *end = p + i;
+	uint64_t line = in->line;
+
+	assert(i <= input_avail(in));
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p)))) {
+		line++;
+		p++;
+	}
+	return line;
 }

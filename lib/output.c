@@ -1,4 +1,5 @@
 /* output.c - writing records in the output formats (see output.h). */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "decimal.h"
+#include "envelope.h"
 #include "framed.h"
 #include "item.h"
 #include "json.h"
@@ -173,7 +174,7 @@ int output_finish(struct output *o, struct error *err)
 static int start(struct output *o, struct error *err)
 {
 	o->started = 1;
-	if (o->format == OUT_FRAMED && buf_add(&o->b, framed_header, FRAMED_HEADER_LEN) < 0)
+	if (o->format == OUT_FRAMED && framed_put_header(&o->b) < 0)
 		return error_set(err, "out of memory");
 	return 0;
 }
@@ -181,6 +182,8 @@ static int start(struct output *o, struct error *err)
 int output_raw(struct output *o, const uint8_t *p, size_t n, struct error *err)
 {
 	int rc;
+
+	assert(o->format == OUT_FRAMED);
 
 	if (!o->started && start(o, err) < 0)
 		return OUTPUT_ERROR;
@@ -225,20 +228,6 @@ static int add_headers(struct buf *b, const uint8_t *p, size_t n, struct error *
 	return 0;
 }
 
-static int add_u64(struct buf *b, uint64_t v)
-{
-	char tmp[DECIMAL_MAX + 1], *q = decimal_u64(v, tmp + sizeof tmp);
-
-	return buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
-}
-
-static int add_i64(struct buf *b, int64_t v)
-{
-	char tmp[DECIMAL_MAX + 1], *q = decimal_i64(v, tmp + sizeof tmp);
-
-	return buf_add(b, q, (size_t)(tmp + sizeof tmp - q));
-}
-
 /* The number of bytes add_plain writes for an item, or -1 for null (which
  * it writes as null): written at the end of b, measured, and taken back. */
 static int add_plain_size(struct buf *b, const uint8_t *p, size_t n, struct error *err)
@@ -252,7 +241,7 @@ static int add_plain_size(struct buf *b, const uint8_t *p, size_t n, struct erro
 		return -1;
 	len = b->len - at;
 	b->len = at;
-	return add_u64(b, len);
+	return buf_add_u64(b, len);
 }
 
 static int record_template(struct output *o, const struct record *r, struct error *err)
@@ -265,8 +254,8 @@ static int record_template(struct output *o, const struct record *r, struct erro
 		const struct tpl_part *part = &o->tpl[i];
 		switch (part->kind) {
 		case TPL_TEXT: rc = buf_add(b, o->tpltext.p + part->start, part->len); break;
-		case TPL_OFFSET: rc = add_u64(b, r->offset); break;
-		case TPL_TS: rc = add_i64(b, r->ts); break;
+		case TPL_OFFSET: rc = buf_add_u64(b, r->offset); break;
+		case TPL_TS: rc = buf_add_i64(b, r->ts); break;
 		case TPL_TIME: rc = buf_add(b, t, time_format_rfc3339(r->ts, t)); break;
 		case TPL_KEY: rc = add_plain(b, r->key, r->keylen, err); break;
 		case TPL_VALUE: rc = add_plain(b, r->value, r->valuelen, err); break;
@@ -278,23 +267,6 @@ static int record_template(struct output *o, const struct record *r, struct erro
 	return rc;
 }
 
-static int record_json(struct output *o, const struct record *r, struct error *err)
-{
-	struct buf *b = &o->b;
-	size_t used;
-
-	if (buf_add(b, "{\"offset\":", 10) < 0 || add_u64(b, r->offset) < 0 ||
-	    buf_add(b, ",\"ts\":", 6) < 0 || add_i64(b, r->ts) < 0 ||
-	    buf_add(b, ",\"key\":", 7) < 0 || item_to_json(r->key, r->keylen, b, &used, err) < 0 ||
-	    buf_add(b, ",\"value\":", 9) < 0 ||
-	    item_to_json(r->value, r->valuelen, b, &used, err) < 0)
-		return -1;
-	if (r->headers && (buf_add(b, ",\"headers\":", 11) < 0 ||
-			   item_to_json(r->headers, r->headerslen, b, &used, err) < 0))
-		return -1;
-	return buf_add(b, "}\n", 2);
-}
-
 int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struct error *err)
 {
 	struct buf *b = &o->b;
@@ -302,46 +274,31 @@ int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struc
 	struct record r;
 	int nf;
 
+	if (o->format == OUT_JSON) {
+		if (envelope_encode_item(b, p, n, len, err) < 0)
+			return OUTPUT_ERROR;
+		goto done;
+	}
 	nf = record_decode_head(p, n, &r, &pos, err);
 	if (nf <= 0) {
 		if (nf == ITEM_TRUNCATED)
 			error_set(err, "truncated record");
 		return OUTPUT_ERROR;
 	}
-	if (o->format == OUT_VALUES) {
-		/* skip the key */
+	/* skip the key */
+	if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
+		goto bad;
+	pos += used;
+	if (item_to_json(p + pos, n - pos, b, &used, err) < 0 || buf_addc(b, '\n') < 0)
+		goto bad;
+	pos += used;
+	if (nf == 5) {
 		if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
 			goto bad;
 		pos += used;
-		if (item_to_json(p + pos, n - pos, b, &used, err) < 0 || buf_addc(b, '\n') < 0)
-			goto bad;
-		pos += used;
-		if (nf == 5) {
-			if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
-				goto bad;
-			pos += used;
-		}
-	} else {
-		if (buf_add(b, "{\"offset\":", 10) < 0 || add_u64(b, r.offset) < 0 ||
-		    buf_add(b, ",\"ts\":", 6) < 0 || add_i64(b, r.ts) < 0 ||
-		    buf_add(b, ",\"key\":", 7) < 0)
-			goto bad;
-		if (item_to_json(p + pos, n - pos, b, &used, err) < 0)
-			goto bad;
-		pos += used;
-		if (buf_add(b, ",\"value\":", 9) < 0 || item_to_json(p + pos, n - pos, b, &used, err) < 0)
-			goto bad;
-		pos += used;
-		if (nf == 5) {
-			if (buf_add(b, ",\"headers\":", 11) < 0 ||
-			    item_to_json(p + pos, n - pos, b, &used, err) < 0)
-				goto bad;
-			pos += used;
-		}
-		if (buf_add(b, "}\n", 2) < 0)
-			goto bad;
 	}
 	*len = pos;
+done:
 	if (b->len >= OUTPUT_BUFFER)
 		return output_flush(o, err);
 	return OUTPUT_OK;
@@ -359,10 +316,10 @@ int output_record(struct output *o, const struct record *r, struct error *err)
 		return OUTPUT_ERROR;
 	switch (o->format) {
 	case OUT_FRAMED:
-		rc = record_encode(&o->b, r);
+		rc = framed_put_record(&o->b, r);
 		break;
 	case OUT_JSON:
-		rc = record_json(o, r, err);
+		rc = envelope_encode(&o->b, r, err);
 		break;
 	case OUT_VALUES:
 		rc = item_to_json(r->value, r->valuelen, &o->b, &used, err);

@@ -1,13 +1,57 @@
 /* record.c - the record and its CBOR array (see record.h). */
+#include <assert.h>
+#include <stdlib.h>
+
 #include "item.h"
 #include "record.h"
 
 const uint8_t record_null[1] = { 0xf6 };
 
+/* Copies r's parts to dst (room for all of them), c pointing there. */
+static void copy_parts(uint8_t *dst, const struct record *r, struct record *c)
+{
+	*c = *r;
+	c->key = memcpy(dst, r->key, r->keylen);
+	dst += r->keylen;
+	c->value = memcpy(dst, r->value, r->valuelen);
+	dst += r->valuelen;
+	if (r->headers)
+		c->headers = memcpy(dst, r->headers, r->headerslen);
+}
+
+static size_t parts_len(const struct record *r)
+{
+	assert(r->key && r->value && (r->headers || r->headerslen == 0));
+	return r->keylen + r->valuelen + r->headerslen;
+}
+
+int record_copy(struct buf *store, const struct record *r, struct record *copy)
+{
+	size_t need = parts_len(r);
+
+	buf_reset(store);
+	if (buf_grow(store, need) < 0)
+		return -1;
+	copy_parts(store->p, r, copy);
+	store->len = need;
+	return 0;
+}
+
+struct record *record_dup(const struct record *r)
+{
+	struct record *c = malloc(sizeof *c + parts_len(r));
+
+	if (c)
+		copy_parts((uint8_t *)(c + 1), r, c);
+	return c;
+}
+
 int record_encode(struct buf *out, const struct record *r)
 {
 	size_t need = 1 + 9 + 9 + r->keylen + r->valuelen + r->headerslen;
 	uint8_t *p;
+
+	assert(r->key && r->keylen && r->value && r->valuelen);
 
 	if (buf_grow(out, need) < 0)
 		return -1;

@@ -37,6 +37,21 @@ struct record {
 /* The CBOR null item: key of a record without key, value of a tombstone. */
 extern const uint8_t record_null[1];
 
+/*
+ * Keeping a record past the next read (a record from a source points into
+ * the source's buffers):
+ *
+ * record_copy copies r's key, value and headers into store, emptied first,
+ * and sets *copy to r pointing there: valid until store is changed or
+ * released (the caller owns store, one per record kept; reused, it needs no
+ * allocation once large enough).  record_dup copies r into one allocation,
+ * the struct first, freed with free() by the caller.  r may point into
+ * store (for record_copy: not).  Both return 0 / non-NULL, or -1 / NULL on
+ * ENOMEM.
+ */
+int record_copy(struct buf *store, const struct record *r, struct record *copy);
+struct record *record_dup(const struct record *r);
+
 /* Appends the record's CBOR array to out.  Returns 0, or -1 on ENOMEM. */
 int record_encode(struct buf *out, const struct record *r);
 

@@ -1,54 +1,20 @@
 /* replay.c - writing a range of a log or stream (see replay.h). */
+#include <assert.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "batch.h"
 #include "delivery.h"
-#include "framed.h"
 #include "group.h"
 #include "item.h"
-#include "reader.h"
 #include "replay.h"
 #include "seek.h"
 #include "timeparse.h"
 #include "watch.h"
 
-/* Turns the range's start and --to OFFSET into offsets [*lo, *hi); without
- * follow, *hi is at most the end of the log now: records appended while
- * it reads (by a logappend it feeds, say) are not read. */
-static int resolve(struct reader *r, const struct replay_range *range, int follow,
-		   uint64_t *lo, uint64_t *hi, struct error *err)
-{
-	uint64_t first, next;
-
-	if (reader_bounds(r, &first, &next, err) < 0)
-		return -1;
-	switch (range->from) {
-	case FROM_BEGINNING: *lo = first; break;
-	case FROM_OFFSET: *lo = range->from_offset; break;
-	case FROM_END: *lo = next; break;
-	case FROM_LAST:
-		if (reader_last(r, range->last, first, next, lo, err) < 0)
-			return -1;
-		break;
-	case FROM_TIME: {
-		int64_t ts;
-		if (seek_time(&r->log, range->from_time, lo, &ts, err) < 0)
-			return -1;
-		break;
-	}
-	}
-	/* --to @TIME is checked record by record (the first at or after
-	 * TIME, in offset order, ends the range), so a follower stops there
-	 * too when that record arrives later */
-	*hi = range->to == TO_OFFSET ? range->to_offset : UINT64_MAX;
-	if (!follow && *hi > next)
-		*hi = next;
-	return 0;
-}
-
 /* The state of a replay of a log: where the output is, and the group. */
 struct replay {
-	struct reader r;
+	struct source s;	/* the log, non-blocking */
 	struct output *out;
 	const struct replay_options *opt;
 	int lockfd;		/* the group's lock, or -1 */
@@ -72,7 +38,7 @@ static int commit_taken(struct replay *rp, struct error *err)
 	pos = delivery_taken(&rp->dv, rp->out->total);
 	if (pos == rp->committed)
 		return OUTPUT_OK;
-	if (group_write(&rp->r.log, rp->opt->group, rp->opt->commit_manual, pos, err) < 0)
+	if (group_write(&rp->s.r.log, rp->opt->group, rp->opt->commit_manual, pos, err) < 0)
 		return OUTPUT_ERROR;
 	rp->committed = pos;
 	return OUTPUT_OK;
@@ -109,6 +75,7 @@ static void given(struct replay *rp, uint64_t next)
 {
 	struct output *o = rp->out;
 
+	assert(next >= rp->buffered);	/* records go out in offset order */
 	rp->buffered = next;
 	if (rp->opt->group)
 		delivery_mark(&rp->dv, o->total + o->b.len, next, o->total);
@@ -133,163 +100,115 @@ static void given_raw(struct replay *rp, const uint8_t *p, size_t n, uint64_t ne
 	given(rp, next);
 }
 
-/* Writes the records of one batch that fall in [lo, hi), at most *left. */
-static int replay_batch(struct replay *rp, const struct batch_header *h, uint64_t lo, uint64_t hi,
-			const struct replay_range *range, uint64_t *left, struct buf *scratch,
-			struct error *err)
+/*
+ * Writes the next records: a whole batch as it is when the output is framed
+ * and all of it is in the range, else the next record, in one pass from
+ * its item for JSON.  Returns OUTPUT_OK with *got the source's answer
+ * (SOURCE_END, SOURCE_AGAIN or another record), or an output's error.
+ */
+static int replay_next(struct replay *rp, int *got, struct error *err)
 {
-	struct reader *r = &rp->r;
+	struct source *s = &rp->s;
 	struct output *out = rp->out;
-	int direct = out->format == OUT_JSON || out->format == OUT_VALUES, rc;
+	const struct batch_header *h;
 	const uint8_t *p;
-	size_t n, len, hl;
+	size_t n, len;
 	struct record rec;
-	struct batch_order ord;
-	int to_time = range->to == TO_TIME;
+	int rc;
 
-	if (out->format == OUT_FRAMED && (h->flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE &&
-	    h->base >= lo && batch_next(h) <= hi && h->count <= *left &&
-	    (!to_time || h->max_ts < range->to_time)) {
-		/* the whole batch is in range: copy it as it is */
-		const uint8_t *payload = r->batch.p + BATCH_HEADER_LEN;
-		rc = output_raw(out, payload, h->payload_len, err);
-		if (rc == OUTPUT_OK) {
-			*left -= h->count;
-			given_raw(rp, payload, h->payload_len, batch_next(h));
-		}
-		return rc;
-	}
-	if (batch_payload(r->batch.p, h, scratch, &p, &n, err) < 0)
-		goto bad;
-	batch_order_start(&ord, h->base);
-	while (n > 0 && *left > 0) {
-		int ordered = 0;	/* rec.offset went through ord */
-		if (direct && record_decode_head(p, n, &rec, &hl, err) > 0) {
-			if (batch_order_next(&ord, h, rec.offset) < 0)
-				goto disorder;
-			ordered = 1;
-			if (rec.offset >= lo && rec.offset < hi &&
-			    !(to_time && rec.ts >= range->to_time)) {
-				/* JSON straight from the item, in one pass */
-				rc = output_item(out, p, n, &len, err);
-				if (rc == OUTPUT_ERROR)
-					goto bad;
-				goto emitted;
-			}
-		}
-		if (record_decode(p, n, &rec, &len, err) != ITEM_OK)
-			goto bad;
-		if (!ordered && batch_order_next(&ord, h, rec.offset) < 0)
-			goto disorder;
-		if (rec.offset < lo)
-			goto next;
-		if (rec.offset >= hi || (to_time && rec.ts >= range->to_time)) {
-			*left = 0;	/* the end of the range */
-			break;
-		}
-		rc = output_record(out, &rec, err);
-emitted:
-		if (rc != OUTPUT_OK)
+	if (out->format == OUT_FRAMED) {
+		*got = source_next_batch(s, &h, &p, &n, err);
+		if (*got == SOURCE_BATCH) {
+			/* the whole batch is in range: copy it as it is */
+			rc = output_raw(out, p, n, err);
+			if (rc == OUTPUT_OK)
+				given_raw(rp, p, n, batch_next(h));
 			return rc;
-		given(rp, rec.offset + 1);
-		--*left;
-next:
-		p += len;
-		n -= len;
+		}
+		if (*got != SOURCE_RECORD)
+			return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
 	}
-	if (n == 0 && *left > 0 && batch_order_done(&ord, h) < 0)
-		goto disorder;
-	return OUTPUT_OK;
-disorder:
-	error_set(err, "its records' offsets disagree with its header (offsets %llu to %llu, "
-		  "%u records)", (unsigned long long)h->base,
-		  (unsigned long long)(h->base + h->last_delta), h->count);
-bad:
-	error_prefix(err, "'%s': batch at byte %llu", r->path, (unsigned long long)r->batch_pos);
-	return OUTPUT_ERROR;
+	if (out->format == OUT_JSON || out->format == OUT_VALUES) {
+		/* JSON straight from the item, in one pass */
+		*got = source_next_item(s, &rec, &p, &n, err);
+		if (*got != SOURCE_RECORD)
+			return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+		rc = output_item(out, p, n, &len, err);
+		if (rc == OUTPUT_ERROR) {
+			source_error_at(s, err);
+			return rc;
+		}
+		source_item_done(s, len);
+	} else {
+		*got = source_next(s, &rec, err);
+		if (*got != SOURCE_RECORD)
+			return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+		rc = output_record(out, &rec, err);
+	}
+	if (rc == OUTPUT_OK)
+		given(rp, rec.offset + 1);
+	return rc;
 }
 
 /* Opens the log and finds where to start: the group's position, else the
  * range's start. */
 static int start(struct replay *rp, const char *path, const struct replay_range *range,
-		 uint64_t *lo, uint64_t *hi, struct error *err)
+		 struct error *err)
 {
 	const struct replay_options *opt = rp->opt;
+	struct source_options sopt = { .nonblock = 1, .follow = opt->follow, .stop = opt->stop };
 	struct group_pos pos;
 	int rc;
 
-	if (reader_open(&rp->r, path, err) < 0)
+	if (source_log_open(&rp->s, path, range, &sopt, err) < 0)
 		return -1;
 	if (opt->group) {
-		rp->lockfd = group_lock(&rp->r.log, opt->group, opt->wait_group, err);
+		rp->lockfd = group_lock(&rp->s.r.log, opt->group, opt->wait_group, err);
 		if (rp->lockfd < 0)
 			return -1;
 	}
-	if (resolve(&rp->r, range, opt->follow, lo, hi, err) < 0)
+	if (source_start_log(&rp->s, err) < 0)
 		return -1;
 	if (opt->group) {
-		rc = group_read(&rp->r.log, opt->group, 0, &pos, err);
-		if (rc < 0)
+		rc = group_read(&rp->s.r.log, opt->group, 0, &pos, err);
+		if (rc < 0 || (rc > 0 && source_seek_log(&rp->s, pos.offset, err) < 0))
 			return -1;
-		if (rc > 0)
-			*lo = pos.offset;
 		/* a manual reader starts at the committed position too: what
 		 * it wrote last time counts only once committed */
-		rp->committed = *lo;
+		rp->committed = rp->s.lo;
 	}
-	rp->buffered = *lo;
-	delivery_init(&rp->dv, rp->out->fd, *lo);
-	return reader_seek(&rp->r, *lo, err);
+	rp->buffered = rp->s.lo;
+	delivery_init(&rp->dv, rp->out->fd, rp->s.lo);
+	return 0;
 }
 
 int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err)
 {
 	struct replay rp = { .out = out, .opt = opt, .lockfd = -1 };
-	struct batch_header h;
-	struct buf scratch = BUF_INIT;
-	struct watch w = { -1 };
-	uint64_t lo, hi, left = range->count;
-	int rc = OUTPUT_OK, got, listed = 0;
+	int rc = OUTPUT_OK, got;
 
-	if (start(&rp, path, range, &lo, &hi, err) < 0) {
+	if (start(&rp, path, range, err) < 0) {
 		rc = OUTPUT_ERROR;
 		goto out;
 	}
-	if (opt->follow)
-		watch_init(&w, path);
 	rp.last_commit = time_now_ms();
-	while (left > 0 && rp.buffered < hi) {
+	for (;;) {
 		if (opt->stop && *opt->stop)
 			break;
-		got = reader_next(&rp.r, &h, err);
-		if (got < 0) {
-			rc = OUTPUT_ERROR;
+		rc = replay_next(&rp, &got, err);
+		if (rc != OUTPUT_OK || got == SOURCE_END)
 			break;
-		}
-		if (got == 0) {
-			int why, timeout;
-			if (!opt->follow)
-				break;
-			/* at the end: let out what was written and commit what
-			 * the reader took; look for new segments once, then
-			 * wait for the writer (and for the reader to take the
-			 * rest, looking every DRAIN_POLL_MS) */
+		if (got == SOURCE_AGAIN) {
+			int why, timeout, t;
+			/* at the end, following: let out what was written and
+			 * commit what the reader took; then wait for the writer
+			 * (and for the reader to take the rest, looking every
+			 * DRAIN_POLL_MS) */
 			if ((rc = output_flush(out, err)) != OUTPUT_OK ||
 			    (rc = commit_waiting(&rp, &timeout, err)) != OUTPUT_OK)
 				break;
-			if (!listed) {
-				listed = 1;
-				if (reader_refresh(&rp.r, err) < 0) {
-					rc = OUTPUT_ERROR;
-					break;
-				}
-				continue;
-			}
-			why = watch_wait(&w, out->fd, timeout, opt->stop);
-			if (why == WATCH_TIMEOUT)
-				continue;
-			listed = 0;
+			why = watch_poll(source_pollfd(&rp.s, &t), out->fd, timeout, opt->stop);
 			if (why == WATCH_OUTPUT_GONE) {
 				rc = OUTPUT_CLOSED;
 				break;
@@ -298,12 +217,6 @@ int replay_log(const char *path, const struct replay_range *range,
 				break;
 			continue;
 		}
-		listed = 0;
-		if (h.base >= hi)
-			break;
-		rc = replay_batch(&rp, &h, lo > rp.r.low ? lo : rp.r.low, hi, range, &left, &scratch, err);
-		if (rc != OUTPUT_OK)
-			break;
 		if (opt->group && time_now_ms() - rp.last_commit >= opt->commit_interval &&
 		    (rc = commit(&rp, err)) != OUTPUT_OK)
 			break;
@@ -328,52 +241,43 @@ out:
 			rc = OUTPUT_ERROR;
 		}
 	}
-	watch_release(&w);
-	buf_release(&scratch);
 	if (rp.lockfd >= 0)
-		group_unlock(&rp.r.log, opt->group, rp.lockfd);
-	reader_close(&rp.r);
+		group_unlock(&rp.s.r.log, opt->group, rp.lockfd);
+	source_close(&rp.s);
 	return rc == OUTPUT_STOPPED ? OUTPUT_OK : rc;	/* a signal, while writing */
 }
 
-int replay_stream(struct input *in, const struct replay_range *range, struct output *out,
+int replay_stream(int fd, const char *name, const struct replay_range *range, struct output *out,
 		  struct error *err)
 {
-	struct framed_reader fr;
+	struct source_options sopt = { .nonblock = 1 };
+	struct source s;
 	struct record rec;
-	uint64_t left = range->count;
-	int started = range->from == FROM_BEGINNING, rc = OUTPUT_OK, got;
+	int rc = OUTPUT_OK, got, t;
 
-	framed_reader_init(&fr, in);
-	while (left > 0) {
-		got = framed_next(&fr, &rec, err);
-		if (got <= 0) {
-			rc = got < 0 ? OUTPUT_ERROR : OUTPUT_OK;
-			break;
+	source_open_fd(&s, fd, name, SOURCE_FRAMED, range, &sopt);
+	for (;;) {
+		got = source_next(&s, &rec, err);
+		if (got == SOURCE_AGAIN) {
+			/* keep a pipeline live: write out before waiting for input */
+			struct pollfd pfd = { .fd = source_pollfd(&s, &t), .events = POLLIN };
+			if ((rc = output_flush(out, err)) != OUTPUT_OK)
+				break;
+			poll(&pfd, 1, t);
+			continue;
 		}
-		if ((range->to == TO_OFFSET && rec.offset >= range->to_offset) ||
-		    (range->to == TO_TIME && rec.ts >= range->to_time))
+		if (got != SOURCE_RECORD) {
+			rc = got == SOURCE_END ? OUTPUT_OK : OUTPUT_ERROR;
 			break;
-		if (!started) {
-			if (range->from == FROM_OFFSET)
-				started = rec.offset >= range->from_offset;
-			else if (range->from == FROM_TIME)
-				started = rec.ts >= range->from_time;
-			if (!started)
-				continue;
 		}
 		rc = output_record(out, &rec, err);
 		if (rc != OUTPUT_OK)
-			break;
-		left--;
-		/* keep a pipeline live: write out before waiting for input */
-		if (input_avail(in) == 0 && !input_ready(in, 0) &&
-		    (rc = output_flush(out, err)) != OUTPUT_OK)
 			break;
 	}
 	if (rc == OUTPUT_OK)
 		rc = output_finish(out, err);
 	else if (rc == OUTPUT_ERROR)
 		output_flush(out, NULL);
+	source_close(&s);
 	return rc;
 }

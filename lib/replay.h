@@ -12,20 +12,7 @@
 #include "error.h"
 #include "input.h"
 #include "output.h"
-
-enum from_kind { FROM_BEGINNING, FROM_OFFSET, FROM_TIME, FROM_LAST, FROM_END };
-enum to_kind { TO_NONE, TO_OFFSET, TO_TIME };
-
-struct replay_range {
-	enum from_kind from;
-	uint64_t from_offset;	/* FROM_OFFSET */
-	int64_t from_time;	/* FROM_TIME */
-	uint64_t last;		/* FROM_LAST: the last N records */
-	enum to_kind to;
-	uint64_t to_offset;	/* exclusive */
-	int64_t to_time;	/* exclusive: stop at the first record at or after */
-	uint64_t count;		/* at most this many records; UINT64_MAX: all */
-};
+#include "stream.h"
 
 /* How a replay of a log goes on: following it, as a consumer group. */
 struct replay_options {
@@ -51,10 +38,12 @@ struct replay_options {
 int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err);
 
-/* The same for a framed stream; FROM_LAST is not supported there.  A time
+/* The same for a framed stream read from fd (name, "stdin", is for
+ * messages); FROM_LAST is not supported there.  Output is flushed whenever
+ * reading would wait.  A time
  * range starts at the first record at or after from_time and stops at the
  * first record at or after to_time, in stream order. */
-int replay_stream(struct input *in, const struct replay_range *range, struct output *out,
+int replay_stream(int fd, const char *name, const struct replay_range *range, struct output *out,
 		  struct error *err);
 
 #endif

@@ -17,10 +17,12 @@
  * written in ISO 8601 expanded form ("-0001-...", "+10000-...") which the
  * parser, holding to RFC 3339, does not take back.
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
+#include "item.h"
 #include "timeparse.h"
 #include "units.h"
 
@@ -335,4 +337,44 @@ int64_t time_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int time_from_cbor(const uint8_t *p, size_t n, int in_seconds, const char *spec, int64_t *ts,
+		   struct error *err)
+{
+	struct item_head h;
+	double ms;
+
+	if (item_head(p, n, &h, NULL) != ITEM_OK)
+		return error_set(err, "time field is not well-formed");
+	switch (h.type) {
+	case ITEM_UINT:
+	case ITEM_NEGINT: {
+		int64_t v;
+		size_t len;
+		if (item_int64(p, n, &v, &len) != ITEM_OK)
+			return error_set(err, "time field '%s' is out of range", spec);
+		if (in_seconds) {
+			if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+				return error_set(err, "time field '%s' is out of range", spec);
+			v *= 1000;
+		}
+		*ts = v;
+		return 0;
+	}
+	case ITEM_FLOAT:
+		ms = in_seconds ? h.f * 1000.0 : h.f;
+		if (!isfinite(ms) || ms >= 9.2e18 || ms <= -9.2e18)
+			return error_set(err, "time field '%s' is out of range", spec);
+		*ts = (int64_t)floor(ms + 0.5);
+		return 0;
+	case ITEM_TEXT: {
+		struct error why;
+		if (time_parse_rfc3339((const char *)h.data, h.val, ts, &why) < 0)
+			return error_set(err, "time field '%s': %s", spec, why.msg);
+		return 0;
+	}
+	default:
+		return error_set(err, "time field '%s' is not a number or an RFC 3339 string", spec);
+	}
 }

@@ -34,6 +34,16 @@ int time_parse_arg(const char *s, int64_t now_ms, int64_t *ms, struct error *err
 #define TIME_RFC3339_MAX 40
 size_t time_format_rfc3339(int64_t ms, char *out);
 
+/*
+ * Reads a time from the CBOR item p[0..n) (a field of a value, as
+ * logappend --time takes it): an integer (milliseconds, or seconds with
+ * in_seconds), a float (the same, rounded to the nearest millisecond) or an
+ * RFC 3339 text.  spec names the field in messages.  Returns 0 and sets
+ * *ms, or -1 with err set ("time field 'ts' is out of range").
+ */
+int time_from_cbor(const uint8_t *p, size_t n, int in_seconds, const char *spec, int64_t *ms,
+		   struct error *err);
+
 /* The wall clock, in ms since the epoch. */
 int64_t time_now_ms(void);
 

@@ -35,8 +35,17 @@ static void drain(int fd)
 
 int watch_wait(struct watch *w, int output_fd, int timeout_ms, volatile sig_atomic_t *stop)
 {
+	int why = watch_poll(w->fd, output_fd, timeout_ms, stop);
+
+	if (why == WATCH_CHANGED && w->fd >= 0)
+		drain(w->fd);
+	return why;
+}
+
+int watch_poll(int fd, int output_fd, int timeout_ms, volatile sig_atomic_t *stop)
+{
 	struct pollfd pfd[2];
-	int ms = w->fd >= 0 ? timeout_ms
+	int ms = fd >= 0 ? timeout_ms
 		 : timeout_ms >= 0 && timeout_ms < WATCH_POLL_MS ? timeout_ms : WATCH_POLL_MS;
 	struct timespec period = { ms / 1000, (ms % 1000) * 1000000L };
 	sigset_t block, old;
@@ -44,8 +53,8 @@ int watch_wait(struct watch *w, int output_fd, int timeout_ms, volatile sig_atom
 
 	pfd[n].fd = output_fd;	/* events 0: only POLLERR and POLLHUP come back */
 	pfd[n++].events = 0;
-	if (w->fd >= 0) {
-		pfd[n].fd = w->fd;
+	if (fd >= 0) {
+		pfd[n].fd = fd;
 		pfd[n++].events = POLLIN;
 	}
 	sigemptyset(&block);
@@ -64,7 +73,5 @@ int watch_wait(struct watch *w, int output_fd, int timeout_ms, volatile sig_atom
 		return WATCH_OUTPUT_GONE;
 	if (rc == 0 && ms == timeout_ms)
 		return WATCH_TIMEOUT;
-	if (w->fd >= 0 && rc > 0)
-		drain(w->fd);
 	return WATCH_CHANGED;
 }

@@ -32,4 +32,9 @@ void watch_release(struct watch *w);
  */
 int watch_wait(struct watch *w, int output_fd, int timeout_ms, volatile sig_atomic_t *stop);
 
+/* The same wait on a descriptor fd (a watch's, or any other to read; -1:
+ * the fallback's period), reading nothing from it: WATCH_CHANGED when fd
+ * is readable or the period passed. */
+int watch_poll(int fd, int output_fd, int timeout_ms, volatile sig_atomic_t *stop);
+
 #endif

@@ -19,6 +19,13 @@
  * (FRAMED_BAD_RECORD) comes with a message, and reading goes on after it.
  * Reading must end: framed_next may return a record at most once per five
  * bytes of input, and skip a bad one at most once per byte.  An error must come with a message.
+ *
+ * The same bytes read again through a non-blocking framed source
+ * (lib/stream.c) from a pipe fed a few bytes at a time (the chunk size from
+ * the first byte), draining it until "no record yet" after each chunk, give
+ * the same records, the same bad ones and the same end; and through a
+ * source that detects the format (framed, else logcat's JSON envelopes),
+ * reading ends, with a message for every error or bad record.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,10 +38,11 @@
 #include "item.h"
 #include "json.h"
 #include "record.h"
+#include "stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct buf enc, json1, cbor2buf, json2;
+static struct buf enc, json1, cbor2buf, json2, seq1, seq2;
 
 static int same(const uint8_t *a, size_t an, const uint8_t *b, size_t bn)
 {
@@ -100,6 +108,66 @@ static void check_record(const struct record *r)
 		check_json(r->headers, r->headerslen);
 }
 
+/* Reads what waits in a non-blocking source: records re-encoded into seq,
+ * bad ones counted.  Returns the answer that ended it. */
+static int drain(struct source *s, struct buf *seq, uint64_t *nbad)
+{
+	struct record r;
+	struct error err;
+	int rc;
+
+	for (;;) {
+		err.msg[0] = 0;
+		rc = source_next(s, &r, &err);
+		if (rc == SOURCE_RECORD) {
+			if (record_encode(seq, &r) != 0)
+				abort();
+		} else if (rc == SOURCE_BAD) {
+			if (err.msg[0] == 0)
+				abort();
+			++*nbad;
+		} else {
+			if (rc == SOURCE_ERROR && err.msg[0] == 0)
+				abort();
+			return rc;
+		}
+	}
+}
+
+/* The input through a non-blocking source of kind from a pipe, chunk
+ * bytes at a time.  Returns how it ended. */
+static int piecewise(const uint8_t *data, size_t size, enum source_kind kind, size_t chunk,
+		     struct buf *seq, uint64_t *nbad)
+{
+	struct source_options opt = { .nonblock = 1 };
+	struct source s;
+	int p[2], rc = SOURCE_AGAIN;
+	size_t off = 0;
+
+	if (pipe(p) < 0)
+		abort();
+	source_open_fd(&s, p[0], "fuzz", kind, NULL, &opt);
+	while (rc == SOURCE_AGAIN) {
+		if (off < size) {
+			size_t k = size - off < chunk ? size - off : chunk;
+			if (write(p[1], data + off, k) != (ssize_t)k)
+				abort();
+			off += k;
+		} else if (p[1] >= 0) {
+			close(p[1]);
+			p[1] = -1;
+		} else {
+			abort();	/* all written, closed: it may not wait */
+		}
+		rc = drain(&s, seq, nbad);
+	}
+	if (p[1] >= 0)
+		close(p[1]);
+	source_close(&s);
+	close(p[0]);
+	return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct framed_reader fr;
@@ -141,5 +209,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	input_release(&in);
 	close(fd);
+	if (size <= 16384) {
+		size_t chunk = size ? 1 + data[0] % 64 : 1;
+		uint64_t nbad2 = 0, nbad3 = 0;
+		int rc2;
+
+		/* the records of the first pass, as the second re-encodes them */
+		seq1.len = seq2.len = 0;
+		if (lseek(fd = memfd_create("fuzz_framed", MFD_CLOEXEC), 0, SEEK_SET) != 0 ||
+		    write(fd, data, size) != (ssize_t)size || lseek(fd, 0, SEEK_SET) != 0)
+			abort();
+		input_init(&in, fd, "fuzz", RECORD_MAX_SIZE_LIMIT + (64 << 10));
+		framed_reader_init(&fr, &in);
+		while ((rc = framed_next(&fr, &r, &err)) == 1 || rc == FRAMED_BAD_RECORD)
+			if (rc == 1 && record_encode(&seq1, &r) != 0)
+				abort();
+		input_release(&in);
+		close(fd);
+		rc2 = piecewise(data, size, SOURCE_FRAMED, chunk, &seq2, &nbad2);
+		if ((rc == 0) != (rc2 == SOURCE_END) || (rc == -1) != (rc2 == SOURCE_ERROR) ||
+		    nbad2 != nbad || !same(seq1.p, seq1.len, seq2.p, seq2.len))
+			abort();	/* read in pieces, not the same stream */
+		seq2.len = 0;
+		piecewise(data, size, SOURCE_DETECT, chunk, &seq2, &nbad3);
+	}
 	return 0;
 }

@@ -1,0 +1,630 @@
+/* stream.c - sources and sinks of records (see stream.h). */
+#include <assert.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "seek.h"
+#include "item.h"
+#include "json.h"
+#include "stream.h"
+#include "timeparse.h"
+
+/* --- ranges ------------------------------------------------------------- */
+
+int stream_resolve(struct reader *r, const struct replay_range *range, int follow,
+		   uint64_t *lo, uint64_t *hi, struct error *err)
+{
+	uint64_t first, next;
+
+	if (reader_bounds(r, &first, &next, err) < 0)
+		return -1;
+	switch (range->from) {
+	case FROM_BEGINNING: *lo = first; break;
+	case FROM_OFFSET: *lo = range->from_offset; break;
+	case FROM_END: *lo = next; break;
+	case FROM_LAST:
+		if (reader_last(r, range->last, first, next, lo, err) < 0)
+			return -1;
+		break;
+	case FROM_TIME: {
+		int64_t ts;
+		if (seek_time(&r->log, range->from_time, lo, &ts, err) < 0)
+			return -1;
+		break;
+	}
+	}
+	/* --to @TIME is checked record by record (the first at or after
+	 * TIME, in offset order, ends the range), so a follower stops there
+	 * too when that record arrives later */
+	*hi = range->to == TO_OFFSET ? range->to_offset : UINT64_MAX;
+	if (!follow && *hi > next)
+		*hi = next;
+	return 0;
+}
+
+/* Whether a record past the start of the range ends it (--to). */
+static int past_end(const struct replay_range *range, const struct record *r)
+{
+	return (range->to == TO_OFFSET && r->offset >= range->to_offset) ||
+	       (range->to == TO_TIME && r->ts >= range->to_time);
+}
+
+static void source_init(struct source *s, enum source_kind kind, const struct replay_range *range,
+			const struct source_options *opt)
+{
+	static const struct replay_range all = REPLAY_RANGE_ALL;
+	static const struct source_options defaults;
+	struct buf empty = BUF_INIT;
+
+	memset(s, 0, sizeof *s);
+	s->kind = kind;
+	s->opt = opt ? *opt : defaults;
+	s->range = range ? *range : all;
+	s->left = s->range.count;
+	s->started = s->range.from == FROM_BEGINNING;
+	s->value = empty;
+	s->scratch = empty;
+	s->w.fd = -1;
+	s->in.fd = -1;
+}
+
+/* --- a log -------------------------------------------------------------- */
+
+int source_log_open(struct source *s, const char *path, const struct replay_range *range,
+		    const struct source_options *opt, struct error *err)
+{
+	source_init(s, SOURCE_LOG, range, opt);
+	if (reader_open(&s->r, path, err) < 0)
+		return -1;
+	s->r_open = 1;
+	if (s->opt.follow)
+		watch_init(&s->w, path);
+	return 0;
+}
+
+int source_seek_log(struct source *s, uint64_t off, struct error *err)
+{
+	assert(s->kind == SOURCE_LOG && s->r_open && !s->in_batch);
+	s->lo = s->at = off;
+	return reader_seek(&s->r, off, err);
+}
+
+int source_start_log(struct source *s, struct error *err)
+{
+	if (stream_resolve(&s->r, &s->range, s->opt.follow, &s->lo, &s->hi, err) < 0)
+		return -1;
+	return source_seek_log(s, s->lo, err);
+}
+
+int source_open_log(struct source *s, const char *path, const struct replay_range *range,
+		    const struct source_options *opt, struct error *err)
+{
+	if (source_log_open(s, path, range, opt, err) < 0)
+		return -1;
+	return source_start_log(s, err);
+}
+
+int source_error_at(const struct source *s, struct error *err)
+{
+	error_prefix(err, "'%s': batch at byte %llu", s->r.path, (unsigned long long)s->r.batch_pos);
+	return SOURCE_ERROR;
+}
+
+/*
+ * At the end of what the log holds: for a follower, lists the segments
+ * again once, then waits for the log to change.  Non-blocking, it says
+ * SOURCE_AGAIN instead; at the next call, when the log changed meanwhile
+ * (inotify's events, read away here; without inotify, the caller waited
+ * WATCH_POLL_MS), it lists the segments again and reads on.  Returns 1 to
+ * read on, SOURCE_END, SOURCE_AGAIN or SOURCE_ERROR.  A blocking wait does
+ * not flush anything: a caller with output to let out first reads
+ * non-blocking.
+ */
+static int log_wait(struct source *s, struct error *err)
+{
+	static volatile sig_atomic_t never;
+	volatile sig_atomic_t *stop = s->opt.stop ? s->opt.stop : &never;
+	int why;
+
+	if (!s->opt.follow)
+		return SOURCE_END;
+	if (!s->listed) {
+		s->listed = 1;
+		return reader_refresh(&s->r, err) < 0 ? SOURCE_ERROR : 1;
+	}
+	if (!s->opt.nonblock)
+		why = watch_wait(&s->w, -1, -1, stop);
+	else if (!s->again)
+		why = WATCH_TIMEOUT;
+	else
+		why = s->w.fd >= 0 ? watch_wait(&s->w, -1, 0, stop) : WATCH_CHANGED;
+	if (why == WATCH_STOP)
+		return SOURCE_END;
+	if (why == WATCH_TIMEOUT) {
+		s->again = 1;
+		return SOURCE_AGAIN;
+	}
+	s->listed = 0;
+	s->again = 0;
+	return 1;
+}
+
+/* Makes the next batch with records in the range the current one. */
+static int log_batch(struct source *s, struct error *err)
+{
+	int got;
+
+	for (;;) {
+		if (s->opt.stop && *s->opt.stop)
+			return SOURCE_END;
+		got = reader_next(&s->r, &s->h, err);
+		if (got < 0)
+			return SOURCE_ERROR;
+		if (got == 0) {
+			got = log_wait(s, err);
+			if (got != 1)
+				return got;
+			continue;
+		}
+		s->listed = 0;
+		s->again = 0;
+		if (s->h.base >= s->hi)
+			return SOURCE_END;
+		if (batch_payload(s->r.batch.p, &s->h, &s->scratch, &s->p, &s->n, err) < 0) {
+			return source_error_at(s, err);
+		}
+		batch_order_start(&s->ord, s->h.base);
+		s->in_batch = 1;
+		return SOURCE_RECORD;
+	}
+}
+
+static int disorder(struct source *s, struct error *err)
+{
+	const struct batch_header *h = &s->h;
+
+	error_set(err, "its records' offsets disagree with its header (offsets %llu to %llu, "
+		  "%u records)", (unsigned long long)h->base,
+		  (unsigned long long)(h->base + h->last_delta), h->count);
+	return source_error_at(s, err);
+}
+
+/* Whether the record r of the current batch is in the range (with lo
+ * for its start); past_end for a record after it. */
+static int in_range(const struct source *s, const struct record *r, uint64_t lo)
+{
+	return r->offset >= lo && r->offset < s->hi &&
+	       !(s->range.to == TO_TIME && r->ts >= s->range.to_time);
+}
+
+/* The next record of a log: decoded whole, or with item set only its
+ * offset and timestamp (see source_next_item). */
+static int log_next(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
+		    struct error *err)
+{
+	int rc;
+
+	assert(!s->pending);
+	while (s->left > 0 && s->at < s->hi) {
+		uint64_t lo = s->lo > s->r.low ? s->lo : s->r.low;
+		size_t len;
+		int ordered = 0;	/* r->offset went through ord */
+
+		if (!s->in_batch && (rc = log_batch(s, err)) != SOURCE_RECORD)
+			return rc;
+		if (s->n == 0) {
+			s->in_batch = 0;
+			if (batch_order_done(&s->ord, &s->h) < 0)
+				return disorder(s, err);
+			continue;
+		}
+		if (item && record_decode_head(s->p, s->n, r, &len, err) > 0) {
+			if (batch_order_next(&s->ord, &s->h, r->offset) < 0)
+				return disorder(s, err);
+			ordered = 1;
+			if (in_range(s, r, lo)) {
+				*item = s->p;
+				*avail = s->n;
+				s->pending = 1;
+				s->at = r->offset + 1;
+				s->left--;
+				return SOURCE_RECORD;
+			}
+		}
+		if (record_decode(s->p, s->n, r, &len, err) != ITEM_OK)
+			return source_error_at(s, err);
+		if (!ordered && batch_order_next(&s->ord, &s->h, r->offset) < 0)
+			return disorder(s, err);
+		if (r->offset < lo || !in_range(s, r, lo)) {
+			if (r->offset >= lo)
+				break;	/* the end of the range */
+			s->p += len;
+			s->n -= len;
+			continue;
+		}
+		s->at = r->offset + 1;
+		s->left--;
+		if (item) {	/* decoded whole after all: the item is still due */
+			*item = s->p;
+			*avail = s->n;
+			s->pending = 1;
+			return SOURCE_RECORD;
+		}
+		s->p += len;
+		s->n -= len;
+		return SOURCE_RECORD;
+	}
+	s->left = 0;
+	return SOURCE_END;
+}
+
+int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
+		      size_t *len, struct error *err)
+{
+	uint64_t lo;
+	int rc;
+
+	assert(s->kind == SOURCE_LOG && !s->pending);
+	if (s->left == 0 || s->at >= s->hi) {
+		s->left = 0;
+		return SOURCE_END;
+	}
+	if (s->in_batch && s->n == 0) {
+		/* its records were all read: the next batch may be whole */
+		s->in_batch = 0;
+		if (batch_order_done(&s->ord, &s->h) < 0)
+			return disorder(s, err);
+	}
+	if (s->in_batch)
+		return SOURCE_RECORD;
+	if ((rc = log_batch(s, err)) != SOURCE_RECORD)
+		return rc;
+	lo = s->lo > s->r.low ? s->lo : s->r.low;
+	if ((s->h.flags & BATCH_CODEC_MASK) != BATCH_CODEC_NONE || s->h.base < lo ||
+	    batch_next(&s->h) > s->hi || s->h.count > s->left ||
+	    (s->range.to == TO_TIME && s->h.max_ts >= s->range.to_time))
+		return SOURCE_RECORD;
+	*h = &s->h;
+	*payload = s->r.batch.p + BATCH_HEADER_LEN;
+	*len = s->h.payload_len;
+	s->in_batch = 0;
+	s->left -= s->h.count;
+	s->at = batch_next(&s->h);
+	return SOURCE_BATCH;
+}
+
+int source_next_item(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
+		     struct error *err)
+{
+	assert(s->kind == SOURCE_LOG);
+	return log_next(s, r, item, avail, err);
+}
+
+/* --- a descriptor ------------------------------------------------------- */
+
+void source_open_fd(struct source *s, int fd, const char *name, enum source_kind kind,
+		    const struct replay_range *range, const struct source_options *opt)
+{
+	assert(kind != SOURCE_LOG);
+	source_init(s, kind, range, opt);
+	input_init(&s->in, fd, name,
+		   (s->opt.max_record ? s->opt.max_record : RECORD_MAX_SIZE_LIMIT) + (64 << 10));
+	s->in.nonblock = s->opt.nonblock;
+	framed_reader_init(&s->fr, &s->in);
+}
+
+/* input_fill's answer as the source's: 0 on bytes or the end. */
+static int fill(struct input *in, struct error *err)
+{
+	long rc = input_fill(in, err);
+
+	return rc == INPUT_AGAIN ? SOURCE_AGAIN : rc < 0 ? SOURCE_ERROR : 0;
+}
+
+int stream_detect(struct input *in, enum source_kind *kind, struct error *err)
+{
+	int rc;
+
+	/* from the first bytes that are not whitespace */
+	for (;;) {
+		const uint8_t *p = input_data(in);
+		size_t n = input_avail(in), i = 0;
+		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+			i++;
+		if ((i < n && !(p[i] == 0xd9 && n - i < 3)) || in->eof) {
+			*kind = i < n && framed_detect(p + i, n - i) ? SOURCE_FRAMED : SOURCE_JSON;
+			break;
+		}
+		if ((rc = fill(in, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int stream_skip_bom(struct input *in, struct error *err)
+{
+	int rc;
+
+	while (input_avail(in) < 3 && !in->eof)
+		if ((rc = fill(in, err)) < 0)
+			return rc;
+	if (input_avail(in) >= 3 && !memcmp(input_data(in), "\xef\xbb\xbf", 3))
+		input_consume(in, 3, 0);
+	return 0;
+}
+
+void stream_blank(struct record *r)
+{
+	r->offset = 0;
+	r->ts = time_now_ms();
+	r->key = record_null;
+	r->keylen = 1;
+	r->value = record_null;
+	r->valuelen = 1;
+	r->headers = NULL;
+	r->headerslen = 0;
+}
+
+/* The next envelope of a JSON source. */
+static int json_next(struct source *s, struct record *r, struct error *err)
+{
+	struct input *in = &s->in;
+	struct error why;
+	size_t used;
+	int rc;
+
+	for (;;) {
+		const char *p = (const char *)input_data(in);
+		size_t n = input_avail(in);
+
+		buf_reset(&s->value);
+		rc = json_to_cbor(p, n, (in->eof ? JSON_EOF : 0) | (s->opt.plain_json ? JSON_PLAIN : 0),
+				  &s->value, &used, &why);
+		if (rc == JSON_MORE && n >= in->max_window) {
+			error_set(err, "%s:%llu: value larger than %zu bytes (byte %llu)", in->name,
+				  (unsigned long long)input_line_at(in, 0), in->max_window,
+				  (unsigned long long)in->offset);
+			return SOURCE_ERROR;
+		}
+		if (rc == JSON_MORE || (rc == JSON_END && !in->eof)) {
+			if (rc == JSON_END)
+				input_consume(in, used, 1);
+			if ((rc = fill(in, err)) < 0)
+				return rc;
+			continue;
+		}
+		if (rc == JSON_END) {
+			input_consume(in, used, 1);
+			return SOURCE_END;
+		}
+		if (rc == JSON_ERROR || rc == JSON_INVALID) {
+			error_set(err, "%s:%llu: %s%s (byte %llu)", in->name,
+				  (unsigned long long)input_line_at(in, used),
+				  rc == JSON_ERROR ? "invalid JSON: " : "", why.msg,
+				  (unsigned long long)(in->offset + used));
+			return SOURCE_ERROR;
+		}
+		stream_blank(r);
+		r->offset = s->records++;
+		if (envelope_decode(s->value.p, s->value.len, r, &why) < 0) {
+			error_set(err, "%s:%llu: %s (byte %llu)", in->name,
+				  (unsigned long long)input_line_at(in, used), why.msg,
+				  (unsigned long long)(in->offset + used));
+			input_consume(in, used, 1);
+			return SOURCE_BAD;
+		}
+		input_consume(in, used, 1);
+		return SOURCE_RECORD;
+	}
+}
+
+static int fd_next(struct source *s, struct record *r, struct error *err)
+{
+	int rc;
+
+	if (s->kind == SOURCE_DETECT) {
+		enum source_kind kind;
+		if ((rc = stream_detect(&s->in, &kind, err)) < 0)
+			return rc;
+		s->kind = kind;
+	}
+	if (s->kind == SOURCE_JSON && !s->bom_skipped) {
+		if ((rc = stream_skip_bom(&s->in, err)) < 0)
+			return rc;
+		s->bom_skipped = 1;
+	}
+	while (s->left > 0) {
+		if (s->kind == SOURCE_FRAMED) {
+			rc = framed_next(&s->fr, r, err);
+			if (rc == FRAMED_BAD_RECORD)
+				return SOURCE_BAD;
+			if (rc == FRAMED_AGAIN)
+				return SOURCE_AGAIN;
+			if (rc <= 0)
+				return rc < 0 ? SOURCE_ERROR : SOURCE_END;
+		} else if ((rc = json_next(s, r, err)) != SOURCE_RECORD) {
+			return rc;
+		}
+		if (past_end(&s->range, r))
+			break;
+		if (!s->started) {
+			if (s->range.from == FROM_OFFSET)
+				s->started = r->offset >= s->range.from_offset;
+			else if (s->range.from == FROM_TIME)
+				s->started = r->ts >= s->range.from_time;
+			if (!s->started)
+				continue;
+		}
+		s->left--;
+		return SOURCE_RECORD;
+	}
+	s->left = 0;
+	return SOURCE_END;
+}
+
+/* --- any source --------------------------------------------------------- */
+
+int source_next(struct source *s, struct record *r, struct error *err)
+{
+	return s->kind == SOURCE_LOG ? log_next(s, r, NULL, NULL, err) : fd_next(s, r, err);
+}
+
+int source_pollfd(const struct source *s, int *timeout_ms)
+{
+	*timeout_ms = -1;
+	if (s->kind != SOURCE_LOG)
+		return s->in.fd;
+	if (s->w.fd < 0 && s->opt.follow)
+		*timeout_ms = WATCH_POLL_MS;
+	return s->w.fd;
+}
+
+void source_close(struct source *s)
+{
+	if (s->kind == SOURCE_LOG) {
+		watch_release(&s->w);
+		if (s->r_open)
+			reader_close(&s->r);
+		s->r_open = 0;
+	} else {
+		input_release(&s->in);
+	}
+	buf_release(&s->value);
+	buf_release(&s->scratch);
+}
+
+/* --- sinks -------------------------------------------------------------- */
+
+int sink_open_output(struct sink *s, int fd, enum output_format f, const char *tpl,
+		     struct error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = SINK_OUTPUT;
+	return output_init(&s->out, fd, f, tpl, err);
+}
+
+void sink_open_log(struct sink *s, struct writer *w, const struct sink_log_options *opt)
+{
+	memset(s, 0, sizeof *s);
+	s->kind = SINK_LOG;
+	s->w = w;
+	s->lopt = *opt;
+	s->next = w->next;
+	batch_builder_init(&s->bb);
+}
+
+/* Waits for the batch being written in the background, and reports its
+ * records durable. */
+static int settle(struct sink *s, struct error *err)
+{
+	uint64_t first, count;
+
+	if (writer_wait(s->w, &first, &count, err) < 0) {
+		s->failed = 1;
+		return -1;
+	}
+	if (count && s->lopt.on_durable && s->lopt.on_durable(s->lopt.ctx, first, count, err)) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the batch being built: in the background while the next one is
+ * built, or (--sync always) at once. */
+static int write_batch(struct sink *s, struct error *err)
+{
+	uint64_t first = s->bb.h.base, count = s->bb.h.count;
+
+	s->mark_valid = 0;
+	if (count == 0)
+		return 0;
+	batch_builder_finish(&s->bb);
+	if (settle(s, err) < 0)
+		return -1;
+	s->batches++;
+	s->records += count;
+	if (s->w->opt.sync != SYNC_ALWAYS) {
+		if (writer_submit(s->w, &s->bb, err) < 0) {
+			s->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
+	if (writer_append(s->w, &s->bb, err) < 0) {
+		s->failed = 1;
+		return -1;
+	}
+	batch_builder_reset(&s->bb);
+	if (s->lopt.on_durable && s->lopt.on_durable(s->lopt.ctx, first, count, err)) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds a record with the next offset, writing the batch when full. */
+static int add(struct sink *s, const struct record *r, struct error *err)
+{
+	/* the encoded size, give or take the heads of offset and timestamp */
+	size_t len = r->keylen + r->valuelen + r->headerslen + 3;
+
+	assert(!s->failed);
+	if (len > s->lopt.max_record)
+		return error_set(err, "record of %zu bytes is larger than the limit of %zu bytes (--max-record-size)",
+				 len, s->lopt.max_record);
+	if (batch_builder_add(&s->bb, r, s->next) < 0)
+		return error_set(err, "out of memory");
+	s->next++;
+	if (s->w->opt.sync == SYNC_ALWAYS || s->bb.b.len >= s->lopt.batch_bytes ||
+	    s->bb.h.count >= s->lopt.batch_records)
+		return write_batch(s, err);
+	return 0;
+}
+
+int sink_write(struct sink *s, const struct record *r, struct error *err)
+{
+	if (s->kind == SINK_LOG)
+		return add(s, r, err);
+	return output_record(&s->out, r, err);
+}
+
+int sink_flush(struct sink *s, struct error *err)
+{
+	if (s->kind == SINK_LOG)
+		return write_batch(s, err) < 0 || settle(s, err) < 0 ? OUTPUT_ERROR : OUTPUT_OK;
+	return output_flush(&s->out, err);
+}
+
+int sink_finish(struct sink *s, struct error *err)
+{
+	if (s->kind == SINK_LOG)
+		return sink_flush(s, err);
+	return output_finish(&s->out, err);
+}
+
+void sink_mark(struct sink *s)
+{
+	assert(s->kind == SINK_LOG);
+	s->mark_len = s->bb.b.len;
+	s->mark_h = s->bb.h;
+	s->mark_valid = 1;
+}
+
+void sink_rollback(struct sink *s)
+{
+	if (!s->mark_valid)
+		return;
+	assert(s->bb.h.count >= s->mark_h.count && s->bb.b.len >= s->mark_len);
+	s->next -= s->bb.h.count - s->mark_h.count;
+	s->bb.b.len = s->mark_len;
+	s->bb.h = s->mark_h;
+}
+
+void sink_close(struct sink *s)
+{
+	if (s->kind == SINK_LOG)
+		batch_builder_release(&s->bb);
+	else
+		output_release(&s->out);
+}

@@ -1,0 +1,326 @@
+/*
+ * stream.h - the record stream: sources that yield records one at a time,
+ * and sinks that take them.
+ *
+ * A source reads
+ *   - a log: a range of it (struct replay_range), following it or not,
+ *     through struct reader;
+ *   - a file descriptor carrying a framed stream (framed.h);
+ *   - a file descriptor carrying the JSON envelopes logcat --json writes
+ *     (envelope.h), one object per record;
+ * and, for a file descriptor, detects which of the last two from its first
+ * bytes (as logappend does) when asked to.
+ *
+ * In the non-blocking mode (source_options.nonblock) a source never waits:
+ * when no record is there yet it says so (SOURCE_AGAIN), and source_pollfd
+ * gives what to poll(2) on before asking again, so that one process reads
+ * two inputs without blocking on either.  The file descriptor itself is
+ * left as it is (no O_NONBLOCK on a descriptor others may share): the source
+ * polls it with a zero timeout before each read.
+ *
+ * A record returned points into the source's buffers: it is valid until the
+ * next call on that source.  record_copy and record_dup (record.h) keep one
+ * longer, in storage the caller owns.
+ *
+ * A sink writes records to a file descriptor in one of logcat's output
+ * formats (output.h), or to a log through a writer (writer.h), in batches.
+ */
+#ifndef STREAM_H
+#define STREAM_H
+
+#include <assert.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "error.h"
+#include "framed.h"
+#include "input.h"
+#include "output.h"
+#include "reader.h"
+#include "record.h"
+#include "watch.h"
+#include "writer.h"
+
+/* --- a range of records ------------------------------------------------- */
+
+enum from_kind { FROM_BEGINNING, FROM_OFFSET, FROM_TIME, FROM_LAST, FROM_END };
+enum to_kind { TO_NONE, TO_OFFSET, TO_TIME };
+
+/* Which records of a log or stream: logcat's --from, --to and --count. */
+struct replay_range {
+	enum from_kind from;
+	uint64_t from_offset;	/* FROM_OFFSET */
+	int64_t from_time;	/* FROM_TIME */
+	uint64_t last;		/* FROM_LAST: the last N records */
+	enum to_kind to;
+	uint64_t to_offset;	/* exclusive */
+	int64_t to_time;	/* exclusive: stop at the first record at or after */
+	uint64_t count;		/* at most this many records; UINT64_MAX: all */
+};
+
+/* The whole of a log or stream. */
+#define REPLAY_RANGE_ALL { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX }
+
+/*
+ * Turns a range's start and --to OFFSET into offsets [*lo, *hi) of the log
+ * r reads; without follow, *hi is at most the end of the log now (records
+ * appended while it is read are not read).  A --to TIME is not in *hi: it
+ * is checked record by record.  Moves the reader (FROM_LAST counts
+ * records).  Returns 0, or -1 with err set.
+ */
+int stream_resolve(struct reader *r, const struct replay_range *range, int follow,
+		   uint64_t *lo, uint64_t *hi, struct error *err);
+
+/* --- sources ------------------------------------------------------------ */
+
+enum source_kind {
+	SOURCE_DETECT,		/* a descriptor: framed or JSON, from its first bytes */
+	SOURCE_FRAMED,		/* a descriptor carrying a framed stream */
+	SOURCE_JSON,		/* a descriptor carrying logcat --json's envelopes */
+	SOURCE_LOG,		/* a log directory */
+};
+
+/* source_next's answers. */
+enum {
+	SOURCE_RECORD = 1,	/* a record */
+	SOURCE_END = 0,		/* the end of the input or of the range */
+	SOURCE_ERROR = -1,	/* err set; nothing more can be read */
+	SOURCE_AGAIN = -2,	/* non-blocking: no record yet (see source_pollfd) */
+	SOURCE_BAD = -3,	/* a bad record, skipped: err says why; the next
+				 * call reads the record after it */
+	SOURCE_BATCH = 2,	/* source_next_batch: a whole batch */
+};
+
+struct source_options {
+	int nonblock;		/* answer SOURCE_AGAIN rather than wait */
+	int follow;		/* a log: wait for new records at its end */
+	int plain_json;		/* JSON: no "$" forms (json.h) */
+	size_t max_record;	/* a descriptor: the largest record read
+				 * (0: RECORD_MAX_SIZE_LIMIT) */
+	volatile sig_atomic_t *stop;	/* a blocking follower stops when set */
+};
+
+struct source {
+	enum source_kind kind;
+	struct source_options opt;
+	struct replay_range range;
+	uint64_t left;		/* records the range still allows */
+	int started;		/* a descriptor: the range's start was reached */
+	/* a descriptor */
+	struct input in;
+	struct framed_reader fr;
+	struct buf value;	/* JSON: the current envelope as CBOR */
+	uint64_t records;	/* JSON: values read */
+	int bom_skipped;	/* JSON: a byte order mark was looked for */
+	/* a log */
+	struct reader r;
+	int r_open;
+	struct watch w;
+	int listed;		/* the segments were listed again at the end */
+	int again;		/* SOURCE_AGAIN was the last answer */
+	uint64_t lo, hi;	/* the range as offsets [lo, hi) */
+	uint64_t at;		/* the offset after the last record returned */
+	struct batch_header h;	/* the current batch */
+	struct batch_order ord;
+	struct buf scratch;	/* a compressed batch's payload */
+	const uint8_t *p;	/* the rest of the current batch's records */
+	size_t n;
+	int in_batch;		/* p[0..n) is the current batch's */
+	int pending;		/* source_item_done is due */
+};
+
+/*
+ * Opens the log at path for reading the records of range (NULL: all), from
+ * the batch that holds the range's start.  Returns 0, or -1 with err set
+ * (no such log, damage, a read error); source_close releases what was
+ * opened either way.
+ */
+int source_open_log(struct source *s, const char *path, const struct replay_range *range,
+		    const struct source_options *opt, struct error *err);
+
+/*
+ * Sets up a source reading fd (name is for messages: "stdin"; it must
+ * outlive the source) as kind (SOURCE_DETECT, SOURCE_FRAMED or SOURCE_JSON),
+ * keeping the records of range (NULL: all; a time range starts at the first
+ * record at or after from_time and ends at the first at or after to_time,
+ * in stream order; FROM_LAST and FROM_END yield no record on a
+ * descriptor).  Reads nothing yet; never fails.  The descriptor stays the
+ * caller's.
+ */
+void source_open_fd(struct source *s, int fd, const char *name, enum source_kind kind,
+		    const struct replay_range *range, const struct source_options *opt);
+
+/*
+ * The next record: SOURCE_RECORD with *r set (valid until the next call on
+ * s), SOURCE_END, SOURCE_ERROR with err naming the input and the place,
+ * SOURCE_AGAIN (non-blocking only: nothing to read now) or SOURCE_BAD (a
+ * descriptor's record that is bad but whose extent is known, skipped: a
+ * framed record of the wrong shape or with invalid contents, a JSON
+ * envelope without "value" or with a bad member; JSON that is not well
+ * formed is SOURCE_ERROR).  A follower of a log returns SOURCE_END when
+ * *stop is set.
+ */
+int source_next(struct source *s, struct record *r, struct error *err);
+
+/*
+ * A log source's ways for logcat's speed, used instead of source_next at
+ * the caller's choice, record by record:
+ *
+ * source_next_batch: at a batch boundary, when the next batch is
+ * uncompressed and all its records are in the range, returns SOURCE_BATCH
+ * with *h, and *payload and *len its records' bytes (valid until the next
+ * call), the batch taken as if its records had been read: framed output
+ * copies it as it is.  Otherwise SOURCE_RECORD: the records are to be read
+ * one at a time (source_next or source_next_item); or, as source_next,
+ * SOURCE_END, SOURCE_ERROR or SOURCE_AGAIN.
+ *
+ * source_next_item: as source_next, but r gets only the record's offset and
+ * timestamp (key and value are left unset), *item points at the record's
+ * CBOR item and *avail counts the bytes from there to the end of its batch:
+ * the caller decodes the item in one pass (output_item) and must call
+ * source_item_done with its length before any other call on s.
+ *
+ * source_error_at: prefixes err with the segment and byte of the batch the
+ * last record came from (for an error found in its item); returns
+ * SOURCE_ERROR.
+ */
+int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
+		      size_t *len, struct error *err);
+int source_next_item(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
+		     struct error *err);
+static inline void source_item_done(struct source *s, size_t len)
+{
+	assert(s->pending && len <= s->n);
+	s->p += len;
+	s->n -= len;
+	s->pending = 0;
+}
+int source_error_at(const struct source *s, struct error *err);
+
+/*
+ * Opens a log for reading without positioning (source_open_log does both
+ * steps): the caller may use s->r.log (to lock a consumer group) before
+ * source_start_log resolves the range and positions the reader, and
+ * source_seek_log moves its start to offset off (a group's position).  Both
+ * return 0, or -1 with err set.
+ */
+int source_log_open(struct source *s, const char *path, const struct replay_range *range,
+		    const struct source_options *opt, struct error *err);
+int source_start_log(struct source *s, struct error *err);
+int source_seek_log(struct source *s, uint64_t off, struct error *err);
+
+/*
+ * What to wait on after SOURCE_AGAIN: returns a descriptor to poll(2) for
+ * POLLIN, or -1 when there is none (a log followed without inotify); then
+ * *timeout_ms is the longest wait before asking again (-1: no limit).
+ */
+int source_pollfd(const struct source *s, int *timeout_ms);
+
+/* The kind of a descriptor source once detected (SOURCE_DETECT before). */
+static inline enum source_kind source_kind(const struct source *s) { return s->kind; }
+
+/* Releases the source (not the descriptor it reads). */
+void source_close(struct source *s);
+
+/* --- what a descriptor's reader needs (logappend reads through these) ---- */
+
+/*
+ * Detects a descriptor's format from its first bytes that are not
+ * whitespace (consuming nothing): the framed stream's tag, else JSON.
+ * Returns 0 with *kind SOURCE_FRAMED or SOURCE_JSON, SOURCE_ERROR with err
+ * set on a read error, or SOURCE_AGAIN (a non-blocking input with nothing
+ * to read yet: call again, nothing was consumed).
+ */
+int stream_detect(struct input *in, enum source_kind *kind, struct error *err);
+
+/* Skips a UTF-8 byte order mark at the start of JSON input, as jq does.
+ * Returns 0, SOURCE_ERROR (err set) or SOURCE_AGAIN. */
+int stream_skip_bom(struct input *in, struct error *err);
+
+/* Sets r to what a record is before anything is known of it: offset 0,
+ * the time now, a null key and value, no headers. */
+void stream_blank(struct record *r);
+
+/* --- sinks -------------------------------------------------------------- */
+
+enum sink_kind { SINK_OUTPUT, SINK_LOG };
+
+/* How a log sink forms batches (logappend's options). */
+struct sink_log_options {
+	size_t max_record;		/* largest encoded record */
+	size_t batch_bytes;		/* a batch is written when this full */
+	uint32_t batch_records;		/* ... or holding this many records */
+	/* called when records [first, first + count) are durable; a
+	 * non-zero return stops the run with that error in err */
+	int (*on_durable)(void *ctx, uint64_t first, uint64_t count, struct error *err);
+	void *ctx;
+};
+
+struct sink {
+	enum sink_kind kind;
+	struct output out;		/* SINK_OUTPUT */
+	/* SINK_LOG */
+	struct writer *w;
+	struct sink_log_options lopt;
+	struct batch_builder bb;	/* the batch being built */
+	uint64_t next;			/* offset for the next record */
+	int failed;			/* a write failed: nothing more may be written */
+	uint64_t records;		/* records appended */
+	uint64_t batches;		/* batches appended */
+	/* the batch as it was at sink_mark */
+	size_t mark_len;
+	struct batch_header mark_h;
+	int mark_valid;
+};
+
+/*
+ * A sink writing to fd in format f (tpl: the template of OUT_TEMPLATE).
+ * Returns 0, or -1 with err set (a bad template, no memory); then
+ * sink_close is still to be called.  s->out is the output underneath, for
+ * what only an output does (output_raw, its byte count).
+ */
+int sink_open_output(struct sink *s, int fd, enum output_format f, const char *tpl,
+		     struct error *err);
+
+/* A sink appending to the log w writes to (opened by the caller, who
+ * closes it after sink_close).  Records get the log's next offsets. */
+void sink_open_log(struct sink *s, struct writer *w, const struct sink_log_options *opt);
+
+/*
+ * Writes one record.  An output sink: OUTPUT_OK, OUTPUT_ERROR or
+ * OUTPUT_CLOSED (output.h).  A log sink takes r's timestamp, key, value and
+ * headers, not its offset, and writes the batch in the background once
+ * full: OUTPUT_OK, or OUTPUT_ERROR with err set (a record too large, no
+ * memory: the sink goes on; a write that failed: sink_failed is then set,
+ * and nothing more can be written).
+ */
+int sink_write(struct sink *s, const struct record *r, struct error *err);
+
+/*
+ * An output sink: writes what is buffered.  A log sink: writes the batch
+ * being built and waits until every record given is durable.  Returns as
+ * sink_write.
+ */
+int sink_flush(struct sink *s, struct error *err);
+
+/* The end of the records: sink_flush, and for framed output the header of
+ * a stream without records.  Returns as sink_write. */
+int sink_finish(struct sink *s, struct error *err);
+
+/* A log sink: a write failed, nothing more can be written. */
+static inline int sink_failed(const struct sink *s) { return s->kind == SINK_LOG && s->failed; }
+
+/* A log sink: remembers the batch being built as it is now; sink_rollback
+ * drops the records given since (none of which is written yet: batches are
+ * written only at sink_write's full batch or sink_flush, which forget the
+ * mark). */
+void sink_mark(struct sink *s);
+void sink_rollback(struct sink *s);
+static inline int sink_marked(const struct sink *s) { return s->mark_valid; }
+
+/* Releases the sink; a log sink's records not yet flushed are dropped. */
+void sink_close(struct sink *s);
+
+#endif

@@ -1,0 +1,476 @@
+/* test_stream.c - the record stream (lib/stream.c): sources from pipes,
+ * files and a log, non-blocking reads of two inputs, records kept past the
+ * next read, sinks to a descriptor and to a log, ends and errors.  The
+ * expected records are the ones the test made, never read back through the
+ * code under test. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envelope.h"
+#include "item.h"
+#include "stream.h"
+#include "test.h"
+
+#define NREC 50
+
+/* The records the tests write: value {"n": i} as CBOR, key "k<i%7>" (text),
+ * ts 1000 + 10 i, headers {"h": "x"} on every third. */
+static uint8_t keys[NREC][4], values[NREC][8];
+static const uint8_t headers[] = { 0xa1, 0x61, 'h', 0x61, 'x' };
+static struct record recs[NREC];
+
+static void make_records(void)
+{
+	for (int i = 0; i < NREC; i++) {
+		keys[i][0] = 0x62;
+		keys[i][1] = 'k';
+		keys[i][2] = (uint8_t)('0' + i % 7);
+		values[i][0] = 0xa1;
+		values[i][1] = 0x61;
+		values[i][2] = 'n';
+		values[i][3] = 0x18;	/* uint8 follows */
+		values[i][4] = (uint8_t)i;
+		recs[i] = (struct record){ .offset = (uint64_t)i, .ts = 1000 + 10 * i,
+					   .key = keys[i], .keylen = 3,
+					   .value = values[i], .valuelen = 5 };
+		if (i < 24) {	/* a value of one head byte below 24 */
+			values[i][3] = (uint8_t)i;
+			recs[i].valuelen = 4;
+		}
+		if (i % 3 == 0) {
+			recs[i].headers = headers;
+			recs[i].headerslen = sizeof headers;
+		}
+	}
+}
+
+static int same(const struct record *a, const struct record *b)
+{
+	return a->offset == b->offset && a->ts == b->ts && a->keylen == b->keylen &&
+	       !memcmp(a->key, b->key, a->keylen) && a->valuelen == b->valuelen &&
+	       !memcmp(a->value, b->value, a->valuelen) && !a->headers == !b->headers &&
+	       a->headerslen == b->headerslen &&
+	       (!a->headers || !memcmp(a->headers, b->headers, a->headerslen));
+}
+
+/* The records [from, to) in format f, through an output sink, as bytes. */
+static void encode(struct buf *out, enum output_format f, int from, int to, int header)
+{
+	char path[] = "/tmp/test_stream.XXXXXX";
+	struct sink k;
+	struct error err;
+	int fd = mkstemp(path);
+	struct stat st;
+
+	if (fd < 0 || sink_open_output(&k, fd, f, NULL, &err) < 0)
+		abort();
+	if (!header)
+		k.out.started = 1;	/* a stream continued: no header */
+	for (int i = from; i < to; i++)
+		if (sink_write(&k, &recs[i], &err) != OUTPUT_OK)
+			abort();
+	if (sink_finish(&k, &err) != OUTPUT_OK)
+		abort();
+	sink_close(&k);
+	fstat(fd, &st);
+	buf_reset(out);
+	if (buf_grow(out, (size_t)st.st_size) < 0 ||
+	    pread(fd, out->p, (size_t)st.st_size, 0) != st.st_size)
+		abort();
+	out->len = (size_t)st.st_size;
+	close(fd);
+	unlink(path);
+}
+
+static void put(int fd, const void *p, size_t n)
+{
+	if (write(fd, p, n) != (ssize_t)n)
+		abort();
+}
+
+/* Reads a whole source of a descriptor holding bytes b: each record equal
+ * to recs[from + i]; returns how many, or -1 at an error. */
+static int read_all(const struct buf *b, enum source_kind kind, int from, int *last_rc)
+{
+	int p[2], n = 0, rc;
+	struct source s;
+	struct record r;
+	struct error err;
+
+	if (pipe(p) < 0)
+		abort();
+	if (fork() == 0) {
+		close(p[0]);
+		put(p[1], b->p, b->len);
+		_exit(0);
+	}
+	close(p[1]);
+	source_open_fd(&s, p[0], "pipe", kind, NULL, NULL);
+	while ((rc = source_next(&s, &r, &err)) == SOURCE_RECORD) {
+		if (!same(&r, &recs[from + n]))
+			break;
+		n++;
+	}
+	*last_rc = rc;
+	source_close(&s);
+	close(p[0]);
+	while (wait(NULL) > 0)
+		;
+	return n;
+}
+
+static void test_framed_and_json(void)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	encode(&b, OUT_FRAMED, 0, NREC, 1);
+	test_cond("framed: every record, equal", read_all(&b, SOURCE_FRAMED, 0, &rc) == NREC);
+	test_cond("framed: then the end", rc == SOURCE_END);
+	test_cond("framed, detected: every record", read_all(&b, SOURCE_DETECT, 0, &rc) == NREC &&
+		  rc == SOURCE_END);
+	encode(&b, OUT_JSON, 0, NREC, 1);
+	test_cond("JSON: the same records", read_all(&b, SOURCE_JSON, 0, &rc) == NREC);
+	test_cond("JSON: then the end", rc == SOURCE_END);
+	test_cond("JSON, detected: the same records", read_all(&b, SOURCE_DETECT, 0, &rc) == NREC &&
+		  rc == SOURCE_END);
+
+	/* ends and errors */
+	buf_reset(&b);
+	test_cond("empty input, detected: no record, the end",
+		  read_all(&b, SOURCE_DETECT, 0, &rc) == 0 && rc == SOURCE_END);
+	test_cond("empty input as framed: an error", read_all(&b, SOURCE_FRAMED, 0, &rc) == 0 &&
+		  rc == SOURCE_ERROR);
+	encode(&b, OUT_FRAMED, 0, 5, 1);
+	b.len -= 2;
+	test_cond("framed, cut inside record 5: four, then an error",
+		  read_all(&b, SOURCE_FRAMED, 0, &rc) == 4 && rc == SOURCE_ERROR);
+	encode(&b, OUT_JSON, 0, 3, 1);
+	buf_add(&b, "{\"key\":null}\n", 13);	/* no value: bad, skipped */
+	test_cond("JSON, an envelope without value: three, then a bad record",
+		  read_all(&b, SOURCE_JSON, 0, &rc) == 3 && rc == SOURCE_BAD);
+	encode(&b, OUT_JSON, 0, 3, 1);
+	buf_add(&b, "{\"value\":", 9);
+	test_cond("JSON cut inside a value: three, then an error",
+		  read_all(&b, SOURCE_JSON, 0, &rc) == 3 && rc == SOURCE_ERROR);
+	buf_release(&b);
+}
+
+/* After a bad record, the next call reads the one after it. */
+static void test_bad_then_good(void)
+{
+	struct buf b = BUF_INIT, more = BUF_INIT;
+	struct source s;
+	struct record r;
+	struct error err;
+	int p[2], rc;
+
+	encode(&b, OUT_JSON, 0, 1, 1);
+	buf_add(&b, "{\"key\":1}\n", 10);
+	encode(&more, OUT_JSON, 1, 2, 1);
+	buf_add(&b, more.p, more.len);
+	if (pipe(p) < 0)
+		abort();
+	put(p[1], b.p, b.len);
+	close(p[1]);
+	source_open_fd(&s, p[0], "stdin", SOURCE_DETECT, NULL, NULL);
+	rc = source_next(&s, &r, &err);
+	test_cond("bad then good: the first", rc == SOURCE_RECORD && same(&r, &recs[0]));
+	rc = source_next(&s, &r, &err);
+	test_cond("bad then good: the bad one, named", rc == SOURCE_BAD &&
+		  strstr(err.msg, "stdin:2: envelope has no \"value\"") != NULL);
+	rc = source_next(&s, &r, &err);
+	test_cond("bad then good: the one after it", rc == SOURCE_RECORD && same(&r, &recs[1]));
+	test_cond("bad then good: the end", source_next(&s, &r, &err) == SOURCE_END);
+	source_close(&s);
+	close(p[0]);
+	buf_release(&b);
+	buf_release(&more);
+}
+
+/* Two pipes read by one process, non-blocking: one stalls (even inside a
+ * record) while the other flows; records kept past the next read. */
+static void test_two_pipes(void)
+{
+	struct buf fb = BUF_INIT, jb = BUF_INIT;
+	struct source a, b;
+	struct source_options opt = { .nonblock = 1 };
+	struct record r, kept;
+	struct record *dup = NULL;
+	struct buf store = BUF_INIT;
+	struct error err;
+	int pa[2], pb[2], rc, timeout, got_a = 0, got_b = 0, agains = 0, ok = 1;
+	size_t sent_a = 0;
+
+	encode(&fb, OUT_FRAMED, 0, NREC, 1);
+	encode(&jb, OUT_JSON, 0, NREC, 1);
+	if (pipe(pa) < 0 || pipe(pb) < 0)
+		abort();
+	source_open_fd(&a, pa[0], "a", SOURCE_DETECT, NULL, &opt);
+	source_open_fd(&b, pb[0], "b", SOURCE_DETECT, NULL, &opt);
+	test_cond("pollfd of a descriptor source: the descriptor",
+		  source_pollfd(&a, &timeout) == pa[0] && timeout == -1);
+	test_cond("nothing written: no record yet", source_next(&a, &r, &err) == SOURCE_AGAIN);
+	test_cond("nothing written on b either", source_next(&b, &r, &err) == SOURCE_AGAIN);
+
+	/* a gets its bytes 7 at a time (records and the header cut
+	 * anywhere); b one line every third turn, so it stalls while a flows */
+	const char *jp = (const char *)jb.p, *jend = jp + jb.len;
+	for (int turn = 0; ok && (got_a < NREC || got_b < NREC) && turn < 100000; turn++) {
+		if (sent_a < fb.len) {
+			size_t k = fb.len - sent_a < 7 ? fb.len - sent_a : 7;
+			put(pa[1], fb.p + sent_a, k);
+			if ((sent_a += k) == fb.len)
+				close(pa[1]);
+		}
+		while ((rc = source_next(&a, &r, &err)) == SOURCE_RECORD) {
+			ok &= got_a < NREC && same(&r, &recs[got_a]);
+			if (got_a == 10) {
+				ok &= record_copy(&store, &r, &kept) == 0;
+				dup = record_dup(&r);
+			}
+			got_a++;
+		}
+		ok &= rc == SOURCE_AGAIN || (rc == SOURCE_END && got_a == NREC);
+		agains += rc == SOURCE_AGAIN;
+		if (jp < jend && turn % 3 == 0) {
+			const char *nl = memchr(jp, '\n', (size_t)(jend - jp));
+			put(pb[1], jp, (size_t)(nl + 1 - jp));
+			if ((jp = nl + 1) == jend)
+				close(pb[1]);
+		}
+		while ((rc = source_next(&b, &r, &err)) == SOURCE_RECORD) {
+			ok &= got_b < NREC && same(&r, &recs[got_b]);
+			got_b++;
+		}
+		ok &= rc == SOURCE_AGAIN || (rc == SOURCE_END && got_b == NREC);
+		agains += rc == SOURCE_AGAIN;
+	}
+	test_cond("two pipes: every record of each, in order, equal", ok && got_a == NREC &&
+		  got_b == NREC);
+	test_cond("two pipes: 'no record yet' in between", agains > 10);
+	test_cond("a's detected kind: framed; b's: JSON",
+		  source_kind(&a) == SOURCE_FRAMED && source_kind(&b) == SOURCE_JSON);
+	test_cond("the end stays the end", source_next(&a, &r, &err) == SOURCE_END &&
+		  source_next(&b, &r, &err) == SOURCE_END);
+	test_cond("a record copied into a buffer outlives the reads after it",
+		  same(&kept, &recs[10]));
+	test_cond("a record duplicated outlives the reads after it", dup && same(dup, &recs[10]));
+	free(dup);
+	buf_release(&store);
+	source_close(&a);
+	source_close(&b);
+	close(pa[0]);
+	close(pb[0]);
+	buf_release(&fb);
+	buf_release(&jb);
+}
+
+/* A range over a descriptor: from an offset, to a time, a count. */
+static void test_fd_range(void)
+{
+	struct buf b = BUF_INIT;
+	struct replay_range range = REPLAY_RANGE_ALL;
+	struct source s;
+	struct record r;
+	struct error err;
+	int p[2], n = 0, ok = 1, rc;
+
+	encode(&b, OUT_FRAMED, 0, NREC, 1);
+	if (pipe(p) < 0)
+		abort();
+	put(p[1], b.p, b.len);
+	close(p[1]);
+	range.from = FROM_OFFSET;
+	range.from_offset = 5;
+	range.to = TO_TIME;
+	range.to_time = 1000 + 10 * 30;	/* offset 30 ends it */
+	source_open_fd(&s, p[0], "stdin", SOURCE_FRAMED, &range, NULL);
+	while ((rc = source_next(&s, &r, &err)) == SOURCE_RECORD)
+		ok &= same(&r, &recs[5 + n++]);
+	test_cond("a range of a stream: offsets 5 to 29", ok && n == 25 && rc == SOURCE_END);
+	source_close(&s);
+	close(p[0]);
+	buf_release(&b);
+}
+
+/* A log written through a log sink, read through a log source: a range,
+ * and following it, non-blocking, while the sink appends. */
+static void test_log(void)
+{
+	char dir[] = "/tmp/test_stream_log.XXXXXX";
+	struct writer_options wopt = { 1, 1, SYNC_NEVER, WRITER_SEGMENT_BYTES_DEFAULT,
+				       WRITER_SEGMENT_AGE_DEFAULT };
+	struct sink_log_options lopt = { .max_record = 1 << 20, .batch_bytes = 1 << 20,
+					 .batch_records = 8 };
+	struct source_options fopt = { .nonblock = 1, .follow = 1 };
+	struct replay_range range = REPLAY_RANGE_ALL;
+	struct writer_recovery rec;
+	struct writer w;
+	struct sink k;
+	struct source s;
+	struct record r;
+	struct error err;
+	int n = 0, ok = 1, rc, timeout;
+
+	if (!mkdtemp(dir))
+		abort();
+	test_cond("a missing log: an error", source_open_log(&s, "/nonexistent/log", NULL, NULL,
+							     &err) < 0);
+	source_close(&s);
+	if (writer_open(&w, dir, &wopt, &rec, &err) < 0)
+		abort();
+	sink_open_log(&k, &w, &lopt);
+	for (int i = 0; i < 30; i++)
+		ok &= sink_write(&k, &recs[i], &err) == OUTPUT_OK;
+	sink_mark(&k);
+	ok &= sink_write(&k, &recs[30], &err) == OUTPUT_OK;
+	sink_rollback(&k);	/* taken back: 30 gets offset 30 again below */
+	ok &= sink_flush(&k, &err) == OUTPUT_OK;
+	test_cond("log sink: 30 records in 4 batches", ok && k.records == 30 && k.batches == 4);
+
+	range.from = FROM_OFFSET;
+	range.from_offset = 3;
+	range.to = TO_OFFSET;
+	range.to_offset = 20;
+	if (source_open_log(&s, dir, &range, NULL, &err) < 0)
+		abort();
+	while ((rc = source_next(&s, &r, &err)) == SOURCE_RECORD)
+		ok &= same(&r, &recs[3 + n++]);
+	test_cond("a range of a log: offsets 3 to 19", ok && n == 17 && rc == SOURCE_END);
+	source_close(&s);
+
+	/* logcat's ways: whole batches where they fit, items elsewhere */
+	{
+		const struct batch_header *h;
+		const uint8_t *p, *item;
+		size_t len, avail, itemlen;
+		int batches = 0, items = 0, next = 3;
+
+		range.to_offset = 28;
+		if (source_open_log(&s, dir, &range, NULL, &err) < 0)
+			abort();
+		while ((rc = source_next_batch(&s, &h, &p, &len, &err)) != SOURCE_END) {
+			struct record whole;
+			if (rc == SOURCE_BATCH) {
+				ok &= h->base == (uint64_t)next && h->count == 8;
+				for (uint32_t i = 0; i < h->count; i++, next++) {
+					ok &= record_decode(p, len, &whole, &itemlen, &err) == ITEM_OK &&
+					      same(&whole, &recs[next]);
+					p += itemlen;
+					len -= itemlen;
+				}
+				ok &= len == 0;
+				batches++;
+				continue;
+			}
+			ok &= rc == SOURCE_RECORD;
+			rc = source_next_item(&s, &r, &item, &avail, &err);
+			if (rc == SOURCE_END)
+				break;
+			ok &= rc == SOURCE_RECORD && r.offset == (uint64_t)next &&
+			      record_decode(item, avail, &whole, &itemlen, &err) == ITEM_OK &&
+			      same(&whole, &recs[next]);
+			source_item_done(&s, itemlen);
+			next++;
+			items++;
+		}
+		test_cond("offsets 3 to 27: two whole batches (8-23), the rest record by record",
+			  ok && next == 28 && batches == 2 && items == 9);
+		source_close(&s);
+	}
+
+	range = (struct replay_range)REPLAY_RANGE_ALL;
+	range.from = FROM_LAST;
+	range.last = 4;
+	range.count = 2;
+	n = 0;
+	if (source_open_log(&s, dir, &range, NULL, &err) < 0)
+		abort();
+	while ((rc = source_next(&s, &r, &err)) == SOURCE_RECORD)
+		ok &= same(&r, &recs[26 + n++]);
+	test_cond("the last 4, at most 2: offsets 26, 27", ok && n == 2 && rc == SOURCE_END);
+	source_close(&s);
+
+	range = (struct replay_range)REPLAY_RANGE_ALL;
+	range.from = FROM_TIME;
+	range.from_time = 1000 + 10 * 25 - 5;
+	n = 0;
+	if (source_open_log(&s, dir, &range, &fopt, &err) < 0)
+		abort();
+	while ((rc = source_next(&s, &r, &err)) == SOURCE_RECORD)
+		ok &= same(&r, &recs[25 + n++]);
+	test_cond("following from a time: offsets 25 to 29, then no record yet",
+		  ok && n == 5 && rc == SOURCE_AGAIN);
+	test_cond("a follower polls the log's watch", source_pollfd(&s, &timeout) >= 0 ||
+		  timeout == WATCH_POLL_MS);
+	for (int i = 30; i < NREC; i++)
+		ok &= sink_write(&k, &recs[i], &err) == OUTPUT_OK;
+	ok &= sink_finish(&k, &err) == OUTPUT_OK;
+	for (int tries = 0; n < NREC - 25 && tries < 100; tries++) {
+		rc = source_next(&s, &r, &err);
+		if (rc == SOURCE_RECORD)
+			ok &= same(&r, &recs[25 + n++]);
+		else if (rc != SOURCE_AGAIN)
+			ok = 0;
+	}
+	test_cond("the follower gets what the sink appended", ok && n == NREC - 25);
+	test_cond("and then no record yet", source_next(&s, &r, &err) == SOURCE_AGAIN);
+	source_close(&s);
+	sink_close(&k);
+	writer_close(&w, &err);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			abort();
+	}
+}
+
+/* The envelope written from a record and from its item: the same line. */
+static void test_envelope(void)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT, item = BUF_INIT;
+	struct error err;
+	size_t len;
+	int ok = 1;
+
+	for (int i = 0; i < NREC; i++) {
+		buf_reset(&a);
+		buf_reset(&b);
+		buf_reset(&item);
+		ok &= record_encode(&item, &recs[i]) == 0 && envelope_encode(&a, &recs[i], &err) == 0 &&
+		      envelope_encode_item(&b, item.p, item.len, &len, &err) == 0 && len == item.len &&
+		      a.len == b.len && !memcmp(a.p, b.p, a.len);
+	}
+	buf_reset(&a);
+	buf_cstr(&b);
+	test_cond("envelope from a record and from its item: equal", ok);
+	buf_reset(&b);
+	ok = envelope_encode(&b, &recs[3], &err) == 0 && buf_cstr(&b) &&
+	     !strcmp((char *)b.p, "{\"offset\":3,\"ts\":1030,\"key\":\"k3\",\"value\":{\"n\":3},"
+		     "\"headers\":{\"h\":\"x\"}}\n");
+	test_cond("envelope of record 3, as logcat --json writes it", ok);
+	test_cond("a truncated item: an error, nothing written",
+		  envelope_encode_item(&a, item.p, item.len - 1, &len, &err) < 0 && a.len == 0);
+	buf_release(&a);
+	buf_release(&b);
+	buf_release(&item);
+}
+
+int main(void)
+{
+	make_records();
+	test_framed_and_json();
+	test_bad_then_good();
+	test_envelope();
+	test_two_pipes();
+	test_fd_range();
+	test_log();
+	return test_report("test_stream");
+}
