@@ -9,7 +9,6 @@
 #include "append.h"
 #include "error.h"
 #include "fieldpath.h"
-#include "input.h"
 #include "lock.h"
 #include "units.h"
 #include "writer.h"
@@ -93,7 +92,6 @@ int main(int argc, char **argv)
 	struct writer_recovery rec;
 	struct append_stats st;
 	struct writer w;
-	struct input in;
 	struct error err;
 	uint64_t size;
 	int c, rc;
@@ -178,8 +176,7 @@ int main(int argc, char **argv)
 	if (rec.truncated)
 		warnmsg("'%s': truncated a torn tail of %llu bytes at byte %llu", rec.segment,
 			(unsigned long long)rec.truncated, (unsigned long long)rec.at);
-	input_init(&in, STDIN_FILENO, "stdin", aopt.max_record + (64 << 10));
-	rc = append_run(&w, &in, &aopt, &st, &err);
+	rc = append_run(&w, STDIN_FILENO, "stdin", &aopt, &st, &err);
 	if (rc < 0 && !reader_gone) {
 		writer_close(&w, NULL);
 		die(EXIT_FAIL, "%s", err.msg);
@@ -195,7 +192,6 @@ int main(int argc, char **argv)
 		warnmsg("--key '%s' matched no record: every key is null", aopt.key_spec);
 	if (aopt.time && st.seen && !st.time_found)
 		warnmsg("--time '%s' matched no record", aopt.time_spec);
-	input_release(&in);
 	if (aopt.key)
 		fieldpath_release(&key);
 	if (aopt.time)

@@ -12,7 +12,6 @@
 
 #include "error.h"
 #include "fieldpath.h"
-#include "input.h"
 #include "writer.h"
 
 enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES };
@@ -51,7 +50,11 @@ struct append_stats {
 };
 
 /*
- * Appends every record of in to the log.  Returns 0 when all input was
+ * Appends every record read from fd (named name in messages: "stdin"; left
+ * open) to the log, through a descriptor source (stream.h: the format
+ * opt->format, detected for INPUT_AUTO) feeding a log sink, asking for more
+ * input without waiting while a batch is being built (see linger_ms).
+ * Returns 0 when all input was
  * appended (and synced, as the writer's sync mode says), or -1 with err
  * naming the input, the line or record, the byte offset and the reason; then
  * every record before the bad one is appended and durable, and nothing of
@@ -63,7 +66,7 @@ struct append_stats {
  * offset, ts, key, value and headers are ignored, the first one with a
  * warning through on_warn.
  */
-int append_run(struct writer *w, struct input *in, const struct append_options *opt,
+int append_run(struct writer *w, int fd, const char *name, const struct append_options *opt,
 	       struct append_stats *st, struct error *err);
 
 #endif

@@ -1,5 +1,6 @@
 /* stream.c - sources and sinks of records (see stream.h). */
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "envelope.h"
@@ -8,6 +9,7 @@
 #include "json.h"
 #include "stream.h"
 #include "timeparse.h"
+#include "utf8.h"
 
 /* --- ranges ------------------------------------------------------------- */
 
@@ -106,7 +108,27 @@ int source_open_log(struct source *s, const char *path, const struct replay_rang
 
 int source_error_at(const struct source *s, struct error *err)
 {
-	error_prefix(err, "'%s': batch at byte %llu", s->r.path, (unsigned long long)s->r.batch_pos);
+	const struct input *in = &s->in;
+	char why[sizeof err->msg];
+
+	switch (s->kind) {
+	case SOURCE_LOG:
+		error_prefix(err, "'%s': batch at byte %llu", s->r.path,
+			     (unsigned long long)s->r.batch_pos);
+		break;
+	case SOURCE_FRAMED:
+		error_prefix(err, "%s: record %llu (byte %llu)", in->name,
+			     (unsigned long long)s->fr.records, (unsigned long long)s->fr.at);
+		break;
+	case SOURCE_JSON:	/* the value is consumed: in is at its end */
+		snprintf(why, sizeof why, "%s", err->msg);
+		error_set(err, "%s:%llu: %s (byte %llu)", in->name, (unsigned long long)in->line, why,
+			  (unsigned long long)in->offset);
+		break;
+	default:
+		error_prefix(err, "%s:%llu", in->name, (unsigned long long)s->line);
+		break;
+	}
 	return SOURCE_ERROR;
 }
 
@@ -199,8 +221,9 @@ static int in_range(const struct source *s, const struct record *r, uint64_t lo)
 
 /* The next record of a log: decoded whole, or with item set only its
  * offset and timestamp (see source_next_item). */
-static int log_next(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
-		    struct error *err)
+static __attribute__((noinline)) int log_next(struct source *s, struct record *r,
+					      const uint8_t **item, size_t *avail,
+					      struct error *err)
 {
 	int rc;
 
@@ -310,6 +333,7 @@ void source_open_fd(struct source *s, int fd, const char *name, enum source_kind
 	input_init(&s->in, fd, name,
 		   (s->opt.max_record ? s->opt.max_record : RECORD_MAX_SIZE_LIMIT) + (64 << 10));
 	s->in.nonblock = s->opt.nonblock;
+	s->new_line = 1;
 	framed_reader_init(&s->fr, &s->in);
 }
 
@@ -321,7 +345,12 @@ static int fill(struct input *in, struct error *err)
 	return rc == INPUT_AGAIN ? SOURCE_AGAIN : rc < 0 ? SOURCE_ERROR : 0;
 }
 
-int stream_detect(struct input *in, enum source_kind *kind, struct error *err)
+/* Detects a descriptor's format from its first bytes that are not
+ * whitespace (consuming nothing): the framed stream's tag, else JSON.
+ * Returns 0 with *kind SOURCE_FRAMED or SOURCE_JSON, SOURCE_ERROR with err
+ * set on a read error, or SOURCE_AGAIN (a non-blocking input with nothing
+ * to read yet: call again, nothing was consumed). */
+static int stream_detect(struct input *in, enum source_kind *kind, struct error *err)
 {
 	int rc;
 
@@ -341,7 +370,9 @@ int stream_detect(struct input *in, enum source_kind *kind, struct error *err)
 	return 0;
 }
 
-int stream_skip_bom(struct input *in, struct error *err)
+/* Skips a UTF-8 byte order mark at the start of JSON input, as jq does.
+ * Returns 0, SOURCE_ERROR (err set) or SOURCE_AGAIN. */
+static int stream_skip_bom(struct input *in, struct error *err)
 {
 	int rc;
 
@@ -353,7 +384,9 @@ int stream_skip_bom(struct input *in, struct error *err)
 	return 0;
 }
 
-void stream_blank(struct record *r)
+/* Sets r to what a record is before anything is known of it: offset 0,
+ * the time now, a null key and value, no headers. */
+static void stream_blank(struct record *r)
 {
 	r->offset = 0;
 	r->ts = time_now_ms();
@@ -365,14 +398,87 @@ void stream_blank(struct record *r)
 	r->headerslen = 0;
 }
 
-/* The next envelope of a JSON source. */
-static int json_next(struct source *s, struct record *r, struct error *err)
+/* The whitespace at the start of p[0..n). */
+static size_t leading_ws(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+/* A bad line (err set), whose rest, from byte at of the input, the next
+ * call skips; starting on a line of its own when its first at_ws bytes
+ * (whitespace before it) hold a newline.  SOURCE_BAD, or for JSON without
+ * resync SOURCE_ERROR. */
+static int bad_line(struct source *s, size_t at, size_t at_ws)
+{
+	s->skip = 1;
+	s->skip_at = at;
+	s->line_start = s->new_line || memchr(input_data(&s->in), '\n', at_ws) != NULL;
+	return s->kind == SOURCE_JSON && !s->opt.resync ? SOURCE_ERROR : SOURCE_BAD;
+}
+
+/* Skips the input up to and including the first newline at or after byte
+ * skip_at, reading (and dropping) as much as it takes, or to the end. */
+static __attribute__((noinline)) int skip_line(struct source *s, struct error *err)
+{
+	struct input *in = &s->in;
+	int rc;
+
+	for (;;) {
+		const uint8_t *p = input_data(in), *nl;
+		size_t n = input_avail(in);
+
+		nl = s->skip_at < n ? memchr(p + s->skip_at, '\n', n - s->skip_at) : NULL;
+		if (nl) {
+			input_consume(in, (size_t)(nl - p) + 1, 1);
+			break;
+		}
+		input_consume(in, n, 1);
+		s->skip_at = 0;
+		if (in->eof)
+			break;
+		if ((rc = fill(in, err)) < 0)
+			return rc;
+	}
+	s->skip = 0;
+	s->new_line = 1;
+	return 0;
+}
+
+/* Warns once of the first member of the envelope v[0..n) that is none of
+ * those logcat --json writes. */
+static void unknown_members(struct source *s, const uint8_t *v, size_t n)
+{
+	const uint8_t *name;
+	size_t len;
+
+	if (!envelope_unknown(v, n, &name, &len))
+		return;
+	snprintf(s->warn, sizeof s->warn, "%s:%llu: envelope member \"%.*s\" is not known: ignored "
+		 "(this and any other unknown member, reported once)", s->in.name,
+		 (unsigned long long)s->in.line, len > 64 ? 64 : (int)len, (const char *)name);
+	s->warned = 1;
+	s->warning = s->warn;
+}
+
+/* The next value of a JSON source: an envelope, or with values a record's
+ * value.  (Not inlined, here and below, so that source_next stays a short
+ * dispatch on the hot path.) */
+static __attribute__((noinline)) int json_next(struct source *s, struct record *r,
+					       struct error *err)
 {
 	struct input *in = &s->in;
 	struct error why;
 	size_t used;
+	uint64_t line;
 	int rc;
 
+	s->warning = NULL;
+	if (s->skip && (rc = skip_line(s, err)) < 0)
+		return rc;
 	for (;;) {
 		const char *p = (const char *)input_data(in);
 		size_t n = input_avail(in);
@@ -381,10 +487,13 @@ static int json_next(struct source *s, struct record *r, struct error *err)
 		rc = json_to_cbor(p, n, (in->eof ? JSON_EOF : 0) | (s->opt.plain_json ? JSON_PLAIN : 0),
 				  &s->value, &used, &why);
 		if (rc == JSON_MORE && n >= in->max_window) {
-			error_set(err, "%s:%llu: value larger than %zu bytes (byte %llu)", in->name,
-				  (unsigned long long)input_line_at(in, 0), in->max_window,
-				  (unsigned long long)in->offset);
-			return SOURCE_ERROR;
+			/* a value longer than the window: bad, and skipped
+			 * with the rest of its line */
+			size_t ws = leading_ws(p, n);
+			error_set(err, "%s:%llu: value larger than %zu bytes (--max-record-size) (byte %llu)",
+				  in->name, (unsigned long long)input_line_at(in, ws), in->max_window,
+				  (unsigned long long)(in->offset + ws));
+			return bad_line(s, ws, ws);
 		}
 		if (rc == JSON_MORE || (rc == JSON_END && !in->eof)) {
 			if (rc == JSON_END)
@@ -398,27 +507,112 @@ static int json_next(struct source *s, struct record *r, struct error *err)
 			return SOURCE_END;
 		}
 		if (rc == JSON_ERROR || rc == JSON_INVALID) {
-			error_set(err, "%s:%llu: %s%s (byte %llu)", in->name,
-				  (unsigned long long)input_line_at(in, used),
-				  rc == JSON_ERROR ? "invalid JSON: " : "", why.msg,
-				  (unsigned long long)(in->offset + used));
-			return SOURCE_ERROR;
+			size_t ws = leading_ws(p, used), from = used;
+			/* when the value's own line ended before the value did
+			 * and the error is a value starting a later line (a
+			 * truncated JSON line), that line is the bad one, and
+			 * the one where the error showed may be good */
+			const char *nl = memchr(p + ws, '\n', used - ws);
+			if (nl && used < n && p[used] != '{' && p[used] != '[')
+				nl = NULL;
+			for (const char *q = p + used; nl && q > nl + 1 && q[-1] != '\n'; q--)
+				if (q[-1] != ' ' && q[-1] != '\t' && q[-1] != '\r')
+					nl = NULL;	/* not the first thing on its line */
+			if (nl) {
+				from = (size_t)(nl - p);
+				error_set(err, "%s:%llu: invalid JSON: the line ends inside a value (byte %llu)",
+					  in->name, (unsigned long long)input_line_at(in, ws),
+					  (unsigned long long)(in->offset + from));
+			} else {
+				error_set(err, "%s:%llu: %s%s (byte %llu)", in->name,
+					  (unsigned long long)input_line_at(in, used),
+					  rc == JSON_ERROR ? "invalid JSON: " : "", why.msg,
+					  (unsigned long long)(in->offset + used));
+			}
+			return bad_line(s, from, ws);
 		}
+		/* a value whose text has a newline starts a line's group */
+		line = in->line;
+		input_consume(in, used, 1);
+		s->line_start = s->new_line || in->line != line;
+		s->new_line = 0;
 		stream_blank(r);
 		r->offset = s->records++;
-		if (envelope_decode(s->value.p, s->value.len, r, &why) < 0) {
-			error_set(err, "%s:%llu: %s (byte %llu)", in->name,
-				  (unsigned long long)input_line_at(in, used), why.msg,
-				  (unsigned long long)(in->offset + used));
-			input_consume(in, used, 1);
+		if (s->opt.values) {
+			r->value = s->value.p;
+			r->valuelen = s->value.len;
+			return SOURCE_RECORD;
+		}
+		rc = envelope_decode(s->value.p, s->value.len, r, &why);
+		if (!s->warned && (rc == 0 || !strncmp(why.msg, "envelope \"headers\"", 18)))
+			unknown_members(s, s->value.p, s->value.len);
+		if (rc < 0) {
+			error_set(err, "%s:%llu: %s (byte %llu)", in->name, (unsigned long long)in->line,
+				  why.msg, (unsigned long long)in->offset);
 			return SOURCE_BAD;
 		}
-		input_consume(in, used, 1);
 		return SOURCE_RECORD;
 	}
 }
 
-static int fd_next(struct source *s, struct record *r, struct error *err)
+/* The next line of a lines source. */
+static __attribute__((noinline)) int lines_next(struct source *s, struct record *r,
+						struct error *err)
+{
+	struct input *in = &s->in;
+	uint8_t head[9];
+	int rc;
+
+	if (s->skip && (rc = skip_line(s, err)) < 0)
+		return rc;
+	for (;;) {
+		const uint8_t *p = input_data(in), *nl;
+		size_t n = input_avail(in), len, tl, hl;
+
+		nl = memchr(p, '\n', n);
+		if (!nl && !in->eof && n >= in->max_window) {
+			error_set(err, "%s:%llu: line longer than %zu bytes (--max-record-size) (byte %llu)",
+				  in->name, (unsigned long long)in->line, in->max_window,
+				  (unsigned long long)in->offset);
+			return bad_line(s, n, 0);
+		}
+		if (!nl && !in->eof) {
+			if ((rc = fill(in, err)) < 0)
+				return rc;
+			continue;
+		}
+		if (!nl && n == 0)
+			return SOURCE_END;
+		len = nl ? (size_t)(nl - p) : n;
+		tl = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
+		hl = item_put_head(head, utf8_valid_prefix(p, tl) == tl ? 3 : 2, tl);
+		buf_reset(&s->value);
+		if (buf_add(&s->value, head, hl) < 0 || buf_add(&s->value, p, tl) < 0)
+			return error_set(err, "out of memory");
+		stream_blank(r);
+		r->value = s->value.p;
+		r->valuelen = s->value.len;
+		s->line = in->line;
+		input_consume(in, nl ? len + 1 : len, 1);
+		return SOURCE_RECORD;
+	}
+}
+
+/* The next answer of a descriptor source whose kind is known, its range
+ * aside. */
+static int fd_read(struct source *s, struct record *r, struct error *err)
+{
+	int rc;
+
+	if (s->kind == SOURCE_FRAMED) {
+		rc = framed_next(&s->fr, r, err);
+		return rc > 0 ? SOURCE_RECORD : rc == 0 ? SOURCE_END : rc == FRAMED_BAD_RECORD ?
+		       SOURCE_BAD : rc == FRAMED_AGAIN ? SOURCE_AGAIN : SOURCE_ERROR;
+	}
+	return s->kind == SOURCE_JSON ? json_next(s, r, err) : lines_next(s, r, err);
+}
+
+static __attribute__((noinline)) int fd_next(struct source *s, struct record *r, struct error *err)
 {
 	int rc;
 
@@ -433,18 +627,13 @@ static int fd_next(struct source *s, struct record *r, struct error *err)
 			return rc;
 		s->bom_skipped = 1;
 	}
+	if (s->range.from == FROM_BEGINNING && s->range.to == TO_NONE && s->left == UINT64_MAX) {
+		s->direct = 1;	/* the whole stream: no range to check */
+		return fd_read(s, r, err);
+	}
 	while (s->left > 0) {
-		if (s->kind == SOURCE_FRAMED) {
-			rc = framed_next(&s->fr, r, err);
-			if (rc == FRAMED_BAD_RECORD)
-				return SOURCE_BAD;
-			if (rc == FRAMED_AGAIN)
-				return SOURCE_AGAIN;
-			if (rc <= 0)
-				return rc < 0 ? SOURCE_ERROR : SOURCE_END;
-		} else if ((rc = json_next(s, r, err)) != SOURCE_RECORD) {
+		if ((rc = fd_read(s, r, err)) != SOURCE_RECORD)
 			return rc;
-		}
 		if (past_end(&s->range, r))
 			break;
 		if (!s->started) {
@@ -466,7 +655,15 @@ static int fd_next(struct source *s, struct record *r, struct error *err)
 
 int source_next(struct source *s, struct record *r, struct error *err)
 {
+	if (s->direct)
+		return fd_read(s, r, err);
 	return s->kind == SOURCE_LOG ? log_next(s, r, NULL, NULL, err) : fd_next(s, r, err);
+}
+
+int source_wait(struct source *s, int timeout_ms)
+{
+	assert(s->kind != SOURCE_LOG);
+	return input_ready(&s->in, timeout_ms);
 }
 
 int source_pollfd(const struct source *s, int *timeout_ms)

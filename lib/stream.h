@@ -7,9 +7,11 @@
  *     through struct reader;
  *   - a file descriptor carrying a framed stream (framed.h);
  *   - a file descriptor carrying the JSON envelopes logcat --json writes
- *     (envelope.h), one object per record;
- * and, for a file descriptor, detects which of the last two from its first
- * bytes (as logappend does) when asked to.
+ *     (envelope.h), one object per record, or JSON values, each a record's
+ *     value (source_options.values);
+ *   - a file descriptor carrying lines of text, each a record's value;
+ * and, for a file descriptor, detects which of framed or JSON from its
+ * first bytes (as logappend does) when asked to.
  *
  * In the non-blocking mode (source_options.nonblock) a source never waits:
  * when no record is there yet it says so (SOURCE_AGAIN), and source_pollfd
@@ -78,7 +80,12 @@ int stream_resolve(struct reader *r, const struct replay_range *range, int follo
 enum source_kind {
 	SOURCE_DETECT,		/* a descriptor: framed or JSON, from its first bytes */
 	SOURCE_FRAMED,		/* a descriptor carrying a framed stream */
-	SOURCE_JSON,		/* a descriptor carrying logcat --json's envelopes */
+	SOURCE_JSON,		/* a descriptor carrying logcat --json's envelopes,
+				 * or JSON values (source_options.values) */
+	SOURCE_LINES,		/* a descriptor carrying lines: each line's bytes
+				 * (a CR before its newline dropped) a record's
+				 * value, a text string when valid UTF-8, else a
+				 * byte string */
 	SOURCE_LOG,		/* a log directory */
 };
 
@@ -97,6 +104,12 @@ struct source_options {
 	int nonblock;		/* answer SOURCE_AGAIN rather than wait */
 	int follow;		/* a log: wait for new records at its end */
 	int plain_json;		/* JSON: no "$" forms (json.h) */
+	int values;		/* JSON: each value is a record's value (its key
+				 * null, its time now), not an envelope */
+	int resync;		/* JSON: a value that is not well formed, or
+				 * larger than the window, is SOURCE_BAD, and the
+				 * next call reads from the line after it (the rest
+				 * of its line skipped); without it, SOURCE_ERROR */
 	size_t max_record;	/* a descriptor: the largest record read
 				 * (0: RECORD_MAX_SIZE_LIMIT) */
 	volatile sig_atomic_t *stop;	/* a blocking follower stops when set */
@@ -108,12 +121,23 @@ struct source {
 	struct replay_range range;
 	uint64_t left;		/* records the range still allows */
 	int started;		/* a descriptor: the range's start was reached */
+	int direct;		/* a descriptor: its kind known, no range */
 	/* a descriptor */
 	struct input in;
 	struct framed_reader fr;
-	struct buf value;	/* JSON: the current envelope as CBOR */
+	struct buf value;	/* JSON, lines: the current value as CBOR */
 	uint64_t records;	/* JSON: values read */
 	int bom_skipped;	/* JSON: a byte order mark was looked for */
+	int skip;		/* JSON, lines: the rest of a bad line is to be
+				 * skipped, from byte skip_at of the input */
+	size_t skip_at;
+	int new_line;		/* JSON: the next value starts a line (the
+				 * input's start, or after a skipped line) */
+	int line_start;		/* JSON: see source_line_start */
+	uint64_t line;		/* lines: the last record's line number */
+	int warned;		/* JSON envelopes: the warning was given */
+	const char *warning;	/* see source_warning */
+	char warn[256];
 	/* a log */
 	struct reader r;
 	int r_open;
@@ -142,7 +166,8 @@ int source_open_log(struct source *s, const char *path, const struct replay_rang
 
 /*
  * Sets up a source reading fd (name is for messages: "stdin"; it must
- * outlive the source) as kind (SOURCE_DETECT, SOURCE_FRAMED or SOURCE_JSON),
+ * outlive the source) as kind (SOURCE_DETECT, SOURCE_FRAMED, SOURCE_JSON or
+ * SOURCE_LINES),
  * keeping the records of range (NULL: all; a time range starts at the first
  * record at or after from_time and ends at the first at or after to_time,
  * in stream order; FROM_LAST and FROM_END yield no record on a
@@ -158,11 +183,34 @@ void source_open_fd(struct source *s, int fd, const char *name, enum source_kind
  * SOURCE_AGAIN (non-blocking only: nothing to read now) or SOURCE_BAD (a
  * descriptor's record that is bad but whose extent is known, skipped: a
  * framed record of the wrong shape or with invalid contents, a JSON
- * envelope without "value" or with a bad member; JSON that is not well
- * formed is SOURCE_ERROR).  A follower of a log returns SOURCE_END when
+ * envelope without "value" or with a bad member, a line longer than the
+ * window, and with resync a JSON value not well formed or too large; JSON
+ * that is not well formed is otherwise SOURCE_ERROR).  A follower of a log returns SOURCE_END when
  * *stop is set.
  */
 int source_next(struct source *s, struct record *r, struct error *err);
+
+/*
+ * What a caller that appends records needs to know of the last answer of
+ * source_next (logappend's rules):
+ *
+ * source_grouped: whether the records come in groups, one per line, a bad
+ * one taking those before it in its group with it: JSON values on one line
+ * (the caller: sink_mark at each group's first record, sink_rollback at a
+ * bad one).  Other kinds' records stand alone.
+ *
+ * source_line_start: for JSON, whether the record or bad record it answered
+ * begins a group: a line of its own (the text read for it has a newline, or
+ * it is the first, or it follows a skipped line).
+ *
+ * source_warning: a message (naming the input and the line) when the input
+ * was taken, but maybe not as meant (an envelope member that is not known:
+ * said once per source); NULL when there is none.  Valid until the next
+ * call on s.
+ */
+static inline int source_line_start(const struct source *s) { return s->line_start; }
+static inline int source_grouped(const struct source *s) { return s->kind == SOURCE_JSON; }
+static inline const char *source_warning(const struct source *s) { return s->warning; }
 
 /*
  * A log source's ways for logcat's speed, used instead of source_next at
@@ -182,9 +230,11 @@ int source_next(struct source *s, struct record *r, struct error *err);
  * the caller decodes the item in one pass (output_item) and must call
  * source_item_done with its length before any other call on s.
  *
- * source_error_at: prefixes err with the segment and byte of the batch the
- * last record came from (for an error found in its item); returns
- * SOURCE_ERROR.
+ * source_error_at: says in err where the last record came from (for an
+ * error found in it): a log's segment and the byte of its batch; a framed
+ * stream's record number and byte ("stdin: record 3 (byte 812): ..."); a
+ * JSON value's line and byte ("stdin:4: ... (byte 301)"); a line's number
+ * ("stdin:4: ...").  Returns SOURCE_ERROR.
  */
 int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
 		      size_t *len, struct error *err);
@@ -218,30 +268,16 @@ int source_seek_log(struct source *s, uint64_t off, struct error *err);
  */
 int source_pollfd(const struct source *s, int *timeout_ms);
 
+/* After SOURCE_AGAIN from a descriptor source: waits at most timeout_ms
+ * (-1: no limit) for input.  Returns 1 when there is some to read (or its
+ * end), 0 when the time ran out. */
+int source_wait(struct source *s, int timeout_ms);
+
 /* The kind of a descriptor source once detected (SOURCE_DETECT before). */
 static inline enum source_kind source_kind(const struct source *s) { return s->kind; }
 
 /* Releases the source (not the descriptor it reads). */
 void source_close(struct source *s);
-
-/* --- what a descriptor's reader needs (logappend reads through these) ---- */
-
-/*
- * Detects a descriptor's format from its first bytes that are not
- * whitespace (consuming nothing): the framed stream's tag, else JSON.
- * Returns 0 with *kind SOURCE_FRAMED or SOURCE_JSON, SOURCE_ERROR with err
- * set on a read error, or SOURCE_AGAIN (a non-blocking input with nothing
- * to read yet: call again, nothing was consumed).
- */
-int stream_detect(struct input *in, enum source_kind *kind, struct error *err);
-
-/* Skips a UTF-8 byte order mark at the start of JSON input, as jq does.
- * Returns 0, SOURCE_ERROR (err set) or SOURCE_AGAIN. */
-int stream_skip_bom(struct input *in, struct error *err);
-
-/* Sets r to what a record is before anything is known of it: offset 0,
- * the time now, a null key and value, no headers. */
-void stream_blank(struct record *r);
 
 /* --- sinks -------------------------------------------------------------- */
 

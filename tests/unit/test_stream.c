@@ -432,6 +432,160 @@ static void test_log(void)
 	}
 }
 
+/* A descriptor source over the bytes p[0..n), written by a child process
+ * (so that inputs larger than a pipe's buffer fit); end_bytes waits for it. */
+static int child_fd(const void *p, size_t n)
+{
+	int fd[2];
+
+	if (pipe(fd) < 0)
+		abort();
+	if (fork() == 0) {
+		close(fd[0]);
+		put(fd[1], p, n);
+		_exit(0);
+	}
+	close(fd[1]);
+	return fd[0];
+}
+
+static void end_bytes(struct source *s, int fd)
+{
+	source_close(s);
+	close(fd);
+	while (wait(NULL) > 0)
+		;
+}
+
+/* Whether r is a record of value v[0..n) (CBOR), a null key and no headers. */
+static int value_is(const struct record *r, const char *v, size_t n)
+{
+	return r->valuelen == n && !memcmp(r->value, v, n) && r->keylen == 1 &&
+	       r->key[0] == 0xf6 && !r->headers;
+}
+
+/* Lines: each a value, text or bytes, CR dropped; a line longer than the
+ * window bad and skipped; the place of a record for messages. */
+static void test_lines(void)
+{
+	static const char in[] = "a\r\nbc\n\xff\n\nlast";
+	struct source_options opt = { .max_record = 16 };
+	struct buf big = BUF_INIT;
+	struct source s;
+	struct record r;
+	struct error err;
+	int fd, rc;
+
+	fd = child_fd(in, sizeof in - 1);
+	source_open_fd(&s, fd, "in", SOURCE_LINES, NULL, &opt);
+	test_cond("lines: CR dropped, a text value",
+		  source_next(&s, &r, &err) == SOURCE_RECORD && value_is(&r, "\x61" "a", 2));
+	test_cond("lines: the second", source_next(&s, &r, &err) == SOURCE_RECORD &&
+		  value_is(&r, "\x62" "bc", 3));
+	error_set(&err, "no time field 'ts'");
+	source_error_at(&s, &err);
+	test_cond("lines: a record's place is its line",
+		  !strcmp(err.msg, "in:2: no time field 'ts'"));
+	test_cond("lines: not UTF-8, a byte string", source_next(&s, &r, &err) == SOURCE_RECORD &&
+		  value_is(&r, "\x41\xff", 2));
+	test_cond("lines: an empty line, an empty text", source_next(&s, &r, &err) == SOURCE_RECORD &&
+		  value_is(&r, "\x60", 1));
+	test_cond("lines: the last, without a newline",
+		  source_next(&s, &r, &err) == SOURCE_RECORD && value_is(&r, "\x64" "last", 5));
+	test_cond("lines: then the end; lines stand alone",
+		  source_next(&s, &r, &err) == SOURCE_END && !source_grouped(&s));
+	end_bytes(&s, fd);
+
+	/* the window: max_record + 64 KiB */
+	buf_add(&big, "x\n", 2);
+	if (buf_grow(&big, 200000) < 0)	/* more than the window holds */
+		abort();
+	memset(big.p + big.len, 'y', 200000);
+	big.len += 200000;
+	buf_add(&big, "\nz\n", 3);
+	fd = child_fd(big.p, big.len);
+	source_open_fd(&s, fd, "in", SOURCE_LINES, NULL, &opt);
+	rc = source_next(&s, &r, &err);
+	test_cond("a long line: the one before it", rc == SOURCE_RECORD && value_is(&r, "\x61x", 2));
+	rc = source_next(&s, &r, &err);
+	test_cond("a line longer than the window: bad, named",
+		  rc == SOURCE_BAD && !strcmp(err.msg, "in:2: line longer than 65552 bytes "
+					      "(--max-record-size) (byte 2)"));
+	rc = source_next(&s, &r, &err);
+	test_cond("and skipped: the line after it", rc == SOURCE_RECORD && value_is(&r, "\x61z", 2));
+	test_cond("then the end", source_next(&s, &r, &err) == SOURCE_END);
+	end_bytes(&s, fd);
+	buf_release(&big);
+}
+
+/* JSON values that are not envelopes; bad values, skipped with their line
+ * (resync) or the end; the groups of values on one line. */
+static void test_json_values(void)
+{
+	static const char in[] = "{\"a\":1} 2\n[3] {bad 4\n\"x\"\n";
+	struct source_options opt = { .values = 1, .resync = 1 };
+	struct source s;
+	struct record r;
+	struct error err;
+	int fd, rc, ok;
+
+	fd = child_fd(in, sizeof in - 1);
+	source_open_fd(&s, fd, "in", SOURCE_DETECT, NULL, &opt);
+	rc = source_next(&s, &r, &err);
+	test_cond("JSON values: an object is a value, not an envelope",
+		  rc == SOURCE_RECORD && value_is(&r, "\xa1\x61" "a\x01", 4) &&
+		  source_kind(&s) == SOURCE_JSON && source_grouped(&s) && source_line_start(&s));
+	rc = source_next(&s, &r, &err);
+	test_cond("JSON values: a number, on the same line", rc == SOURCE_RECORD &&
+		  value_is(&r, "\x02", 1) && !source_line_start(&s));
+	error_set(&err, "no time field 'ts'");
+	source_error_at(&s, &err);
+	test_cond("JSON values: a value's place is its line and end",
+		  !strcmp(err.msg, "in:1: no time field 'ts' (byte 9)"));
+	rc = source_next(&s, &r, &err);
+	test_cond("JSON values: an array starts line 2", rc == SOURCE_RECORD &&
+		  value_is(&r, "\x81\x03", 2) && source_line_start(&s));
+	rc = source_next(&s, &r, &err);
+	test_cond("JSON values: a bad one on the same line, named, SOURCE_BAD",
+		  rc == SOURCE_BAD && !source_line_start(&s) &&
+		  !strncmp(err.msg, "in:2: invalid JSON: ", 20));
+	rc = source_next(&s, &r, &err);
+	test_cond("JSON values: the rest of its line skipped, the next line a group",
+		  rc == SOURCE_RECORD && value_is(&r, "\x61x", 2) && source_line_start(&s));
+	test_cond("JSON values: the end", source_next(&s, &r, &err) == SOURCE_END);
+	end_bytes(&s, fd);
+
+	opt.resync = 0;
+	fd = child_fd(in, sizeof in - 1);
+	source_open_fd(&s, fd, "in", SOURCE_JSON, NULL, &opt);
+	for (ok = 0; (rc = source_next(&s, &r, &err)) == SOURCE_RECORD; ok++)
+		;
+	test_cond("JSON values without resync: a bad one is an error", ok == 3 &&
+		  rc == SOURCE_ERROR);
+	end_bytes(&s, fd);
+}
+
+/* Envelopes: an unknown member warned of once, with its line. */
+static void test_envelope_warning(void)
+{
+	static const char in[] = "{\"value\":1,\"x\":2}\n{\"value\":2,\"y\":3}\n";
+	struct source s;
+	struct record r;
+	struct error err;
+	int fd, rc;
+
+	fd = child_fd(in, sizeof in - 1);
+	source_open_fd(&s, fd, "in", SOURCE_JSON, NULL, NULL);
+	rc = source_next(&s, &r, &err);
+	test_cond("an unknown envelope member: the record, and a warning naming it",
+		  rc == SOURCE_RECORD && value_is(&r, "\x01", 1) && source_warning(&s) &&
+		  !strcmp(source_warning(&s), "in:1: envelope member \"x\" is not known: ignored "
+			  "(this and any other unknown member, reported once)"));
+	rc = source_next(&s, &r, &err);
+	test_cond("another unknown member: no warning", rc == SOURCE_RECORD && !source_warning(&s));
+	end_bytes(&s, fd);
+}
+
 /* The envelope written from a record and from its item: the same line. */
 static void test_envelope(void)
 {
@@ -471,6 +625,9 @@ int main(void)
 	test_envelope();
 	test_two_pipes();
 	test_fd_range();
+	test_lines();
+	test_json_values();
+	test_envelope_warning();
 	test_log();
 	return test_report("test_stream");
 }
