@@ -587,8 +587,10 @@ static __attribute__((noinline)) int lines_next(struct source *s, struct record 
 		tl = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
 		hl = item_put_head(head, utf8_valid_prefix(p, tl) == tl ? 3 : 2, tl);
 		buf_reset(&s->value);
-		if (buf_add(&s->value, head, hl) < 0 || buf_add(&s->value, p, tl) < 0)
+		if (buf_grow(&s->value, hl + tl) < 0)
 			return error_set(err, "out of memory");
+		buf_add_unchecked(&s->value, head, hl);
+		buf_add_unchecked(&s->value, p, tl);
 		stream_blank(r);
 		r->value = s->value.p;
 		r->valuelen = s->value.len;
