@@ -25,7 +25,10 @@
  * the first byte), draining it until "no record yet" after each chunk, give
  * the same records, the same bad ones and the same end; and through a
  * source that detects the format (framed, else logcat's JSON envelopes),
- * reading ends, with a message for every error or bad record.
+ * reading ends, with a message for every error or bad record.  Read as
+ * logappend reads JSON values (resync: a bad value's line skipped) and as
+ * lines, in pieces and at once: the same values, the same bad ones, and
+ * the end.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -120,6 +123,8 @@ static int drain(struct source *s, struct buf *seq, uint64_t *nbad)
 		err.msg[0] = 0;
 		rc = source_next(s, &r, &err);
 		if (rc == SOURCE_RECORD) {
+			if (s->opt.values || source_kind(s) == SOURCE_LINES)
+				r.ts = 0;	/* the time now: not the input's */
 			if (record_encode(seq, &r) != 0)
 				abort();
 		} else if (rc == SOURCE_BAD) {
@@ -135,11 +140,12 @@ static int drain(struct source *s, struct buf *seq, uint64_t *nbad)
 }
 
 /* The input through a non-blocking source of kind from a pipe, chunk
- * bytes at a time.  Returns how it ended. */
+ * bytes at a time (JSON: values, with resync, as logappend reads them, when
+ * values is set).  Returns how it ended. */
 static int piecewise(const uint8_t *data, size_t size, enum source_kind kind, size_t chunk,
-		     struct buf *seq, uint64_t *nbad)
+		     struct buf *seq, uint64_t *nbad, int values)
 {
-	struct source_options opt = { .nonblock = 1 };
+	struct source_options opt = { .nonblock = 1, .values = values, .resync = values };
 	struct source s;
 	int p[2], rc = SOURCE_AGAIN;
 	size_t off = 0;
@@ -226,12 +232,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		input_release(&in);
 		close(fd);
-		rc2 = piecewise(data, size, SOURCE_FRAMED, chunk, &seq2, &nbad2);
+		rc2 = piecewise(data, size, SOURCE_FRAMED, chunk, &seq2, &nbad2, 0);
 		if ((rc == 0) != (rc2 == SOURCE_END) || (rc == -1) != (rc2 == SOURCE_ERROR) ||
 		    nbad2 != nbad || !same(seq1.p, seq1.len, seq2.p, seq2.len))
 			abort();	/* read in pieces, not the same stream */
 		seq2.len = 0;
-		piecewise(data, size, SOURCE_DETECT, chunk, &seq2, &nbad3);
+		piecewise(data, size, SOURCE_DETECT, chunk, &seq2, &nbad3, 0);
+
+		/* logappend's JSON values and lines: in pieces as at once */
+		for (int k = 0; k < 2; k++) {
+			enum source_kind kind = k ? SOURCE_LINES : SOURCE_JSON;
+			seq1.len = seq2.len = 0;
+			nbad2 = nbad3 = 0;
+			rc = piecewise(data, size, kind, size ? size : 1, &seq1, &nbad2, 1);
+			rc2 = piecewise(data, size, kind, chunk, &seq2, &nbad3, 1);
+			if (rc != rc2 || rc != SOURCE_END || nbad2 != nbad3 || nbad2 > size ||
+			    !same(seq1.p, seq1.len, seq2.p, seq2.len))
+				abort();	/* resync ends every read */
+		}
 	}
 	return 0;
 }
