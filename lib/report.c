@@ -1,13 +1,17 @@
 /* report.c - logseek's answers as text and as JSON (see report.h). */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "input.h"
 #include "json.h"
+#include "position.h"
 #include "report.h"
+#include "seek.h"
 #include "timeparse.h"
 
 static int add_time(struct buf *out, int64_t ms)
@@ -402,4 +406,153 @@ int report_verify(struct buf *out, const char *logpath, const struct verify_repo
 		rc |= buf_printf(out, "every record reads; only indexes are damaged: remove them, "
 				 "and the next logappend rebuilds them\n");
 	return rc ? -1 : 0;
+}
+
+int report_flush(struct report_out *o, struct error *err)
+{
+	if (o->closed)
+		return error_set(err, "the reader of standard output went away");
+	if ((o->buf.len && fwrite(o->buf.p, 1, o->buf.len, o->f) != o->buf.len) ||
+	    fflush(o->f) == EOF || ferror(o->f)) {
+		if (errno == EPIPE) {
+			o->closed = 1;
+			return error_set(err, "the reader of standard output went away");
+		}
+		return error_errno(err, "write error on standard output");
+	}
+	buf_reset(&o->buf);
+	return 0;
+}
+
+/* Writes the answers so far, then notes line. */
+static int note(struct report_out *o, const char *line, struct error *err)
+{
+	if (report_flush(o, err) < 0)
+		return -1;
+	o->note(o->arg, line);
+	return 0;
+}
+
+static int out_of_memory(struct error *err)
+{
+	return error_set(err, "out of memory");
+}
+
+/* Answers one time, counting it in *missing when it has no record (then
+ * noted).  Returns 0, or -1 with err set (o->closed set: the answers stop). */
+static int answer_time(struct report_out *o, struct seeker *s, int64_t time, int *missing,
+		       struct error *err)
+{
+	char t[TIME_RFC3339_MAX], line[128];
+	uint64_t off;
+	int64_t ts;
+	int rc = seeker_find(s, time, &off, &ts, err);
+
+	if (rc < 0)
+		return -1;
+	if (report_time(&o->buf, time, off, rc, ts, o->json) < 0)
+		return out_of_memory(err);
+	if (rc > 0)
+		return 0;
+	++*missing;
+	time_format_rfc3339(time, t);
+	snprintf(line, sizeof line, "no record at or after %s; the next offset is %llu", t,
+		 (unsigned long long)off);
+	return note(o, line, err);
+}
+
+static int flush_before_wait(void *o, struct error *err)
+{
+	return report_flush(o, err);
+}
+
+int report_times(struct report_out *o, struct log *log, int64_t time, int fd,
+		 const char *name, struct error *err)
+{
+	struct seeker s;
+	struct input in;
+	int rc, missing = 0;
+
+	seeker_init(&s, log);
+	if (fd < 0) {
+		rc = answer_time(o, &s, time, &missing, err);
+	} else {
+		input_init(&in, fd, name, 1 << 20);
+		while (!o->closed &&
+		       (rc = position_time_line(&in, flush_before_wait, o, &time, err)) > 0 &&
+		       (rc = answer_time(o, &s, time, &missing, err)) == 0)
+			;
+		input_release(&in);
+	}
+	seeker_release(&s);
+	if (rc < 0 && !o->closed) {
+		report_flush(o, err);	/* (its message instead, when it fails) */
+		return -1;
+	}
+	return missing;
+}
+
+int report_offset(struct report_out *o, struct log *log, uint64_t off, struct error *err)
+{
+	struct inspect_location loc;
+	struct buf msg = BUF_INIT;
+	int rc = inspect_offset(log, off, &loc, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == INSPECT_FOUND)
+		return report_location(&o->buf, &loc, o->json) < 0 ? out_of_memory(err) : 1;
+	if ((o->json && report_missing(&o->buf, &loc, rc) < 0) ||
+	    report_missing_text(&msg, log->path, &loc, rc) < 0 || buf_addc(&msg, '\0') < 0) {
+		buf_release(&msg);
+		return out_of_memory(err);
+	}
+	rc = note(o, (const char *)msg.p, err) < 0 && !o->closed ? -1 : 0;
+	buf_release(&msg);
+	return rc;
+}
+
+int report_reset(struct report_out *o, struct log *log, const char *name,
+		 const struct position *r, int execute, struct error *err)
+{
+	struct group_status g;
+	struct group_reset res;
+	uint64_t first, next;
+	char line[GROUP_NAME_MAX + 96];
+	int rc;
+
+	if (seek_bounds(log, &first, &next, err) < 0)
+		return -1;
+	rc = group_reset(log, name, r, execute, first, next, &g, &res, err);
+	if (res.computed && res.warning[0])
+		o->note(o->arg, res.warning);
+	if (res.computed && g.has_pending) {
+		snprintf(line, sizeof line, "group '%s': %s the pending position %llu", name,
+			 execute ? "dropped" : "--execute drops",
+			 (unsigned long long)g.pending.offset);
+		o->note(o->arg, line);
+	}
+	if (rc < 0)
+		return -1;
+	if (report_move(&o->buf, name, g.has_committed, g.committed.offset, res.target, execute,
+			o->json) < 0)
+		return out_of_memory(err);
+	return 0;
+}
+
+int report_commit(struct report_out *o, struct log *log, const char *name, struct error *err)
+{
+	struct group_status g, after;
+	uint64_t first, next;
+	int rc;
+
+	if (seek_bounds(log, &first, &next, err) < 0 ||
+	    (rc = group_commit(log, name, first, next, &g, &after, err)) < 0)
+		return -1;
+	if (rc == 0)
+		return error_set(err, "group '%s' of '%s' has no pending position", name, log->path);
+	if (report_move(&o->buf, name, g.has_committed, g.committed.offset, after.committed.offset,
+			1, o->json) < 0)
+		return out_of_memory(err);
+	return 0;
 }

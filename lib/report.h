@@ -13,11 +13,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
+#include "error.h"
 #include "group.h"
 #include "inspect.h"	/* struct inspect_summary, struct inspect_location */
 #include "histogram.h"
+#include "log.h"
 #include "verify.h"
 
 /* What the log holds (logseek with no question): offsets, records, times,
@@ -79,5 +82,73 @@ int report_missing_text(struct buf *out, const char *logpath,
  * then "no damage", or the damage and how to keep the readable records.
  */
 int report_verify(struct buf *out, const char *logpath, const struct verify_report *rep);
+
+/* ---- answers as they come, and what is said beside them ------------------- */
+
+/*
+ * Where a question's answers go: appended to buf, written to f (standard
+ * output) by report_flush.  What is said beside them (a time or an offset
+ * without a record) goes to note(arg, line), one line without its newline,
+ * after the answers before it are written.  closed is set once f's reader
+ * went away (EPIPE): nothing is written after that.
+ */
+struct report_out {
+	FILE *f;
+	struct buf buf;
+	int json;
+	int closed;
+	void (*note)(void *arg, const char *line);
+	void *arg;
+};
+
+/*
+ * Writes what buf holds to f, flushes f and empties buf.  Returns 0, or
+ * -1: with closed set (and err saying so) when the reader went away, else
+ * with err "write error on standard output: <strerror>".
+ */
+int report_flush(struct report_out *o, struct error *err);
+
+/*
+ * logseek --time: the first offset at or after a TIME (seek.h's seeker),
+ * answered as report_time does: the one time, or when fd >= 0 a TIME per
+ * line read from fd (position_time_line; name names it in messages), the
+ * answers so far written before each wait for more input, so that a
+ * co-process waiting for them gets them.  A time without a record at or
+ * after it is answered with the next offset, written, then noted: "no
+ * record at or after T; the next offset is N".  Returns how many times had
+ * no record (the answers stop when o->closed is set), or -1 with err set
+ * (a read error, a line that is not a time, a failed search), the answers
+ * before the failure written first.
+ */
+int report_times(struct report_out *o, struct log *log, int64_t time, int fd,
+		 const char *name, struct error *err);
+
+/*
+ * logseek --offset: where offset off lives (inspect_offset), answered by
+ * report_location.  When no record has it: as JSON, report_missing's
+ * object, written; then report_missing_text's line noted.  Returns 1 when
+ * found, 0 when not, -1 with err set.
+ */
+int report_offset(struct report_out *o, struct log *log, uint64_t off, struct error *err);
+
+/*
+ * logseek --group NAME --reset: group_reset against the log's bounds
+ * (seek_bounds), executed when execute is set, its move answered by
+ * report_move.  Once the target is computed (even when writing it then
+ * fails), noted: what its clamping means (group_reset's warning) and the
+ * pending position the reset drops ("group 'NAME': dropped the pending
+ * position N", or "--execute drops" in a dry run).  Returns 0, or -1 with
+ * err set.
+ */
+int report_reset(struct report_out *o, struct log *log, const char *name,
+		 const struct position *r, int execute, struct error *err);
+
+/*
+ * logseek --group NAME --commit: group_commit against the log's bounds,
+ * its move answered by report_move.  Returns 0, or -1 with err set, also
+ * when nothing was pending ("group 'NAME' of 'LOG' has no pending
+ * position").
+ */
+int report_commit(struct report_out *o, struct log *log, const char *name, struct error *err);
 
 #endif

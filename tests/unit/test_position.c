@@ -33,9 +33,10 @@ static int refused(const char *s, int accept, const char *msg)
 	return parse(s, accept, &p, &err) < 0 && !strcmp(err.msg, msg);
 }
 
-static void no_wait(void *arg)
+static int no_wait(void *arg, struct error *err)
 {
 	(*(int *)arg)++;
+	return 0;
 }
 
 /* Reads the times of the lines of text (len bytes) from a pipe into t (at most max): their
