@@ -1,21 +1,16 @@
 /* logseek - find positions in a log: its summary, an offset by time, where an
  * offset lives, records per interval, consumer groups and their positions. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "group.h"
-#include "histogram.h"
-#include "inspect.h"
 #include "log.h"
 #include "position.h"
 #include "report.h"
-#include "seek.h"
 #include "timeparse.h"
 #include "units.h"
-#include "verify.h"
 
 static const char usage[] =
 "usage: logseek [options] LOGDIR\n"
@@ -163,123 +158,56 @@ static void parse_args(struct args *a, int argc, char **argv)
 	a->path = cli_operand(argc, argv, "missing LOGDIR");
 }
 
-/* Formatting fails only when memory runs out. */
-static int emit(int rc)
-{
-	if (rc < 0)
-		die(EXIT_FAIL, "out of memory");
-	return EXIT_OK;
-}
-
 static void note(void *arg, const char *line)
 {
 	warnmsg("%s", line);
 }
 
-static int run_summary(struct args *a)
+/* Asks the question; returns the exit status of its answer. */
+static int run(struct args *a)
 {
-	struct inspect_summary s;
-	struct group_status *g;
-	size_t n;
+	struct report_out *o = &a->out;
+	struct log *log = &a->log;
 
-	ok(a, inspect_summary(&a->log, &s, &err));
-	ok(a, group_status_list(&a->log, s.first, s.next, &g, &n, &err));
-	emit(report_summary(&a->out.buf, a->log.path, &s, g, n, a->out.json));
-	free(g);
-	inspect_summary_release(&s);
-	return EXIT_OK;
-}
-
-/* --time TIME, or --time -: a TIME per line of stdin, an answer per line. */
-static int run_time(struct args *a)
-{
-	return ok(a, report_times(&a->out, &a->log, a->time, a->time_stdin ? STDIN_FILENO : -1,
-				  "stdin", &err)) ? EXIT_NONE : EXIT_OK;
-}
-
-static int run_offset(struct args *a)
-{
-	return ok(a, report_offset(&a->out, &a->log, a->offset, &err)) ? EXIT_OK : EXIT_NONE;
-}
-
-static int run_histogram(struct args *a)
-{
-	struct histogram hg;
-	uint64_t from = 0, to = UINT64_MAX;
-
-	if (a->has_from)
-		ok(a, position_resolve(&a->log, &a->from, &from, &err));
-	if (a->has_to)
-		ok(a, position_resolve(&a->log, &a->to, &to, &err));
-	ok(a, histogram(&a->log, from, to, a->interval, HISTOGRAM_MAX, &hg, &err));
-	emit(report_histogram(&a->out.buf, &hg, report_columns(STDOUT_FILENO), a->out.json));
-	histogram_release(&hg);
-	return EXIT_OK;
-}
-
-static int run_groups(struct args *a)
-{
-	struct group_status *g;
-	uint64_t first, next;
-	size_t n;
-
-	ok(a, seek_bounds(&a->log, &first, &next, &err));
-	ok(a, group_status_list(&a->log, first, next, &g, &n, &err));
-	emit(report_groups(&a->out.buf, g, n, a->out.json));
-	free(g);
-	return EXIT_OK;
-}
-
-/* --group NAME: show it, --reset it, or --commit its pending position. */
-static int run_group(struct args *a)
-{
-	struct group_status g;
-	uint64_t first, next;
-
-	if (a->commit)
-		return ok(a, report_commit(&a->out, &a->log, a->group, &err));
-	if (a->has_reset)
-		return ok(a, report_reset(&a->out, &a->log, a->group, &a->reset, a->execute, &err));
-	ok(a, seek_bounds(&a->log, &first, &next, &err));
-	ok(a, group_status(&a->log, a->group, first, next, &g, &err));
-	return emit(report_group(&a->out.buf, &g, a->out.json));
-}
-
-static int run_delete(struct args *a)
-{
-	if (ok(a, group_delete(&a->log, a->group, &err)) == 0)
-		die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, a->log.path);
-	return EXIT_OK;
-}
-
-static void verify_line(void *arg, enum verify_level level, const char *line)
-{
-	static const char *const prefix[] = { "", "note: ", "damage: " };
-
-	printf("%s%s\n", prefix[level], line);
-}
-
-/* --verify: every finding on a line, then a summary; exit 1 on damage. */
-static int run_verify(struct args *a)
-{
-	struct verify_report rep;
-
-	ok(a, verify_log(&a->log, verify_line, NULL, &rep, &err));
-	emit(report_verify(&a->out.buf, a->log.path, &rep));
-	return rep.damage ? EXIT_FAIL : EXIT_OK;
+	switch (a->mode) {
+	case M_SUMMARY:
+		return ok(a, report_summary(o, log, &err));
+	case M_TIME:
+		return ok(a, report_times(o, log, a->time, a->time_stdin ? STDIN_FILENO : -1, "stdin",
+					  &err)) ? EXIT_NONE : EXIT_OK;
+	case M_OFFSET:
+		return ok(a, report_offset(o, log, a->offset, &err)) ? EXIT_OK : EXIT_NONE;
+	case M_HISTOGRAM:
+		return ok(a, report_histogram(o, log, a->has_from ? &a->from : NULL,
+					      a->has_to ? &a->to : NULL, a->interval,
+					      report_columns(STDOUT_FILENO), &err));
+	case M_GROUPS:
+		return ok(a, report_groups(o, log, &err));
+	case M_GROUP:
+		if (a->commit)
+			return ok(a, report_commit(o, log, a->group, &err));
+		if (a->has_reset)
+			return ok(a, report_reset(o, log, a->group, &a->reset, a->execute, &err));
+		return ok(a, report_group(o, log, a->group, &err));
+	case M_DELETE:
+		if (ok(a, group_delete(log, a->group, &err)) == 0)
+			die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, log->path);
+		return EXIT_OK;
+	case M_VERIFY:		/* exit 1 on damage */
+		return ok(a, report_verify(o, log, &err)) ? EXIT_FAIL : EXIT_OK;
+	}
+	return EXIT_FAIL;
 }
 
 int main(int argc, char **argv)
 {
-	static int (*const run[])(struct args *) = { run_summary, run_time, run_offset,
-		run_histogram, run_groups, run_group, run_delete, run_verify };
 	struct args a = { .mode = M_SUMMARY, .out = { .f = stdout, .buf = BUF_INIT, .note = note } };
 	int code;
 
 	cli_start(argv, "logseek", 0);
 	parse_args(&a, argc, argv);
 	ok(&a, log_open(&a.log, a.path, 0, &err));
-	code = run[a.mode](&a);
+	code = run(&a);
 	log_close(&a.log);
 	check(&a, report_flush(&a.out, &err), code);
 	buf_release(&a.out.buf);
