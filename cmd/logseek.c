@@ -163,7 +163,8 @@ static void note(void *arg, const char *line)
 	warnmsg("%s", line);
 }
 
-/* Asks the question; returns the exit status of its answer. */
+/* Asks the question; returns the exit status of its answer (a question's
+ * 0 is EXIT_OK). */
 static int run(struct args *a)
 {
 	struct report_out *o = &a->out;

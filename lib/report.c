@@ -481,7 +481,7 @@ int report_times(struct report_out *o, struct log *log, int64_t time, int fd,
 {
 	struct seeker s;
 	struct input in;
-	int rc, missing = 0;
+	int rc = 0, missing = 0;
 
 	seeker_init(&s, log);
 	if (fd < 0) {
