@@ -1,15 +1,13 @@
 /* logappend - append records from stdin to a log, durably. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "append.h"
-#include "error.h"
+#include "cli.h"
 #include "fieldpath.h"
-#include "lock.h"
 #include "units.h"
 #include "writer.h"
 
@@ -35,7 +33,7 @@ static const char usage[] =
 "      --version            show the version\n";
 
 enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
-       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_VERSION, O_PLAIN_JSON };
+       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_PLAIN_JSON };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
@@ -52,9 +50,7 @@ static const struct option longopts[] = {
 	{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
 	{ "no-create", no_argument, NULL, O_NO_CREATE },
 	{ "no-wait", no_argument, NULL, O_NO_WAIT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
+	CLI_OPTIONS,
 };
 
 static void report_bad(void *ctx, const char *msg)
@@ -96,10 +92,7 @@ int main(int argc, char **argv)
 	uint64_t size;
 	int c, rc;
 
-	progname = argv[0] = "logappend";	/* getopt's messages too */
-	lock_waiting = lock_say_waiting;	/* on a terminal: what it waits for */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
+	cli_start(argv, "logappend", CLI_SAY_WAITING);
 	while ((c = getopt_long(argc, argv, "hk:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -157,13 +150,10 @@ int main(int argc, char **argv)
 		case O_SKIP_BAD: aopt.skip_bad = 1; break;
 		case O_NO_CREATE: wopt.create = 0; break;
 		case O_NO_WAIT: wopt.wait = 0; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		case O_VERSION: puts("logappend " LOGTOOLS_VERSION); return EXIT_OK;
-		default: usage_hint();
+		default: cli_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind == argc ? "missing LOGDIR" : "too many arguments");
+	cli_operand(argc, argv, "missing LOGDIR");
 	if (aopt.envelope && aopt.format != INPUT_AUTO && aopt.format != INPUT_JSON)
 		usage_error("--envelope reads JSON input");
 	if (aopt.envelope)

@@ -1,13 +1,11 @@
 /* logcat - read or replay a log, or a framed stream, and write its records. */
-#include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "cli.h"
 #include "group.h"
 #include "input.h"
 #include "lock.h"
@@ -42,8 +40,7 @@ static const char usage[] =
 "      --version        show the version\n"
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";
 
-enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_VERSION, O_COMMIT, O_COMMIT_INTERVAL,
-       O_WAIT };
+enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_COMMIT, O_COMMIT_INTERVAL, O_WAIT };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },
@@ -59,9 +56,7 @@ static const struct option longopts[] = {
 	{ "framed", no_argument, NULL, O_FRAMED },
 	{ "values", no_argument, NULL, O_VALUES },
 	{ "format", required_argument, NULL, 'F' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
+	CLI_OPTIONS,
 };
 
 static volatile sig_atomic_t stop;
@@ -104,10 +99,7 @@ int main(int argc, char **argv)
 	struct error err = { "" };
 	int c, rc, commit_given = 0, interval_given = 0;
 
-	progname = argv[0] = "logcat";	/* getopt's messages too */
-	lock_waiting = lock_say_waiting;
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
+	cli_start(argv, "logcat", CLI_SAY_WAITING);
 	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_FROM: parse_position("--from", optarg, &range); break;
@@ -138,15 +130,10 @@ int main(int argc, char **argv)
 		case O_FRAMED: fmt = OUT_FRAMED; break;
 		case O_VALUES: fmt = OUT_VALUES; break;
 		case 'F': fmt = OUT_TEMPLATE; tpl = optarg; break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		case O_VERSION: puts("logcat " LOGTOOLS_VERSION); return EXIT_OK;
-		default: usage_hint();
+		default: cli_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind == argc ? "missing LOGDIR (or - for a framed stream on stdin)"
-					   : "too many arguments");
-	src = argv[optind];
+	src = cli_operand(argc, argv, "missing LOGDIR (or - for a framed stream on stdin)");
 	if (!strcmp(src, "-") && range.from == FROM_LAST)
 		usage_error("--from -N needs a log directory, not a stream");
 	if (!strcmp(src, "-") && (ropt.follow || ropt.group))

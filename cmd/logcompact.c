@@ -1,14 +1,11 @@
 /* logcompact - key compaction, retention and compression of a log in use. */
-#include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "compact.h"
-#include "error.h"
-#include "lock.h"
 #include "progress.h"
 #include "timeparse.h"
 #include "units.h"
@@ -37,7 +34,7 @@ static const char usage[] =
 "A number needs its unit (but 0).\n";
 
 enum { O_TOMBSTONE = 256, O_MIN_LAG, O_RETAIN_TIME, O_RETAIN_SIZE, O_COMPRESS, O_SEG_BYTES,
-       O_MEMORY, O_WAIT, O_PROGRESS, O_NO_PROGRESS, O_NOW, O_VERSION };
+       O_MEMORY, O_WAIT, O_PROGRESS, O_NO_PROGRESS, O_NOW };
 
 static const struct option longopts[] = {
 	{ "compact", no_argument, NULL, 'c' },
@@ -54,9 +51,7 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, O_PROGRESS },
 	{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
 	{ "now", required_argument, NULL, O_NOW },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
+	CLI_OPTIONS,
 };
 
 static int64_t duration_arg(const char *opt, const char *s)
@@ -119,13 +114,11 @@ int main(int argc, char **argv)
 	struct compact_stats st;
 	struct progress bar;
 	struct error err;
-	int c, verbose = 0, dry = 0, bar_mode = -1;
+	const char *path;
+	int c, rc, verbose = 0, dry = 0, bar_mode = -1;
 	int64_t start = time_now_ms();
 
-	progname = argv[0] = "logcompact";	/* getopt's messages too */
-	lock_waiting = lock_say_waiting;	/* on a terminal: what it waits for */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
+	cli_start(argv, "logcompact", CLI_SAY_WAITING);
 	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.compact = 1; break;
@@ -162,13 +155,10 @@ int main(int argc, char **argv)
 			if (time_parse_arg(optarg, time_now_ms(), &o.now, &err) < 0)
 				usage_error("--now: %s", err.msg);
 			break;
-		case 'h': fputs(usage, stdout); return EXIT_OK;
-		case O_VERSION: puts("logcompact " LOGTOOLS_VERSION); return EXIT_OK;
-		default: usage_hint();
+		default: cli_option(c, usage);
 		}
 	}
-	if (optind != argc - 1)
-		usage_error(optind == argc ? "missing LOGDIR" : "too many arguments");
+	path = cli_operand(argc, argv, "missing LOGDIR");
 	if (!o.compact && o.retain_time < 0 && o.retain_size == UINT64_MAX && o.compress < 0)
 		usage_error("nothing to do: give --compact, --retain-time, --retain-size or --compress");
 	if (dry)
@@ -177,14 +167,11 @@ int main(int argc, char **argv)
 	o.progress = show;
 	o.progress_arg = &bar;
 
-	if (compact_run(argv[optind], &o, &st, &err) < 0) {
-		progress_end(&bar);
-		die(EXIT_FAIL, "%s", err.msg);
-	}
+	rc = compact_run(path, &o, &st, &err);
 	progress_end(&bar);
+	cli_check(rc, &err);
 	if (verbose)
-		summary(argv[optind], &o, &st, time_now_ms() - start);
-	if (fclose(stdout) == EOF)
-		die(EXIT_FAIL, "write error on standard output");
+		summary(path, &o, &st, time_now_ms() - start);
+	cli_close_stdout();
 	return EXIT_OK;
 }

@@ -1,25 +1,16 @@
 /* logseek - find positions in a log: its summary, an offset by time, where an
  * offset lives, records per interval, consumer groups and their positions. */
-#include <errno.h>
-#include <getopt.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "cli.h"
 #include "group.h"
-#include "input.h"
-#include "histogram.h"
-#include "inspect.h"
 #include "log.h"
 #include "position.h"
 #include "report.h"
-#include "seek.h"
 #include "timeparse.h"
 #include "units.h"
-#include "verify.h"
 
 static const char usage[] =
 "usage: logseek [options] LOGDIR\n"
@@ -51,7 +42,7 @@ static const char *const mode_opt[] = { "", "--time", "--offset", "--histogram",
 					"--group", "--delete-group", "--verify" };
 
 enum { O_HISTOGRAM = 256, O_FROM, O_TO, O_GROUPS, O_RESET, O_EXECUTE, O_COMMIT, O_DELETE,
-       O_VERIFY, O_VERSION };
+       O_VERIFY };
 
 static const struct option longopts[] = {
 	{ "time", required_argument, NULL, 't' },
@@ -67,33 +58,33 @@ static const struct option longopts[] = {
 	{ "delete-group", required_argument, NULL, O_DELETE },
 	{ "verify", no_argument, NULL, O_VERIFY },
 	{ "json", no_argument, NULL, 'j' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, O_VERSION },
-	{ NULL, 0, NULL, 0 },
+	CLI_OPTIONS,
 };
 
 /* What the options asked for. */
 struct args {
 	enum mode mode;
-	int json, has_from, has_to, has_reset, execute, commit, time_stdin;
-	int code;		/* --time -: EXIT_NONE once a time had no record */
+	int has_from, has_to, has_reset, execute, commit, time_stdin;
 	int64_t time, interval;
 	uint64_t offset;
 	struct position from, to, reset;
-	const char *group;
+	const char *group, *path;
 	struct log log;
-	struct buf out;
+	struct report_out out;	/* the answers */
 };
 
 static struct error err;
 
-/* A question's result: dies with its message when it failed. */
-static int ok(int rc)
+/* A question's result (or writing the answers'): when it failed, exits with
+ * code, quietly when the reader of the answers went away, else with its
+ * message and EXIT_FAIL. */
+static int check(struct args *a, int rc, int code)
 {
-	if (rc < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	return rc;
+	if (rc < 0 && a->out.closed)
+		exit(code);
+	return cli_check(rc, &err);
 }
+#define ok(a, rc) check(a, rc, EXIT_FAIL)
 
 static void set_mode(struct args *a, enum mode m)
 {
@@ -152,10 +143,8 @@ static void parse_args(struct args *a, int argc, char **argv)
 			break;
 		case O_EXECUTE: a->execute = 1; break;
 		case O_COMMIT: a->commit = 1; break;
-		case 'j': a->json = 1; break;
-		case 'h': fputs(usage, stdout); exit(EXIT_OK);
-		case O_VERSION: puts("logseek " LOGTOOLS_VERSION); exit(EXIT_OK);
-		default: usage_hint();
+		case 'j': a->out.json = 1; break;
+		default: cli_option(c, usage);
 		}
 	}
 	if ((a->has_from || a->has_to) && a->mode != M_HISTOGRAM)
@@ -166,224 +155,62 @@ static void parse_args(struct args *a, int argc, char **argv)
 		usage_error("--reset and --commit cannot be used together");
 	if (a->execute && !a->has_reset)
 		usage_error("--execute goes with --reset");
-	if (optind != argc - 1)
-		usage_error(optind == argc ? "missing LOGDIR" : "too many arguments");
+	a->path = cli_operand(argc, argv, "missing LOGDIR");
 }
 
-/* Writes what is in a->out to stdout; when the reader went away, exits
- * quietly with code. */
-static void flush_out(struct args *a, int code)
+static void note(void *arg, const char *line)
 {
-	if ((a->out.len && fwrite(a->out.p, 1, a->out.len, stdout) != a->out.len) ||
-	    fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
-			exit(code);
-		die(EXIT_FAIL, "write error on standard output: %s", strerror(errno));
-	}
-	buf_reset(&a->out);
+	warnmsg("%s", line);
 }
 
-/* Formatting fails only when memory runs out. */
-static void emit(int rc)
+/* Asks the question; returns the exit status of its answer (a question's
+ * 0 is EXIT_OK). */
+static int run(struct args *a)
 {
-	if (rc < 0)
-		die(EXIT_FAIL, "out of memory");
-}
+	struct report_out *o = &a->out;
+	struct log *log = &a->log;
 
-static int run_summary(struct args *a)
-{
-	struct inspect_summary s;
-	struct group_status *g;
-	size_t n;
-
-	ok(inspect_summary(&a->log, &s, &err));
-	ok(group_status_list(&a->log, s.first, s.next, &g, &n, &err));
-	emit(report_summary(&a->out, a->log.path, &s, g, n, a->json));
-	free(g);
-	inspect_summary_release(&s);
-	return EXIT_OK;
-}
-
-/* Writes the answers so far, then dies with the message: an answer
- * computed before a failure is never lost. */
-#define die_after_answers(a, ...) do { flush_out(a, EXIT_FAIL); die(EXIT_FAIL, __VA_ARGS__); } while (0)
-
-/* Answers one TIME: the offset (or the next one, said on stderr, and the
- * exit status EXIT_NONE). */
-static void seek_one(struct args *a, struct seeker *s, int64_t time)
-{
-	char t[TIME_RFC3339_MAX];
-	uint64_t off;
-	int64_t ts;
-	int rc = seeker_find(s, time, &off, &ts, &err);
-
-	if (rc < 0)
-		die_after_answers(a, "%s", err.msg);
-	emit(report_time(&a->out, time, off, rc, ts, a->json));
-	if (rc == 0) {
-		time_format_rfc3339(time, t);
-		flush_out(a, a->code = EXIT_NONE);
-		warnmsg("no record at or after %s; the next offset is %llu", t,
-			(unsigned long long)off);
-	}
-}
-
-static void flush_answers(void *a)
-{
-	flush_out(a, ((struct args *)a)->code);
-}
-
-/* --time -: a TIME per line of stdin, an answer per line, written before
- * each wait for more input (as s6-tai64n flushes "every time it risks
- * blocking on input") and before any message. */
-static void seek_stdin(struct args *a, struct seeker *s)
-{
-	struct input in;
-	int64_t time;
-	int rc;
-
-	input_init(&in, STDIN_FILENO, "stdin", 1 << 20);
-	while ((rc = position_time_line(&in, flush_answers, a, &time, &err)) > 0)
-		seek_one(a, s, time);
-	if (rc < 0)
-		die_after_answers(a, "%s", err.msg);
-	input_release(&in);
-}
-
-static int run_time(struct args *a)
-{
-	struct seeker s;
-
-	seeker_init(&s, &a->log);
-	if (a->time_stdin)
-		seek_stdin(a, &s);
-	else
-		seek_one(a, &s, a->time);
-	seeker_release(&s);
-	return a->code;
-}
-
-static int run_offset(struct args *a)
-{
-	struct inspect_location loc;
-	struct buf msg = BUF_INIT;
-	int rc = ok(inspect_offset(&a->log, a->offset, &loc, &err));
-
-	if (rc == INSPECT_FOUND) {
-		emit(report_location(&a->out, &loc, a->json));
+	switch (a->mode) {
+	case M_SUMMARY:
+		return ok(a, report_summary(o, log, &err));
+	case M_TIME:
+		return ok(a, report_times(o, log, a->time, a->time_stdin ? STDIN_FILENO : -1, "stdin",
+					  &err)) ? EXIT_NONE : EXIT_OK;
+	case M_OFFSET:
+		return ok(a, report_offset(o, log, a->offset, &err)) ? EXIT_OK : EXIT_NONE;
+	case M_HISTOGRAM:
+		return ok(a, report_histogram(o, log, a->has_from ? &a->from : NULL,
+					      a->has_to ? &a->to : NULL, a->interval,
+					      report_columns(STDOUT_FILENO), &err));
+	case M_GROUPS:
+		return ok(a, report_groups(o, log, &err));
+	case M_GROUP:
+		if (a->commit)
+			return ok(a, report_commit(o, log, a->group, &err));
+		if (a->has_reset)
+			return ok(a, report_reset(o, log, a->group, &a->reset, a->execute, &err));
+		return ok(a, report_group(o, log, a->group, &err));
+	case M_DELETE:
+		if (ok(a, group_delete(log, a->group, &err)) == 0)
+			die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, log->path);
 		return EXIT_OK;
+	case M_VERIFY:		/* exit 1 on damage */
+		return ok(a, report_verify(o, log, &err)) ? EXIT_FAIL : EXIT_OK;
 	}
-	if (a->json) {
-		emit(report_missing(&a->out, &loc, rc));
-		flush_out(a, EXIT_NONE);
-	}
-	emit(report_missing_text(&msg, a->log.path, &loc, rc));
-	warnmsg("%.*s", (int)msg.len, (const char *)msg.p);
-	buf_release(&msg);
-	return EXIT_NONE;
-}
-
-static int run_histogram(struct args *a)
-{
-	struct histogram hg;
-	uint64_t from = 0, to = UINT64_MAX;
-
-	if (a->has_from)
-		ok(position_resolve(&a->log, &a->from, &from, &err));
-	if (a->has_to)
-		ok(position_resolve(&a->log, &a->to, &to, &err));
-	ok(histogram(&a->log, from, to, a->interval, HISTOGRAM_MAX, &hg, &err));
-	emit(report_histogram(&a->out, &hg, report_columns(STDOUT_FILENO), a->json));
-	histogram_release(&hg);
-	return EXIT_OK;
-}
-
-static int run_groups(struct args *a)
-{
-	struct group_status *g;
-	uint64_t first, next;
-	size_t n;
-
-	ok(seek_bounds(&a->log, &first, &next, &err));
-	ok(group_status_list(&a->log, first, next, &g, &n, &err));
-	emit(report_groups(&a->out, g, n, a->json));
-	free(g);
-	return EXIT_OK;
-}
-
-/* --group NAME: show it, --reset it, or --commit its pending position. */
-static int run_group(struct args *a)
-{
-	struct group_status g, after;
-	struct group_reset res;
-	uint64_t first, next;
-	int rc;
-
-	ok(seek_bounds(&a->log, &first, &next, &err));
-	if (a->commit) {
-		if (ok(group_commit(&a->log, a->group, first, next, &g, &after, &err)) == 0)
-			die(EXIT_FAIL, "group '%s' of '%s' has no pending position", a->group,
-			    a->log.path);
-		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
-				 after.committed.offset, 1, a->json));
-	} else if (!a->has_reset) {
-		ok(group_status(&a->log, a->group, first, next, &g, &err));
-		emit(report_group(&a->out, &g, a->json));
-	} else {
-		rc = group_reset(&a->log, a->group, &a->reset, a->execute, first, next, &g, &res,
-				 &err);
-		if (res.computed && res.warning[0])
-			warnmsg("%s", res.warning);
-		if (res.computed && g.has_pending)
-			warnmsg("group '%s': %s the pending position %llu", a->group,
-				a->execute ? "dropped" : "--execute drops",
-				(unsigned long long)g.pending.offset);
-		ok(rc);
-		emit(report_move(&a->out, a->group, g.has_committed, g.committed.offset,
-				 res.target, a->execute, a->json));
-	}
-	return EXIT_OK;
-}
-
-static int run_delete(struct args *a)
-{
-	if (ok(group_delete(&a->log, a->group, &err)) == 0)
-		die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, a->log.path);
-	return EXIT_OK;
-}
-
-static void verify_line(void *arg, enum verify_level level, const char *line)
-{
-	static const char *const prefix[] = { "", "note: ", "damage: " };
-
-	printf("%s%s\n", prefix[level], line);
-}
-
-/* --verify: every finding on a line, then a summary; exit 1 on damage. */
-static int run_verify(struct args *a)
-{
-	struct verify_report rep;
-
-	ok(verify_log(&a->log, verify_line, NULL, &rep, &err));
-	emit(report_verify(&a->out, a->log.path, &rep));
-	return rep.damage ? EXIT_FAIL : EXIT_OK;
+	return EXIT_FAIL;
 }
 
 int main(int argc, char **argv)
 {
-	static int (*const run[])(struct args *) = { run_summary, run_time, run_offset,
-		run_histogram, run_groups, run_group, run_delete, run_verify };
-	struct args a = { .mode = M_SUMMARY, .out = BUF_INIT };
+	struct args a = { .mode = M_SUMMARY, .out = { .f = stdout, .buf = BUF_INIT, .note = note } };
 	int code;
 
-	progname = argv[0] = "logseek";	/* getopt's messages too */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);	/* past the file size limit: EFBIG, reported */
+	cli_start(argv, "logseek", 0);
 	parse_args(&a, argc, argv);
-	ok(log_open(&a.log, argv[optind], 0, &err));
-	code = run[a.mode](&a);
+	ok(&a, log_open(&a.log, a.path, 0, &err));
+	code = run(&a);
 	log_close(&a.log);
-	flush_out(&a, code);
-	buf_release(&a.out);
+	check(&a, report_flush(&a.out, &err), code);
+	buf_release(&a.out.buf);
 	return code;
 }

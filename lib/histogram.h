@@ -1,8 +1,8 @@
 /*
  * histogram.h - records per time interval over a range of offsets, for
  * logseek --histogram: read through the cursor (cursor.h), from batch
- * headers wherever one interval holds a whole batch.  Formatting it is
- * inspect_format_histogram's (inspect.h).
+ * headers wherever one interval holds a whole batch.  Answering with it
+ * is report_histogram's (report.h).
  */
 #ifndef HISTOGRAM_H
 #define HISTOGRAM_H

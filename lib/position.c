@@ -67,8 +67,8 @@ int position_resolve(struct log *log, const struct position *p, uint64_t *off,
 	return seek_time(log, p->ts, off, &ts, err);
 }
 
-int position_time_line(struct input *in, void (*before_wait)(void *arg), void *arg,
-		       int64_t *time, struct error *err)
+int position_time_line(struct input *in, int (*before_wait)(void *arg, struct error *err),
+		       void *arg, int64_t *time, struct error *err)
 {
 	assert(before_wait);
 	for (;;) {
@@ -80,8 +80,7 @@ int position_time_line(struct input *in, void (*before_wait)(void *arg), void *a
 		char line[256];
 
 		if (!nl && !in->eof) {
-			before_wait(arg);
-			if (input_fill(in, err) < 0)
+			if (before_wait(arg, err) < 0 || input_fill(in, err) < 0)
 				return -1;
 			continue;
 		}

@@ -73,12 +73,13 @@ int position_resolve(struct log *log, const struct position *p, uint64_t *off,
  * Reads the next TIME of a stream of them, one per line (logseek --time
  * -): a CR before the newline and empty lines are ignored, "now" is when
  * the line is read.  Before it would wait for more input it calls
- * before_wait(arg) (so that answers so far reach a co-process that waits
- * for them; it may exit).  Returns 1 with *time, 0 at the end of the
- * input, or -1 with err set: a read error, or a line that is not a time,
- * named by its number ("stdin:3: not a time (a NUL byte)").
+ * before_wait(arg, err) (so that answers so far reach a co-process that
+ * waits for them), and stops when that returns -1.  Returns 1 with *time,
+ * 0 at the end of the input, or -1 with err set: before_wait's failure, a
+ * read error, or a line that is not a time, named by its number
+ * ("stdin:3: not a time (a NUL byte)").
  */
-int position_time_line(struct input *in, void (*before_wait)(void *arg), void *arg,
-		       int64_t *time, struct error *err);
+int position_time_line(struct input *in, int (*before_wait)(void *arg, struct error *err),
+		       void *arg, int64_t *time, struct error *err);
 
 #endif

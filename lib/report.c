@@ -1,14 +1,21 @@
-/* report.c - logseek's answers as text and as JSON (see report.h). */
+/* report.c - logseek's questions answered, as text and as JSON (see report.h). */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "group.h"
+#include "histogram.h"
+#include "input.h"
+#include "inspect.h"
 #include "json.h"
 #include "report.h"
+#include "seek.h"
 #include "timeparse.h"
+#include "verify.h"
 
 static int add_time(struct buf *out, int64_t ms)
 {
@@ -94,12 +101,12 @@ static int add_group(struct buf *out, const struct group_status *g, int json)
 	return rc ? -1 : 0;
 }
 
-int report_group(struct buf *out, const struct group_status *g, int json)
+static int format_group(struct buf *out, const struct group_status *g, int json)
 {
 	return add_group(out, g, json) < 0 || buf_add(out, "\n", 1) < 0 ? -1 : 0;
 }
 
-int report_groups(struct buf *out, const struct group_status *g, size_t n, int json)
+static int format_groups(struct buf *out, const struct group_status *g, size_t n, int json)
 {
 	int rc = 0;
 
@@ -147,9 +154,9 @@ static int add_segments(struct buf *out, const struct inspect_summary *s)
 	return rc;
 }
 
-int report_summary(struct buf *out, const char *logpath,
-		   const struct inspect_summary *s, const struct group_status *g,
-		   size_t ngroups, int json)
+static int format_summary(struct buf *out, const char *logpath,
+			  const struct inspect_summary *s, const struct group_status *g,
+			  size_t ngroups, int json)
 {
 	int have = s->records > 0, rc = 0;
 
@@ -225,7 +232,7 @@ int report_summary(struct buf *out, const char *logpath,
 	return rc ? -1 : 0;
 }
 
-int report_location(struct buf *out, const struct inspect_location *loc, int json)
+static int format_location(struct buf *out, const struct inspect_location *loc, int json)
 {
 	uint64_t last = loc->h.base + loc->h.last_delta;
 	int rc = 0;
@@ -264,8 +271,8 @@ unsigned report_columns(int fd)
 	return 80;
 }
 
-int report_histogram(struct buf *out, const struct histogram *hg,
-		     unsigned columns, int json)
+static int format_histogram(struct buf *out, const struct histogram *hg, unsigned columns,
+			    int json)
 {
 	uint64_t max = 0;
 	int cw, width, rc = 0;
@@ -311,7 +318,7 @@ int report_histogram(struct buf *out, const struct histogram *hg,
 	return rc ? -1 : 0;
 }
 
-int report_missing(struct buf *out, const struct inspect_location *loc, int rc)
+static int format_missing(struct buf *out, const struct inspect_location *loc, int rc)
 {
 	const char *reason = rc == INSPECT_BEYOND ? "beyond_end" :
 			     loc->offset < loc->first ? "before_start" : "removed";
@@ -326,8 +333,8 @@ int report_missing(struct buf *out, const struct inspect_location *loc, int rc)
 	return buf_add(out, "}\n", 2);
 }
 
-int report_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t rec_ts,
-		int json)
+static int format_time(struct buf *out, int64_t time, uint64_t off, int found,
+		       int64_t rec_ts, int json)
 {
 	if (!json)
 		return buf_printf(out, "%llu\n", (unsigned long long)off);
@@ -338,8 +345,8 @@ int report_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t 
 	return buf_add(out, "}\n", 2);
 }
 
-int report_move(struct buf *out, const char *name, int has_old, uint64_t old,
-		uint64_t new_pos, int executed, int json)
+static int format_move(struct buf *out, const char *name, int has_old, uint64_t old,
+		       uint64_t new_pos, int executed, int json)
 {
 	int rc = 0;
 
@@ -361,8 +368,8 @@ int report_move(struct buf *out, const char *name, int has_old, uint64_t old,
 	return rc ? -1 : 0;
 }
 
-int report_missing_text(struct buf *out, const char *logpath,
-			const struct inspect_location *loc, int rc)
+static int format_missing_text(struct buf *out, const char *logpath,
+			       const struct inspect_location *loc, int rc)
 {
 	unsigned long long off = loc->offset;
 
@@ -383,7 +390,7 @@ int report_missing_text(struct buf *out, const char *logpath,
 			  (unsigned long long)loc->next);
 }
 
-int report_verify(struct buf *out, const char *logpath, const struct verify_report *rep)
+static int format_verify(struct buf *out, const char *logpath, const struct verify_report *rep)
 {
 	int rc = buf_printf(out, "'%s': %llu segments, %llu batches, %llu records, %llu bytes: ",
 			    logpath, (unsigned long long)rep->segments,
@@ -402,4 +409,238 @@ int report_verify(struct buf *out, const char *logpath, const struct verify_repo
 		rc |= buf_printf(out, "every record reads; only indexes are damaged: remove them, "
 				 "and the next logappend rebuilds them\n");
 	return rc ? -1 : 0;
+}
+
+int report_flush(struct report_out *o, struct error *err)
+{
+	if (o->closed)
+		return error_set(err, "the reader of standard output went away");
+	if ((o->buf.len && fwrite(o->buf.p, 1, o->buf.len, o->f) != o->buf.len) ||
+	    fflush(o->f) == EOF || ferror(o->f)) {
+		if (errno == EPIPE) {
+			o->closed = 1;
+			return error_set(err, "the reader of standard output went away");
+		}
+		return error_errno(err, "write error on standard output");
+	}
+	buf_reset(&o->buf);
+	return 0;
+}
+
+/* Writes the answers so far, then notes line. */
+static int note(struct report_out *o, const char *line, struct error *err)
+{
+	if (report_flush(o, err) < 0)
+		return -1;
+	o->note(o->arg, line);
+	return 0;
+}
+
+static int out_of_memory(struct error *err)
+{
+	return error_set(err, "out of memory");
+}
+
+/* A format_*'s result: 0, or -1 with err set (formatting fails only when
+ * memory runs out). */
+static int answered(int rc, struct error *err)
+{
+	return rc < 0 ? out_of_memory(err) : 0;
+}
+
+/* Answers one time, counting it in *missing when it has no record (then
+ * noted).  Returns 0, or -1 with err set (o->closed set: the answers stop). */
+static int answer_time(struct report_out *o, struct seeker *s, int64_t time, int *missing,
+		       struct error *err)
+{
+	char t[TIME_RFC3339_MAX], line[128];
+	uint64_t off;
+	int64_t ts;
+	int rc = seeker_find(s, time, &off, &ts, err);
+
+	if (rc < 0)
+		return -1;
+	if (format_time(&o->buf, time, off, rc, ts, o->json) < 0)
+		return out_of_memory(err);
+	if (rc > 0)
+		return 0;
+	++*missing;
+	time_format_rfc3339(time, t);
+	snprintf(line, sizeof line, "no record at or after %s; the next offset is %llu", t,
+		 (unsigned long long)off);
+	return note(o, line, err);
+}
+
+static int flush_before_wait(void *o, struct error *err)
+{
+	return report_flush(o, err);
+}
+
+int report_times(struct report_out *o, struct log *log, int64_t time, int fd,
+		 const char *name, struct error *err)
+{
+	struct seeker s;
+	struct input in;
+	int rc = 0, missing = 0;
+
+	seeker_init(&s, log);
+	if (fd < 0) {
+		rc = answer_time(o, &s, time, &missing, err);
+	} else {
+		input_init(&in, fd, name, 1 << 20);
+		while (!o->closed &&
+		       (rc = position_time_line(&in, flush_before_wait, o, &time, err)) > 0 &&
+		       (rc = answer_time(o, &s, time, &missing, err)) == 0)
+			;
+		input_release(&in);
+	}
+	seeker_release(&s);
+	if (rc < 0 && !o->closed) {
+		report_flush(o, err);	/* (its message instead, when it fails) */
+		return -1;
+	}
+	return missing;
+}
+
+int report_offset(struct report_out *o, struct log *log, uint64_t off, struct error *err)
+{
+	struct inspect_location loc;
+	struct buf msg = BUF_INIT;
+	int rc = inspect_offset(log, off, &loc, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == INSPECT_FOUND)
+		return format_location(&o->buf, &loc, o->json) < 0 ? out_of_memory(err) : 1;
+	if ((o->json && format_missing(&o->buf, &loc, rc) < 0) ||
+	    format_missing_text(&msg, log->path, &loc, rc) < 0 || buf_addc(&msg, '\0') < 0) {
+		buf_release(&msg);
+		return out_of_memory(err);
+	}
+	rc = note(o, (const char *)msg.p, err) < 0 && !o->closed ? -1 : 0;
+	buf_release(&msg);
+	return rc;
+}
+
+int report_reset(struct report_out *o, struct log *log, const char *name,
+		 const struct position *r, int execute, struct error *err)
+{
+	struct group_status g;
+	struct group_reset res;
+	uint64_t first, next;
+	char line[GROUP_NAME_MAX + 96];
+	int rc;
+
+	if (seek_bounds(log, &first, &next, err) < 0)
+		return -1;
+	rc = group_reset(log, name, r, execute, first, next, &g, &res, err);
+	if (res.computed && res.warning[0])
+		o->note(o->arg, res.warning);
+	if (res.computed && g.has_pending) {
+		snprintf(line, sizeof line, "group '%s': %s the pending position %llu", name,
+			 execute ? "dropped" : "--execute drops",
+			 (unsigned long long)g.pending.offset);
+		o->note(o->arg, line);
+	}
+	if (rc < 0)
+		return -1;
+	if (format_move(&o->buf, name, g.has_committed, g.committed.offset, res.target, execute,
+			o->json) < 0)
+		return out_of_memory(err);
+	return 0;
+}
+
+int report_commit(struct report_out *o, struct log *log, const char *name, struct error *err)
+{
+	struct group_status g, after;
+	uint64_t first, next;
+	int rc;
+
+	if (seek_bounds(log, &first, &next, err) < 0 ||
+	    (rc = group_commit(log, name, first, next, &g, &after, err)) < 0)
+		return -1;
+	if (rc == 0)
+		return error_set(err, "group '%s' of '%s' has no pending position", name, log->path);
+	if (format_move(&o->buf, name, g.has_committed, g.committed.offset, after.committed.offset,
+			1, o->json) < 0)
+		return out_of_memory(err);
+	return 0;
+}
+
+int report_summary(struct report_out *o, struct log *log, struct error *err)
+{
+	struct inspect_summary s;
+	struct group_status *g;
+	size_t n;
+	int rc;
+
+	if (inspect_summary(log, &s, err) < 0)
+		return -1;
+	rc = group_status_list(log, s.first, s.next, &g, &n, err);
+	if (rc == 0) {
+		rc = answered(format_summary(&o->buf, log->path, &s, g, n, o->json), err);
+		free(g);
+	}
+	inspect_summary_release(&s);
+	return rc;
+}
+
+int report_histogram(struct report_out *o, struct log *log, const struct position *from,
+		     const struct position *to, int64_t interval, unsigned columns,
+		     struct error *err)
+{
+	struct histogram hg;
+	uint64_t lo = 0, hi = UINT64_MAX;
+	int rc;
+
+	if ((from && position_resolve(log, from, &lo, err) < 0) ||
+	    (to && position_resolve(log, to, &hi, err) < 0) ||
+	    histogram(log, lo, hi, interval, HISTOGRAM_MAX, &hg, err) < 0)
+		return -1;
+	rc = answered(format_histogram(&o->buf, &hg, columns, o->json), err);
+	histogram_release(&hg);
+	return rc;
+}
+
+int report_groups(struct report_out *o, struct log *log, struct error *err)
+{
+	struct group_status *g;
+	uint64_t first, next;
+	size_t n;
+	int rc;
+
+	if (seek_bounds(log, &first, &next, err) < 0 ||
+	    group_status_list(log, first, next, &g, &n, err) < 0)
+		return -1;
+	rc = answered(format_groups(&o->buf, g, n, o->json), err);
+	free(g);
+	return rc;
+}
+
+int report_group(struct report_out *o, struct log *log, const char *name, struct error *err)
+{
+	struct group_status g;
+	uint64_t first, next;
+
+	if (seek_bounds(log, &first, &next, err) < 0 ||
+	    group_status(log, name, first, next, &g, err) < 0)
+		return -1;
+	return answered(format_group(&o->buf, &g, o->json), err);
+}
+
+static void verify_line(void *o, enum verify_level level, const char *line)
+{
+	static const char *const prefix[] = { "", "note: ", "damage: " };
+
+	fprintf(((struct report_out *)o)->f, "%s%s\n", prefix[level], line);
+}
+
+int report_verify(struct report_out *o, struct log *log, struct error *err)
+{
+	struct verify_report rep;
+
+	if (verify_log(log, verify_line, o, &rep, err) < 0 ||
+	    answered(format_verify(&o->buf, log->path, &rep), err) < 0)
+		return -1;
+	return rep.damage > 0;
 }

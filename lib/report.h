@@ -1,83 +1,140 @@
 /*
- * report.h - logseek's answers as people and programs read them: text, or
- * one JSON object per answer, appended to a struct buf (printing it is the
- * caller's).  The questions are asked elsewhere (inspect.h, histogram,
- * group.h, verify.h); this only presents their answers.
+ * report.h - logseek's questions answered: each function asks one (of
+ * inspect.h, seek.h, histogram.h, group.h, verify.h) and presents the
+ * answer as people read it (text) or as programs do (one JSON object and a
+ * newline per answer).  Answers are appended to a struct report_out and
+ * reach its FILE (standard output) at report_flush; what is said beside
+ * them (a time or an offset without a record, what a reset drops) goes to
+ * the caller's note function.  Nothing here prints on stderr or exits: the
+ * caller decides what a failure means.
  *
- * Each function appends its answer, text (json 0) or one JSON object and a
- * newline (json 1), to out, and returns 0, or -1 when memory runs out (out
- * then holds part of the answer).
+ * Each question returns as its function says, or -1 with err set: the
+ * question failed, or memory ran out ("out of memory") while formatting
+ * (the answer is then partly in buf).
  */
 #ifndef REPORT_H
 #define REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
-#include "group.h"
-#include "inspect.h"	/* struct inspect_summary, struct inspect_location */
-#include "histogram.h"
-#include "verify.h"
-
-/* What the log holds (logseek with no question): offsets, records, times,
- * segments, disk use and its groups (g: ngroups of them). */
-int report_summary(struct buf *out, const char *logpath,
-		   const struct inspect_summary *s, const struct group_status *g,
-		   size_t ngroups, int json);
-/* Where an offset lives (inspect_offset found it): segment, batch, time. */
-int report_location(struct buf *out, const struct inspect_location *loc, int json);
-
-/* The JSON answer for an offset that inspect_offset did not find (rc its
- * result): {"offset":N,"found":false,"reason":R,"first_offset":F,
- * "next_offset":X,"next_record":O|null}, R "before_start", "removed" (no
- * record has it: compaction) or "beyond_end". */
-int report_missing(struct buf *out, const struct inspect_location *loc, int rc);
-/* A group ("billing: committed 1200, lag 34, updated T"), and a list of
- * them (a line each; as JSON {"groups":[...]}). */
-int report_group(struct buf *out, const struct group_status *g, int json);
-int report_groups(struct buf *out, const struct group_status *g, size_t n, int json);
-
-/* The answer of a time search: the offset alone as text; as JSON
- * {"time":T,"offset":N,"found":true,"ts":TS} (found false and ts null when
- * no record qualified and N is the next offset). */
-int report_time(struct buf *out, int64_t time, uint64_t off, int found, int64_t rec_ts,
-		int json);
+#include "error.h"
+#include "log.h"
+#include "position.h"
 
 /*
- * A group's move: "group NAME: OLD -> NEW" (OLD "none" without a committed
- * position) and " (dry run; add --execute)" unless executed; as JSON
- * {"group":NAME,"old":OLD|null,"new":NEW,"executed":BOOL}.
+ * Where the answers go: appended to buf, written to f (standard output) by
+ * report_flush.  note(arg, line) is given what is said beside them, one
+ * line without its newline (the caller prints it on stderr).  closed is
+ * set once f's reader went away (EPIPE): nothing is written after that.
+ * The caller owns buf (release it with buf_release).
  */
-int report_move(struct buf *out, const char *name, int has_old, uint64_t old,
-		uint64_t new_pos, int executed, int json);
+struct report_out {
+	FILE *f;
+	struct buf buf;
+	int json;
+	int closed;
+	void (*note)(void *arg, const char *line);
+	void *arg;
+};
+
+/*
+ * Writes what buf holds to f, flushes f and empties buf.  Returns 0, or
+ * -1: with closed set (and err saying so) when the reader went away, else
+ * with err "write error on standard output: <strerror>".
+ */
+int report_flush(struct report_out *o, struct error *err);
+
+/*
+ * What the log holds (logseek with no question): offsets, records, times,
+ * segments, disk use and its groups (inspect_summary, group_status_list).
+ * Returns 0.
+ */
+int report_summary(struct report_out *o, struct log *log, struct error *err);
+
+/*
+ * logseek --time: the first offset at or after a TIME (seek.h's seeker):
+ * the offset alone as text; as JSON {"time":T,"offset":N,"found":true,
+ * "ts":TS} (found false and ts null when no record qualified and N is the
+ * next offset).  The one time, or when fd >= 0 a TIME per line read from
+ * fd (position_time_line; name names it in messages), the answers so far
+ * written before each wait for more input, so that a co-process waiting
+ * for them gets them.  A time without a record at or after it is
+ * answered, the answers written, then noted: "no record at or after T;
+ * the next offset is N".  Returns how many times had no record (the
+ * answers stop early when o->closed is set), or -1 with err set (a read
+ * error, a line that is not a time, a failed search), the answers before
+ * the failure written first.
+ */
+int report_times(struct report_out *o, struct log *log, int64_t time, int fd,
+		 const char *name, struct error *err);
+
+/*
+ * logseek --offset: where offset off lives (inspect_offset): segment,
+ * batch, time.  When no record has it, noted (beyond the end, removed by
+ * retention, or removed by compaction and where the next record is); with
+ * JSON the answer {"offset":N,"found":false,"reason":R,"first_offset":F,
+ * "next_offset":X,"next_record":O|null}, R "before_start", "removed" or
+ * "beyond_end", is written before the note.  Returns 1 when found, 0 when
+ * not.
+ */
+int report_offset(struct report_out *o, struct log *log, uint64_t off, struct error *err);
 
 /* The width of the terminal for the histogram's bars: $COLUMNS when set
  * (1 to 99999), else that of the terminal on fd, else 80. */
 unsigned report_columns(int fd);
 
 /*
- * The histogram as text: one line per interval, its start in RFC 3339, the
- * count right-aligned, and a bar of '#' of ceil(count * W / max) characters,
- * W being what is left of 'columns' (at least 10), so the busiest interval
- * fills the line; an empty interval has no bar.  As JSON: one object.
+ * logseek --histogram: records per interval (histogram.h, at most
+ * HISTOGRAM_MAX intervals) from offset or time from (NULL: the first
+ * record) to before to (NULL: the end).  As text: one line per interval,
+ * its start in RFC 3339, the count right-aligned, and a bar of '#' of
+ * ceil(count * W / max) characters, W being what is left of 'columns' (at
+ * least 10), so the busiest interval fills the line; an empty interval has
+ * no bar.  As JSON: one object.  Returns 0.
  */
-int report_histogram(struct buf *out, const struct histogram *hg,
-		     unsigned columns, int json);
+int report_histogram(struct report_out *o, struct log *log, const struct position *from,
+		     const struct position *to, int64_t interval, unsigned columns,
+		     struct error *err);
 
 /*
- * What to say on stderr about an offset that inspect_offset did not find
- * (rc its result) in the log at logpath: beyond the end, removed by
- * retention, or removed by compaction and where the next record is.  One
- * line without its newline.
+ * logseek --groups and --group NAME: the groups with their lag against the
+ * log's bounds, a line each ("billing: committed 1200, lag 34, updated
+ * T"; as JSON {"groups":[...]}), or the one group.  Return 0.
  */
-int report_missing_text(struct buf *out, const char *logpath,
-			const struct inspect_location *loc, int rc);
+int report_groups(struct report_out *o, struct log *log, struct error *err);
+int report_group(struct report_out *o, struct log *log, const char *name, struct error *err);
 
 /*
- * The end of logseek --verify's answer, after its findings: the counts,
- * then "no damage", or the damage and how to keep the readable records.
+ * logseek --group NAME --reset: group_reset against the log's bounds
+ * (seek_bounds), executed when execute is set, its move answered: "group
+ * NAME: OLD -> NEW" (OLD "none" without a committed position) and " (dry
+ * run; add --execute)" unless executed; as JSON {"group":NAME,"old":OLD|
+ * null,"new":NEW,"executed":BOOL}.  Once the target is computed (even when
+ * writing it then fails), noted: what its clamping means (group_reset's
+ * warning) and the pending position the reset drops ("group 'NAME':
+ * dropped the pending position N", or "--execute drops" in a dry run).
+ * Returns 0.
  */
-int report_verify(struct buf *out, const char *logpath, const struct verify_report *rep);
+int report_reset(struct report_out *o, struct log *log, const char *name,
+		 const struct position *r, int execute, struct error *err);
+
+/*
+ * logseek --group NAME --commit: group_commit against the log's bounds,
+ * its move answered as report_reset's.  Returns 0, or -1 with err set,
+ * also when nothing was pending ("group 'NAME' of 'LOG' has no pending
+ * position").
+ */
+int report_commit(struct report_out *o, struct log *log, const char *name, struct error *err);
+
+/*
+ * logseek --verify: each finding written to f as it comes, a line each
+ * ("note: " or "damage: " before a note or damage), then the counts, and
+ * "no damage", or the damage and how to keep the readable records.
+ * Returns 0, or 1 when there was damage.
+ */
+int report_verify(struct report_out *o, struct log *log, struct error *err);
 
 #endif

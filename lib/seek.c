@@ -22,9 +22,10 @@ int seek_relisted(struct log *log)
 
 	if (!old)
 		return 0;
-	memcpy(old, log->seg, n * sizeof *old);
+	if (n)	/* (log->seg is NULL without segments) */
+		memcpy(old, log->seg, n * sizeof *old);
 	if (log_list(log, &e) == 0)
-		changed = n != log->nseg || memcmp(old, log->seg, n * sizeof *old) != 0;
+		changed = n != log->nseg || (n && memcmp(old, log->seg, n * sizeof *old) != 0);
 	free(old);
 	return changed;
 }

@@ -33,9 +33,10 @@ static int refused(const char *s, int accept, const char *msg)
 	return parse(s, accept, &p, &err) < 0 && !strcmp(err.msg, msg);
 }
 
-static void no_wait(void *arg)
+static int no_wait(void *arg, struct error *err)
 {
 	(*(int *)arg)++;
+	return 0;
 }
 
 /* Reads the times of the lines of text (len bytes) from a pipe into t (at most max): their
@@ -54,6 +55,28 @@ static int lines(const char *text, size_t len, int64_t *t, int max, struct error
 	input_release(&in);
 	close(fd[0]);
 	return rc < 0 ? -1 : n;
+}
+
+static int stop(void *arg, struct error *err)
+{
+	return error_set(err, "stopped");
+}
+
+/* position_time_line on a pipe that is still open, its before_wait failing. */
+static int stopped(struct error *err)
+{
+	struct input in;
+	int64_t t;
+	int fd[2], rc;
+
+	if (pipe(fd) < 0)
+		return -2;
+	input_init(&in, fd[0], "stdin", 1 << 20);
+	rc = position_time_line(&in, stop, NULL, &t, err);
+	input_release(&in);
+	close(fd[0]);
+	close(fd[1]);
+	return rc;
 }
 
 int main(void)
@@ -105,5 +128,7 @@ int main(void)
 		  lines("1000\nx\n", 7, t, 4, &err) == -1 && !strncmp(err.msg, "stdin:2: ", 9));
 	test_cond("a NUL byte", lines("1\n\0\n", 4, t, 4, &err) < 0 &&
 		  !strcmp(err.msg, "stdin:2: not a time (a NUL byte)"));
+	test_cond("a before_wait that fails stops the reading", stopped(&err) == -1 &&
+		  !strcmp(err.msg, "stopped"));
 	return test_report("position");
 }
