@@ -11,7 +11,7 @@ unset LANGUAGE LC_CTYPE LC_MESSAGES
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 LOGTOOLS_BIN=${LOGTOOLS_BIN:-$ROOT/bin}
 export PATH="$LOGTOOLS_BIN:$PATH"
-DATA=$ROOT/../shared/data
+DATA=$ROOT/tests/data	# the test data, with its origins and licenses: tests/data/MANIFEST.md
 EVENTS=$DATA/events
 SUITE=$DATA/json-test-suite/test_parsing
 PY=/usr/bin/python3
@@ -44,11 +44,12 @@ fail() {
 	return 1
 }
 
-# need_data PATH...: skips the test when the shared data is absent.
+# need_data PATH...: fails the test when a file of tests/data it reads is
+# absent (the data is part of the repository: nothing is skipped).
 need_data() {
 	local p
 	for p in "$@"; do
-		[ -e "$DATA/$p" ] || skip "shared test data ../shared/data/$p is absent"
+		[ -e "$DATA/$p" ] || fail "test data tests/data/$p is absent"
 	done
 }
 
