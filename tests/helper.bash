@@ -53,6 +53,15 @@ need_data() {
 	done
 }
 
+# crash_n N: the size of a crash loop, N scaled by CRASH_PERCENT (default
+# 100), at least 10.  make asan sets 25: under the sanitizers what a loop
+# looks for is a memory error on the paths it takes, which fewer iterations
+# reach as well.
+crash_n() {
+	local n=$(($1 * ${CRASH_PERCENT:-100} / 100))
+	echo $((n < 10 ? 10 : n))
+}
+
 # runio CMD...: runs CMD with stdin as it is, stdout in $T/stdout and
 # stderr in $T/stderr; sets $status (never fails itself).
 runio() {
