@@ -74,10 +74,11 @@ test: deps
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
 	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=30'
 
-# make check-long: the same loops at large size (about an hour and a half
-# on 2 cores): the crash and power-loss loops 1000 times each, the whole
-# fault matrix, the soak for 300 s plain and under TSan, each fuzz target
-# for 300 s.  CHECK_N, CHECK_SECONDS and CHECK_FUZZ_SECONDS change them.
+# make check-long: the same loops at large size (about an hour on 2 cores,
+# estimated from its parts): the crash and power-loss loops 1000 times
+# each, the whole fault matrix, the soak for 300 s plain and under TSan,
+# each fuzz target for 300 s.  CHECK_N, CHECK_SECONDS and
+# CHECK_FUZZ_SECONDS change them.
 CHECK_N ?= 1000
 CHECK_SECONDS ?= 300
 CHECK_FUZZ_SECONDS ?= 300
@@ -154,7 +155,8 @@ bench: bins
 
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a
-# log, N times each, checking the log after each (make test runs 100-200).
+# log, N times each, checking the log after each (make test runs 100-200,
+# a quarter of that under ASan).
 N ?= 1000
 crash: bins
 	tests/crash/compact-kill-loop $(N)
