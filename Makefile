@@ -132,15 +132,16 @@ $(FUZZ_LIB): $(FUZZ_OBJ)
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	clang $(XCFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
-# make fuzz: each target for FUZZ_SECONDS from its seed corpus (new inputs
-# go to build/fuzz/corpus-NAME); make -j2 fuzz runs two at a time
+# make fuzz: each target for FUZZ_SECONDS from its seed corpus
+# tests/fuzz/corpus/NAME, if it has one (new inputs go to
+# build/fuzz/corpus-NAME); make -j2 fuzz runs two at a time
 FUZZ_RUNS = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=fuzz-run-%)
 fuzz: $(FUZZ_RUNS)
 fuzz-run-%: build/fuzz/fuzz_%
 	@mkdir -p build/fuzz/corpus-$*
 	@echo "fuzz: $* for $(FUZZ_SECONDS)s"
 	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
-	    build/fuzz/corpus-$* tests/fuzz/corpus/$* 2>build/fuzz/$*.log \
+	    build/fuzz/corpus-$* $(wildcard tests/fuzz/corpus/$*) 2>build/fuzz/$*.log \
 	  || { tail -50 build/fuzz/$*.log; echo "fuzz: $* FAILED (build/fuzz/$*.log)"; exit 1; }
 	@sed -n 's/^stat::number_of_executed_units: */fuzz: $* ran /p' build/fuzz/$*.log
 
