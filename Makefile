@@ -24,11 +24,15 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNITS    = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS  = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_OBJ = $(LIB_SRC:lib/%.c=build/fuzz/obj/%.o)
+FUZZ_LIB = build/fuzz/liblogtools.a
 SAN      = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SAN = -O1 -g -fsanitize=address,undefined
 FUZZ_SECONDS ?= 30
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bins units test unit bats asan fuzz fuzz-build deps demo bench crash faults soak soak-tsan \
-        install clean
+.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench crash faults \
+        soak soak-tsan install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
 	@mkdir -p bin && for b in $(BINS); do ln -sf ../$(BUILD)/bin/$$b bin/$$b; done
@@ -51,43 +55,95 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB_A)
 
 units: $(UNITS)
 
-# make test: unit tests and command tests (the fault, crash and power-loss
-# loops at CI size among them), then both again under ASan+UBSan, the soak
-# for a minute and under ThreadSanitizer for half a minute, then each fuzz
-# target for FUZZ_SECONDS from its seed corpus.
+# make test (at most 20 minutes on a 2-core machine, from a clean clone):
+# stages run by scripts/stages, which prints each one's wall time at the
+# end, also when one fails (then make test fails).
+#   unit+bats  the release build, the unit tests, the command tests (tests/*.bats:
+#              the fault matrix's CI part, the crash and power-loss loops
+#              at CI size, 100-200 iterations each)
+#   asan       both again under ASan+UBSan, the crash loops at a quarter of
+#              their size (CRASH_PERCENT=25) and the fault matrix's smaller part
+#   soak       the soak for 60 s (SECONDS)
+#   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
+#   fuzz       each fuzz target for 30 s (FUZZ_SECONDS) from its seed corpus
 test: deps
-	$(MAKE) unit bats
-	$(MAKE) asan
-	$(MAKE) soak SECONDS=60
-	$(MAKE) soak-tsan TSAN_SECONDS=30
-	$(MAKE) fuzz
+	@scripts/stages \
+	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
+	  asan '$(MAKE) asan' \
+	  soak '$(MAKE) soak SECONDS=60' \
+	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=30'
+
+# make check-long: the same loops at large size (about an hour on 2 cores,
+# estimated from its parts): the crash and power-loss loops 1000 times
+# each, the whole fault matrix, the soak for 300 s plain and under TSan,
+# each fuzz target for 300 s.  CHECK_N, CHECK_SECONDS and
+# CHECK_FUZZ_SECONDS change them.
+CHECK_N ?= 1000
+CHECK_SECONDS ?= 300
+CHECK_FUZZ_SECONDS ?= 300
+check-long: deps
+	@scripts/stages \
+	  crash '$(MAKE) -j$(JOBS) bins && $(MAKE) crash N=$(CHECK_N)' \
+	  faults '$(MAKE) faults' \
+	  soak '$(MAKE) soak SECONDS=$(CHECK_SECONDS)' \
+	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=$(CHECK_SECONDS)' \
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)'
 
 unit: units
 	@for t in $(UNITS); do echo "unit: $$t"; $$t || exit 1; done
 
+# The command tests' files go to a tmpfs when there is one with 4 GiB free
+# (TEST_TMPDIR, else TMPDIR): their fixtures sync thousands of times and
+# are not about the disk.  The kill -9 loops are: their kills are timed
+# for a disk's fsync, so they run in DISK_TMPDIR (TMPDIR, else /tmp).
+TEST_TMPDIR ?= $(shell [ -w /dev/shm ] && df -Pk /dev/shm 2>/dev/null | \
+                 awk 'NR == 2 && $$4 > 4194304 { print "/dev/shm" }')
+ON_TMPFS = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
 bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so
-	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so bats tests/
+	DISK_TMPDIR=$${DISK_TMPDIR:-$${TMPDIR:-/tmp}} $(ON_TMPFS) \
+	  LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so bats tests/
 
 # the fault-injection shim (LD_PRELOAD): tests/faults/faultshim.c
 build/faultshim.so: tests/faults/faultshim.c
 	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -O2 -g -Wall -Wextra -o $@ $< -ldl
 
+# the sanitizer pass: the crash loops of tests/crash.bats and logcompact.bats
+# at CRASH_PERCENT of their size (what they look for there is a memory
+# error on the paths they take, which fewer iterations reach as well)
+CRASH_PERCENT ?= 25
 asan:
-	$(MAKE) BUILD=build/asan CFLAGS="$(SAN)" unit bats
+	$(MAKE) -j$(JOBS) BUILD=build/asan CFLAGS="$(SAN)" $(BINS:%=build/asan/bin/%) units build/faultshim.so
+	CRASH_PERCENT=$(CRASH_PERCENT) $(MAKE) BUILD=build/asan CFLAGS="$(SAN)" unit bats
 
+# the fuzz targets: the library compiled once into an archive with the
+# fuzzer's instrumentation (fuzzer-no-link) and ASan+UBSan, each target
+# linked against it with libFuzzer
 fuzz-build: $(FUZZERS)
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/*.h
+build/fuzz/obj/%.o: lib/%.c lib/*.h
 	@mkdir -p $(@D)
-	clang $(XCFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(XCFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-fuzz: fuzz-build
-	@for f in $(FUZZERS); do n=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
-	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
-	    build/fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>build/fuzz/$$n.log \
-	    || { tail -50 build/fuzz/$$n.log; exit 1; }; \
-	  grep -E 'stat::number_of_executed_units' build/fuzz/$$n.log; done
+$(FUZZ_LIB): $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $(FUZZ_OBJ)
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	clang $(XCFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+# make fuzz: each target for FUZZ_SECONDS from its seed corpus
+# tests/fuzz/corpus/NAME, if it has one (new inputs go to
+# build/fuzz/corpus-NAME); make -j2 fuzz runs two at a time
+FUZZ_RUNS = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=fuzz-run-%)
+fuzz: $(FUZZ_RUNS)
+fuzz-run-%: build/fuzz/fuzz_%
+	@mkdir -p build/fuzz/corpus-$*
+	@echo "fuzz: $* for $(FUZZ_SECONDS)s"
+	@$< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+	    build/fuzz/corpus-$* $(wildcard tests/fuzz/corpus/$*) 2>build/fuzz/$*.log \
+	  || { tail -50 build/fuzz/$*.log; echo "fuzz: $* FAILED (build/fuzz/$*.log)"; exit 1; }
+	@sed -n 's/^stat::number_of_executed_units: */fuzz: $* ran /p' build/fuzz/$*.log
 
 deps:
 	@scripts/deps
@@ -100,7 +156,8 @@ bench: bins
 
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a
-# log, N times each, checking the log after each (make test runs 100-200).
+# log, N times each, checking the log after each (make test runs 100-200,
+# a quarter of that under ASan).
 N ?= 1000
 crash: bins
 	tests/crash/compact-kill-loop $(N)
@@ -109,9 +166,10 @@ crash: bins
 	tests/crash/power-loss $(N)
 
 # make faults: every I/O call of logappend, logcompact and logcat --group
-# failing in turn (ENOSPC, EIO, EDQUOT, short writes), and ulimit -f
+# failing in turn (ENOSPC, EIO, EDQUOT, short writes), and ulimit -f; on
+# the tmpfs of the tests (thousands of syncs, not about the disk)
 faults: bins build/faultshim.so
-	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so tests/faults/run-faults
+	$(ON_TMPFS) LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so tests/faults/run-faults
 
 # make soak SECONDS=600: writers, a compactor loop and group followers on
 # one log for SECONDS, then everything checked against the model

@@ -5,12 +5,20 @@
 # (cut, zeroed, flipped).  Each loop checks its invariants after every
 # iteration and prints one summary line (see the header of each script);
 # `make crash N=5000` runs them longer.  logcompact's loop runs in
-# logcompact.bats.
+# logcompact.bats.  CRASH_PERCENT scales their sizes (crash_n in
+# helper.bash; make asan sets 25).  The kill -9 loops run in DISK_TMPDIR
+# when it is set (make bats sets it, and puts the rest on a tmpfs): their
+# kills are timed for a disk, where a run takes long enough to be killed
+# in the middle; power loss is simulated on copies and runs anywhere.
 #
 # The loops' own checks can fail: each is run once with a tool that breaks
 # what it checks, and must stop at a violation.
 
 load helper
+
+APPEND_N=$(crash_n 150)
+GROUP_N=$(crash_n 100)
+POWER_N=$(crash_n 200)
 
 # sabotage TOOL SCRIPT: a directory of the binaries in which TOOL is the
 # shell SCRIPT (which finds the real one as $REAL/TOOL); prints its path
@@ -26,22 +34,22 @@ sabotage() {
 	echo "$d"
 }
 
-@test "crash: kill -9 of logappend at random moments, 150 times (tests/crash/append-kill-loop): acknowledged records kept, torn tails repaired and reported" {
-	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/append-kill-loop" 150
+@test "crash: kill -9 of logappend at random moments, $APPEND_N times (tests/crash/append-kill-loop): acknowledged records kept, torn tails repaired and reported" {
+	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="${DISK_TMPDIR:-$T}" "$ROOT/tests/crash/append-kill-loop" "$APPEND_N"
 	expect_status 0
-	expect_match "$T/stdout" "^append-kill-loop: 150 iterations .*all invariants held"
+	expect_match "$T/stdout" "^append-kill-loop: $APPEND_N iterations .*all invariants held"
 }
 
-@test "crash: kill -9 of logcat --group readers (and of logseek --commit), 100 times (tests/crash/group-kill-loop): whole position files, never past the pipe, the next run covers the rest" {
-	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/group-kill-loop" 100
+@test "crash: kill -9 of logcat --group readers (and of logseek --commit), $GROUP_N times (tests/crash/group-kill-loop): whole position files, never past the pipe, the next run covers the rest" {
+	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="${DISK_TMPDIR:-$T}" "$ROOT/tests/crash/group-kill-loop" "$GROUP_N"
 	expect_status 0
-	expect_match "$T/stdout" "^group-kill-loop: 100 iterations .*all invariants held"
+	expect_match "$T/stdout" "^group-kill-loop: $GROUP_N iterations .*all invariants held"
 }
 
-@test "crash: power loss on copies of a log, 200 times (tests/crash/power-loss): a valid prefix read and repaired, sealed damage reported with segment and byte" {
-	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/power-loss" 200
+@test "crash: power loss on copies of a log, $POWER_N times (tests/crash/power-loss): a valid prefix read and repaired, sealed damage reported with segment and byte" {
+	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/power-loss" "$POWER_N"
 	expect_status 0
-	expect_match "$T/stdout" "^power-loss: 200 iterations .*all invariants held"
+	expect_match "$T/stdout" "^power-loss: $POWER_N iterations .*all invariants held"
 }
 
 @test "crash loops: N not a number is refused (exit 1, usage), before any work" {

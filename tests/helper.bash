@@ -11,7 +11,7 @@ unset LANGUAGE LC_CTYPE LC_MESSAGES
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 LOGTOOLS_BIN=${LOGTOOLS_BIN:-$ROOT/bin}
 export PATH="$LOGTOOLS_BIN:$PATH"
-DATA=$ROOT/../shared/data
+DATA=$ROOT/tests/data	# the test data, with its origins and licenses: tests/data/MANIFEST.md
 EVENTS=$DATA/events
 SUITE=$DATA/json-test-suite/test_parsing
 PY=/usr/bin/python3
@@ -44,12 +44,22 @@ fail() {
 	return 1
 }
 
-# need_data PATH...: skips the test when the shared data is absent.
+# need_data PATH...: fails the test when a file of tests/data it reads is
+# absent (the data is part of the repository: nothing is skipped).
 need_data() {
 	local p
 	for p in "$@"; do
-		[ -e "$DATA/$p" ] || skip "shared test data ../shared/data/$p is absent"
+		[ -e "$DATA/$p" ] || fail "test data tests/data/$p is absent"
 	done
+}
+
+# crash_n N: the size of a crash loop, N scaled by CRASH_PERCENT (default
+# 100), at least 10.  make asan sets 25: under the sanitizers what a loop
+# looks for is a memory error on the paths it takes, which fewer iterations
+# reach as well.
+crash_n() {
+	local n=$(($1 * ${CRASH_PERCENT:-100} / 100))
+	echo $((n < 10 ? 10 : n))
 }
 
 # runio CMD...: runs CMD with stdin as it is, stdout in $T/stdout and

@@ -15,10 +15,8 @@ setup_file() {
 	export SHARED=$BATS_FILE_TMPDIR
 	awk 'BEGIN { for (i = 0; i < 300; i++) printf "{\"n\":%d}\n", i }' |
 		logappend --sync always --segment-bytes 2K "$SHARED/n300"
-	if [ -f "$DATA/events/elasticoffee_events.jsonl" ]; then
-		logappend --sync always --segment-bytes 16K --key entityID --time @timestamp \
-			"$SHARED/coffee" <"$DATA/events/elasticoffee_events.jsonl"
-	fi
+	logappend --sync always --segment-bytes 16K --key entityID --time @timestamp \
+		"$SHARED/coffee" <"$EVENTS/elasticoffee_events.jsonl"
 }
 
 # hex FILE [BYTES]: the first BYTES (all) bytes of FILE in hex, one line.

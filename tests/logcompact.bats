@@ -1170,10 +1170,11 @@ damage() {
 	expect_same want offs
 }
 
-@test "crash: kill -9 at random moments, 150 times (tests/crash/compact-kill-loop): valid log after each, the model after the next run" {
-	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/compact-kill-loop" 150
+COMPACT_KILL_N=$(crash_n 150)
+@test "crash: kill -9 at random moments, $COMPACT_KILL_N times (tests/crash/compact-kill-loop): valid log after each, the model after the next run" {
+	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="${DISK_TMPDIR:-$T}" "$ROOT/tests/crash/compact-kill-loop" "$COMPACT_KILL_N"
 	expect_status 0
-	expect_match "$T/stdout" "^compact-kill-loop: 150 iterations .*all invariants held"
+	expect_match "$T/stdout" "^compact-kill-loop: $COMPACT_KILL_N iterations .*all invariants held"
 }
 
 @test "man page: logcompact.1 renders without warnings; EXIT STATUS lists 0, 1 and 2" {

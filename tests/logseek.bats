@@ -20,36 +20,29 @@ SEEK="$PY $ROOT/tests/model/seekmodel.py"
 setup_file() {
 	export SHARED=$BATS_FILE_TMPDIR
 	local s=$SHARED
-	if [ -f "$EVENTS/nasa_http_19950801.tsv" ]; then
-		awk -F'\t' 'NR > 1 { printf "{\"host\":\"%s\",\"time\":%s,\"url\":\"%s\"}\n", $1, $3, $5 }' \
-			"$EVENTS/nasa_http_19950801.tsv" >"$s/nasa.jsonl"
-		$SEEK ts "$s/nasa.jsonl" time --unit s >"$s/nasa.ts"
-		cp "$s/nasa.ts" "$s/nasabig.ts"
-		logappend --sync always --segment-bytes 16K --key host --time time --time-unit s \
-			"$s/nasa" <"$s/nasa.jsonl"
-		logappend --segment-bytes 1M --key host --time time --time-unit s \
-			"$s/nasabig" <"$s/nasa.jsonl"
-	fi
-	if [ -f "$EVENTS/elastic_apache_logs.log" ]; then
-		$SEEK apache "$EVENTS/elastic_apache_logs.log" >"$s/apache.jsonl"
-		$SEEK ts "$s/apache.jsonl" ts >"$s/apache.ts"
-		$PY -c 'import sys, time
+	awk -F'\t' 'NR > 1 { printf "{\"host\":\"%s\",\"time\":%s,\"url\":\"%s\"}\n", $1, $3, $5 }' \
+		"$EVENTS/nasa_http_19950801.tsv" >"$s/nasa.jsonl"
+	$SEEK ts "$s/nasa.jsonl" time --unit s >"$s/nasa.ts"
+	cp "$s/nasa.ts" "$s/nasabig.ts"
+	logappend --sync always --segment-bytes 16K --key host --time time --time-unit s \
+		"$s/nasa" <"$s/nasa.jsonl"
+	logappend --segment-bytes 1M --key host --time time --time-unit s \
+		"$s/nasabig" <"$s/nasa.jsonl"
+	$SEEK apache "$EVENTS/elastic_apache_logs.log" >"$s/apache.jsonl"
+	$SEEK ts "$s/apache.jsonl" ts >"$s/apache.ts"
+	$PY -c 'import sys, time
 lines = open(sys.argv[1]).readlines()
 for i in range(0, len(lines), 25):
     sys.stdout.write("".join(lines[i:i + 25])); sys.stdout.flush(); time.sleep(0.01)' \
-			"$s/apache.jsonl" | logappend --segment-bytes 16K --key ip --time ts "$s/apache"
-	fi
-	if [ -f "$EVENTS/elasticoffee_events.jsonl" ]; then
-		$SEEK ts "$EVENTS/elasticoffee_events.jsonl" @timestamp >"$s/coffee.ts"
-		logappend --sync always --segment-bytes 16K --key entityID --time @timestamp \
-			"$s/coffee" <"$EVENTS/elasticoffee_events.jsonl"
-	fi
-	return 0
+		"$s/apache.jsonl" | logappend --segment-bytes 16K --key ip --time ts "$s/apache"
+	$SEEK ts "$EVENTS/elasticoffee_events.jsonl" @timestamp >"$s/coffee.ts"
+	logappend --sync always --segment-bytes 16K --key entityID --time @timestamp \
+		"$s/coffee" <"$EVENTS/elasticoffee_events.jsonl"
 }
 
-# need_log NAME: skips when the shared log could not be built (no data).
+# need_log NAME: fails when the shared log was not built.
 need_log() {
-	[ -d "$SHARED/$1" ] || skip "shared test data for the '$1' log is absent"
+	[ -d "$SHARED/$1" ] || fail "the shared '$1' log was not built"
 }
 
 # json_get FILE KEY...: the values of top-level keys of the JSON object in
@@ -222,7 +215,7 @@ groups:    0"
 @test "summary --json: offsets, counts, first/last and smallest/largest times against awk (4 real logs)" {
 	n=0
 	for name in nasa nasabig apache coffee; do
-		[ -d "$SHARED/$name" ] || continue
+		need_log "$name"
 		n=$((n + 1))
 		L=$SHARED/$name
 		runio logseek --json "$L"
@@ -243,7 +236,7 @@ groups:    0"
 		ls "$L"/*.log | wc -l >want
 		expect_same want got
 	done
-	[ "$n" -gt 0 ] || skip "no shared test data"
+	[ "$n" -gt 0 ] || fail "no shared log"
 }
 
 @test "summary text and --json agree; the segment line shows sealed and active sizes" {
@@ -559,7 +552,7 @@ time_model() {
 @test "--offset: segment, batch position, base, last, count and timestamp against model.py's segment parser" {
 	n=0
 	for name in nasa apache nasabig; do
-		[ -d "$SHARED/$name" ] || continue
+		need_log "$name"
 		L=$SHARED/$name
 		total=$(wc -l <"$SHARED/$name.ts")
 		offsets=$(echo 0 1 2 $(seq 3 97 "$((total - 1))") $((total - 2)) $((total - 1)))
@@ -574,7 +567,7 @@ for l in open(sys.argv[1]):
 		expect_same want got || fail "($name)"
 		n=$((n + 1))
 	done
-	[ "$n" -gt 0 ] || skip "no shared test data"
+	[ "$n" -gt 0 ] || fail "no shared log"
 }
 
 @test "--offset: exact text; before the start, beyond the end, on an empty log: exit 3" {

@@ -2,7 +2,7 @@
 """fuzz_seeds.py - makes the seed corpora of tests/fuzz/fuzz_framed.c and
 tests/fuzz/fuzz_segment.c from small real logs made with logappend.
 
-    PATH=bin:$PATH /usr/bin/python3 tests/model/fuzz_seeds.py [../shared/data/events]
+    PATH=bin:$PATH /usr/bin/python3 tests/model/fuzz_seeds.py [tests/data/events]
 
 Writes tests/fuzz/corpus/framed/* and tests/fuzz/corpus/segment/*.
 A segment seed is one flags byte (see fuzz_segment.c) and a segment file.
@@ -20,7 +20,7 @@ import model  # noqa: E402  (make-framed)
 from logmodel import FRAMED_HEADER, parse_segment  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EVENTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data", "events")
+EVENTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "events")
 SEG0 = "00000000000000000000.log"
 
 
