@@ -229,12 +229,15 @@ static __attribute__((noinline)) int log_next(struct source *s, struct record *r
 
 	assert(!s->pending);
 	while (s->left > 0 && s->at < s->hi) {
-		uint64_t lo = s->lo > s->r.low ? s->lo : s->r.low;
+		uint64_t lo;
 		size_t len;
 		int ordered = 0;	/* r->offset went through ord */
 
 		if (!s->in_batch && (rc = log_batch(s, err)) != SOURCE_RECORD)
 			return rc;
+		/* taken after log_batch: a batch that straddles where the last
+		 * one ended (a compacted copy) sets r.low anew */
+		lo = s->lo > s->r.low ? s->lo : s->r.low;
 		if (s->n == 0) {
 			s->in_batch = 0;
 			if (batch_order_done(&s->ord, &s->h) < 0)
