@@ -159,7 +159,12 @@ static void time_window(struct cursor *c, int64_t ts, uint64_t *pos, uint64_t *s
 
 	*pos = SEGMENT_HEADER_LEN;
 	*stop = UINT64_MAX;
-	if (index_entries(ifd, INDEX_ENTRY_LEN) == 0 || nt == 0)
+	/* every record is at or after INT64_MIN: the first batch holds the
+	 * answer.  (The skip below is no answer for it: with no time entry
+	 * before the first one >= ts, what says the batches before are older
+	 * is that their largest timestamp never grew above INT64_MIN, as when
+	 * records have that timestamp.) */
+	if (ts == INT64_MIN || index_entries(ifd, INDEX_ENTRY_LEN) == 0 || nt == 0)
 		goto out;
 	while (lo < hi) {	/* the first entry >= ts */
 		uint64_t mid = lo + (hi - lo) / 2;
@@ -177,7 +182,10 @@ static void time_window(struct cursor *c, int64_t ts, uint64_t *pos, uint64_t *s
 			(lo > 0 && (prev.ts >= k.ts || prev.off >= k.off))))
 		goto out;
 	if (lo < nt) {
-		/* from the offset index entry before that entry's batch */
+		/* from the offset index entry before that entry's batch: the
+		 * entry before (or, for the first entry, the lack of one: no
+		 * growth above INT64_MIN < ts) says the batches up to it are
+		 * older than ts */
 		pp = k.pos;
 		if (k.off > c->base) {
 			index_lookup(ifd, c->base, k.off - 1, &pp, &op);

@@ -341,6 +341,36 @@ for f in sys.argv[1:]: open(f, "wb").write(bytes(random.randrange(256) for _ in 
 	check_times L "$SHARED/nasa.ts"
 }
 
+@test "--time on records at INT64_MIN: sound indexes whose first time entry is past several index intervals; every answer as a scan of the records gives" {
+	# 40 records at -2^63 (no time entry: the largest never grew), then
+	# 10 at 5, one batch each: the first time entry is at offset 40, and
+	# --time -2^63 once skipped to the offset index entry before it
+	$PY -c 'import json
+for i in range(50):
+    print(json.dumps({"t": -2**63 if i < 40 else 5, "p": "x" * 300}))' >m.jsonl
+	logappend --sync always --time t L <m.jsonl
+	$PY -c 'import struct, sys
+t = open(sys.argv[1], "rb").read()
+i = open(sys.argv[2], "rb").read()
+assert len(i) >= 24, "expected 3 offset index entries or more"
+assert struct.unpack("<qI", t[:12])[1] > 0, "expected a first time entry past offset 0"' \
+		L/00000000000000000000.timeindex L/00000000000000000000.index || fail "index layout"
+	runio logseek --verify L
+	expect_status 0
+	logcat -F '%o %T\n' L >recs
+	printf '%s\n' -9223372036854775808 -9223372036854775807 4 5 6 >times
+	st=0
+	logseek --time - L <times >got 2>/dev/null || st=$?
+	[ "$st" -eq 3 ] || fail "exit $st: time 6 has no record"
+	$PY -c 'import sys
+recs = [tuple(map(int, l.split())) for l in open(sys.argv[1])]
+for l in open(sys.argv[2]):
+    t = int(l)
+    print(next((o for o, ts in recs if ts >= t), recs[-1][0] + 1))' recs times >want
+	expect_same want got
+	head -1 got | grep -qx 0 || fail "$(cat got)"
+}
+
 @test "--time reads index entries and at most one index interval per segment, not the log (strace)" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	need_log nasa

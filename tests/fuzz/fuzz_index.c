@@ -359,7 +359,9 @@ static int64_t max_through(size_t s, uint64_t off)
  * a time index entry, or the last one at or before an offset index entry
  * (which claims that nothing later up to that entry's batch is larger),
  * below the largest timestamp of its segment up to the end of the batch
- * named, or below an entry before it (the search is a binary search).  Only reading every batch before it contradicts such an entry,
+ * named, or below an entry before it, or naming an offset below one
+ * before it (the search is a binary search: logformat(5) calls both
+ * "out of order").  Only reading every batch before it contradicts such an entry,
  * which readers do not do (logformat(5), "Indexes"); logseek --verify
  * reports it.
  */
@@ -377,6 +379,14 @@ static int understated(uint8_t flags, const uint8_t *idx, size_t ni, const uint8
 				return 1;
 			if (e && (int64_t)le(t + e, 8) < (int64_t)le(t + e - 12, 8))
 				return 1;	/* out of order: an entry below one before it */
+			if (e && le(t + e + 8, 4) < le(t + e - 4, 4))
+				return 1;	/* out of order: an offset below the one
+						 * before it (logseek --verify says so):
+						 * the binary search sees the entries
+						 * either side of a time only, so
+						 * entries elsewhere that contradict
+						 * them, like an offset index entry's
+						 * claim below, are not seen */
 		}
 		for (size_t i = 0; i + 8 <= ni; i += 8) {
 			uint64_t off = segs[s] + le(idx + i, 4);
