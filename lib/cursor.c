@@ -273,16 +273,3 @@ int cursor_at(struct cursor *c, uint64_t pos, uint64_t off)
 	return cursor_peek(c, pos, &h) && h.base == off;
 }
 
-size_t cursor_seg_for(const struct log *log, uint64_t off)
-{
-	size_t lo = 0, hi = log->nseg;
-
-	while (lo < hi) {	/* the first segment with base > off */
-		size_t mid = lo + (hi - lo) / 2;
-		if (log->seg[mid] <= off)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? lo - 1 : 0;
-}

@@ -183,9 +183,6 @@ int cursor_peek(struct cursor *c, uint64_t pos, struct batch_header *h);
  * claim, checked): reads its header.  Returns 1 or 0. */
 int cursor_at(struct cursor *c, uint64_t pos, uint64_t off);
 
-/* The index in log->seg of the segment that would hold offset off: the
- * last with base <= off (0 when there is none). */
-size_t cursor_seg_for(const struct log *log, uint64_t off);
 
 /* The position of the batch after the one whose header h was read at pos. */
 static inline uint64_t cursor_after(uint64_t pos, const struct batch_header *h)

@@ -170,7 +170,7 @@ static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t i
 	if (interval <= 0)
 		return error_set(err, "the interval must be at least 1ms");
 	cursor_init(&c, log, NULL);
-	for (size_t i = cursor_seg_for(log, from); i < log->nseg && !end && rc == 0; i++) {
+	for (size_t i = log_seg_for(log, from); i < log->nseg && !end && rc == 0; i++) {
 		if ((rc = cursor_open_tail(&c, i, err)) < 0)
 			break;
 		for (pos = cursor_hint(&c, from); !end && (rc = cursor_read(&c, pos, &h, 1, err)) == 1;

@@ -163,7 +163,7 @@ static int offset_once(struct log *log, uint64_t off, struct inspect_location *l
 	 * of off would get */
 	want = off < loc->first ? loc->first : off;
 	cursor_init(&c, log, NULL);
-	for (i = cursor_seg_for(log, want); i < log->nseg; i++) {
+	for (i = log_seg_for(log, want); i < log->nseg; i++) {
 		if (cursor_open_tail(&c, i, err) < 0)
 			goto out;
 		for (pos = cursor_hint(&c, want); (got = cursor_read(&c, pos, &h, 1, err)) == 1;

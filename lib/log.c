@@ -212,3 +212,17 @@ int log_sync_dir(struct log *log, struct error *err)
 		return error_errno(err, "unable to sync directory '%s'", log->path);
 	return 0;
 }
+
+size_t log_seg_for(const struct log *log, uint64_t off)
+{
+	size_t lo = 0, hi = log->nseg;
+
+	while (lo < hi) {	/* the first segment with base > off */
+		size_t mid = lo + (hi - lo) / 2;
+		if (log->seg[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
+}

@@ -61,4 +61,8 @@ int log_write_file(struct log *log, const char *name, const void *data, size_t n
 /* fsyncs the log directory.  Returns 0 or -1 with err set. */
 int log_sync_dir(struct log *log, struct error *err);
 
+/* The index in log->seg of the segment that would hold offset off: the
+ * last with base <= off (0 when there is none). */
+size_t log_seg_for(const struct log *log, uint64_t off);
+
 #endif

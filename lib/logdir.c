@@ -169,7 +169,6 @@ int logdir_recover(struct log *log, unsigned *fixed, struct error *err)
 	 * half rebuilt (index_rebuild); a writer may be starting a segment
 	 * after the last one, or rebuilding the last one's, so only below it */
 	for (size_t i = 0; i < names.n && rc == 0 && log->nseg; i++) {
-		size_t lo = 0, hi = log->nseg;
 		int aside = 0;
 		if (!index_file_base(names.v[i], &base, &aside) || base >= last)
 			continue;
@@ -178,15 +177,8 @@ int logdir_recover(struct log *log, unsigned *fixed, struct error *err)
 			++*fixed;
 			continue;
 		}
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (log->seg[mid] < base)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < log->nseg && log->seg[lo] == base)
-			continue;
+		if (log->seg[log_seg_for(log, base)] == base)
+			continue;	/* its segment is there */
 		rc = remove_file(log, names.v[i], err);
 		++*fixed;
 	}

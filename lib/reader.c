@@ -84,8 +84,8 @@ static int advance(struct reader *r, struct error *err)
 			return -1;
 		if (r->log.nseg == 0)
 			return open_seg(r, 0, err);
-		i = cursor_seg_for(&r->log, r->next_off);
-		j = cursor_seg_for(&r->log, base);
+		i = log_seg_for(&r->log, r->next_off);
+		j = log_seg_for(&r->log, base);
 		segment_name(base, ".log", name);
 		if (r->log.seg[j] == base && have && fstatat(r->log.dirfd, name, &st, 0) == 0 &&
 		    st.st_ino == done.st_ino && st.st_dev == done.st_dev)
@@ -112,7 +112,7 @@ int reader_next(struct reader *r, struct batch_header *h, struct error *err)
 			return 0;
 		if (c->fd < 0 && open_seg(r, r->seg, err) < 0) {
 			if (++gone < 100 && vanished(r, r->seg)) {
-				r->seg = cursor_seg_for(&r->log, r->next_off);
+				r->seg = log_seg_for(&r->log, r->next_off);
 				continue;
 			}
 			return -1;
@@ -165,7 +165,7 @@ int reader_refresh(struct reader *r, struct error *err)
 		}
 	/* removed by compaction or retention: reading goes on in the open
 	 * file, then by offset (advance) */
-	r->seg = cursor_seg_for(&r->log, base);
+	r->seg = log_seg_for(&r->log, base);
 	return 0;
 }
 
@@ -207,7 +207,7 @@ int reader_seek(struct reader *r, uint64_t off, struct error *err)
 	if (r->log.nseg == 0)
 		return 0;
 again:
-	for (i = cursor_seg_for(&r->log, off); i < r->log.nseg; i++) {
+	for (i = log_seg_for(&r->log, off); i < r->log.nseg; i++) {
 		int rc;
 		if (open_seg(r, i, err) < 0) {
 			if (++gone < 100 && vanished(r, i))

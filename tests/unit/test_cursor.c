@@ -148,7 +148,7 @@ int main(void)
 	/* the offset index has one entry (every 4K): the first batch */
 	test_cond("the hint for an offset", cursor_hint(&c, 3) == SEGMENT_HEADER_LEN);
 	test_cond("a batch begins at offset 0 at byte 16", cursor_at(&c, SEGMENT_HEADER_LEN, 0));
-	test_cond("the segment for an offset", cursor_seg_for(&log, 5) == 0);
+	test_cond("the segment for an offset", log_seg_for(&log, 5) == 0);
 
 	cursor_release(&c);
 	log_close(&log);
