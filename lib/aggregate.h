@@ -1,0 +1,138 @@
+/*
+ * aggregate.h - the aggregates of a window: count, sum, min, max, avg,
+ * first, last, distinct and quantiles, several computed in one pass, each
+ * window's state mergeable (sessions merge) and saved and restored exactly
+ * (the exactly-once issue carries it in a checkpoint).  The names and the
+ * rules of the results are logwindow(1)'s "AGGREGATES" (working spec:
+ * tests/model/WINDOW-SPEC.md, "Output records").
+ *
+ * Distinct counts are exact up to AGG_DISTINCT_EXACT distinct values (kept
+ * as 64-bit hashes of their CBOR bytes), then a HyperLogLog sketch
+ * (hyperloglog.h); quantiles are exact up to AGG_QUANTILE_EXACT values,
+ * then a mergeable sketch (quantile.h).  Neither uses a random number that
+ * is not part of its saved state: the same input gives the same output.
+ */
+#ifndef AGGREGATE_H
+#define AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+#include "fieldpath.h"
+
+#define AGG_MAX 64		/* aggregate options in one command */
+#define AGG_MAX_Q 16		/* quantiles in one --quantile */
+
+enum agg_kind {
+	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
+	AGG_DISTINCT, AGG_QUANTILE,
+};
+
+/* One aggregate option. */
+struct agg_spec {
+	enum agg_kind kind;
+	char *name;		/* the path as given, a leading '.' dropped
+				 * (owned; NULL for count) */
+	struct fieldpath path;
+	size_t nq;		/* quantile: Q values, in [0, 1] */
+	double q[AGG_MAX_Q];
+};
+
+/* The aggregates of a command, in option order. */
+struct agg_set {
+	size_t n;
+	struct agg_spec spec[AGG_MAX];
+	uint64_t matched[AGG_MAX];	/* records whose value had the path */
+};
+
+/*
+ * Adds one aggregate option to set: kind with its argument (NULL for
+ * count; "PATH" or, for quantile, "PATH:Q[,Q...]").  Returns 0, or -1 with
+ * err set for a usage error ("--quantile: 'x:1.5': Q must be within 0 and
+ * 1", "too many aggregates").  agg_set_release frees what was added.
+ */
+int agg_set_add(struct agg_set *set, enum agg_kind kind, const char *arg, struct error *err);
+void agg_set_release(struct agg_set *set);
+
+/*
+ * One record's inputs to every aggregate of a set, found once per record
+ * (a hopping record adds to several windows): agg_input_read fills it from
+ * a record's value.  Items point into the value: valid as long as it is.
+ */
+struct agg_field {
+	const uint8_t *item;	/* the field's CBOR item; NULL: missing */
+	size_t len;
+	int isnum;		/* a number (integer, or finite float) */
+	int isint;		/* an integer within int64 */
+	int64_t i;		/* isint */
+	double d;		/* isnum: its value as a double */
+	uint64_t hash;		/* distinct: the hash of item's bytes */
+};
+struct agg_input {
+	int64_t time;		/* event time (first, last) */
+	uint64_t seq;		/* arrival number (ties of first, last) */
+	struct agg_field f[AGG_MAX];
+};
+
+/* Reads the fields the aggregates of set take from the value v[0..n).
+ * Also counts, per aggregate, whether its path matched (agg_set's
+ * matched[]): see agg_matched.  Never fails (a missing field is noted). */
+void agg_input_read(struct agg_set *set, const uint8_t *v, size_t n, int64_t time,
+		    uint64_t seq, struct agg_input *in);
+
+/* The state of the aggregates of one window: opaque. */
+struct agg_state;
+
+/*
+ * Memory: each function that allocates or frees adds the change in bytes
+ * to *mem (a counter the caller keeps for its --memory bound); the sizes
+ * are those allocated, headers of malloc excluded.
+ */
+
+/* A new, empty state for set.  NULL on ENOMEM. */
+struct agg_state *agg_new(const struct agg_set *set, int64_t *mem);
+
+/*
+ * Adds one record's inputs.  Returns 0, or -1 with err set: ENOMEM, or a
+ * sum that overflows int64 ("--sum 'amount': the sum overflows a 64-bit
+ * integer").
+ */
+int agg_add(const struct agg_set *set, struct agg_state *st, const struct agg_input *in,
+	    int64_t *mem, struct error *err);
+
+/* Merges from into into (sessions that merge); from is left as it was.
+ * Returns 0, or -1 with err set as agg_add. */
+int agg_merge(const struct agg_set *set, struct agg_state *into, const struct agg_state *from,
+	      int64_t *mem, struct error *err);
+
+/*
+ * Appends the results as map pairs (text key, value) to out, in option
+ * order, with the _skipped counts that are not 0; *pairs gets the number
+ * of pairs written (the caller writes the map head).  Returns 0, or -1 on
+ * ENOMEM.
+ */
+int agg_encode(const struct agg_set *set, const struct agg_state *st, struct buf *out,
+	       size_t *pairs);
+
+/*
+ * Saving and restoring a state exactly (an equal state: the same results
+ * after the same further input): agg_save appends a self-delimiting
+ * encoding to out; agg_load reads one from *p (advancing *p and *n) into a
+ * new state.  agg_load returns NULL with err set for bytes that are not a
+ * state of this set, or ENOMEM.
+ */
+int agg_save(const struct agg_set *set, const struct agg_state *st, struct buf *out);
+struct agg_state *agg_load(const struct agg_set *set, const uint8_t **p, size_t *n,
+			   int64_t *mem, struct error *err);
+
+void agg_free(const struct agg_set *set, struct agg_state *st, int64_t *mem);
+
+/* Whether aggregate i's path matched any record read by agg_input_read. */
+int agg_matched(const struct agg_set *set, size_t i);
+
+/* The option an aggregate came from, for messages: "--sum 'amount'". */
+const char *agg_option_name(enum agg_kind kind);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * processor.h - what every stream processor (logwindow now, logjoin next)
+ * does alike, around its engine:
+ *   - reads records from a descriptor (stdin): the framed stream logcat
+ *     writes, or the JSON objects logcat --json writes, detected from the
+ *     first bytes as logappend detects its input (stream.h's SOURCE_DETECT);
+ *     anything else is an error at once;
+ *   - writes its results in logcat's formats, from the same code (an output
+ *     sink, stream.h): framed, JSON lines, values, a template;
+ *   - keeps side records (logwindow's late records, logjoin's unmatched
+ *     ones) in a log when asked to (--late-to LOGDIR), durably at the end,
+ *     else counts them;
+ *   - flushes its output whenever reading would block, so that
+ *     `logcat -f | logwindow | ...` stays live;
+ *   - ticks an idle callback while no input arrives (--idle-close);
+ *   - takes SIGINT and SIGTERM as the end of the input, and a reader of its
+ *     output that went away (EPIPE) as a quiet end.
+ * The engine is three callbacks; the processor reads no field of a record.
+ */
+#ifndef PROCESSOR_H
+#define PROCESSOR_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "output.h"
+#include "record.h"
+#include "stream.h"
+#include "writer.h"
+
+/* getopt_long values of the output options (above a command's own). */
+enum { PROCESSOR_O_FRAMED = 0x3000, PROCESSOR_O_VALUES };
+
+/* The output options, as logcat has them, for a command's option table
+ * (with "jF:" among its short options). */
+#define PROCESSOR_OUTPUT_OPTIONS \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "framed", no_argument, NULL, PROCESSOR_O_FRAMED }, \
+	{ "values", no_argument, NULL, PROCESSOR_O_VALUES }, \
+	{ "format", required_argument, NULL, 'F' }
+
+struct processor_options {
+	const char *input;	/* "-" or NULL: stdin (the only input for now) */
+	enum output_format format;	/* default: framed, JSON lines on a terminal */
+	const char *template;	/* OUT_TEMPLATE */
+	const char *side_log;	/* a log for side records, or NULL: count them */
+	int64_t idle_ms;	/* > 0: call the idle callback while no input
+				 * arrives for this long */
+	size_t max_record;	/* the largest input record (0: the default) */
+};
+
+/* Sets the defaults (format by whether stdout is a terminal). */
+void processor_defaults(struct processor_options *o);
+
+/*
+ * Takes an output option getopt_long returned: 'j', 'F' (arg its
+ * template), PROCESSOR_O_FRAMED, PROCESSOR_O_VALUES.  Returns 1 when c was
+ * one, 0 when not.
+ */
+int processor_output_option(struct processor_options *o, int c, const char *arg);
+
+/* The engine around which the processor runs. */
+struct processor_engine {
+	/* one input record (valid during the call) */
+	int (*record)(void *ctx, const struct record *r, struct error *err);
+	/* no input for idle_ms so far (>= processor_options.idle_ms), called
+	 * again at least every idle_ms / 4 (at most every second) while idle */
+	int (*idle)(void *ctx, int64_t idle_ms, struct error *err);
+	/* the end of the input (or SIGINT, SIGTERM) */
+	int (*finish)(void *ctx, struct error *err);
+	void *ctx;
+};
+
+struct processor {
+	struct processor_options opt;
+	struct source in;
+	struct sink out;
+	int out_open;
+	struct writer side_w;	/* the side log, when there is one */
+	struct sink side;
+	int side_open;
+	uint64_t side_records;	/* side records given (kept or counted) */
+	int closed;		/* the reader of the output went away */
+	volatile sig_atomic_t *stop;
+};
+
+/*
+ * Opens the output on stdout and the side log (created when missing, as
+ * logappend creates a log; locked as a writer), and sets up reading stdin.
+ * Returns 0, or -1 with err set (a bad template: the caller reports it as a
+ * usage error when err says so; a side log that cannot be opened).
+ */
+int processor_open(struct processor *p, const struct processor_options *o, struct error *err);
+
+/* For the engine's callbacks: writes one result to the output; keeps one
+ * side record (in the side log, or counted).  Return 0, or non-zero (-1
+ * with err set; or PROCESSOR_CLOSED when the output's reader went away,
+ * which processor_run takes as a quiet end). */
+#define PROCESSOR_CLOSED (-2)
+int processor_emit(struct processor *p, const struct record *r, struct error *err);
+int processor_side(struct processor *p, const struct record *r, struct error *err);
+
+/*
+ * Reads every input record into e->record, flushing the output whenever
+ * reading would block and calling e->idle while none arrives, then calls
+ * e->finish, flushes the output and makes the side log's records durable.
+ * Returns 0 (also when the output's reader went away, or SIGINT or SIGTERM
+ * ended the input), or -1 with err set: bad input ("stdin: record 3 (byte
+ * 812): ..."), a write error, an engine's error.
+ */
+int processor_run(struct processor *p, const struct processor_engine *e, struct error *err);
+
+/* Releases everything (after processor_run, or instead of it). */
+void processor_close(struct processor *p);
+
+#endif
