@@ -70,6 +70,25 @@ void fieldpath_release(struct fieldpath *fp)
 	fp->n = 0;
 }
 
+/* The size of the item at p[0..n): from its head alone when it is a
+ * scalar (the common case of a map's member, and the fast one), else
+ * item_check's walk.  Returns ITEM_OK with *len set, or not ITEM_OK. */
+static int item_size(const uint8_t *p, size_t n, size_t *len)
+{
+	struct item_head h;
+
+	if (item_head(p, n, &h, NULL) != ITEM_OK)
+		return ITEM_BAD;
+	switch (h.type) {
+	case ITEM_UINT: case ITEM_NEGINT: case ITEM_BYTES: case ITEM_TEXT: case ITEM_FLOAT:
+	case ITEM_FALSE: case ITEM_TRUE: case ITEM_NULL: case ITEM_UNDEFINED:
+		*len = h.len;
+		return ITEM_OK;
+	default:
+		return item_check(p, n, len, NULL);
+	}
+}
+
 /* Steps into member 'name' (maps) or element 'index' (arrays) of p. */
 static int step(const uint8_t *p, size_t n, const char *name, size_t len, int64_t index,
 		const uint8_t **out, size_t *outlen)
@@ -85,11 +104,11 @@ static int step(const uint8_t *p, size_t n, const char *name, size_t len, int64_
 		if (index < 0 || (uint64_t)index >= h.val)
 			return 0;
 		for (i = 0; i < (uint64_t)index; i++) {
-			if (item_check(p + pos, n - pos, &ilen, NULL) != ITEM_OK)
+			if (item_size(p + pos, n - pos, &ilen) != ITEM_OK)
 				return -1;
 			pos += ilen;
 		}
-		if (item_check(p + pos, n - pos, &ilen, NULL) != ITEM_OK)
+		if (item_size(p + pos, n - pos, &ilen) != ITEM_OK)
 			return -1;
 		*out = p + pos;
 		*outlen = ilen;
@@ -105,10 +124,10 @@ static int step(const uint8_t *p, size_t n, const char *name, size_t len, int64_
 		match = k.type == ITEM_TEXT && k.val == len && memcmp(k.data, name, len) == 0;
 		if (k.type == ITEM_TEXT)
 			ilen = k.len;
-		else if (item_check(p + pos, n - pos, &ilen, NULL) != ITEM_OK)
+		else if (item_size(p + pos, n - pos, &ilen) != ITEM_OK)
 			return -1;
 		pos += ilen;
-		if (item_check(p + pos, n - pos, &ilen, NULL) != ITEM_OK)
+		if (item_size(p + pos, n - pos, &ilen) != ITEM_OK)
 			return -1;
 		if (match) {
 			*out = p + pos;
