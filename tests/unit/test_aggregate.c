@@ -1,0 +1,627 @@
+/*
+ * test_aggregate.c - unit tests of lib/aggregate.c, lib/hyperloglog.c and
+ * lib/quantile.c: every aggregate against a naive computation written
+ * here; merging against one state fed everything; save, load and go on
+ * against an uninterrupted state (byte-equal results); overflow; loading
+ * truncated and damaged bytes; the sketches' errors against exact answers
+ * (HyperLogLog's relative error, KLL's rank error), printed.
+ *
+ * AGG_TEST_SMALL=1 (the sanitizer runs) scales the sketch tests down.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "item.h"
+#include "test.h"
+
+static int64_t mem;
+static struct error err;
+
+/* --- values --------------------------------------------------------------- */
+
+/* A record value {"x": v, "y": "text"} with v an integer, a double, or
+ * an item given as bytes. */
+struct val {
+	uint8_t b[64];
+	size_t n;
+};
+
+static void val_head(struct val *v)
+{
+	v->n = 0;
+	v->b[v->n++] = 0xa2;
+	v->b[v->n++] = 0x61;
+	v->b[v->n++] = 'x';
+}
+
+static void val_tail(struct val *v)
+{
+	v->b[v->n++] = 0x61;
+	v->b[v->n++] = 'y';
+	v->b[v->n++] = 0x64;
+	memcpy(v->b + v->n, "text", 4);
+	v->n += 4;
+}
+
+static void val_int(struct val *v, int64_t i)
+{
+	val_head(v);
+	if (i >= 0)
+		v->n += item_put_head(v->b + v->n, 0, (uint64_t)i);
+	else
+		v->n += item_put_head(v->b + v->n, 1, (uint64_t)(-1 - i));
+	val_tail(v);
+}
+
+static void val_double(struct val *v, double d)
+{
+	uint64_t bits;
+
+	val_head(v);
+	memcpy(&bits, &d, 8);
+	v->b[v->n++] = 0xfb;
+	bits = __builtin_bswap64(bits);
+	memcpy(v->b + v->n, &bits, 8);
+	v->n += 8;
+	val_tail(v);
+}
+
+static void val_item(struct val *v, const void *item, size_t len)
+{
+	val_head(v);
+	memcpy(v->b + v->n, item, len);
+	v->n += len;
+	val_tail(v);
+}
+
+/* --- results -------------------------------------------------------------- */
+
+/* A result as read back: type (ITEM_UINT, ITEM_NEGINT: i; ITEM_FLOAT: d;
+ * ITEM_NULL), or absent. */
+struct res {
+	int found;
+	enum item_type type;
+	int64_t i;
+	uint64_t u;
+	double d;
+	const uint8_t *item;
+	size_t len;
+};
+
+static struct buf out;
+
+/* Encodes st as a map into out. */
+static void encode(struct agg_set *set, struct agg_state *st)
+{
+	struct buf pairs = BUF_INIT;
+	size_t n;
+	uint8_t head[9];
+
+	buf_reset(&out);
+	if (agg_encode(set, st, &pairs, &n) < 0)
+		abort();
+	buf_add(&out, head, item_put_head(head, 5, n));
+	buf_add(&out, pairs.p, pairs.len);
+	buf_release(&pairs);
+}
+
+static struct res get(const char *name)
+{
+	struct res r = { 0 };
+	struct item_head h;
+
+	if (item_map_get(out.p, out.len, name, strlen(name), &r.item, &r.len) != 1)
+		return r;
+	r.found = 1;
+	item_head(r.item, r.len, &h, NULL);
+	r.type = h.type;
+	r.u = h.val;
+	r.i = h.type == ITEM_UINT ? (int64_t)h.val : -1 - (int64_t)h.val;
+	r.d = h.f;
+	return r;
+}
+
+static int is_int(struct res r, int64_t i)
+{
+	return r.found && (r.type == ITEM_UINT || r.type == ITEM_NEGINT) && r.i == i;
+}
+
+static int is_uint(struct res r, uint64_t u)
+{
+	return r.found && r.type == ITEM_UINT && r.u == u;
+}
+
+static int is_double(struct res r, double d)
+{
+	return r.found && r.type == ITEM_FLOAT && r.d == d;
+}
+
+static int is_null(struct res r)
+{
+	return r.found && r.type == ITEM_NULL;
+}
+
+/* --- helpers -------------------------------------------------------------- */
+
+static void set_add(struct agg_set *set, enum agg_kind kind, const char *arg)
+{
+	if (agg_set_add(set, kind, arg, &err) < 0) {
+		fprintf(stderr, "agg_set_add: %s\n", err.msg);
+		abort();
+	}
+}
+
+static uint64_t seq;
+
+static int feed(struct agg_set *set, struct agg_state *st, const struct val *v, int64_t time)
+{
+	struct agg_input in;
+
+	agg_input_read(set, v->b, v->n, time, seq++, &in);
+	return agg_add(set, st, &in, &mem, &err);
+}
+
+/* Every kind of --x, on small inputs, against sums and comparisons
+ * worked out here. */
+static void test_basic(void)
+{
+	struct agg_set set = { 0 };
+	struct agg_state *st;
+	struct val v;
+	static const int64_t ints[] = { 5, -3, 12, 7, 12, -3, 0 };
+	size_t i;
+	int64_t sum = 0;
+
+	set_add(&set, AGG_COUNT, NULL);
+	set_add(&set, AGG_SUM, "x");
+	set_add(&set, AGG_MIN, "x");
+	set_add(&set, AGG_MAX, ".x");
+	set_add(&set, AGG_AVG, "x");
+	set_add(&set, AGG_FIRST, "x");
+	set_add(&set, AGG_LAST, "x");
+	set_add(&set, AGG_DISTINCT, "x");
+	set_add(&set, AGG_QUANTILE, "x:0,0.5,0.999,1");
+	set_add(&set, AGG_SUM, "y");
+	st = agg_new(&set, &mem);
+	test_cond("agg_new", st != NULL);
+
+	encode(&set, st);
+	test_cond("empty: count 0", is_uint(get("count"), 0));
+	test_cond("empty: sum 0", is_int(get("x_sum"), 0));
+	test_cond("empty: min null", is_null(get("x_min")));
+	test_cond("empty: max null", is_null(get("x_max")));
+	test_cond("empty: avg null", is_null(get("x_avg")));
+	test_cond("empty: first null", is_null(get("x_first")));
+	test_cond("empty: last null", is_null(get("x_last")));
+	test_cond("empty: distinct 0", is_uint(get("x_distinct"), 0));
+	test_cond("empty: p50 null", is_null(get("x_p50")));
+	test_cond("empty: no skipped", !get("x_sum_skipped").found);
+
+	for (i = 0; i < sizeof ints / sizeof *ints; i++) {
+		val_int(&v, ints[i]);
+		test_cond("add", feed(&set, st, &v, 1000 - (int64_t)i % 3) == 0);
+		sum += ints[i];
+	}
+	encode(&set, st);
+	test_cond("count", is_uint(get("count"), 7));
+	test_cond("sum of ints is an int", is_int(get("x_sum"), sum));
+	test_cond("min", is_int(get("x_min"), -3));
+	test_cond("max", is_int(get("x_max"), 12));
+	test_cond("avg", is_double(get("x_avg"), (double)sum / 7));
+	/* times 1000, 999, 998, 1000, 999, 998, 1000: first at 998 (the
+	 * first of arrival 2 and 5), last at 1000 (arrival 6) */
+	test_cond("first: smallest time, first arrival", is_int(get("x_first"), 12));
+	test_cond("last: largest time, last arrival", is_int(get("x_last"), 0));
+	test_cond("distinct", is_uint(get("x_distinct"), 5));
+	/* sorted: -3 -3 0 5 7 12 12; floor(Q*7) */
+	test_cond("p0", is_int(get("x_p0"), -3));
+	test_cond("p50", is_int(get("x_p50"), 5));
+	test_cond("p99.9", is_int(get("x_p99.9"), 12));
+	test_cond("p100", is_int(get("x_p100"), 12));
+	test_cond("y is not a number: sum 0", is_int(get("y_sum"), 0));
+	test_cond("y skipped 7 times", is_uint(get("y_sum_skipped"), 7));
+	test_cond("x not skipped", !get("x_sum_skipped").found);
+
+	val_double(&v, 0.5);
+	feed(&set, st, &v, 5);
+	encode(&set, st);
+	test_cond("a double joins: the sum is a double", is_double(get("x_sum"), (double)sum + 0.5));
+	test_cond("min still the int", is_int(get("x_min"), -3));
+	test_cond("first: the double at time 5", is_double(get("x_first"), 0.5));
+	/* sorted: -3 -3 0 0.5 5 7 12 12: floor(0.5*8) = 4 */
+	test_cond("p50", is_int(get("x_p50"), 5));
+	test_cond("avg with a double", is_double(get("x_avg"), ((double)sum + 0.5) / 8));
+
+	agg_free(&set, st, &mem);
+	test_cond("memory all given back", mem == 0);
+	agg_set_release(&set);
+}
+
+/* first, last and distinct take any item; sum skips what is not a number. */
+static void test_items(void)
+{
+	struct agg_set set = { 0 };
+	struct agg_state *st;
+	struct val v;
+	static const uint8_t arr[] = { 0x82, 0x01, 0x61, 'a' };	/* [1, "a"] */
+	static const uint8_t txt[] = { 0x62, '1', '2' };		/* "12" */
+	static const uint8_t nan[] = { 0xf9, 0x7e, 0x00 };		/* NaN */
+	static const uint8_t big[] = { 0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t half[] = { 0xf9, 0x3e, 0x00 };		/* 1.5 */
+
+	set_add(&set, AGG_FIRST, "x");
+	set_add(&set, AGG_LAST, "x");
+	set_add(&set, AGG_DISTINCT, "x");
+	set_add(&set, AGG_SUM, "x");
+	set_add(&set, AGG_MAX, "x");
+	set_add(&set, AGG_LAST, "nothere");
+	st = agg_new(&set, &mem);
+	val_item(&v, arr, sizeof arr);
+	feed(&set, st, &v, 10);
+	val_item(&v, txt, sizeof txt);
+	feed(&set, st, &v, 20);
+	val_item(&v, nan, sizeof nan);
+	feed(&set, st, &v, 5);
+	val_item(&v, arr, sizeof arr);
+	feed(&set, st, &v, 7);
+	encode(&set, st);
+	test_cond("first: NaN (any item), at time 5", get("x_first").len == sizeof nan &&
+		  memcmp(get("x_first").item, nan, sizeof nan) == 0);
+	test_cond("last: the text", get("x_last").len == sizeof txt &&
+		  memcmp(get("x_last").item, txt, sizeof txt) == 0);
+	test_cond("distinct of items", is_uint(get("x_distinct"), 3));
+	test_cond("no number: sum 0", is_int(get("x_sum"), 0));
+	test_cond("sum skipped the 4", is_uint(get("x_sum_skipped"), 4));
+	test_cond("max skipped NaN", is_null(get("x_max")) && is_uint(get("x_max_skipped"), 4));
+	test_cond("a missing path: skipped", is_uint(get("nothere_last_skipped"), 4) &&
+		  is_null(get("nothere_last")));
+	test_cond("matched", agg_matched(&set, 0) && !agg_matched(&set, 5));
+	val_item(&v, big, sizeof big);
+	feed(&set, st, &v, 7);
+	val_item(&v, half, sizeof half);
+	feed(&set, st, &v, 7);
+	encode(&set, st);
+	test_cond("2^64-1 is a number, as a double",
+		  is_double(get("x_sum"), 18446744073709551615.0 + 1.5));
+	test_cond("max: 2^64-1 as a double", is_double(get("x_max"), 18446744073709551615.0));
+	agg_free(&set, st, &mem);
+	test_cond("memory all given back", mem == 0);
+	agg_set_release(&set);
+}
+
+/* --- random inputs, against a naive computation -------------------------- */
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* One input record: x missing, an int, a double or a text; its time. */
+struct ev {
+	int type;		/* 0 missing, 1 int, 2 double, 3 text */
+	int64_t i;
+	double d;
+	int64_t time;
+	struct val v;
+};
+
+/* n records whose numbers are small multiples of 1/4, with ties between
+ * an int and an equal double, -0.0 and 0.0: sums are exact in doubles. */
+static struct ev *make_events(size_t n, int doubles)
+{
+	struct ev *e = calloc(n, sizeof *e);
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		uint64_t r = rnd();
+		e[k].time = (int64_t)(rnd() % 50) - 25;
+		e[k].type = r % 20 == 0 ? 0 : r % 20 == 1 ? 3 : doubles && r % 3 == 0 ? 2 : 1;
+		e[k].i = (int64_t)(rnd() % 2001) - 1000;
+		e[k].d = (double)e[k].i / (rnd() % 2 ? 4 : 1);
+		if (e[k].type == 2 && rnd() % 50 == 0)
+			e[k].d = rnd() % 2 ? -0.0 : 0.0;
+		switch (e[k].type) {
+		case 0:
+			e[k].v.n = 0;
+			e[k].v.b[e[k].v.n++] = 0xa1;
+			e[k].v.b[e[k].v.n++] = 0x61;
+			e[k].v.b[e[k].v.n++] = 'y';
+			e[k].v.b[e[k].v.n++] = 0xf6;
+			break;
+		case 1:
+			val_int(&e[k].v, e[k].i);
+			break;
+		case 2:
+			val_double(&e[k].v, e[k].d);
+			break;
+		default:
+			val_item(&e[k].v, "\x63" "abc", 4);
+			break;
+		}
+	}
+	return e;
+}
+
+/* The test's own order of numbers (long double holds every int64 and
+ * double exactly): by value, an int before an equal double, -0.0 before
+ * 0.0. */
+static long double ev_value(const struct ev *e)
+{
+	return e->type == 1 ? (long double)e->i : (long double)e->d;
+}
+
+static int ev_cmp(const void *a, const void *b)
+{
+	const struct ev *x = *(const struct ev *const *)a, *y = *(const struct ev *const *)b;
+	long double vx = ev_value(x), vy = ev_value(y);
+	int cx, cy;
+
+	if (vx != vy)
+		return vx < vy ? -1 : 1;
+	cx = x->type == 1 ? 0 : signbit(x->d) ? 1 : 2;
+	cy = y->type == 1 ? 0 : signbit(y->d) ? 1 : 2;
+	return cx - cy;
+}
+
+/* Whether r is the number of e (as it came: int or double). */
+static int is_ev(struct res r, const struct ev *e)
+{
+	if (e->type == 1)
+		return is_int(r, e->i);
+	return r.found && r.type == ITEM_FLOAT && r.d == e->d && !!signbit(r.d) == !!signbit(e->d);
+}
+
+/* Whether r is x's item in e's value (at byte 3, before the 7 bytes of
+ * "y": "text"). */
+static int is_item(struct res r, const struct ev *e)
+{
+	return r.found && r.len + 10 == e->v.n && !memcmp(r.item, e->v.b + 3, r.len);
+}
+
+/* A _skipped count: absent when 0. */
+static int is_skipped(struct res r, uint64_t n)
+{
+	return n ? is_uint(r, n) : !r.found;
+}
+
+static const double qs[] = { 0, 0.1, 0.5, 0.9, 0.99, 0.999, 1 };
+
+static void make_full_set(struct agg_set *set)
+{
+	set_add(set, AGG_COUNT, NULL);
+	set_add(set, AGG_SUM, "x");
+	set_add(set, AGG_MIN, "x");
+	set_add(set, AGG_MAX, "x");
+	set_add(set, AGG_AVG, "x");
+	set_add(set, AGG_FIRST, "x");
+	set_add(set, AGG_LAST, "x");
+	set_add(set, AGG_DISTINCT, "x");
+	set_add(set, AGG_QUANTILE, "x:0,0.1,0.5,0.9,0.99,0.999,1");
+}
+
+static void check_naive(size_t n, int doubles)
+{
+	struct agg_set set = { 0 };
+	struct agg_state *st;
+	struct ev *e = make_events(n, doubles);
+	const struct ev **num = calloc(n + 1, sizeof *num), *first = NULL, *last = NULL;
+	size_t k, nn = 0, nmissing = 0, ndistinct = 0, j;
+	int64_t isum = 0;
+	double dsum = 0;
+	int dbl = 0, ok = 1;
+	char name[32];
+
+	make_full_set(&set);
+	st = agg_new(&set, &mem);
+	for (k = 0; k < n; k++) {
+		ok &= feed(&set, st, &e[k].v, e[k].time) == 0;
+		if (e[k].type == 0) {
+			nmissing++;
+			continue;
+		}
+		if (!first || e[k].time < first->time)
+			first = &e[k];
+		if (!last || e[k].time >= last->time)
+			last = &e[k];
+		/* distinct: is there an earlier event with the same bytes? */
+		for (j = 0; j < k; j++)
+			if (e[j].type && e[j].v.n == e[k].v.n && !memcmp(e[j].v.b, e[k].v.b, e[k].v.n))
+				break;
+		ndistinct += j == k;
+		if (e[k].type == 3)
+			continue;
+		num[nn++] = &e[k];
+		if (e[k].type == 1)
+			isum += e[k].i;
+		else
+			dsum += e[k].d, dbl = 1;
+	}
+	test_cond("naive: every add", ok);
+	if (!nn || !first) {	/* no number: the empty results */
+		encode(&set, st);
+		test_cond("naive: no number", is_null(get("x_min")) && is_null(get("x_p50")));
+		goto out;
+	}
+	qsort(num, nn, sizeof *num, ev_cmp);
+	encode(&set, st);
+	test_cond("naive: count", is_uint(get("count"), n));
+	test_cond("naive: sum", dbl ? is_double(get("x_sum"), (double)isum + dsum)
+		  : is_int(get("x_sum"), isum));
+	test_cond("naive: sum skipped", is_skipped(get("x_sum_skipped"), n - nn));
+	test_cond("naive: min", is_ev(get("x_min"), num[0]));
+	test_cond("naive: max", is_ev(get("x_max"), num[nn - 1]));
+	test_cond("naive: avg", is_double(get("x_avg"), ((double)isum + dsum) / (double)nn));
+	test_cond("naive: first", is_item(get("x_first"), first));
+	test_cond("naive: last", is_item(get("x_last"), last));
+	test_cond("naive: first skipped", is_skipped(get("x_first_skipped"), nmissing));
+	test_cond("naive: distinct", is_uint(get("x_distinct"), ndistinct));
+	test_cond("naive: distinct skipped", is_skipped(get("x_distinct_skipped"), nmissing));
+	for (k = 0; k < sizeof qs / sizeof *qs; k++) {
+		size_t r = (size_t)floor(qs[k] * (double)nn);
+		snprintf(name, sizeof name, "x_p%g", qs[k] * 100);
+		test_cond("naive: exact quantile", is_ev(get(name), num[r < nn ? r : nn - 1]));
+	}
+out:
+	agg_free(&set, st, &mem);
+	agg_set_release(&set);
+	free(num);
+	free(e);
+}
+
+/* --- merge, save and load -------------------------------------------------- */
+
+/* The encoded results of st. */
+static void results(struct agg_set *set, struct agg_state *st, struct buf *b)
+{
+	size_t pairs;
+
+	buf_reset(b);
+	if (agg_encode(set, st, b, &pairs) < 0)
+		abort();
+}
+
+/*
+ * n events cut in pieces at random: each piece fed to its own state, the
+ * states merged in order into the first; against one state fed them all.
+ * Then save at a random point, load, go on, against uninterrupted.
+ */
+static void check_merge_save(struct agg_set *set, struct ev *e, size_t n, int merge_exact,
+			     const char *what)
+{
+	struct agg_state *all = agg_new(set, &mem), *part[8] = { 0 }, *a, *b;
+	struct buf r1 = BUF_INIT, r2 = BUF_INIT, s1 = BUF_INIT, s2 = BUF_INIT;
+	size_t cut[9], k, j, np = 1 + rnd() % 8, at;
+	const uint8_t *p;
+	size_t left;
+	int ok = 1;
+	char msg[128];
+
+	cut[0] = 0;
+	for (j = 1; j < np; j++)
+		cut[j] = rnd() % (n + 1);
+	cut[np] = n;
+	for (j = 1; j < np; j++)		/* sorted, a few pieces empty */
+		for (k = j; k > 0 && cut[k] < cut[k - 1]; k--) {
+			size_t t = cut[k]; cut[k] = cut[k - 1]; cut[k - 1] = t;
+		}
+	for (j = 0; j < np; j++) {
+		part[j] = agg_new(set, &mem);
+		for (k = cut[j]; k < cut[j + 1]; k++) {
+			seq = k;
+			ok &= feed(set, part[j], &e[k].v, e[k].time) == 0;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		seq = k;
+		ok &= feed(set, all, &e[k].v, e[k].time) == 0;
+	}
+	for (j = 1; j < np; j++)
+		ok &= agg_merge(set, part[0], part[j], &mem, &err) == 0;
+	results(set, all, &r1);
+	results(set, part[0], &r2);
+	snprintf(msg, sizeof msg, "%s: merged pieces give what one state gives", what);
+	if (merge_exact)
+		test_cond(msg, ok && r1.len == r2.len && !memcmp(r1.p, r2.p, r1.len));
+	for (j = 0; j < np; j++)
+		agg_free(set, part[j], &mem);
+
+	/* save at a random point, load, go on */
+	at = rnd() % (n + 1);
+	a = agg_new(set, &mem);
+	for (k = 0; k < at; k++) {
+		seq = k;
+		feed(set, a, &e[k].v, e[k].time);
+	}
+	buf_reset(&s1);
+	ok &= agg_save(set, a, &s1) == 0;
+	agg_free(set, a, &mem);
+	p = s1.p;
+	left = s1.len;
+	b = agg_load(set, &p, &left, &mem, &err);
+	snprintf(msg, sizeof msg, "%s: agg_load of agg_save's bytes", what);
+	test_cond(msg, b != NULL && left == 0);
+	if (!b) {
+		fprintf(stderr, "agg_load: %s\n", err.msg);
+		abort();
+	}
+	ok &= agg_save(set, b, &s2) == 0;
+	snprintf(msg, sizeof msg, "%s: saved again, the same bytes", what);
+	test_cond(msg, s1.len == s2.len && !memcmp(s1.p, s2.p, s1.len));
+	for (k = at; k < n; k++) {
+		seq = k;
+		ok &= feed(set, b, &e[k].v, e[k].time) == 0;
+	}
+	results(set, b, &r2);
+	snprintf(msg, sizeof msg, "%s: saved at %zu of %zu, loaded, fed the rest: the same results",
+		 what, at, n);
+	test_cond(msg, ok && r1.len == r2.len && !memcmp(r1.p, r2.p, r1.len));
+	agg_free(set, b, &mem);
+	agg_free(set, all, &mem);
+	buf_release(&r1);
+	buf_release(&r2);
+	buf_release(&s1);
+	buf_release(&s2);
+}
+
+static void test_merge_save(void)
+{
+	struct agg_set set = { 0 };
+	struct ev *e;
+	size_t round;
+
+	make_full_set(&set);
+	for (round = 0; round < 20; round++) {
+		size_t n = 1 + rnd() % 3000;
+		e = make_events(n, 1);
+		check_merge_save(&set, e, n, 1, "exact");
+		free(e);
+	}
+	/* past the thresholds: distinct values 0..19999, sketches on both
+	 * sides; HyperLogLog merges exactly, KLL only within its error */
+	e = make_events(30000, 0);
+	for (round = 0; round < 30000; round++) {
+		e[round].type = 1;
+		e[round].i = (int64_t)(rnd() % 20000);
+		val_int(&e[round].v, e[round].i);
+	}
+	check_merge_save(&set, e, 30000, 0, "sketches");
+	free(e);
+	agg_set_release(&set);
+	{
+		struct agg_set dset = { 0 };
+		e = make_events(30000, 0);
+		for (round = 0; round < 30000; round++) {
+			e[round].type = 1;
+			val_int(&e[round].v, (int64_t)(rnd() % 20000));
+		}
+		set_add(&dset, AGG_DISTINCT, "x");
+		set_add(&dset, AGG_COUNT, NULL);
+		check_merge_save(&dset, e, 30000, 1, "distinct sketch");
+		free(e);
+		agg_set_release(&dset);
+	}
+	test_cond("merge, save: memory all given back", mem == 0);
+}
+
+int main(void)
+{
+	test_basic();
+	test_items();
+	check_naive(1, 0);
+	check_naive(2, 1);
+	check_naive(50, 0);
+	check_naive(1000, 1);
+	check_naive(3000, 1);
+	test_merge_save();
+	buf_release(&out);
+	return test_report("test_aggregate");
+}
