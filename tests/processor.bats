@@ -298,6 +298,26 @@ sig_end() {
 	expect_file got "[$T0,{\"late\":1}]"
 }
 
+@test "late records: they reach the --late-to log when the input pauses, while logwindow runs" {
+	make_log ev 20
+	printf '{"ts":%d,"value":{"late":1}}\n' $T0 | logappend --envelope ev
+	mkfifo fifo
+	logwindow --tumbling 1m --all --json --late-to late <fifo >out 2>err 3>&- &
+	pid=$!
+	bg_started "$pid"
+	exec 5>fifo
+	logcat ev >&5
+	for ((i = 0; i < 250; i++)); do
+		[ -d late ] && [ "$(count_records late)" -eq 1 ] && break
+		sleep 0.02
+	done
+	[ "$(count_records late)" -eq 1 ] || fail "the late record is not in the log after 5 s"
+	gone "$pid" && fail "logwindow ended before its input did"
+	exec 5>&-
+	wait_end "$pid"
+	[ "$status" -eq 0 ] || fail "exit $status"
+}
+
 @test "a reader that goes away: | head -1 ends quietly, exit 0" {
 	make_log ev 400
 	mkfifo fifo
