@@ -279,9 +279,11 @@ sig_end() {
 	sig_end INT
 }
 
-@test "signals: SIGTERM with --late-to: the late records are durable, exit 0" {
+# late_run: logwindow --late-to late reading a FIFO (held open on fd 5,
+# its pid in $pid) that was given 20 records in time order and after them,
+# in one write of logcat, a late record.
+late_run() {
 	make_log ev 20
-	# and after them, in the same log (one write of logcat), a late record
 	printf '{"ts":%d,"value":{"late":1}}\n' $T0 | logappend --envelope ev
 	mkfifo fifo
 	logwindow --tumbling 1m --all --json --late-to late <fifo >out 2>err 3>&- &
@@ -289,6 +291,10 @@ sig_end() {
 	bg_started "$pid"
 	exec 5>fifo
 	logcat ev >&5
+}
+
+@test "signals: SIGTERM with --late-to: the late records are durable, exit 0" {
+	late_run
 	lines_within out 2 10
 	kill -TERM "$pid"
 	wait_end "$pid"
@@ -299,14 +305,7 @@ sig_end() {
 }
 
 @test "late records: they reach the --late-to log when the input pauses, while logwindow runs" {
-	make_log ev 20
-	printf '{"ts":%d,"value":{"late":1}}\n' $T0 | logappend --envelope ev
-	mkfifo fifo
-	logwindow --tumbling 1m --all --json --late-to late <fifo >out 2>err 3>&- &
-	pid=$!
-	bg_started "$pid"
-	exec 5>fifo
-	logcat ev >&5
+	late_run
 	for ((i = 0; i < 250; i++)); do
 		[ -d late ] && [ "$(count_records late)" -eq 1 ] && break
 		sleep 0.02
