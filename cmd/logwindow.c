@@ -90,8 +90,6 @@ struct cmdline {
 	struct agg_set aggs;
 	struct processor_options popt;
 	const char *window;	/* the window option given, for messages */
-	int align_given;
-	char *by_spec;		/* --by's argument, split in place */
 };
 
 /* A duration option's value, > 0 unless zero_ok. */
@@ -131,21 +129,19 @@ static void window_arg(struct cmdline *c, enum window_kind kind, const char *opt
 		usage_error("%s: '%s': ADVANCE must be at most SIZE", opt, s);
 }
 
-/* --by PATH[,PATH...]: split at ','; names as given, a leading '.' dropped. */
-static void by_arg(struct cmdline *c, const char *s)
+/* --by PATH[,PATH...], which may repeat: split at ',' in place (argv's
+ * strings are the program's); names as given, a leading '.' dropped. */
+static void by_arg(struct cmdline *c, char *s)
 {
 	struct window_options *w = &c->wopt;
 	struct error err;
 
-	if (c->by_spec)
-		usage_error("--by: given twice (one --by takes several paths: --by a,b)");
-	c->by_spec = strdup(s);
-	for (char *p = c->by_spec, *next; p; p = next) {
+	for (char *p = s, *next; p; p = next) {
 		next = strchr(p, ',');
 		if (next)
 			*next++ = '\0';
 		if (w->nby == WINDOW_MAX_BY)
-			usage_error("--by: '%s': at most %d paths", s, WINDOW_MAX_BY);
+			usage_error("--by: more than %d paths", WINDOW_MAX_BY);
 		if (fieldpath_parse(&w->by[w->nby], p, &err) < 0)
 			usage_error("--by: %s", err.msg);
 		w->by_name[w->nby++] = p[0] == '.' ? p + 1 : p;
