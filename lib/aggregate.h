@@ -27,7 +27,7 @@
 #define AGG_MAX_AGGS 64	/* aggregate options in one command (AGG_MAX is --max) */
 #define AGG_MAX_Q 16		/* quantiles in one --quantile */
 #define AGG_DISTINCT_EXACT HLL_EXACT	/* 2048 distinct values */
-#define AGG_QUANTILE_EXACT QUANTILE_EXACT	/* 4096 values */
+#define AGG_QUANTILE_EXACT QUANTILE_EXACT	/* 2048 values */
 
 enum agg_kind {
 	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
