@@ -275,8 +275,8 @@ static int report(const struct cmdline *c, const struct window_stats *st)
 	int rc = EXIT_OK;
 
 	if (st->late && !c->popt.side_log)
-		warnmsg("%llu late records dropped (use --late-to LOGDIR to keep them)",
-			(unsigned long long)st->late);
+		warnmsg("%llu late record%s dropped (use --late-to LOGDIR to keep them)",
+			(unsigned long long)st->late, st->late == 1 ? "" : "s");
 	if (st->records == 0)
 		return rc;
 	for (size_t i = 0; i < w->nby; i++)
