@@ -102,6 +102,8 @@ static int64_t duration_arg(const char *opt, const char *s, int zero_ok)
 		usage_error("%s: %s", opt, err.msg);
 	if (ms == 0 && !zero_ok)
 		usage_error("%s: '%s': must be more than 0", opt, s);
+	if (ms > WINDOW_DURATION_MAX)
+		usage_error("%s: '%s': too long (at most 2^60 ms)", opt, s);
 	return ms;
 }
 
@@ -219,6 +221,8 @@ static void parse(struct cmdline *c, int argc, char **argv)
 		usage_error("--align: goes with --tumbling and --hopping, not %s", c->window);
 	if (align && time_parse_arg(align, time_now_ms(), &w->align, &err) < 0)
 		usage_error("--align: %s", err.msg);
+	if (w->align < WINDOW_TIME_MIN || w->align > WINDOW_TIME_MAX)
+		usage_error("--align: '%s': out of range (at most 2^62 ms from the epoch)", align);
 	if (c->aggs.n == 0 && agg_set_add(&c->aggs, AGG_COUNT, NULL, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
 }
