@@ -413,8 +413,8 @@ usage() {
 		--session 1m --align 0|--align: goes with --tumbling and --hopping, not --session
 		--tumbling 1m --align yesterday|--align: .*'yesterday'
 		--tumbling 1m --align 9000000000000000000|--align: '9000000000000000000': out of range
-		--tumbling 2000000000d|--tumbling: '2000000000d': too long
-		--tumbling 1m --grace 2000000000d|--grace: '2000000000d': too long
+		--tumbling 20000000000d|--tumbling: '20000000000d': too long
+		--tumbling 1m --grace 20000000000d|--grace: '20000000000d': too long
 		--tumbling 1m --quantile x:1.5|.*'x:1.5'
 		--tumbling 1m --quantile x|.*'x'
 		--tumbling 1m --grace 5|--grace: invalid duration '5'
