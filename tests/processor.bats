@@ -533,8 +533,8 @@ example() {
 		if (!($1 in c)) f[$1] = $2; c[$1]++; l[$1] = $2 }
 		END { for (u in c) printf "[\"%s\",%d,\"%s\",\"%s\"]\n", u, c[u], f[u], l[u] }' | sort >expect
 	expect_same expect got
-	logcat --json late | jq -c .value >late
-	expect_file late '{"ts":'$((T0 - 7200000))',"user_id":"u1","page":"/old"}'
+	logcat --json late | jq -c .value >late.values
+	expect_file late.values '{"ts":'$((T0 - 7200000))',"user_id":"u1","page":"/old"}'
 }
 
 @test "EXAMPLES: logcat -f requests/ | logwindow --tumbling 1m --quantile latency_ms:0.5,0.99 --distinct client --idle-close 5s --json" {
