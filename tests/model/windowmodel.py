@@ -21,15 +21,18 @@ Usage:
 """
 import json
 import math
+import os
 import re
 import sys
-from datetime import datetime, timezone
 from decimal import Decimal
 
-MISSING = object()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from logmodel import (MISSING, ModelError, Pairs, Record, fieldpath_split,  # noqa: E402
+                      norm, records_from_json_lines, rfc3339_ms)
+from logmodel import fieldpath_get as lookup  # noqa: E402
 
 
-class ModelError(Exception):
+class RunError(Exception):
     """A run that logwindow ends with exit 1 (message as logwindow says it)."""
 
 
@@ -48,50 +51,17 @@ def parse_duration(s):
     return int(m.group(1)) * mult
 
 
-def rfc3339_ms(s):
-    """RFC 3339 text -> epoch ms (fraction rounded down to ms)."""
-    m = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
-                     r"([Zz]|[+-]\d\d:\d\d)", s)
-    if not m:
-        return None
-    y, mo, d, h, mi, sec = (int(m.group(i)) for i in range(1, 7))
-    frac = (m.group(7) or "0")[:3].ljust(3, "0")
-    days = (datetime(y, mo, d, tzinfo=timezone.utc) - datetime(1970, 1, 1, tzinfo=timezone.utc)).days
-    ms = ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + int(frac)
-    z = m.group(8)
-    if z not in ("Z", "z"):
-        sign = 1 if z[0] == "+" else -1
-        ms -= sign * (int(z[1:3]) * 60 + int(z[4:6])) * 60000
-    return ms
-
-
 def parse_time_arg(s):
     if re.fullmatch(r"-?\d+", s):
         return int(s)
-    ms = rfc3339_ms(s)
-    if ms is None:
+    try:
+        return rfc3339_ms(s)
+    except ValueError:
         raise UsageError("bad time %r" % s)
-    return ms
 
 
 def parse_path(spec):
-    """A field path: dot-separated, '\\.' a dot in a name, leading '.' allowed."""
-    if spec.startswith("."):
-        spec = spec[1:]
-    parts, cur, i = [], "", 0
-    while i < len(spec):
-        c = spec[i]
-        if c == "\\" and i + 1 < len(spec):
-            cur += spec[i + 1]
-            i += 2
-            continue
-        if c == ".":
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += c
-        i += 1
-    parts.append(cur)
+    parts = fieldpath_split(spec)
     if any(p == "" for p in parts):
         raise UsageError("invalid field path %r" % spec)
     return parts
@@ -99,26 +69,6 @@ def parse_path(spec):
 
 def path_name(spec):
     return spec[1:] if spec.startswith(".") else spec
-
-
-def lookup(value, parts):
-    for p in parts:
-        if isinstance(value, dict):
-            if p not in value:
-                return MISSING
-            value = value[p]
-        elif isinstance(value, list) and p.isdigit():
-            i = int(p)
-            if i >= len(value):
-                return MISSING
-            value = value[i]
-        else:
-            return MISSING
-    return value
-
-
-def is_float_form(v):
-    return isinstance(v, dict) and list(v) == ["$float"]
 
 
 def isnum(v):
@@ -136,7 +86,7 @@ def isint64(v):
 
 def ident(v):
     """Equal items (by their CBOR bytes) have equal idents."""
-    return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
+    return norm(v)
 
 
 def event_time_of(v, seconds):
@@ -148,7 +98,10 @@ def event_time_of(v, seconds):
     if isinstance(v, float) and math.isfinite(v):
         return math.floor((v * 1000.0 if seconds else v) + 0.5)
     if isinstance(v, str):
-        return rfc3339_ms(v)
+        try:
+            return rfc3339_ms(v)
+        except (ValueError, ModelError):
+            return None
     return None
 
 
@@ -261,7 +214,7 @@ def aggregate(aggs, recs):
             if all(isint64(v) for v in vals):
                 s = sum(vals)
                 if not -2**63 <= s < 2**63:
-                    raise ModelError("--sum '%s': the sum overflows a 64-bit integer" % P)
+                    raise RunError("--sum '%s': the sum overflows a 64-bit integer" % P)
                 out.append((P + "_sum", s))
             else:
                 s = 0.0
@@ -307,7 +260,7 @@ def aggregate(aggs, recs):
 class Rec:
     def __init__(self, seq, t, env, group, gid):
         self.seq, self.t, self.env = seq, t, env
-        self.value = env.get("value")
+        self.value = env.value
         self.group, self.gid = group, gid
 
 
@@ -340,21 +293,20 @@ class Model:
 
     def result(self, w, recs):
         o = self.o
-        val = {"window_start": w.s, "window_end": w.e}
+        val = Pairs([("window_start", w.s), ("window_end", w.e)])
         if o.by:
             for spec, parts in zip(o.by, o.by_parts):
                 v = lookup(w.members.value, parts)
-                val[path_name(spec)] = None if v is MISSING else v
+                val.append((path_name(spec), None if v is MISSING else v))
         elif not o.all:
-            val["key"] = w.members.env.get("key")
-        for k, v in aggregate(o.aggs, recs):
-            val[k] = v
+            val.append(("key", w.members.env.key))
+        val.extend(aggregate(o.aggs, recs))
         self.stats["results"] += 1
-        return {"ts": w.e - 1, "key": [w.group, w.s], "value": val}
+        return Record(None, w.e - 1, [w.group, w.s], val)
 
     def tombstone(self, w):
         self.stats["tombstones"] += 1
-        return {"ts": w.e - 1, "key": [w.group, w.s], "value": None}
+        return Record(None, w.e - 1, [w.group, w.s], None)
 
     def note(self, name, hit):
         self.matched[name] = self.matched.get(name, False) or hit
@@ -365,19 +317,19 @@ class Model:
         o = self.o
         seq = self.stats["records"]
         self.stats["records"] += 1
-        value = env.get("value")
+        value = env.value
         if o.time:
             tv = lookup(value, o.time_parts)
             self.note("--time '%s'" % path_name(o.time), tv is not MISSING)
             if tv is MISSING:
-                raise ModelError("stdin: record %d (offset %s): time field '%s' is missing"
-                                 % (seq + 1, env.get("offset"), path_name(o.time)))
+                raise RunError("stdin: record %d (offset %s): time field '%s' is missing"
+                                 % (seq + 1, env.offset, path_name(o.time)))
             t = event_time_of(tv, o.seconds)
             if t is None:
-                raise ModelError("stdin: record %d (offset %s): time field '%s' is not a time"
-                                 % (seq + 1, env.get("offset"), path_name(o.time)))
+                raise RunError("stdin: record %d (offset %s): time field '%s' is not a time"
+                                 % (seq + 1, env.offset, path_name(o.time)))
         else:
-            t = env["ts"]
+            t = env.ts
         if o.all:
             group = None
         elif o.by:
@@ -388,7 +340,7 @@ class Model:
                 vs.append(None if v is MISSING else v)
             group = vs[0] if len(vs) == 1 else vs
         else:
-            group = env.get("key")
+            group = env.key
         for a in o.aggs:
             if a.kind != "count":
                 self.note("--%s '%s'" % (a.kind, a.name), lookup(value, a.parts) is not MISSING)
@@ -527,7 +479,7 @@ class Model:
             for env in envs:
                 self.add(env)
             self.finish()
-        except ModelError as e:
+        except RunError as e:
             return 1, "logwindow: %s" % e
         if self.stats["records"]:
             for name, hit in self.matched.items():
@@ -547,14 +499,26 @@ def run(argv, envs):
 
 # ---- self test: cases worked by hand from the spec ------------------------
 
+def item(x):
+    """A Python value as the model's item (objects as Pairs)."""
+    if isinstance(x, dict):
+        return Pairs((k, item(v)) for k, v in x.items())
+    if isinstance(x, list):
+        return [item(v) for v in x]
+    return x
+
+
 def env(ts, value=None, key=None, off=[0]):
     off[0] += 1
-    return {"offset": off[0] - 1, "ts": ts, "key": key, "value": value if value is not None else {}}
+    return Record(off[0] - 1, ts, key, item(value if value is not None else {}))
+
+
+def get(r, name):
+    return None if r.value is None else dict(r.value).get(name)
 
 
 def rows(m):
-    return [(r["key"][1], r["value"]["window_end"] if r["value"] else None,
-             r["value"]["count"] if r["value"] else None) for r in m.out]
+    return [(r.key[1], get(r, "window_end"), get(r, "count")) for r in m.out]
 
 
 def selftest():
@@ -564,26 +528,25 @@ def selftest():
     # 9 at ST 14: counted (14 < 15); ST 15 closes [0,10); 9 then late; -1 late
     assert rows(m) == [(0, 10, 2), (10, 20, 2)], rows(m)
     assert m.stats["late"] == 2 and st == 0 and "2 late records" in msg, (m.stats, msg)
-    assert m.out[0]["ts"] == 9 and m.out[0]["key"] == [None, 0]
+    assert m.out[0].ts == 9 and m.out[0].key == [None, 0]
+    assert [r.offset for r in m.late] == [4, 5]
 
     # hopping 10/5: t=7 is in [0,10) and [5,15).  ST 12 (grace 0): [0,10) is
     # closed, [5,15) open: 7 counted there only, not late.
     m, st, _ = run(["--hopping", "10ms/5ms", "--all"], [env(1), env(12), env(7)])
     assert rows(m) == [(-5, 5, 1), (0, 10, 1), (5, 15, 2), (10, 20, 1)], rows(m)
-    assert m.stats["late"] == 0 and m.out[0]["value"] == {"window_start": -5, "window_end": 5,
-                                                         "count": 1}
+    assert m.stats["late"] == 0
+    assert m.out[0].value == [("window_start", -5), ("window_end", 5), ("count", 1)]
 
     # negative times, align 3: windows [3+10k, 13+10k); -8 -> [-17,-7)
     m, _, _ = run(["--tumbling", "10ms", "--align", "3", "--all"], [env(-8), env(-7), env(3)])
     assert rows(m) == [(-17, -7, 1), (-7, 3, 1), (3, 13, 1)], rows(m)
     # align with an offset: days of UTC+2 start at 22:00 UTC
-    day = 86400000
-    a = parse_time_arg("2026-01-01T00:00:00+02:00")
-    assert a == 1767218400000, a
+    day, h2 = 86400000, 2 * 3600000
+    assert parse_time_arg("2026-01-01T00:00:00+02:00") == 1767218400000
     m, _, _ = run(["--tumbling", "1d", "--align", "2026-01-01T00:00:00+02:00", "--all"],
-                  [env(-2 * 3600000 - 1), env(-1), env(0), env(22 * 3600000 - 1), env(22 * 3600000)])
-    assert rows(m) == [(-2 * 3600000 - day, -2 * 3600000, 1), (-2 * 3600000, 22 * 3600000, 3),
-                       (22 * 3600000, 22 * 3600000 + day, 1)], rows(m)
+                  [env(-h2 - 1), env(-1), env(0), env(day - h2 - 1), env(day - h2)])
+    assert rows(m) == [(-h2 - day, -h2, 1), (-h2, day - h2, 3), (day - h2, 2 * day - h2, 1)]
 
     # sessions, gap 5: 0 and 5 merge (exactly GAP apart); 11 is GAP+1 from 5
     m, _, _ = run(["--session", "5ms", "--all"], [env(0), env(5), env(11)])
@@ -591,21 +554,21 @@ def selftest():
     # bridged, update mode, grace 10: sessions [0,0] and [8,8], then 4 merges them
     m, _, _ = run(["--session", "4ms", "--grace", "10ms", "--emit", "update", "--all"],
                   [env(0), env(8), env(4)])
-    assert [(r["key"][1], r["ts"], r["value"] and r["value"]["count"]) for r in m.out] == \
+    assert [(r.key[1], r.ts, get(r, "count")) for r in m.out] == \
         [(0, 0, 1), (8, 8, 1), (8, 8, None), (0, 8, 3)], m.out
-    # session late: gap 3 grace 0: [0,0] closes at ST >= 0+1+3 = 4; record 0 at ST 4 late
+    # gap 3 grace 0: [0,0] closes at ST >= 0+1+3 = 4; record 0 at ST 4: lone
+    # session [0,0], last 0 < 4-0-3 = 1: late; 1 touches [4,4] (4-3 <= 1)
     m, _, _ = run(["--session", "3ms", "--all"], [env(0), env(4), env(0), env(1)])
-    # 0 at ST 4: lone session [0,0], last 0 < 4-0-3=1: late; 1 touches [4,4] (4-3<=1): counted
     assert rows(m) == [(0, 1, 1), (1, 5, 2)] and m.stats["late"] == 1, (rows(m), m.stats)
 
     # sliding D=5: records 0, 3 -> L(0)=[-5,0], L(3)=[-2,3], R(0)=[1,6]
     m, _, _ = run(["--sliding", "5ms", "--all"], [env(0), env(3)])
     assert rows(m) == [(-5, 1, 1), (-2, 4, 2), (1, 7, 1)], rows(m)
-    # sliding late: D=2 grace 0, records 10 then 0: every window of 0 closed
+    # D=2 grace 0, records 10 then 0: every window of 0 closed
     m, _, _ = run(["--sliding", "2ms", "--all"], [env(10), env(0)])
     assert rows(m) == [(8, 11, 1)] and m.stats["late"] == 1
-    # sliding: 7 at ST 10 (D=2): L(7)=[5,7] closed (ST >= 8); L(10)=[8,10] open
-    # but does not hold 7; R(7)=[8,10]... does not hold 7 either: late
+    # 7 at ST 10 (D=2): L(7)=[5,7] closed (ST >= 8); R(7)=[8,10]=L(10) does
+    # not hold 7: late
     m, _, _ = run(["--sliding", "2ms", "--all"], [env(10), env(7)])
     assert m.stats["late"] == 1
     # with D=4: L(10)=[6,10] holds 7: counted; R(7)=[8,12] created (holds 10)
@@ -618,29 +581,30 @@ def selftest():
     m, _, _ = run(["--tumbling", "10ms", "--all", "--count", "--sum", "x", "--min", "x",
                    "--max", "x", "--avg", "x", "--first", "y", "--last", "y", "--distinct", "y",
                    "--quantile", "x:0,0.5,0.999,1"], recs)
-    v = m.out[0]["value"]
+    v = dict(m.out[0].value)
     assert v["x_sum"] == 2.5 and isinstance(v["x_sum"], float) and v["x_sum_skipped"] == 2
     assert v["x_min"] == -2 and v["x_max"] == 3 and v["x_avg"] == 2.5 / 3
-    assert v["y_first"] == {"k": 1} and v["y_last"] == "a" and v["y_distinct"] == 3
+    assert v["y_first"] == [("k", 1)] and v["y_last"] == "a" and v["y_distinct"] == 3
     assert v["y_first_skipped"] == 1 and "y_distinct_skipped" in v
     # sorted -2, 1.5, 3: p0 -> [0], p50 -> floor(1.5)=1, p99.9 -> floor(2.997)=2, p100 -> min(3,2)
     assert (v["x_p0"], v["x_p50"], v["x_p99.9"], v["x_p100"]) == (-2, 1.5, 3, 3), v
-    keys = list(v)
+    keys = [k for k, _ in m.out[0].value]
     assert keys.index("x_sum_skipped") == keys.index("x_sum") + 1
     assert keys.index("x_quantile_skipped") == keys.index("x_p100") + 1
     # integer sums stay integers; empty aggregates
     m, _, _ = run(["--tumbling", "10ms", "--by", ".g", "--sum", "x", "--avg", "x", "--min", "x",
-                   "--distinct", "x"], [env(1, {"g": 1, "x": 2}), env(1, {"g": 2}), env(2, {"g": 1, "x": 2})])
-    v1, v2 = (r["value"] for r in m.out)
-    assert m.out[0]["key"] == [1, 0] and v1["g"] == 1 and v1["x_sum"] == 4 and isinstance(v1["x_sum"], int)
-    assert v1["x_avg"] == 2.0 and v1["x_distinct"] == 1
-    assert v2["x_sum"] == 0 and v2["x_avg"] is None and v2["x_min"] is None and v2["x_distinct"] == 0
-    assert v2["x_sum_skipped"] == 1 and v2["x_distinct_skipped"] == 1
+                   "--distinct", "x"],
+                  [env(1, {"g": 1, "x": 2}), env(1, {"g": 2}), env(2, {"g": 1, "x": 2})])
+    v1, v2 = (dict(r.value) for r in m.out)
+    assert m.out[0].key == [1, 0] and v1["g"] == 1 and v1["x_sum"] == 4
+    assert isinstance(v1["x_sum"], int) and v1["x_avg"] == 2.0 and v1["x_distinct"] == 1
+    assert v2["x_sum"] == 0 and v2["x_avg"] is None and v2["x_min"] is None
+    assert v2["x_distinct"] == 0 and v2["x_sum_skipped"] == 1 and v2["x_distinct_skipped"] == 1
     # several --by paths: the group is the array of the values; keys by default
     m, _, _ = run(["--tumbling", "10ms", "--by", "a,b.c"], [env(1, {"a": 1, "b": {"c": "z"}})])
-    assert m.out[0]["key"] == [[1, "z"], 0] and m.out[0]["value"]["b.c"] == "z"
+    assert m.out[0].key == [[1, "z"], 0] and get(m.out[0], "b.c") == "z"
     m, _, _ = run(["--tumbling", "10ms"], [env(1, key="u1")])
-    assert m.out[0]["key"] == ["u1", 0] and m.out[0]["value"]["key"] == "u1"
+    assert m.out[0].key == ["u1", 0] and get(m.out[0], "key") == "u1"
     # --time in seconds; a path that matched nothing
     m, st, msg = run(["--tumbling", "1s", "--time", "t", "--time-unit", "s", "--all"],
                      [env(0, {"t": 5}), env(0, {"t": "1970-01-01T00:00:05.5Z"})])
@@ -652,18 +616,33 @@ def selftest():
     print("windowmodel selftest: ok")
 
 
+def to_json(x):
+    """An item as JSON text (for reading the model's output; not compared)."""
+    if isinstance(x, Pairs):
+        return "{" + ",".join("%s:%s" % (to_json(k), to_json(v)) for k, v in x) + "}"
+    if isinstance(x, list):
+        return "[" + ",".join(to_json(v) for v in x) + "]"
+    if isinstance(x, float) and not math.isfinite(x):
+        return '{"$float":"%s"}' % ("NaN" if math.isnan(x) else "Infinity" if x > 0 else "-Infinity")
+    if isinstance(x, float):
+        return repr(x)
+    if x is None or isinstance(x, (bool, int, str)):
+        return json.dumps(x)
+    return json.dumps(repr(x))
+
+
 def main():
     if sys.argv[1:] == ["selftest"]:
         selftest()
         return 0
-    envs = [json.loads(line) for line in sys.stdin if line.strip()]
+    envs = records_from_json_lines(sys.stdin.buffer.read())
     try:
         m, status, msg = run(sys.argv[1:], envs)
     except UsageError as e:
         print("windowmodel: usage: %s" % e, file=sys.stderr)
         return 2
     for r in m.out:
-        print(json.dumps({"ts": r["ts"], "key": r["key"], "value": r["value"]}))
+        print('{"ts":%d,"key":%s,"value":%s}' % (r.ts, to_json(r.key), to_json(r.value)))
     if msg:
         print(msg, file=sys.stderr)
     return status
