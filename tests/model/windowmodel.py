@@ -15,8 +15,9 @@ unchanged), the stats, and the exit status and stderr line logwindow gives.
 
 Usage:
     windowmodel.py OPTIONS... < input.jsonl    prints the expected output
-                                               (JSON lines) and the late
-                                               count on stderr
+                                               (JSON lines), the late count
+                                               on stderr, the late records
+                                               to --late-to's log
     windowmodel.py selftest                    hand-worked cases
 """
 import json
@@ -643,6 +644,13 @@ def main():
         return 2
     for r in m.out:
         print('{"ts":%d,"key":%s,"value":%s}' % (r.ts, to_json(r.key), to_json(r.value)))
+    if m.o.late_to and status == 0:
+        # the late records, unchanged, through logappend (on PATH)
+        text = "".join('{"ts":%d,"key":%s,"value":%s%s}\n' % (
+            r.ts, to_json(r.key), to_json(r.value),
+            "" if r.headers is None else ',"headers":' + to_json(r.headers)) for r in m.late)
+        import subprocess
+        subprocess.run(["logappend", "--envelope", m.o.late_to], input=text.encode(), check=True)
     if msg:
         print(msg, file=sys.stderr)
     return status
