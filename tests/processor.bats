@@ -370,6 +370,25 @@ late_log() {
 	[ "$(jq -s 'map(.value.count) | add' "$T/stdout")" -eq 60 ] || fail "not 60 counted"
 }
 
+@test "late records: a --late-to log whose sync fails is an error naming it, exit 1" {
+	late_log
+	logappend late </dev/null
+	logcat ev >in
+	LD_PRELOAD=$SHIM FAULT_OPS=fdatasync FAULT_N=1 FAULT_KIND=EIO FAULT_PERSIST=1 FAULT_HIT=hit \
+		runio logwindow --tumbling 1m --all --late-to late --json <in
+	expect_status 1
+	grep -qx 'op=fdatasync' hit || fail "no fdatasync failed"
+	expect_match "$T/stderr" "^logwindow: 'late': unable to sync '.*': Input/output error$"
+}
+
+@test "output: a write error on stdout is an error, exit 1" {
+	make_log ev 30
+	logcat ev >in
+	runio sh -c 'logwindow --tumbling 1m --all --json <in >/dev/full'
+	expect_status 1
+	expect_file "$T/stderr" "logwindow: write error on standard output: No space left on device"
+}
+
 @test "late records: a --late-to that cannot be a log is an error before any input is read" {
 	echo x >file
 	runio logwindow --tumbling 1m --late-to file </dev/null
