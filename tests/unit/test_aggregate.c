@@ -295,6 +295,68 @@ static void test_items(void)
 	agg_set_release(&set);
 }
 
+/* agg_set_add: names, and what it refuses. */
+static void test_set(void)
+{
+	static const struct { enum agg_kind kind; const char *arg, *msg; } bad[] = {
+		{ AGG_QUANTILE, "x:1.5", "--quantile: 'x:1.5': Q must be within 0 and 1" },
+		{ AGG_QUANTILE, "x:-0.1", "--quantile: 'x:-0.1': Q must be within 0 and 1" },
+		{ AGG_QUANTILE, "x:", "--quantile: 'x:': Q must be within 0 and 1" },
+		{ AGG_QUANTILE, "x:0.5,,0.9", "--quantile: 'x:0.5,,0.9': Q must be within 0 and 1" },
+		{ AGG_QUANTILE, "x:0.5x", "--quantile: 'x:0.5x': Q must be within 0 and 1" },
+		{ AGG_QUANTILE, "x:nan", "--quantile: 'x:nan': Q must be within 0 and 1" },
+		{ AGG_QUANTILE, "x", "--quantile: 'x': expected PATH:Q[,Q...]" },
+		{ AGG_QUANTILE, "x:0,.1,.2,.3,.4,.5,.6,.7,.8,.9,.91,.92,.93,.94,.95,.96,.97",
+		  "--quantile: 'x:0,.1,.2,.3,.4,.5,.6,.7,.8,.9,.91,.92,.93,.94,.95,.96,.97': "
+		  "more than 16 Q values" },
+		{ AGG_QUANTILE, "x:0.5,0.50", "--quantile 'x:0.5,0.50': a quantile given twice" },
+		{ AGG_QUANTILE, "a.b:0.9", "--quantile 'a.b:0.9': a quantile given twice" },
+		{ AGG_SUM, "a..b", "--sum: invalid field path 'a..b': empty name" },
+		{ AGG_SUM, "", "--sum: invalid field path '': empty" },
+		{ AGG_SUM, ".x", "--sum '.x' given twice" },
+		{ AGG_COUNT, NULL, "--count given twice" },
+	};
+	struct agg_set set = { 0 };
+	size_t k;
+	int ok = 1;
+
+	set_add(&set, AGG_COUNT, NULL);
+	set_add(&set, AGG_SUM, "x");
+	set_add(&set, AGG_QUANTILE, ".a.b:0,0.5,0.9,0.999,0.9999,1,0.29");
+	set_add(&set, AGG_MIN, "x");
+	for (k = 0; k < sizeof bad / sizeof *bad; k++) {
+		err.msg[0] = 0;
+		if (agg_set_add(&set, bad[k].kind, bad[k].arg, &err) == 0 || strcmp(err.msg, bad[k].msg)) {
+			fprintf(stderr, "agg_set_add '%s': '%s'\n", bad[k].arg, err.msg);
+			ok = 0;
+		}
+	}
+	test_cond("agg_set_add refuses, with its message", ok && set.n == 4);
+	test_cond("names: count", agg_name_used(&set, "count", 5));
+	test_cond("names: x_sum", agg_name_used(&set, "x_sum", 5));
+	test_cond("names: x_sum_skipped", agg_name_used(&set, "x_sum_skipped", 13));
+	test_cond("names: x_min_skipped", agg_name_used(&set, "x_min_skipped", 13));
+	test_cond("names: a.b_p0, _p50, _p90, _p99.9, _p99.99, _p100, _p29",
+		  agg_name_used(&set, "a.b_p0", 6) && agg_name_used(&set, "a.b_p50", 7) &&
+		  agg_name_used(&set, "a.b_p90", 7) && agg_name_used(&set, "a.b_p99.9", 9) &&
+		  agg_name_used(&set, "a.b_p99.99", 10) && agg_name_used(&set, "a.b_p100", 8) &&
+		  agg_name_used(&set, "a.b_p29", 7));
+	test_cond("names: a.b_quantile_skipped", agg_name_used(&set, "a.b_quantile_skipped", 20));
+	test_cond("names: not x, not x_max", !agg_name_used(&set, "x", 1) &&
+		  !agg_name_used(&set, "x_max", 5));
+	test_cond("x_min reads x with x_sum", set.spec[3].share == 1);
+	test_cond("agg_option_name", strcmp(agg_option_name(AGG_DISTINCT), "--distinct") == 0);
+	while (set.n < AGG_MAX_AGGS) {
+		char path[16];
+		snprintf(path, sizeof path, "f%zu", set.n);
+		set_add(&set, AGG_LAST, path);
+	}
+	test_cond("too many aggregates", agg_set_add(&set, AGG_SUM, "y", &err) < 0 &&
+		  strcmp(err.msg, "too many aggregates (at most 64)") == 0);
+	agg_set_release(&set);
+	test_cond("released", set.n == 0);
+}
+
 /* --- random inputs, against a naive computation -------------------------- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -1001,6 +1063,7 @@ static void bench(enum agg_kind kind, const char *arg)
 
 int main(void)
 {
+	test_set();
 	test_basic();
 	test_items();
 	check_naive(1, 0);
