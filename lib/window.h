@@ -31,13 +31,26 @@ enum window_emit { WINDOW_EMIT_FINAL, WINDOW_EMIT_UPDATE };
 
 #define WINDOW_MAX_BY 16	/* --by paths */
 
+/*
+ * Ranges, so that no sum of a time and durations overflows: event times
+ * within [WINDOW_TIME_MIN, WINDOW_TIME_MAX] (2^62 ms, about 146 million
+ * years, either side of the epoch; a record outside is an error of
+ * window_add), sizes, advances, gaps, differences and grace at most
+ * WINDOW_DURATION_MAX (2^60 ms; window_new refuses more).  The align may
+ * be any int64.
+ */
+#define WINDOW_TIME_MAX (INT64_C(1) << 62)
+#define WINDOW_TIME_MIN (-WINDOW_TIME_MAX)
+#define WINDOW_DURATION_MAX (INT64_C(1) << 60)
+
 struct window_options {
 	enum window_kind kind;
 	int64_t size;		/* tumbling, hopping: SIZE; sliding: DIFF; session: GAP (ms, > 0) */
 	int64_t advance;	/* hopping: ADVANCE (0 < advance <= size); tumbling: = size */
 	int64_t align;		/* tumbling, hopping: an instant at which a window starts */
 	int64_t grace;		/* >= 0 */
-	enum window_emit emit;
+	enum window_emit emit_mode;	/* (named emit in the first header, which
+					 * clashed with the callback below) */
 	/* groups: by the record's key (nby 0, !all), --by paths, or --all */
 	int all;
 	size_t nby;
