@@ -194,16 +194,18 @@ void agg_set_release(struct agg_set *set)
 
 int agg_name_used(const struct agg_set *set, const char *name, size_t len)
 {
-	uint8_t k[9 + 256];
-	size_t hl, i;
+	size_t i, j;
 
-	if (len > 256)
-		return 0;	/* no result name is that long... */
-	hl = item_put_head(k, 3, len);
-	memcpy(k + hl, name, len);
-	for (i = 0; i < set->n; i++)
-		if (spec_has_key(&set->spec[i], k, hl + len, (size_t)-1))
-			return 1;
+	for (i = 0; i < set->n; i++) {
+		const struct agg_spec *s = &set->spec[i];
+		for (j = 0; j < nkeys(s); j++) {
+			struct item_head h;
+			const uint8_t *k = s->keys.p + s->keyoff[j];
+			if (item_head(k, s->keyoff[j + 1] - s->keyoff[j], &h, NULL) == ITEM_OK &&
+			    h.val == len && memcmp(h.data, name, len) == 0)
+				return 1;
+		}
+	}
 	return 0;
 }
 

@@ -11,6 +11,27 @@
  * (hyperloglog.h); quantiles are exact up to AGG_QUANTILE_EXACT values,
  * then a mergeable sketch (quantile.h).  Neither uses a random number that
  * is not part of its saved state: the same input gives the same output.
+ *
+ * The rules this module adds to the spec's:
+ *  - Numbers keep their type: min, max and quantiles give an integer or a
+ *    float as it came.  Integers and floats are compared exactly (no
+ *    rounding of big int64s through double); among equal numbers an
+ *    integer comes before a float and -0.0 before 0.0 (qval_cmp), so that
+ *    min, max and the exact quantiles do not depend on arrival order or on
+ *    the order sessions merge: min of 3 and 3.0 is 3, max is 3.0.
+ *  - Sums: integers add exactly (in 128 bits); while no float was counted
+ *    the sum is an integer and must stay within int64: the record (or the
+ *    merge) that takes it out is an error, even if later records would
+ *    bring it back (an update stream writes every intermediate sum).  Once
+ *    a float (or an integer beyond int64, taken as a double) is counted,
+ *    the sum is a double: the exact sum of the integers, rounded to double
+ *    once, plus the sum of the floats, added in arrival order with
+ *    Neumaier's compensation (a merge adds the other state's float sum and
+ *    its compensation).  avg is that value divided by the number of
+ *    numbers counted, and never overflows.
+ *  - Floats in results (sum, avg, min, max, quantiles) are written as
+ *    8-byte CBOR floats (0xfb), whatever width they came in.
+ *  - first and last keep a copy of the item.
  */
 #ifndef AGGREGATE_H
 #define AGGREGATE_H
@@ -27,7 +48,7 @@
 #define AGG_MAX_AGGS 64	/* aggregate options in one command (AGG_MAX is --max) */
 #define AGG_MAX_Q 16		/* quantiles in one --quantile */
 #define AGG_DISTINCT_EXACT HLL_EXACT	/* 2048 distinct values */
-#define AGG_QUANTILE_EXACT QUANTILE_EXACT	/* 4096 values */
+#define AGG_QUANTILE_EXACT QUANTILE_EXACT	/* 2048 values */
 
 enum agg_kind {
 	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,

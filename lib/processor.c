@@ -9,6 +9,10 @@
 
 #include "processor.h"
 
+/* How long the side log's records given wait for the input to pause
+ * before they are written and synced (they are all synced at the end). */
+#define SIDE_LINGER_MS 100
+
 /* Set by SIGINT and SIGTERM: the end of the input. */
 static volatile sig_atomic_t stopped;
 
@@ -178,12 +182,21 @@ static int engine_rc(struct processor *p, int rc, struct error *err)
 	return -1;
 }
 
+/* Whether side records wait in the batch being built. */
+static int side_pending(const struct processor *p)
+{
+	return p->side_open && p->side.bb.h.count > 0;
+}
+
 /*
  * Waits for input after SOURCE_AGAIN: calls the idle callback when it is
- * due (idle since *last, then every tick), writes out the output and the
- * side log, then polls until input comes, the next idle call is due or a
- * signal stops the run.  Signals are blocked from the look at the stop
- * flag until ppoll unblocks them, so that none is missed in between.
+ * due (idle since *last, then every tick), writes out the output, then
+ * polls until input comes, the next idle call is due or a signal stops
+ * the run.  Side records given wait for a pause of the input of
+ * SIDE_LINGER_MS to be written and synced (a sync each time the reading
+ * catches up with a fast writer would slow the run down).  Signals are
+ * blocked from the look at the stop flag until ppoll unblocks them, so
+ * that none is missed in between.
  */
 static int wait_input(struct processor *p, const struct processor_engine *e, int64_t last,
 		      int64_t *next_idle, struct error *err)
@@ -191,8 +204,8 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 	struct pollfd pfd = { .events = POLLIN };
 	struct timespec ts, *tsp = NULL;
 	sigset_t block, old;
-	int64_t now = monotonic_ms();
-	int rc, timeout;
+	int64_t now = monotonic_ms(), wait = -1;
+	int rc, timeout, ready = 1;
 
 	if (p->opt.idle_ms > 0 && now >= *next_idle) {
 		int64_t tick = p->opt.idle_ms / 4;
@@ -201,12 +214,16 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 			return rc;
 		*next_idle = now + tick;
 	}
-	if ((rc = out_rc(p, sink_flush(&p->out, err))) != 0 || (rc = side_flush(p, err)) != 0)
+	if ((rc = out_rc(p, sink_flush(&p->out, err))) != 0)
 		return rc;
 	pfd.fd = source_pollfd(&p->in, &timeout);
 	if (p->opt.idle_ms > 0) {
-		int64_t wait = *next_idle - monotonic_ms();
+		wait = *next_idle - monotonic_ms();
 		wait = wait < 0 ? 0 : wait;
+	}
+	if (side_pending(p) && (wait < 0 || wait > SIDE_LINGER_MS))
+		wait = SIDE_LINGER_MS;
+	if (wait >= 0) {
 		ts.tv_sec = wait / 1000;
 		ts.tv_nsec = wait % 1000 * 1000000;
 		tsp = &ts;
@@ -216,8 +233,10 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	if (!*p->stop)
-		ppoll(&pfd, 1, tsp, &old);
+		ready = ppoll(&pfd, 1, tsp, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (ready == 0 && side_pending(p))
+		return side_flush(p, err);
 	return 0;
 }
 
@@ -234,8 +253,10 @@ static int read_all(struct processor *p, const struct processor_engine *e, struc
 		rc = source_next(&p->in, &r, err);
 		if (rc == SOURCE_RECORD) {
 			records++;
-			last = monotonic_ms();
-			next_idle = last + p->opt.idle_ms;
+			if (p->opt.idle_ms > 0) {	/* (the clock only when it is used) */
+				last = monotonic_ms();
+				next_idle = last + p->opt.idle_ms;
+			}
 			if ((rc = engine_rc(p, e->record(e->ctx, &r, err), err)) != 0)
 				return rc;
 			continue;
