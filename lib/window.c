@@ -54,7 +54,7 @@ struct win {
 	uint64_t seq;		/* smallest arrival number counted in it */
 	struct group *g;
 	struct agg_state *agg;
-	size_t heap;		/* index in w->heap */
+	int dead;		/* merged away, waiting for its heap entry (sessions) */
 	uint64_t mark;		/* update mode: the record that last touched it, + 1 */
 };
 
@@ -97,12 +97,15 @@ struct slot {
 	struct group *g;	/* NULL: empty */
 };
 
-/* A binary min-heap of pointers whose elements know their index. */
+/* A binary min-heap by key; with moved, its elements know their index. */
+struct hent {
+	int64_t key;
+	void *p;
+};
 struct heap {
-	void **a;
+	struct hent *a;
 	size_t n, cap;
-	int (*before)(const void *x, const void *y);
-	void (*moved)(void *x, size_t i);	/* x is now at a[i] */
+	void (*moved)(void *p, size_t i);	/* p is now at a[i] */
 };
 
 struct window {
@@ -118,7 +121,14 @@ struct window {
 	struct slot *tab;	/* groups */
 	size_t tabcap, ngroups;
 
-	struct heap wins;	/* sliding, session: open windows by (end, start, seq) */
+	/* sliding, session: every window by its end when pushed (a session's
+	 * end only grows: the entry is pushed again with the new end when it
+	 * comes out before the window closes; a session merged away stays,
+	 * dead, until its entry comes out), so that the common path of a
+	 * session's growth does not touch the heap */
+	struct heap wins;
+	struct win **batch;	/* the windows closing at once, to be sorted */
+	size_t capbatch;
 	struct bucket *bk;	/* time windows: buckets by end, bk[bkhead..bkhead+nbk) */
 	size_t bkhead, nbk, capbk;
 	/* kept for reuse (counted in mem): an emptied bucket's array, freed
@@ -227,75 +237,75 @@ static int check_memory(struct window *w, struct error *err)
 			 "groups)", size, w->nopen, w->ngroups);
 }
 
+static int nomem(struct error *err)
+{
+	return error_set(err, "out of memory");
+}
+
 /* ---- heaps ---------------------------------------------------------------- */
 
-static void heap_set(struct heap *h, size_t i, void *x)
+static void heap_set(struct heap *h, size_t i, struct hent e)
 {
-	h->a[i] = x;
-	h->moved(x, i);
+	h->a[i] = e;
+	if (h->moved)
+		h->moved(e.p, i);
 }
 
 static void heap_up(struct heap *h, size_t i)
 {
-	void *x = h->a[i];
+	struct hent e = h->a[i];
 
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		if (!h->before(x, h->a[p]))
+		if (e.key >= h->a[p].key)
 			break;
 		heap_set(h, i, h->a[p]);
 		i = p;
 	}
-	heap_set(h, i, x);
+	heap_set(h, i, e);
 }
 
 static void heap_down(struct heap *h, size_t i)
 {
-	void *x = h->a[i];
+	struct hent e = h->a[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->before(h->a[c + 1], h->a[c]))
+		if (c + 1 < h->n && h->a[c + 1].key < h->a[c].key)
 			c++;
-		if (!h->before(h->a[c], x))
+		if (h->a[c].key >= e.key)
 			break;
 		heap_set(h, i, h->a[c]);
 		i = c;
 	}
-	heap_set(h, i, x);
-}
-
-/* After the key of the element at i changed. */
-static void heap_fix(struct heap *h, size_t i)
-{
-	heap_up(h, i);
-	heap_down(h, i);
+	heap_set(h, i, e);
 }
 
 static void heap_remove(struct heap *h, size_t i)
 {
-	void *last = h->a[--h->n];
+	struct hent last = h->a[--h->n];
 
 	if (i == h->n)
 		return;
 	heap_set(h, i, last);
-	heap_fix(h, i);
+	heap_up(h, i);
+	heap_down(h, i);
 }
 
 static int grow(struct window *w, void **arr, size_t *cap, size_t need, size_t elem);
 
-static int heap_push(struct window *w, struct heap *h, void *x)
+static int heap_push(struct window *w, struct heap *h, int64_t key, void *p)
 {
 	if (grow(w, (void **)&h->a, &h->cap, h->n + 1, sizeof *h->a) < 0)
 		return -1;
-	heap_set(h, h->n++, x);
+	heap_set(h, h->n++, (struct hent){ key, p });
 	heap_up(h, h->n - 1);
 	return 0;
 }
 
-/* The open windows, by (end, start, seq): the order they close in. */
+/* The order windows close in: (end, start, seq). */
 static int win_before(const struct win *a, const struct win *b)
 {
 	if (a->end != b->end)
@@ -305,25 +315,17 @@ static int win_before(const struct win *a, const struct win *b)
 	return a->seq < b->seq;
 }
 
-static int win_heap_before(const void *a, const void *b)
+static int win_cmp(const void *a, const void *b)
 {
-	return win_before(a, b);
-}
+	const struct win *x = *(const struct win *const *)a, *y = *(const struct win *const *)b;
 
-static void win_moved(void *x, size_t i)
-{
-	((struct win *)x)->heap = i;
+	return win_before(x, y) ? -1 : win_before(y, x);
 }
 
 /* Sliding: the groups keeping records, by their latest record's time. */
 static int64_t group_last_time(const struct group *g)
 {
 	return g->rec[g->rhead + g->nrec - 1].time;
-}
-
-static int group_heap_before(const void *a, const void *b)
-{
-	return group_last_time(a) < group_last_time(b);
 }
 
 static void group_moved(void *g, size_t i)
@@ -526,25 +528,19 @@ static int bucket_add(struct window *w, struct win *x)
 	return 0;
 }
 
-/* The open window that closes first, or NULL. */
-static struct win *first_open(const struct window *w)
+/* Time windows: the open window that closes first (NULL: none), and
+ * taking it out of its bucket. */
+static struct win *bucket_first(const struct window *w)
 {
-	if (time_kind(w)) {
-		const struct bucket *b = w->bk + w->bkhead;
-		return w->nbk ? b->w[b->head] : NULL;
-	}
-	return w->wins.n ? w->wins.a[0] : NULL;
+	const struct bucket *b = w->bk + w->bkhead;
+
+	return w->nbk ? b->w[b->head] : NULL;
 }
 
-/* Takes the window first_open gave out of the closing order. */
-static void pop_first(struct window *w)
+static void bucket_pop(struct window *w)
 {
 	struct bucket *b = w->bk + w->bkhead;
 
-	if (!time_kind(w)) {
-		heap_remove(&w->wins, 0);
-		return;
-	}
 	b->head++;
 	if (--b->n)
 		return;
@@ -560,16 +556,16 @@ static void pop_first(struct window *w)
 		w->bkhead = 0;
 }
 
-/* Every open window, in closing order (end, start, seq), into ws. */
-static void all_open(const struct window *w, struct win **ws, int (*cmp)(const void *, const void *))
+/* Every open window into ws (room for w->nopen), in closing order. */
+static void all_open(const struct window *w, struct win **ws)
 {
 	size_t i, j, n = 0;
 
 	if (!time_kind(w)) {
-		if (w->wins.n)
-			memcpy(ws, w->wins.a, w->wins.n * sizeof *ws);
-		if (cmp)
-			qsort(ws, w->wins.n, sizeof *ws, cmp);
+		for (i = 0; i < w->wins.n; i++)
+			if (!((struct win *)w->wins.a[i].p)->dead)
+				ws[n++] = w->wins.a[i].p;
+		qsort(ws, n, sizeof *ws, win_cmp);
 		return;
 	}
 	for (i = 0; i < w->nbk; i++) {
@@ -587,8 +583,9 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 
 	x->g = g;
 	x->mark = 0;
+	x->dead = 0;
 	if (grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win) < 0 ||
-	    (time_kind(w) ? bucket_add(w, x) : heap_push(w, &w->wins, x)) < 0)
+	    (time_kind(w) ? bucket_add(w, x) : heap_push(w, &w->wins, x->end, x)) < 0)
 		return -1;
 	i = group_win_lower(g, x->start);
 	memmove(g->win + i + 1, g->win + i, (g->nwin - i) * sizeof *g->win);
@@ -628,8 +625,10 @@ static struct win *win_new(struct window *w, struct group *g, int64_t start, int
 	return x;
 }
 
-/* Takes x out of its group's list (and the heap when in_heap), frees it. */
-static void win_free(struct window *w, struct win *x, int in_heap)
+/* Takes x out of its group's list and frees its aggregates: it is no
+ * longer open.  Its struct is win_release's (or, while a heap entry
+ * points at it, dead until the entry comes out). */
+static void win_unlink(struct window *w, struct win *x)
 {
 	struct group *g = x->g;
 	size_t i = g->nwin && g->win[0].x == x ? 0 : group_win_lower(g, x->start);
@@ -641,10 +640,14 @@ static void win_free(struct window *w, struct win *x, int in_heap)
 		if (--g->nwin == 0)
 			w->ngroups_open--;
 	}
-	if (in_heap)
-		heap_remove(&w->wins, x->heap);
 	agg_free(w->opt->aggs, x->agg, &w->mem);
+	x->agg = NULL;
 	w->nopen--;
+}
+
+/* Keeps x for reuse (a few thousand), or frees it. */
+static void win_release(struct window *w, struct win *x)
+{
 	if (w->nfreewin < 4096) {
 		x->g = (struct group *)w->freewin;
 		w->freewin = x;
@@ -787,18 +790,17 @@ static int group_idle(const struct group *g)
 	return g->nwin == 0 && g->nrec == 0;
 }
 
-/* Emits (final mode) and frees the first window to close; frees its
- * group when it has nothing left. */
-static int close_first(struct window *w, struct error *err)
+/* Emits x (final mode, unless quiet) and frees it, out of the closing
+ * order already; frees its group when it has nothing left. */
+static int close_win(struct window *w, struct win *x, int quiet, struct error *err)
 {
-	struct win *x = first_open(w);
 	struct group *g = x->g;
 	int rc = 0;
 
-	pop_first(w);
-	if (w->opt->emit_mode == WINDOW_EMIT_FINAL)
+	if (!quiet && w->opt->emit_mode == WINDOW_EMIT_FINAL)
 		rc = emit_result(w, x, err);
-	win_free(w, x, 0);
+	win_unlink(w, x);
+	win_release(w, x);
 	if (w->opt->kind == WINDOW_SLIDING)
 		group_prune(w, g);
 	if (group_idle(g))
@@ -806,23 +808,68 @@ static int close_first(struct window *w, struct error *err)
 	return rc;
 }
 
-/* Emits (final mode) and frees the windows closed at stream time. */
+/*
+ * Sliding, session: closes the windows whose end is <= lim.  The heap's
+ * entries up to lim come out: a dead window's is dropped, a window that
+ * grew since its entry was pushed is pushed again with its end, the
+ * others are closed; they are emitted together, sorted by (end, start,
+ * seq).  After an error (a callback's), the rest are freed unemitted.
+ */
+static int close_heap(struct window *w, int64_t lim, struct error *err)
+{
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (grow(w, (void **)&w->batch, &w->capbatch, w->nopen + 1, sizeof *w->batch) < 0)
+		return nomem(err);
+	while (w->wins.n && w->wins.a[0].key <= lim) {
+		struct hent e = w->wins.a[0];
+		struct win *x = e.p;
+		heap_remove(&w->wins, 0);
+		if (x->dead)
+			win_release(w, x);
+		else if (x->end > e.key)
+			heap_push(w, &w->wins, x->end, x);	/* room: one just came out */
+		else
+			w->batch[n++] = x;
+	}
+	qsort(w->batch, n, sizeof *w->batch, win_cmp);
+	for (i = 0; i < n; i++) {
+		int r = close_win(w, w->batch[i], rc != 0, err);
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Emits (final mode) and frees the windows closed at stream time (all of
+ * them with lim INT64_MAX). */
+static int close_upto(struct window *w, int64_t lim, struct error *err)
+{
+	if (!time_kind(w))
+		return close_heap(w, lim, err);
+	while (w->nopen && bucket_first(w)->end <= lim) {
+		struct win *x = bucket_first(w);
+		int rc;
+		bucket_pop(w);
+		if ((rc = close_win(w, x, 0, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int close_windows(struct window *w, struct error *err)
 {
-	int64_t lim;
+	int rc;
 
 	if (w->st == INT64_MIN)
 		return 0;
-	lim = w->st - w->close_off;
-	while (w->nopen && first_open(w)->end <= lim) {
-		int rc = close_first(w, err);
-		if (rc)
-			return rc;
-	}
+	if ((rc = close_upto(w, w->st - w->close_off, err)) != 0)
+		return rc;
 	if (w->opt->kind == WINDOW_SLIDING) {
 		int64_t h = sliding_horizon(w);
-		while (w->groups.n && group_last_time(w->groups.a[0]) < h) {
-			struct group *g = w->groups.a[0];
+		while (w->groups.n && w->groups.a[0].key < h) {
+			struct group *g = w->groups.a[0].p;
 			group_prune(w, g);
 			if (group_idle(g))
 				group_remove(w, g);
@@ -881,11 +928,6 @@ static int add_to(struct window *w, struct win *x, const struct agg_input *in, s
 	if (agg_add(w->opt->aggs, x->agg, in, &w->mem, err) < 0)
 		return -1;
 	return touch(w, x) < 0 ? error_set(err, "out of memory") : 0;
-}
-
-static int nomem(struct error *err)
-{
-	return error_set(err, "out of memory");
 }
 
 /* Tumbling and hopping: the windows [s, s+SIZE) with s <= t < s+SIZE. */
@@ -970,7 +1012,8 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 		prev->end = x->end > t + 1 ? x->end : t + 1;
 		if (x->seq < prev->seq)
 			prev->seq = x->seq;
-		win_free(w, x, 1);
+		win_unlink(w, x);
+		x->dead = 1;
 		x = prev;
 	} else {
 		if (t < x->start) {
@@ -983,7 +1026,6 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 		if (t + 1 > x->end)
 			x->end = t + 1;
 	}
-	heap_fix(&w->wins, x->heap);
 	return add_to(w, x, &w->in, err);
 }
 
@@ -1068,10 +1110,12 @@ static int rec_keep(struct window *w, struct group *g)
 	g->rec[g->rhead + pos] = k;
 	g->nrec++;
 	if (g->gheap == SIZE_MAX) {
-		if (heap_push(w, &w->groups, g) < 0)
+		if (heap_push(w, &w->groups, group_last_time(g), g) < 0)
 			return -1;
 	} else {
-		heap_down(&w->groups, g->gheap);	/* its latest time may have grown */
+		/* its latest time may have grown */
+		w->groups.a[g->gheap].key = group_last_time(g);
+		heap_down(&w->groups, g->gheap);
 	}
 	return 0;
 }
@@ -1095,7 +1139,6 @@ static int fold(struct window *w, struct group *g, struct win *x, struct error *
 			seq = k->seq;
 	}
 	x->seq = seq;
-	heap_fix(&w->wins, x->heap);
 	return touch(w, x) < 0 ? nomem(err) : 0;
 }
 
@@ -1310,12 +1353,7 @@ int window_advance(struct window *w, int64_t st, struct error *err)
 
 int window_finish(struct window *w, struct error *err)
 {
-	while (w->nopen) {
-		int rc = close_first(w, err);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return close_upto(w, INT64_MAX, err);
 }
 
 int64_t window_stream_time(const struct window *w)
@@ -1382,9 +1420,6 @@ struct window *window_new(const struct window_options *opt, struct error *err)
 	}
 	w->opt = opt;
 	w->st = INT64_MIN;
-	w->wins.before = win_heap_before;
-	w->wins.moved = win_moved;
-	w->groups.before = group_heap_before;
 	w->groups.moved = group_moved;
 	w->close_off = opt->grace + (opt->kind == WINDOW_SESSION ? opt->size : 0);
 	if (opt->kind == WINDOW_TUMBLING || opt->kind == WINDOW_HOPPING) {
@@ -1409,10 +1444,17 @@ void window_free(struct window *w)
 
 	if (!w)
 		return;
-	while (w->nopen) {
-		struct win *x = first_open(w);
-		pop_first(w);
-		win_free(w, x, 0);
+	while (w->nbk) {
+		struct win *x = bucket_first(w);
+		bucket_pop(w);
+		win_unlink(w, x);
+		free(x);
+	}
+	for (i = 0; i < w->wins.n; i++) {
+		struct win *x = w->wins.a[i].p;
+		if (!x->dead)
+			win_unlink(w, x);
+		free(x);
 	}
 	while (w->freewin) {
 		struct win *x = w->freewin;
@@ -1427,6 +1469,7 @@ void window_free(struct window *w)
 	free(w->tab);
 	free(w->wins.a);
 	free(w->groups.a);
+	free(w->batch);
 	free(w->touched);
 	free(w->sbuf);
 	buf_release(&w->gbuf);
@@ -1540,13 +1583,6 @@ static int group_cmp(const void *a, const void *b)
 	return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
 }
 
-static int win_cmp(const void *a, const void *b)
-{
-	const struct win *x = *(const struct win *const *)a, *y = *(const struct win *const *)b;
-
-	return win_before(x, y) ? -1 : win_before(y, x);
-}
-
 static int save_fields(struct buf *b, const struct agg_set *set, const struct krec *k)
 {
 	size_t i;
@@ -1583,7 +1619,7 @@ int window_save(const struct window *w, struct buf *out, struct error *err)
 		if (w->tab[i].g)
 			gs[n++] = w->tab[i].g;
 	qsort(gs, n, sizeof *gs, group_cmp);
-	all_open(w, ws, win_cmp);
+	all_open(w, ws);
 	if (buf_add(out, STATE_MAGIC, STATE_MAGIC_LEN) < 0 || put_u64(out, STATE_VERSION) < 0 ||
 	    put_bytes(out, d.p, d.len) < 0 || put_u64(out, (uint64_t)w->st) < 0 ||
 	    put_u64(out, w->stats.records) < 0 || put_u64(out, w->stats.counted) < 0 ||
