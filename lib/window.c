@@ -16,8 +16,11 @@
  *     open windows sorted by start (time windows and sliding windows have
  *     one length, sessions are disjoint: so also by end), and, for sliding
  *     windows, the records it accepted within the horizon;
- *   - every open window in one binary heap by (end, start, seq), the order
- *     in which windows close and are emitted;
+ *   - the order in which windows close and are emitted, (end, start,
+ *     seq): time windows in buckets by end, each bucket's windows in the
+ *     order they were created (which is seq order, their start being one);
+ *     sessions and sliding windows in a heap by end, lazily (see struct
+ *     window), sorted by (end, start, seq) as they close together;
  *   - sliding: groups that keep records in a second heap by the time of
  *     their latest record, so that records past the horizon are dropped
  *     even from a group no record touches again.
@@ -1086,7 +1089,7 @@ static int rec_keep(struct window *w, struct group *g)
 				k.f[i].i = 0;
 			if (!k.f[i].isnum)
 				k.f[i].d = 0;
-			if (!set->spec[i].hash || !k.f[i].item)
+			if (!k.f[i].item)
 				k.f[i].hash = 0;
 			if (k.f[i].item) {
 				memcpy(bytes + off, k.f[i].item, k.f[i].len);

@@ -173,7 +173,10 @@ static int on_emit(void *ctx, const struct record *r, struct error *err)
 			 get_int(v, n, "v_sum", &ok), get_int(v, n, "v_min", &ok),
 			 get_int(v, n, "v_max", &ok), get_int(v, n, "v_first", &ok),
 			 get_int(v, n, "v_last", &ok));
-		if (!ok)
+		/* every record has its own v: as many distinct as counted
+		 * (--distinct v shares its field with --sum v: agg_input_read
+		 * reads it once) */
+		if (!ok || get_int(v, n, "v_distinct", &ok) != get_int(v, n, "count", &ok))
 			s->bad++;
 	}
 	if (s->stop_at && (int)s->nline == s->stop_at)
@@ -205,7 +208,7 @@ static void sink_release(struct sink *s)
 static int engine_open(struct engine *e, const struct setup *su, struct sink *s, struct error *err)
 {
 	static const enum agg_kind kinds[] = { AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_FIRST,
-					       AGG_LAST };
+					       AGG_LAST, AGG_DISTINCT };
 	size_t i;
 
 	memset(e, 0, sizeof *e);
