@@ -61,6 +61,10 @@ struct input {
 	size_t vlen[MAXREC];
 	uint8_t key[MAXREC][10];
 	size_t klen[MAXREC];
+	/* before record i, when has_adv[i]: window_advance to adv[i] (idle
+	 * input) */
+	unsigned char has_adv[MAXREC];
+	int64_t adv[MAXREC];
 };
 
 static void input_add(struct input *in, int64_t t, int g)
@@ -253,7 +257,8 @@ static int feed(struct engine *e, const struct input *in, size_t from, size_t to
 
 	for (i = from; i < to; i++) {
 		input_record(in, i, &r);
-		if (window_add(e->w, &r, err) != 0)
+		if ((in->has_adv[i] && window_advance(e->w, in->adv[i], err) != 0) ||
+		    window_add(e->w, &r, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -562,6 +567,10 @@ static void model_run(const struct setup *su, const struct input *in, struct mod
 	for (r = 0; r < in->n; r++) {
 		int64_t t = in->t[r];
 		int g = m_group(m, r), ok;
+		if (in->has_adv[r] && (m->st == INT64_MIN || in->adv[r] > m->st)) {
+			m->st = in->adv[r];
+			m_close(m, 0);
+		}
 		if (m->st == INT64_MIN || t > m->st)
 			m->st = t;
 		if (su->kind == WINDOW_SESSION)
@@ -843,6 +852,10 @@ static void random_case(struct setup *su, struct input *in, size_t maxn)
 		/* mostly forward, sometimes back (out of order), ties */
 		int64_t step = rnd_in(-1, 6);
 		t += step;
+		if (rnd() % 8 == 0) {
+			in->has_adv[in->n] = 1;
+			in->adv[in->n] = t + rnd_in(-5, 20);
+		}
 		input_add(in, rnd() % 5 == 0 ? t - rnd_in(0, 30) : t, (int)rnd_in(0, groups - 1));
 	}
 }
