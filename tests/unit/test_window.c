@@ -980,7 +980,7 @@ static void test_save_restore(int cases)
 		rc1 = run(&su, in, &one, &err);
 		rc2 = run_split(&su, in, at, &two, &state, &err);
 		if (rc1 || rc2 || one.bytes.len != two.bytes.len ||
-		    memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0 ||
+		    (one.bytes.len && memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0) ||
 		    one.nlate != two.nlate || memcmp(one.late, two.late, one.nlate * sizeof(int))) {
 			if (fail++ < 3) {
 				fprintf(stderr, "save/restore case %d at %zu: %s\n", c, at,
