@@ -1182,6 +1182,37 @@ static void test_time_field(void)
 	free(in);
 }
 
+/* Options window_new refuses, with the message a user reads. */
+static void test_options(void)
+{
+	static const struct { struct setup su; const char *msg; } bad[] = {
+		{ { WINDOW_HOPPING, 86400000, 1, 0, 0, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "--hopping 1d/1ms: 86400000 windows a record, more than 100000" },
+		{ { WINDOW_HOPPING, 1000, 2000, 0, 0, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "the advance must be more than 0 and at most the size" },
+		{ { WINDOW_TUMBLING, 0, 0, 0, 0, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "the window's size must be more than 0 and at most 2^60 ms" },
+		{ { WINDOW_SESSION, 1000, 0, 0, -1, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "the grace must be at least 0 and at most 2^60 ms" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct engine e;
+		struct sink s;
+		struct error err;
+		int rc;
+		sink_init(&s);
+		rc = engine_open(&e, &bad[i].su, &s, &err);
+		test_cond("window_new refuses options that break the rules",
+			  rc < 0 && e.w == NULL && strcmp(err.msg, bad[i].msg) == 0);
+		if (rc == 0 || strcmp(err.msg, bad[i].msg) != 0)
+			fprintf(stderr, "options case %zu: %s\n", i, rc ? err.msg : "taken");
+		engine_close(&e);
+		sink_release(&s);
+	}
+}
+
 /* A callback's non-zero return stops the engine and comes back. */
 static void test_callback_stop(void)
 {
@@ -1298,6 +1329,7 @@ int main(void)
 	test_restore_refuses();
 	test_memory_bound();
 	test_time_field();
+	test_options();
 	test_callback_stop();
 	if (b && *b == '1') {
 		bench(WINDOW_TUMBLING, 60000, 60000, "--tumbling 1m");
