@@ -166,7 +166,7 @@ int agg_set_add(struct agg_set *set, enum agg_kind kind, const char *arg, struct
 		}
 	j = s->share >= 0 ? (size_t)s->share : set->n - 1;
 	if (kind == AGG_DISTINCT)
-		set->spec[j].hash = 1;
+		s->hash = set->spec[j].hash = 1;
 	return 0;
 twice:
 	set->n--;
@@ -224,6 +224,8 @@ static void read_number(struct agg_field *f)
 	uint64_t val;
 
 	f->isnum = f->isint = 0;
+	f->i = 0;
+	f->d = 0;
 	if (major <= 1 && ai < 28) {
 		if (ai < 24) {
 			val = ai;
@@ -265,17 +267,17 @@ void agg_input_read(struct agg_set *set, const uint8_t *v, size_t n, int64_t tim
 	for (i = 0; i < set->n; i++) {
 		const struct agg_spec *s = &set->spec[i];
 		struct agg_field *f = &in->f[i];
-		if (s->kind == AGG_COUNT)
+		if (s->kind == AGG_COUNT) {
+			memset(f, 0, sizeof *f);
 			continue;
+		}
 		if (s->share >= 0) {
 			*f = in->f[s->share];
 		} else if (fieldpath_find(&s->path, v, n, &f->item, &f->len) != 1) {
-			f->item = NULL;
-			f->isnum = f->isint = 0;
+			memset(f, 0, sizeof *f);
 		} else {
 			read_number(f);
-			if (s->hash)
-				f->hash = XXH3_64bits(f->item, f->len);
+			f->hash = s->hash ? XXH3_64bits(f->item, f->len) : 0;
 		}
 		set->matched[i] += f->item != NULL;
 	}

@@ -345,6 +345,20 @@ static void test_set(void)
 	test_cond("names: not x, not x_max", !agg_name_used(&set, "x", 1) &&
 		  !agg_name_used(&set, "x_max", 5));
 	test_cond("x_min reads x with x_sum", set.spec[3].share == 1);
+	set_add(&set, AGG_DISTINCT, "x");
+	test_cond("x_distinct reads x with x_sum, both hashed", set.spec[4].share == 1 &&
+		  set.spec[4].hash && set.spec[1].hash && !set.spec[3].hash);
+	{
+		struct agg_input in;
+		struct val v;
+		memset(&in, 0x55, sizeof in);
+		val_double(&v, 2.5);
+		agg_input_read(&set, v.b, v.n, 0, 0, &in);
+		test_cond("agg_input_read: the fields' unused members are 0",
+			  in.f[0].item == NULL && in.f[0].hash == 0 && in.f[1].i == 0 &&
+			  in.f[1].hash != 0 && in.f[4].hash == in.f[1].hash && in.f[3].d == 2.5 &&
+			  in.f[2].i == 0 && in.f[2].d == 0 && !in.f[2].item);
+	}
 	test_cond("agg_option_name", strcmp(agg_option_name(AGG_DISTINCT), "--distinct") == 0);
 	while (set.n < AGG_MAX_AGGS) {
 		char path[16];
