@@ -258,6 +258,11 @@ struct quantile *quantile_new(int64_t *mem)
 	return s;
 }
 
+void quantile_seed(struct quantile *s, uint64_t seed)
+{
+	s->rng = seed;
+}
+
 /* After values were added: a sketch from QUANTILE_EXACT on, within its
  * capacity. */
 static int settle(struct quantile *s, int64_t *mem)
