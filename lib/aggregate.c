@@ -589,8 +589,13 @@ static void put_null(struct buf *out)
 	out->p[out->len++] = 0xf6;
 }
 
+/* The sum as a double.  Floats whose sum passes DBL_MAX give an infinity
+ * (and then the compensation, inf - inf, is no number: left out), or NaN
+ * when both infinities were reached, as IEEE 754 has it. */
 static double numsum_value(const struct numsum *s)
 {
+	if (!isfinite(s->d) || !isfinite(s->c))
+		return s->d;
 	return (double)s->i + (s->d + s->c);
 }
 
@@ -757,8 +762,7 @@ static int load_slot(const struct agg_spec *spec, struct slot *sl, struct ss_rea
 		    ss_get_double(r, &sl->u.sum.d) < 0 || ss_get_double(r, &sl->u.sum.c) < 0)
 			return -1;
 		sl->u.sum.i = (i128)((unsigned __int128)hi << 64 | lo);
-		if (!isfinite(sl->u.sum.d) || !isfinite(sl->u.sum.c) ||
-		    (!sl->u.sum.dbl && (sl->u.sum.d != 0 || sl->u.sum.c != 0)) ||
+		if ((!sl->u.sum.dbl && (sl->u.sum.d != 0 || sl->u.sum.c != 0)) ||
 		    sum_overflows(spec, &sl->u.sum, err) < 0)
 			return -1;
 		return 0;

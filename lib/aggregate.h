@@ -27,8 +27,10 @@
  *    the sum is a double: the exact sum of the integers, rounded to double
  *    once, plus the sum of the floats, added in arrival order with
  *    Neumaier's compensation (a merge adds the other state's float sum and
- *    its compensation).  avg is that value divided by the number of
- *    numbers counted, and never overflows.
+ *    its compensation); floats whose sum passes the largest double give
+ *    an infinity (NaN once both signs did), as IEEE 754 has it.  avg is
+ *    that value divided by the number of numbers counted, and never
+ *    overflows.
  *  - Floats in results (sum, avg, min, max, quantiles) are written as
  *    8-byte CBOR floats (0xfb), whatever width they came in.
  *  - first and last keep a copy of the item.

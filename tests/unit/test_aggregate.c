@@ -901,6 +901,33 @@ static void test_overflow(void)
 	agg_free(&set, a, &mem);
 	agg_set_release(&set);
 
+	/* floats past DBL_MAX: an infinity, saved and loaded as it is */
+	set_add(&set, AGG_SUM, "x");
+	a = agg_new(&set, &mem);
+	val_double(&v, 1e308);
+	feed(&set, a, &v, 0);
+	feed(&set, a, &v, 0);
+	val_int(&v, 5);
+	feed(&set, a, &v, 0);
+	encode(&set, a);
+	test_cond("a float sum past DBL_MAX: infinity", is_double(get("x_sum"), INFINITY));
+	{
+		struct buf sv = BUF_INIT;
+		const uint8_t *p;
+		size_t n;
+		agg_save(&set, a, &sv);
+		agg_free(&set, a, &mem);
+		p = sv.p;
+		n = sv.len;
+		a = agg_load(&set, &p, &n, &mem, &err);
+		test_cond("an infinite sum loads", a != NULL);
+		encode(&set, a);
+		test_cond("an infinite sum loaded: infinity", is_double(get("x_sum"), INFINITY));
+		buf_release(&sv);
+	}
+	agg_free(&set, a, &mem);
+	agg_set_release(&set);
+
 	set_add(&set, AGG_AVG, "x");
 	a = agg_new(&set, &mem);
 	val_int(&v, INT64_MAX);
