@@ -130,6 +130,9 @@ static void window_arg(struct cmdline *c, enum window_kind kind, const char *opt
 	w->advance = duration_arg(opt, slash + 1, 0);
 	if (w->advance > w->size)
 		usage_error("%s: '%s': ADVANCE must be at most SIZE", opt, s);
+	if ((w->size + w->advance - 1) / w->advance > WINDOW_MAX_HOPS)
+		usage_error("%s: '%s': more than %d windows for each record (SIZE/ADVANCE)", opt, s,
+			    WINDOW_MAX_HOPS);
 }
 
 /* --by PATH[,PATH...], which may repeat: split at ',' in place (argv's

@@ -421,6 +421,7 @@ usage() {
 		--tumbling 5|--tumbling: invalid duration '5'
 		--hopping 5m|--hopping: '5m': SIZE/ADVANCE expected
 		--hopping 1m/5m|--hopping: '1m/5m': ADVANCE must be at most SIZE
+		--hopping 1d/1ms|--hopping: '1d/1ms': more than 100000 windows for each record
 		--hopping 5m/0|--hopping: '0': must be more than 0
 		--hopping 0/0|--hopping: '0': must be more than 0
 		--sliding 0ms|--sliding: '0ms': must be more than 0
