@@ -374,6 +374,8 @@ late_log() {
 	late_log
 	logappend late </dev/null
 	logcat ev >in
+	# (an ASan build: the shim preloaded before its runtime, as run-faults does)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	LD_PRELOAD=$SHIM FAULT_OPS=fdatasync FAULT_N=1 FAULT_KIND=EIO FAULT_PERSIST=1 FAULT_HIT=hit \
 		runio logwindow --tumbling 1m --all --late-to late --json <in
 	expect_status 1
