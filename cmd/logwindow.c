@@ -154,6 +154,12 @@ static void by_arg(struct cmdline *c, char *s)
 	}
 }
 
+/* A warning of the input (processor.h's on_warn). */
+static void on_warn(void *ctx, const char *msg)
+{
+	warnmsg("%s", msg);
+}
+
 static void parse(struct cmdline *c, int argc, char **argv)
 {
 	struct window_options *w = &c->wopt;
@@ -165,6 +171,7 @@ static void parse(struct cmdline *c, int argc, char **argv)
 	w->memory = 256u << 20;
 	w->aggs = &c->aggs;
 	processor_defaults(&c->popt);
+	c->popt.on_warn = on_warn;
 	while ((o = getopt_long(argc, argv, "hjF:", longopts, NULL)) != -1) {
 		if (processor_output_option(&c->popt, o, optarg))
 			continue;

@@ -73,6 +73,15 @@ lines_within() {
 	expect_same expect got
 }
 
+@test "input: an envelope member logcat does not write is ignored, with one warning" {
+	printf '{"ts":%d,"value":{"n":1},"extra":1}\n{"ts":%d,"value":{"n":2},"more":2}\n' $T0 $((T0 + 1)) >in
+	runio logwindow --tumbling 1m --all --json <in
+	expect_status 0
+	expect_file "$T/stderr" 'logwindow: stdin:1: envelope member "extra" is not known: ignored (this and any other unknown member, reported once)'
+	jq -c .value.count "$T/stdout" >got
+	expect_file got 2
+}
+
 @test "input: empty input is an empty stream (no result, exit 0)" {
 	runio logwindow --tumbling 1m --json </dev/null
 	expect_status 0
