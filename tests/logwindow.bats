@@ -214,6 +214,21 @@ window_check() {
 	expect_late 1
 }
 
+@test "final mode: the windows open at the end come out in order of window end, after sessions merged" {
+	# a: [2] and [7] merged by 5 into [2,7]; x [3], y [4]: ends 4, 5, 8
+	lw --session 3ms --grace 100ms <<-'EOF'
+		{"offset":0,"ts":3,"key":"x","value":{}}
+		{"offset":1,"ts":2,"key":"a","value":{}}
+		{"offset":2,"ts":7,"key":"a","value":{}}
+		{"offset":3,"ts":4,"key":"y","value":{}}
+		{"offset":4,"ts":5,"key":"a","value":{}}
+	EOF
+	expect_status 0
+	expect_file "$T/out" '{"ts":3,"key":["x",3],"value":{"window_start":3,"window_end":4,"key":"x","count":1}}
+{"ts":4,"key":["y",4],"value":{"window_start":4,"window_end":5,"key":"y","count":1}}
+{"ts":7,"key":["a",2],"value":{"window_start":2,"window_end":8,"key":"a","count":3}}'
+}
+
 @test "sliding: the windows Kafka Streams creates, written [a, b+1)" {
 	# D=5: 0 gives [-5,0]; 3 gives [-2,3] and the right window of 0, [1,6]
 	lw --sliding 5ms --all --count <<-'EOF'
