@@ -151,6 +151,26 @@ static int merge_sorted(struct level *U, const struct qval *b, uint32_t m, int64
 	return 0;
 }
 
+/* Gives back the room level L has beyond its capacity cap (rounded up to
+ * a power of 2): the room a level needed once, when it was the top or
+ * held the exact values. */
+static void level_trim(struct level *L, uint32_t cap, int64_t *mem)
+{
+	uint32_t want = 16;
+	struct qval *v;
+
+	while (want < cap || want < L->len)
+		want *= 2;
+	if (L->cap <= want)
+		return;
+	v = realloc(L->v, (size_t)want * sizeof *v);
+	if (!v)
+		return;		/* it keeps the larger buffer */
+	*mem -= ((int64_t)L->cap - want) * (int64_t)sizeof *v;
+	L->v = v;
+	L->cap = want;
+}
+
 /* Halves level h into level h+1: every other item, from a coin flip. */
 static int compact(struct quantile *s, unsigned h, int64_t *mem)
 {
@@ -171,6 +191,7 @@ static int compact(struct quantile *s, unsigned h, int64_t *mem)
 		return -1;
 	L->len = start;
 	s->total -= m;
+	level_trim(L, level_cap(s->nlev - 1u - h), mem);
 	return 0;
 }
 
