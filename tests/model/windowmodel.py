@@ -384,9 +384,10 @@ class Model:
         D = self.o.size
         ts = sorted(set(times))
         wins = set()
-        for t in ts:
+        for i, t in enumerate(ts):
             wins.add((t - D, t))
-            if any(t < u <= t + 1 + D for u in ts):
+            # some time in (t, t + 1 + D]: the next larger one is the first
+            if i + 1 < len(ts) and ts[i + 1] <= t + 1 + D:
                 wins.add((t + 1, t + 1 + D))
         return wins
 
