@@ -130,6 +130,9 @@ static void window_arg(struct cmdline *c, enum window_kind kind, const char *opt
 	w->advance = duration_arg(opt, slash + 1, 0);
 	if (w->advance > w->size)
 		usage_error("%s: '%s': ADVANCE must be at most SIZE", opt, s);
+	if ((w->size + w->advance - 1) / w->advance > WINDOW_MAX_HOPS)
+		usage_error("%s: '%s': more than %d windows for each record (SIZE/ADVANCE)", opt, s,
+			    WINDOW_MAX_HOPS);
 }
 
 /* --by PATH[,PATH...], which may repeat: split at ',' in place (argv's
@@ -151,6 +154,12 @@ static void by_arg(struct cmdline *c, char *s)
 	}
 }
 
+/* A warning of the input (processor.h's on_warn). */
+static void on_warn(void *ctx, const char *msg)
+{
+	warnmsg("%s", msg);
+}
+
 static void parse(struct cmdline *c, int argc, char **argv)
 {
 	struct window_options *w = &c->wopt;
@@ -162,6 +171,7 @@ static void parse(struct cmdline *c, int argc, char **argv)
 	w->memory = 256u << 20;
 	w->aggs = &c->aggs;
 	processor_defaults(&c->popt);
+	c->popt.on_warn = on_warn;
 	while ((o = getopt_long(argc, argv, "hjF:", longopts, NULL)) != -1) {
 		if (processor_output_option(&c->popt, o, optarg))
 			continue;

@@ -66,9 +66,23 @@ struct krec {
 	size_t size;		/* of the allocation at f */
 };
 
+/* A group's open window, with its start, searched without touching it. */
+struct gwin {
+	int64_t start;
+	struct win *x;
+};
+
+/* Time windows: the open windows of one end, in the order they close
+ * (one start, so by seq: the order they were created in): w[head..head+n). */
+struct bucket {
+	int64_t end;
+	struct win **w;
+	size_t head, n, cap;
+};
+
 struct group {
 	uint64_t hash;
-	struct win **win;	/* open windows by start: win[0..nwin) */
+	struct gwin *win;	/* open windows by start: win[0..nwin) */
 	size_t nwin, capwin;
 	struct krec *rec;	/* sliding: kept records by (time, seq): rec[rhead..rhead+nrec) */
 	size_t rhead, nrec, caprec;
@@ -104,7 +118,16 @@ struct window {
 	struct slot *tab;	/* groups */
 	size_t tabcap, ngroups;
 
-	struct heap wins;	/* open windows by (end, start, seq) */
+	struct heap wins;	/* sliding, session: open windows by (end, start, seq) */
+	struct bucket *bk;	/* time windows: buckets by end, bk[bkhead..bkhead+nbk) */
+	size_t bkhead, nbk, capbk;
+	/* kept for reuse (counted in mem): an emptied bucket's array, freed
+	 * windows (linked through g), so that the common path of a window's
+	 * life calls malloc only in agg_new */
+	struct win **spare;
+	size_t capspare;
+	struct win *freewin;
+	size_t nfreewin;
 
 	struct heap groups;	/* sliding: groups keeping records, by latest record time */
 
@@ -432,11 +455,11 @@ static size_t group_win_lower(const struct group *g, int64_t s)
 	size_t lo = 0, hi = g->nwin;
 
 	/* records mostly come in order: their window is the last one */
-	if (hi && g->win[hi - 1]->start < s)
+	if (hi && g->win[hi - 1].start < s)
 		return hi;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (g->win[mid]->start < s)
+		if (g->win[mid].start < s)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -448,12 +471,116 @@ static struct win *group_win_find(const struct group *g, int64_t s)
 {
 	size_t i = group_win_lower(g, s);
 
-	return i < g->nwin && g->win[i]->start == s ? g->win[i] : NULL;
+	return i < g->nwin && g->win[i].start == s ? g->win[i].x : NULL;
 }
 
 /* ---- windows ------------------------------------------------------------------- */
 
-/* Puts x (its bounds, seq and aggregates set) in g's list and in the heap. */
+static int time_kind(const struct window *w)
+{
+	return w->opt->kind == WINDOW_TUMBLING || w->opt->kind == WINDOW_HOPPING;
+}
+
+/* Time windows: appends x to the bucket of its end (a new window is the
+ * last of its end to have been created, or restored). */
+static int bucket_add(struct window *w, struct win *x)
+{
+	size_t lo = 0, hi = w->nbk;
+	struct bucket *b;
+
+	/* records mostly come in order: the last bucket, or a new last one */
+	if (hi && w->bk[w->bkhead + hi - 1].end < x->end)
+		lo = hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->bk[w->bkhead + mid].end < x->end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == w->nbk || w->bk[w->bkhead + lo].end != x->end) {
+		if (w->bkhead + w->nbk + 1 > w->capbk && w->bkhead) {
+			memmove(w->bk, w->bk + w->bkhead, w->nbk * sizeof *w->bk);
+			w->bkhead = 0;
+		}
+		if (grow(w, (void **)&w->bk, &w->capbk, w->bkhead + w->nbk + 1, sizeof *w->bk) < 0)
+			return -1;
+		b = w->bk + w->bkhead + lo;
+		memmove(b + 1, b, (w->nbk - lo) * sizeof *b);
+		memset(b, 0, sizeof *b);
+		b->end = x->end;
+		b->w = w->spare;
+		b->cap = w->capspare;
+		w->spare = NULL;
+		w->capspare = 0;
+		w->nbk++;
+	}
+	b = w->bk + w->bkhead + lo;
+	if (b->head + b->n + 1 > b->cap && b->head) {
+		memmove(b->w, b->w + b->head, b->n * sizeof *b->w);
+		b->head = 0;
+	}
+	if (grow(w, (void **)&b->w, &b->cap, b->head + b->n + 1, sizeof *b->w) < 0)
+		return -1;
+	b->w[b->head + b->n++] = x;
+	return 0;
+}
+
+/* The open window that closes first, or NULL. */
+static struct win *first_open(const struct window *w)
+{
+	if (time_kind(w)) {
+		const struct bucket *b = w->bk + w->bkhead;
+		return w->nbk ? b->w[b->head] : NULL;
+	}
+	return w->wins.n ? w->wins.a[0] : NULL;
+}
+
+/* Takes the window first_open gave out of the closing order. */
+static void pop_first(struct window *w)
+{
+	struct bucket *b = w->bk + w->bkhead;
+
+	if (!time_kind(w)) {
+		heap_remove(&w->wins, 0);
+		return;
+	}
+	b->head++;
+	if (--b->n)
+		return;
+	if (b->cap > w->capspare) {
+		xfree(w, w->spare, w->capspare * sizeof *w->spare);
+		w->spare = b->w;
+		w->capspare = b->cap;
+	} else {
+		xfree(w, b->w, b->cap * sizeof *b->w);
+	}
+	w->bkhead++;
+	if (--w->nbk == 0)
+		w->bkhead = 0;
+}
+
+/* Every open window, in closing order (end, start, seq), into ws. */
+static void all_open(const struct window *w, struct win **ws, int (*cmp)(const void *, const void *))
+{
+	size_t i, j, n = 0;
+
+	if (!time_kind(w)) {
+		if (w->wins.n)
+			memcpy(ws, w->wins.a, w->wins.n * sizeof *ws);
+		if (cmp)
+			qsort(ws, w->wins.n, sizeof *ws, cmp);
+		return;
+	}
+	for (i = 0; i < w->nbk; i++) {
+		const struct bucket *b = w->bk + w->bkhead + i;
+		for (j = 0; j < b->n; j++)
+			ws[n++] = b->w[b->head + j];
+	}
+}
+
+/* Puts x (its bounds, seq and aggregates set) in g's list and in the
+ * closing order. */
 static int win_link(struct window *w, struct group *g, struct win *x)
 {
 	size_t i;
@@ -461,11 +588,12 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 	x->g = g;
 	x->mark = 0;
 	if (grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win) < 0 ||
-	    heap_push(w, &w->wins, x) < 0)
+	    (time_kind(w) ? bucket_add(w, x) : heap_push(w, &w->wins, x)) < 0)
 		return -1;
 	i = group_win_lower(g, x->start);
 	memmove(g->win + i + 1, g->win + i, (g->nwin - i) * sizeof *g->win);
-	g->win[i] = x;
+	g->win[i].start = x->start;
+	g->win[i].x = x;
 	if (g->nwin++ == 0)
 		w->ngroups_open++;
 	w->nopen++;
@@ -476,10 +604,14 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 static struct win *win_new(struct window *w, struct group *g, int64_t start, int64_t end,
 			   uint64_t seq)
 {
-	struct win *x = xmalloc(w, sizeof *x);
+	struct win *x = w->freewin;
 
-	if (!x)
+	if (x) {
+		w->freewin = (struct win *)x->g;
+		w->nfreewin--;
+	} else if (!(x = xmalloc(w, sizeof *x))) {
 		return NULL;
+	}
 	x->start = start;
 	x->end = end;
 	x->seq = seq;
@@ -500,9 +632,9 @@ static struct win *win_new(struct window *w, struct group *g, int64_t start, int
 static void win_free(struct window *w, struct win *x, int in_heap)
 {
 	struct group *g = x->g;
-	size_t i = group_win_lower(g, x->start);
+	size_t i = g->nwin && g->win[0].x == x ? 0 : group_win_lower(g, x->start);
 
-	while (i < g->nwin && g->win[i] != x)
+	while (i < g->nwin && g->win[i].x != x)
 		i++;
 	if (i < g->nwin) {
 		memmove(g->win + i, g->win + i + 1, (g->nwin - i - 1) * sizeof *g->win);
@@ -512,8 +644,14 @@ static void win_free(struct window *w, struct win *x, int in_heap)
 	if (in_heap)
 		heap_remove(&w->wins, x->heap);
 	agg_free(w->opt->aggs, x->agg, &w->mem);
-	xfree(w, x, sizeof *x);
 	w->nopen--;
+	if (w->nfreewin < 4096) {
+		x->g = (struct group *)w->freewin;
+		w->freewin = x;
+		w->nfreewin++;
+	} else {
+		xfree(w, x, sizeof *x);
+	}
 }
 
 /* ---- output records ----------------------------------------------------------- */
@@ -653,11 +791,11 @@ static int group_idle(const struct group *g)
  * group when it has nothing left. */
 static int close_first(struct window *w, struct error *err)
 {
-	struct win *x = w->wins.a[0];
+	struct win *x = first_open(w);
 	struct group *g = x->g;
 	int rc = 0;
 
-	heap_remove(&w->wins, 0);
+	pop_first(w);
 	if (w->opt->emit_mode == WINDOW_EMIT_FINAL)
 		rc = emit_result(w, x, err);
 	win_free(w, x, 0);
@@ -676,7 +814,7 @@ static int close_windows(struct window *w, struct error *err)
 	if (w->st == INT64_MIN)
 		return 0;
 	lim = w->st - w->close_off;
-	while (w->wins.n && ((struct win *)w->wins.a[0])->end <= lim) {
+	while (w->nopen && first_open(w)->end <= lim) {
 		int rc = close_first(w, err);
 		if (rc)
 			return rc;
@@ -798,14 +936,14 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 	int64_t gap = o->size;
 	struct group *g = group_get(w, h, key, keylen);
 	struct win *prev = NULL, *x = NULL;
-	size_t i;
+	size_t i = 0;
 
 	if (g) {
 		i = group_win_lower(g, t + gap + 1);
-		if (i > 0 && g->win[i - 1]->end - 1 + gap >= t) {
-			x = g->win[i - 1];
-			if (i > 1 && g->win[i - 2]->end - 1 + gap >= t)
-				prev = g->win[i - 2];
+		if (i > 0 && g->win[i - 1].x->end - 1 + gap >= t) {
+			x = g->win[i - 1].x;
+			if (i > 1 && g->win[i - 2].x->end - 1 + gap >= t)
+				prev = g->win[i - 2].x;
 		}
 	}
 	if (!x) {
@@ -840,6 +978,7 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 			if (o->emit_mode == WINDOW_EMIT_UPDATE)
 				w->tomb[w->ntomb++] = (struct tomb){ x->start, x->end };
 			x->start = t;
+			g->win[i - 1].start = t;	/* still after the one before */
 		}
 		if (t + 1 > x->end)
 			x->end = t + 1;
@@ -1024,7 +1163,7 @@ static int add_sliding(struct window *w, const uint8_t *key, size_t keylen, uint
 		return nomem(err);
 	*gp = g;
 	for (i = lo; i < hi; i++)
-		if (add_to(w, g->win[i], &w->in, err) < 0)
+		if (add_to(w, g->win[i].x, &w->in, err) < 0)
 			return -1;
 	if (rec_keep(w, g) < 0)
 		return nomem(err);
@@ -1171,7 +1310,7 @@ int window_advance(struct window *w, int64_t st, struct error *err)
 
 int window_finish(struct window *w, struct error *err)
 {
-	while (w->wins.n) {
+	while (w->nopen) {
 		int rc = close_first(w, err);
 		if (rc)
 			return rc;
@@ -1213,6 +1352,11 @@ struct window *window_new(const struct window_options *opt, struct error *err)
 	adv = opt->kind == WINDOW_HOPPING ? opt->advance : opt->size;
 	if (adv <= 0 || adv > opt->size) {
 		error_set(err, "the advance must be more than 0 and at most the size");
+		return NULL;
+	}
+	if ((opt->size - 1) / adv + 1 > WINDOW_MAX_HOPS) {
+		error_set(err, "%" PRId64 " windows a record (the size over the advance): "
+			  "at most %d", (opt->size - 1) / adv + 1, WINDOW_MAX_HOPS);
 		return NULL;
 	}
 	if (opt->grace < 0 || opt->grace > WINDOW_DURATION_MAX) {
@@ -1265,11 +1409,18 @@ void window_free(struct window *w)
 
 	if (!w)
 		return;
-	for (i = 0; i < w->wins.n; i++) {
-		struct win *x = w->wins.a[i];
-		agg_free(w->opt->aggs, x->agg, &w->mem);
+	while (w->nopen) {
+		struct win *x = first_open(w);
+		pop_first(w);
+		win_free(w, x, 0);
+	}
+	while (w->freewin) {
+		struct win *x = w->freewin;
+		w->freewin = (struct win *)x->g;
 		free(x);
 	}
+	free(w->spare);
+	free(w->bk);
 	for (i = 0; i < w->tabcap; i++)
 		if (w->tab[i].g)
 			group_free(w, w->tab[i].g);
@@ -1425,16 +1576,14 @@ int window_save(const struct window *w, struct buf *out, struct error *err)
 	int rc = -1;
 
 	gs = malloc((w->ngroups ? w->ngroups : 1) * sizeof *gs);
-	ws = malloc((w->wins.n ? w->wins.n : 1) * sizeof *ws);
+	ws = malloc((w->nopen ? w->nopen : 1) * sizeof *ws);
 	if (!gs || !ws || describe(w, &d) < 0)
 		goto done;
 	for (i = 0; i < w->tabcap; i++)
 		if (w->tab[i].g)
 			gs[n++] = w->tab[i].g;
 	qsort(gs, n, sizeof *gs, group_cmp);
-	if (w->wins.n)
-		memcpy(ws, w->wins.a, w->wins.n * sizeof *ws);
-	qsort(ws, w->wins.n, sizeof *ws, win_cmp);
+	all_open(w, ws, win_cmp);
 	if (buf_add(out, STATE_MAGIC, STATE_MAGIC_LEN) < 0 || put_u64(out, STATE_VERSION) < 0 ||
 	    put_bytes(out, d.p, d.len) < 0 || put_u64(out, (uint64_t)w->st) < 0 ||
 	    put_u64(out, w->stats.records) < 0 || put_u64(out, w->stats.counted) < 0 ||
@@ -1464,9 +1613,9 @@ int window_save(const struct window *w, struct buf *out, struct error *err)
 				goto done;
 		}
 	}
-	if (put_u64(out, w->wins.n) < 0)
+	if (put_u64(out, w->nopen) < 0)
 		goto done;
-	for (i = 0; i < w->wins.n; i++) {
+	for (i = 0; i < w->nopen; i++) {
 		const struct win *x = ws[i];
 		if (put_u64(out, x->g->idx) < 0 || put_u64(out, (uint64_t)x->start) < 0 ||
 		    put_u64(out, (uint64_t)x->end) < 0 || put_u64(out, x->seq) < 0 ||
@@ -1647,10 +1796,10 @@ static int win_place_ok(const struct window *w, const struct group *g, int64_t s
 	size_t i = group_win_lower(g, s);
 
 	if (w->opt->kind != WINDOW_SESSION)
-		return !(i < g->nwin && g->win[i]->start == s);
-	if (i > 0 && g->win[i - 1]->end - 1 + gap >= s)
+		return !(i < g->nwin && g->win[i].start == s);
+	if (i > 0 && g->win[i - 1].x->end - 1 + gap >= s)
 		return 0;
-	return !(i < g->nwin && g->win[i]->start <= e - 1 + gap);
+	return !(i < g->nwin && g->win[i].start <= e - 1 + gap);
 }
 
 static int restore(struct window *w, struct rd *r, struct group **gs, size_t ngroups,

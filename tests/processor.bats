@@ -73,6 +73,15 @@ lines_within() {
 	expect_same expect got
 }
 
+@test "input: an envelope member logcat does not write is ignored, with one warning" {
+	printf '{"ts":%d,"value":{"n":1},"extra":1}\n{"ts":%d,"value":{"n":2},"more":2}\n' $T0 $((T0 + 1)) >in
+	runio logwindow --tumbling 1m --all --json <in
+	expect_status 0
+	expect_file "$T/stderr" 'logwindow: stdin:1: envelope member "extra" is not known: ignored (this and any other unknown member, reported once)'
+	jq -c .value.count "$T/stdout" >got
+	expect_file got 2
+}
+
 @test "input: empty input is an empty stream (no result, exit 0)" {
 	runio logwindow --tumbling 1m --json </dev/null
 	expect_status 0
@@ -374,6 +383,8 @@ late_log() {
 	late_log
 	logappend late </dev/null
 	logcat ev >in
+	# (an ASan build: the shim preloaded before its runtime, as run-faults does)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	LD_PRELOAD=$SHIM FAULT_OPS=fdatasync FAULT_N=1 FAULT_KIND=EIO FAULT_PERSIST=1 FAULT_HIT=hit \
 		runio logwindow --tumbling 1m --all --late-to late --json <in
 	expect_status 1
@@ -421,6 +432,7 @@ usage() {
 		--tumbling 5|--tumbling: invalid duration '5'
 		--hopping 5m|--hopping: '5m': SIZE/ADVANCE expected
 		--hopping 1m/5m|--hopping: '1m/5m': ADVANCE must be at most SIZE
+		--hopping 1d/1ms|--hopping: '1d/1ms': more than 100000 windows for each record
 		--hopping 5m/0|--hopping: '0': must be more than 0
 		--hopping 0/0|--hopping: '0': must be more than 0
 		--sliding 0ms|--sliding: '0ms': must be more than 0

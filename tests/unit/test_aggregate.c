@@ -342,9 +342,35 @@ static void test_set(void)
 		  agg_name_used(&set, "a.b_p99.99", 10) && agg_name_used(&set, "a.b_p100", 8) &&
 		  agg_name_used(&set, "a.b_p29", 7));
 	test_cond("names: a.b_quantile_skipped", agg_name_used(&set, "a.b_quantile_skipped", 20));
+	set_add(&set, AGG_QUANTILE, "q:5e-1,1e-5,.25,0.123456789012345678,1.0E-2,0.000");
+	test_cond("names: from the digits of Q as given (q_p50, q_p0.001, q_p25, "
+		  "q_p12.3456789012345678, q_p1, q_p0)",
+		  agg_name_used(&set, "q_p50", 5) && agg_name_used(&set, "q_p0.001", 8) &&
+		  agg_name_used(&set, "q_p25", 5) && agg_name_used(&set, "q_p12.3456789012345678", 22) &&
+		  agg_name_used(&set, "q_p1", 4) && agg_name_used(&set, "q_p0", 4));
+	test_cond("names: Q as hex, with a sign or spaces: refused",
+		  agg_set_add(&set, AGG_QUANTILE, "r:0x1p-1", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r:+0.5", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r: 0.5", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r:0.5e", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r:.", &err) < 0);
 	test_cond("names: not x, not x_max", !agg_name_used(&set, "x", 1) &&
 		  !agg_name_used(&set, "x_max", 5));
 	test_cond("x_min reads x with x_sum", set.spec[3].share == 1);
+	set_add(&set, AGG_DISTINCT, "x");
+	test_cond("x_distinct reads x with x_sum, both hashed", set.spec[5].share == 1 &&
+		  set.spec[5].hash && set.spec[1].hash && !set.spec[3].hash);
+	{
+		struct agg_input in;
+		struct val v;
+		memset(&in, 0x55, sizeof in);
+		val_double(&v, 2.5);
+		agg_input_read(&set, v.b, v.n, 0, 0, &in);
+		test_cond("agg_input_read: the fields' unused members are 0",
+			  in.f[0].item == NULL && in.f[0].hash == 0 && in.f[1].i == 0 &&
+			  in.f[1].hash != 0 && in.f[5].hash == in.f[1].hash && in.f[3].d == 2.5 &&
+			  in.f[2].i == 0 && in.f[2].d == 0 && !in.f[2].item);
+	}
 	test_cond("agg_option_name", strcmp(agg_option_name(AGG_DISTINCT), "--distinct") == 0);
 	while (set.n < AGG_MAX_AGGS) {
 		char path[16];
@@ -637,6 +663,51 @@ static void check_merge_save(struct agg_set *set, struct ev *e, size_t n, int me
 	buf_release(&s2);
 }
 
+/* Quantiles asked after every record (--emit update) against a state
+ * never asked: the same answers; and while exact, the naive answers. */
+static void test_quantile_queries(void)
+{
+	struct agg_set set = { 0 };
+	struct agg_state *asked, *quiet;
+	struct buf r1 = BUF_INIT, r2 = BUF_INIT;
+	struct ev *e = make_events(5000, 1);
+	const struct ev **num = calloc(5000, sizeof *num);
+	size_t k, j, nn = 0;
+	int same = 1, naive = 1;
+	char name[32];
+
+	set_add(&set, AGG_QUANTILE, "x:0,0.1,0.5,0.9,0.99,0.999,1");
+	asked = agg_new(&set, &mem);
+	quiet = agg_new(&set, &mem);
+	for (k = 0; k < 5000; k++) {
+		feed(&set, asked, &e[k].v, 0);
+		feed(&set, quiet, &e[k].v, 0);
+		encode(&set, asked);
+		if (e[k].type == 1 || e[k].type == 2)
+			num[nn++] = &e[k];
+		if (nn == 0 || nn > AGG_QUANTILE_EXACT || k % 16)
+			continue;
+		qsort(num, nn, sizeof *num, ev_cmp);
+		for (j = 0; j < sizeof qs / sizeof *qs; j++) {
+			size_t r = (size_t)floor(qs[j] * (double)nn);
+			snprintf(name, sizeof name, "x_p%g", qs[j] * 100);
+			naive &= is_ev(get(name), num[r < nn ? r : nn - 1]);
+		}
+	}
+	results(&set, asked, &r1);
+	results(&set, quiet, &r2);
+	same = r1.len == r2.len && !memcmp(r1.p, r2.p, r1.len);
+	test_cond("quantiles asked after each record: the naive answers while exact", naive);
+	test_cond("quantiles asked after each record: the answers of a state never asked", same);
+	agg_free(&set, asked, &mem);
+	agg_free(&set, quiet, &mem);
+	agg_set_release(&set);
+	buf_release(&r1);
+	buf_release(&r2);
+	free(num);
+	free(e);
+}
+
 static void test_merge_save(void)
 {
 	struct agg_set set = { 0 };
@@ -774,6 +845,7 @@ static void test_quantile_error(void)
 		       n, dist[d], worst * 100);
 		test_cond("quantile: every add", ok && quantile_count(s) == n && !quantile_exact(s));
 		test_cond("quantile: rank error at most 1%", worst <= 0.01);
+		test_cond("quantile: a sketch of 1M values within 64 KiB", mem <= 65536);
 		if (worst > worst_all)
 			worst_all = worst;
 		quantile_free(s, &mem);
@@ -806,6 +878,7 @@ static void test_distinct_error(void)
 		feed(&set, st, &v, 0);
 	}
 	encode(&set, st);
+	test_cond("distinct: the state within 17 KiB", mem <= 17 * 1024);
 	rel = ((double)get("x_distinct").u - (double)n) / (double)n;
 	printf("distinct: %zu distinct values (each twice): %" PRIu64 ", relative error %+.3f%%\n",
 	       n, get("x_distinct").u, rel * 100);
@@ -898,6 +971,33 @@ static void test_overflow(void)
 	test_cond("a double sum: 2^64 - 2 + 0.5 as a double",
 		  is_double(get("x_sum"), 18446744073709551616.0));
 	test_cond("avg of big integers", is_double(get("x_avg"), 18446744073709551616.0 / 3));
+	agg_free(&set, a, &mem);
+	agg_set_release(&set);
+
+	/* floats past DBL_MAX: an infinity, saved and loaded as it is */
+	set_add(&set, AGG_SUM, "x");
+	a = agg_new(&set, &mem);
+	val_double(&v, 1e308);
+	feed(&set, a, &v, 0);
+	feed(&set, a, &v, 0);
+	val_int(&v, 5);
+	feed(&set, a, &v, 0);
+	encode(&set, a);
+	test_cond("a float sum past DBL_MAX: infinity", is_double(get("x_sum"), INFINITY));
+	{
+		struct buf sv = BUF_INIT;
+		const uint8_t *p;
+		size_t n;
+		agg_save(&set, a, &sv);
+		agg_free(&set, a, &mem);
+		p = sv.p;
+		n = sv.len;
+		a = agg_load(&set, &p, &n, &mem, &err);
+		test_cond("an infinite sum loads", a != NULL);
+		encode(&set, a);
+		test_cond("an infinite sum loaded: infinity", is_double(get("x_sum"), INFINITY));
+		buf_release(&sv);
+	}
 	agg_free(&set, a, &mem);
 	agg_set_release(&set);
 
@@ -1073,6 +1173,7 @@ int main(void)
 	check_naive(2000, 1);
 	check_naive(3000, 1);
 	test_merge_save();
+	test_quantile_queries();
 	if (getenv("AGG_TEST_SMALL"))
 		big_n = 200000;
 	test_overflow();
