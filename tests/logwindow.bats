@@ -339,8 +339,8 @@ lw_counts() {
 	awk -F'\t' 'NR > 1 { printf "{\"time\":%s,\"response\":%s}\n", $3, $6 }' \
 		"$EVENTS/nasa_http_19950801.tsv" >nasa.jsonl
 	logappend --time time --time-unit s nasa <nasa.jsonl
-	logcat nasa >stream
-	lw --tumbling 1m --count --all <stream
+	# logcat's framed stream through a pipe, as in logcat LOG | logwindow
+	lw --tumbling 1m --count --all < <(logcat nasa)
 	expect_status 0
 	expect_file "$T/stderr" ""
 	awk -F'\t' 'NR > 1 { print $3, $6 }' "$EVENTS/nasa_http_19950801.tsv" >times
@@ -348,7 +348,7 @@ lw_counts() {
 	lw_counts >got
 	expect_same want got
 	[ "$(wc -l <got)" -eq 766 ] || fail "$(wc -l <got) minutes, not the 766 of 1 Aug 1995 00:00-12:46"
-	lw --tumbling 1h --by response --count <stream
+	lw --tumbling 1h --by response --count < <(logcat nasa)
 	expect_status 0
 	awk_counts 3600 by <times >want
 	lw_counts response >got
@@ -361,17 +361,16 @@ lw_counts() {
 	[ "$(wc -l <apache.jsonl)" -eq 10000 ]
 	logappend --time time apache <apache.jsonl
 	apache_times >times
-	logcat apache >stream
 	# out of order by up to 59 s: a grace of 2 minutes keeps every record
 	for w in 10s:10 1m:60; do
-		lw --tumbling "${w%:*}" --grace 2m --count --all <stream
+		lw --tumbling "${w%:*}" --grace 2m --count --all < <(logcat apache)
 		expect_status 0
 		expect_file "$T/stderr" ""
 		awk_counts "${w#*:}" <times >want
 		lw_counts >got
 		expect_same want got
 	done
-	lw --tumbling 1h --grace 2m --by status --count <stream
+	lw --tumbling 1h --grace 2m --by status --count < <(logcat apache)
 	expect_status 0
 	awk_counts 3600 by <times >want
 	lw_counts status >got
@@ -380,12 +379,12 @@ lw_counts() {
 	# below the largest time so far (awk counts them); counted + late = 10000
 	want_late=$(awk '{ if ($1 > top) top = $1; if ($1 - $1 % 10 + 10 <= top) n++ } END { print n }' times)
 	[ "$want_late" -gt 1000 ]
-	lw --tumbling 10s --count --all <stream
+	lw --tumbling 10s --count --all < <(logcat apache)
 	expect_status 0
 	expect_late "$want_late"
 	counted=$(lw_counts | awk '{ s += $2 } END { print s }')
 	[ $((counted + want_late)) -eq 10000 ] || fail "counted $counted + late $want_late != 10000"
-	lw --tumbling 10s --count --all --late-to late <stream
+	lw --tumbling 10s --count --all --late-to late < <(logcat apache)
 	expect_status 0
 	expect_file "$T/stderr" ""
 	[ "$(count_records late)" -eq "$want_late" ] || fail "the late log holds $(count_records late), not $want_late"
