@@ -103,7 +103,7 @@ window_check() {
 	echo '{"offset":0,"ts":1000,"key":null,"value":{}}' >&$fd
 	echo '{"offset":1,"ts":10000,"key":null,"value":{}}' >&$fd
 	for ((i = 0; i < 250; i++)); do
-		[ -s out ] && break
+		[ "$(wc -l <out)" -ge 1 ] && break
 		sleep 0.02
 	done
 	sed -E 's/^\{"offset":[0-9]+,/{/' out >got
