@@ -13,42 +13,43 @@
 static const char usage[] =
 "usage: logwindow WINDOW [options] [-]\n"
 "Aggregate the records of a stream on stdin (framed, or logcat --json's lines)\n"
-"in windows of event time, and write one record per window.\n"
+"in windows of event time, per group, and write one record per window.\n"
 "\n"
 "Window (exactly one):\n"
-"      --tumbling SIZE         windows [start, start+SIZE), one after the other\n"
-"      --hopping SIZE/ADVANCE  windows of SIZE starting every ADVANCE (ADVANCE <= SIZE)\n"
-"      --sliding DIFF          a window [t-DIFF, t] for each record at t (Kafka's)\n"
-"      --session GAP           records of a group at most GAP apart, in one session\n"
-"      --align TIME            an instant at which a window starts (default the epoch;\n"
-"                              tumbling and hopping only)\n"
-"      --grace DURATION        how long a window waits for late records (default 0)\n"
-"      --emit final|update     one result per window when it closes (the default), or a\n"
-"                              new result each time a record changes it\n"
-"      --idle-close DURATION   with no input for DURATION, stream time follows the clock\n"
+"      --tumbling SIZE        windows [start, start+SIZE), one after the other\n"
+"      --hopping SIZE/ADVANCE windows of SIZE, one starting every ADVANCE\n"
+"      --sliding DIFF         windows [t-DIFF, t] as records come and go\n"
+"      --session GAP          records of a group at most GAP apart\n"
+"      --align TIME           an instant at which a window starts (tumbling,\n"
+"                             hopping; default the epoch)\n"
+"      --grace DURATION       how long windows wait for late records (default 0)\n"
+"      --emit final|update    a result when a window closes (the default), or\n"
+"                             each time a record changes it\n"
+"      --idle-close DURATION  with no input for DURATION, time follows the clock\n"
 "Groups and time:\n"
-"      --by PATH[,PATH...]     group by fields of the value (default: by the key)\n"
-"      --all                   one group for every record\n"
-"      --time PATH             event time from this field (default: the timestamp)\n"
-"      --time-unit ms|s        unit of numeric --time fields (default ms)\n"
+"      --by PATH[,PATH...]    group by fields of the value (default: by the key)\n"
+"      --all                  one group for every record\n"
+"      --time PATH            event time from this field (default: timestamp)\n"
+"      --time-unit ms|s       unit of numeric --time fields (default ms)\n"
 "Aggregates (in the order given; without any, --count):\n"
-"      --count                 records in the window\n"
+"      --count                records in the window\n"
 "      --sum PATH, --min PATH, --max PATH, --avg PATH\n"
-"      --first PATH, --last PATH  the field of the earliest / latest record\n"
-"      --distinct PATH         the number of distinct values\n"
+"      --first PATH, --last PATH  the field of the earliest, latest record\n"
+"      --distinct PATH        the number of distinct values\n"
 "      --quantile PATH:Q[,Q...]  quantiles, each Q within 0 and 1 (0.5, 0.99)\n"
-"Limits and late records:\n"
-"      --late-to LOGDIR        append late records, unchanged, to this log\n"
-"                              (default: count them on stderr at the end)\n"
-"      --memory SIZE           bound of the windows' state (default 256M)\n"
+"Late records and memory:\n"
+"      --late-to LOGDIR       append late records, unchanged, to this log\n"
+"                             (default: their number on stderr at the end)\n"
+"      --memory SIZE          bound of the windows' state (default 256M)\n"
 "Output:\n"
-"  -j, --json                  JSON lines: offset, ts, key, value, headers\n"
-"      --framed                the framed stream (the default unless stdout is a terminal)\n"
-"      --values                the values alone, as JSON lines\n"
-"  -F, --format TMPL           text by template, as logcat's -F (%k key, %s value, ...)\n"
-"  -h, --help                  show this help\n"
-"      --version               show the version\n"
-"SIZE, DURATION: 500ms, 10s, 1m, 2h, 1d.  TIME: RFC 3339 or epoch milliseconds.\n";
+"  -j, --json                 JSON lines: offset, ts, key, value\n"
+"      --framed               the framed stream (the default unless stdout is\n"
+"                             a terminal)\n"
+"      --values               the values alone, as JSON lines\n"
+"  -F, --format TMPL          text by template, as logcat -F (%k key, %s value)\n"
+"  -h, --help                 show this help\n"
+"      --version              show the version\n"
+"SIZE, DURATION: 500ms, 10s, 1m, 2h, 1d.  TIME: RFC 3339 or epoch ms.\n";
 
 enum { O_TUMBLING = 256, O_HOPPING, O_SLIDING, O_SESSION, O_ALIGN, O_GRACE, O_EMIT, O_IDLE,
        O_BY, O_ALL, O_TIME, O_TIME_UNIT, O_LATE_TO, O_MEMORY, O_AGG };
@@ -129,6 +130,9 @@ static void window_arg(struct cmdline *c, enum window_kind kind, const char *opt
 	w->advance = duration_arg(opt, slash + 1, 0);
 	if (w->advance > w->size)
 		usage_error("%s: '%s': ADVANCE must be at most SIZE", opt, s);
+	if ((w->size + w->advance - 1) / w->advance > WINDOW_MAX_HOPS)
+		usage_error("%s: '%s': more than %d windows for each record (SIZE/ADVANCE)", opt, s,
+			    WINDOW_MAX_HOPS);
 }
 
 /* --by PATH[,PATH...], which may repeat: split at ',' in place (argv's
@@ -150,6 +154,12 @@ static void by_arg(struct cmdline *c, char *s)
 	}
 }
 
+/* A warning of the input (processor.h's on_warn). */
+static void on_warn(void *ctx, const char *msg)
+{
+	warnmsg("%s", msg);
+}
+
 static void parse(struct cmdline *c, int argc, char **argv)
 {
 	struct window_options *w = &c->wopt;
@@ -161,6 +171,7 @@ static void parse(struct cmdline *c, int argc, char **argv)
 	w->memory = 256u << 20;
 	w->aggs = &c->aggs;
 	processor_defaults(&c->popt);
+	c->popt.on_warn = on_warn;
 	while ((o = getopt_long(argc, argv, "hjF:", longopts, NULL)) != -1) {
 		if (processor_output_option(&c->popt, o, optarg))
 			continue;

@@ -1,4 +1,5 @@
 /* aggregate.c - the aggregates of a window (see aggregate.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -46,20 +47,19 @@ static int add_key(struct agg_spec *s, const char *name, const char *suffix)
 	return rc;
 }
 
-/* The result names of s into s->keys. */
-static int make_keys(struct agg_spec *s)
+/* The result names of s into s->keys; qnames: the quantiles' suffixes,
+ * each ending in a NUL. */
+static int make_keys(struct agg_spec *s, const char *qnames)
 {
-	char suffix[64], skipped[32];
+	char skipped[32];
 	size_t i, nres = s->kind == AGG_QUANTILE ? s->nq : 1;
 
 	for (i = 0; i < nres; i++) {
 		s->keyoff[i] = s->keys.len;
-		if (s->kind == AGG_QUANTILE)
-			snprintf(suffix, sizeof suffix, "p%.15g", s->q[i] * 100);
-		else
-			snprintf(suffix, sizeof suffix, "%s", kind_suffix[s->kind]);
-		if (add_key(s, s->name, suffix) < 0)
+		if (add_key(s, s->name, s->kind == AGG_QUANTILE ? qnames : kind_suffix[s->kind]) < 0)
 			return -1;
+		if (s->kind == AGG_QUANTILE)
+			qnames += strlen(qnames) + 1;
 	}
 	s->keyoff[nres] = s->keys.len;
 	if (s->kind != AGG_COUNT) {
@@ -89,7 +89,84 @@ static int spec_has_key(const struct agg_spec *s, const uint8_t *k, size_t klen,
 	return 0;
 }
 
-static int parse_qs(struct agg_spec *s, const char *arg, const char *qs, struct error *err)
+/*
+ * Appends to name, NUL-terminated, "p" and the decimal number q[0..n)
+ * times 100, shifting its digits (no rounding): without an exponent, a
+ * leading or trailing zero or a trailing point (0.999 -> p99.9, 1 ->
+ * p100, 5e-1 -> p50, 0.0001 -> p0.01).  Returns 0, or -1 when q is not
+ * digits with at most one point and an optional exponent, or ENOMEM.
+ */
+static int q_name(const char *q, size_t n, struct buf *name)
+{
+	char digits[64];
+	size_t nd = 0, i = 0, start;
+	long exp = 2, e = 0;	/* value = digits x 10^exp */
+	int point = 0, any = 0, neg = 0;
+
+	for (; i < n && (isdigit((unsigned char)q[i]) || (q[i] == '.' && !point)); i++) {
+		if (q[i] == '.') {
+			point = 1;
+			continue;
+		}
+		any = 1;
+		if (nd == 0 && q[i] == '0') {	/* a leading zero */
+			exp -= point;
+			continue;
+		}
+		if (nd == sizeof digits)
+			return -1;
+		digits[nd++] = q[i];
+		exp -= point;
+	}
+	if (i < n && (q[i] == 'e' || q[i] == 'E')) {
+		if (++i < n && (q[i] == '+' || q[i] == '-'))
+			neg = q[i++] == '-';
+		if (i == n)
+			return -1;
+		for (; i < n && isdigit((unsigned char)q[i]); i++)
+			if ((e = e * 10 + (q[i] - '0')) > 1000)
+				return -1;
+		exp += neg ? -e : e;
+	}
+	if (i != n || !any)
+		return -1;
+	while (nd > 0 && digits[nd - 1] == '0') {
+		nd--;
+		exp++;
+	}
+	if (buf_addc(name, 'p') < 0)
+		return -1;
+	if (nd == 0)
+		return buf_add(name, "0", 2);	/* with the NUL */
+	if (exp >= 0) {
+		if (buf_add(name, digits, nd) < 0)
+			return -1;
+		for (; exp > 0; exp--)
+			if (buf_addc(name, '0') < 0)
+				return -1;
+		return buf_addc(name, 0);
+	}
+	if ((long)nd + exp <= 0) {	/* 0.000ddd */
+		if (buf_add(name, "0.", 2) < 0)
+			return -1;
+		for (i = 0; (long)i < -((long)nd + exp); i++)
+			if (buf_addc(name, '0') < 0)
+				return -1;
+		start = 0;
+	} else {
+		start = (size_t)((long)nd + exp);
+		if (buf_add(name, digits, start) < 0 || buf_addc(name, '.') < 0)
+			return -1;
+	}
+	if (buf_add(name, digits + start, nd - start) < 0)
+		return -1;
+	return buf_addc(name, 0);
+}
+
+/* The Qs of "PATH:Q,..." (qs: after the ':') into s; their names into
+ * names, each ending in a NUL. */
+static int parse_qs(struct agg_spec *s, const char *arg, const char *qs, struct buf *names,
+		    struct error *err)
 {
 	const char *p = qs;
 
@@ -99,7 +176,8 @@ static int parse_qs(struct agg_spec *s, const char *arg, const char *qs, struct 
 		double q;
 		errno = 0;
 		q = strtod(p, &end);
-		if (end == p || (*end && *end != ',') || errno || !(q >= 0 && q <= 1))
+		if (end == p || (*end && *end != ',') || errno || !(q >= 0 && q <= 1) ||
+		    q_name(p, (size_t)(end - p), names) < 0)
 			return error_set(err, "--quantile: '%s': Q must be within 0 and 1", arg);
 		if (s->nq == AGG_MAX_Q)
 			return error_set(err, "--quantile: '%s': more than %d Q values",
@@ -116,7 +194,9 @@ int agg_set_add(struct agg_set *set, enum agg_kind kind, const char *arg, struct
 	struct agg_spec *s;
 	char *path = NULL;
 	const char *opt = kind_option[kind];
+	struct buf qnames = BUF_INIT;
 	size_t i, j, k;
+	int rc;
 
 	if (set->n == AGG_MAX_AGGS)
 		return error_set(err, "too many aggregates (at most %d)", AGG_MAX_AGGS);
@@ -129,24 +209,32 @@ int agg_set_add(struct agg_set *set, enum agg_kind kind, const char *arg, struct
 		size_t plen = kind == AGG_QUANTILE ? (colon ? (size_t)(colon - arg) : 0) : strlen(arg);
 		if (kind == AGG_QUANTILE && !colon)
 			return error_set(err, "--quantile: '%s': expected PATH:Q[,Q...]", arg);
-		if (kind == AGG_QUANTILE && parse_qs(s, arg, colon + 1, err) < 0)
+		if (kind == AGG_QUANTILE && parse_qs(s, arg, colon + 1, &qnames, err) < 0) {
+			buf_release(&qnames);
 			return -1;
+		}
 		path = strndup(arg, plen);
-		if (!path)
+		if (!path) {
+			buf_release(&qnames);
 			return error_set(err, "out of memory");
+		}
 		if (fieldpath_parse(&s->path, path, err) < 0) {
 			free(path);
+			buf_release(&qnames);
 			return error_prefix(err, "%s", opt);
 		}
 		s->name = strdup(path[0] == '.' ? path + 1 : path);
 		free(path);
 		if (!s->name) {
 			fieldpath_release(&s->path);
+			buf_release(&qnames);
 			return error_set(err, "out of memory");
 		}
 	}
 	set->n++;		/* agg_set_release frees it from now on */
-	if (make_keys(s) < 0)
+	rc = make_keys(s, (const char *)qnames.p);
+	buf_release(&qnames);
+	if (rc < 0)
 		return error_set(err, "out of memory");
 	/* a name given twice would be a map key given twice */
 	for (i = 0; i + 1 < set->n; i++)
@@ -166,7 +254,7 @@ int agg_set_add(struct agg_set *set, enum agg_kind kind, const char *arg, struct
 		}
 	j = s->share >= 0 ? (size_t)s->share : set->n - 1;
 	if (kind == AGG_DISTINCT)
-		set->spec[j].hash = 1;
+		s->hash = set->spec[j].hash = 1;
 	return 0;
 twice:
 	set->n--;
@@ -224,6 +312,8 @@ static void read_number(struct agg_field *f)
 	uint64_t val;
 
 	f->isnum = f->isint = 0;
+	f->i = 0;
+	f->d = 0;
 	if (major <= 1 && ai < 28) {
 		if (ai < 24) {
 			val = ai;
@@ -265,17 +355,17 @@ void agg_input_read(struct agg_set *set, const uint8_t *v, size_t n, int64_t tim
 	for (i = 0; i < set->n; i++) {
 		const struct agg_spec *s = &set->spec[i];
 		struct agg_field *f = &in->f[i];
-		if (s->kind == AGG_COUNT)
+		if (s->kind == AGG_COUNT) {
+			memset(f, 0, sizeof *f);
 			continue;
+		}
 		if (s->share >= 0) {
 			*f = in->f[s->share];
 		} else if (fieldpath_find(&s->path, v, n, &f->item, &f->len) != 1) {
-			f->item = NULL;
-			f->isnum = f->isint = 0;
+			memset(f, 0, sizeof *f);
 		} else {
 			read_number(f);
-			if (s->hash)
-				f->hash = XXH3_64bits(f->item, f->len);
+			f->hash = s->hash ? XXH3_64bits(f->item, f->len) : 0;
 		}
 		set->matched[i] += f->item != NULL;
 	}
@@ -589,8 +679,13 @@ static void put_null(struct buf *out)
 	out->p[out->len++] = 0xf6;
 }
 
+/* The sum as a double.  Floats whose sum passes DBL_MAX give an infinity
+ * (and then the compensation, inf - inf, is no number: left out), or NaN
+ * when both infinities were reached, as IEEE 754 has it. */
 static double numsum_value(const struct numsum *s)
 {
+	if (!isfinite(s->d) || !isfinite(s->c))
+		return s->d;
 	return (double)s->i + (s->d + s->c);
 }
 
@@ -757,8 +852,7 @@ static int load_slot(const struct agg_spec *spec, struct slot *sl, struct ss_rea
 		    ss_get_double(r, &sl->u.sum.d) < 0 || ss_get_double(r, &sl->u.sum.c) < 0)
 			return -1;
 		sl->u.sum.i = (i128)((unsigned __int128)hi << 64 | lo);
-		if (!isfinite(sl->u.sum.d) || !isfinite(sl->u.sum.c) ||
-		    (!sl->u.sum.dbl && (sl->u.sum.d != 0 || sl->u.sum.c != 0)) ||
+		if ((!sl->u.sum.dbl && (sl->u.sum.d != 0 || sl->u.sum.c != 0)) ||
 		    sum_overflows(spec, &sl->u.sum, err) < 0)
 			return -1;
 		return 0;

@@ -27,8 +27,10 @@
  *    the sum is a double: the exact sum of the integers, rounded to double
  *    once, plus the sum of the floats, added in arrival order with
  *    Neumaier's compensation (a merge adds the other state's float sum and
- *    its compensation).  avg is that value divided by the number of
- *    numbers counted, and never overflows.
+ *    its compensation); floats whose sum passes the largest double give
+ *    an infinity (NaN once both signs did), as IEEE 754 has it.  avg is
+ *    that value divided by the number of numbers counted, and never
+ *    overflows.
  *  - Floats in results (sum, avg, min, max, quantiles) are written as
  *    8-byte CBOR floats (0xfb), whatever width they came in.
  *  - first and last keep a copy of the item.
@@ -65,7 +67,8 @@ struct agg_spec {
 	double q[AGG_MAX_Q];
 	/* set by agg_set_add, for agg_input_read and agg_encode: */
 	int share;		/* an earlier aggregate with the same path, or -1 */
-	int hash;		/* agg_input_read hashes this path's item */
+	int hash;		/* agg_input_read gives this aggregate's field a
+				 * hash (distinct, and the first of its path) */
 	struct buf keys;	/* the result names, CBOR text items: each result's
 				 * (1, or nq for quantile), then the _skipped one */
 	size_t keyoff[AGG_MAX_Q + 2];	/* where each starts in keys; + the end */
@@ -111,7 +114,9 @@ struct agg_input {
 	struct agg_field f[AGG_MAX_AGGS];
 };
 
-/* Reads the fields the aggregates of set take from the value v[0..n).
+/* Reads the fields the aggregates of set take from the value v[0..n)
+ * (every member of in->f[i] set: what does not apply is 0, the whole
+ * field for count and for a missing path, hash without spec.hash).
  * Also counts, per aggregate, whether its path matched (agg_set's
  * matched[]): see agg_matched.  Never fails (a missing field is noted). */
 void agg_input_read(struct agg_set *set, const uint8_t *v, size_t n, int64_t time,

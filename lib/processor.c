@@ -251,6 +251,8 @@ static int read_all(struct processor *p, const struct processor_engine *e, struc
 
 	while (!*p->stop) {
 		rc = source_next(&p->in, &r, err);
+		if (source_warning(&p->in) && p->opt.on_warn)
+			p->opt.on_warn(p->opt.warn_ctx, source_warning(&p->in));
 		if (rc == SOURCE_RECORD) {
 			records++;
 			if (p->opt.idle_ms > 0) {	/* (the clock only when it is used) */

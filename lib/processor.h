@@ -48,6 +48,11 @@ struct processor_options {
 	int64_t idle_ms;	/* > 0: call the idle callback while no input
 				 * arrives for this long */
 	size_t max_record;	/* the largest input record (0: the default) */
+	/* called with a warning (input taken, but maybe not as meant: the
+	 * first unknown member of logcat's JSON envelopes, stream.h's
+	 * source_warning), or NULL */
+	void (*on_warn)(void *ctx, const char *msg);
+	void *warn_ctx;
 };
 
 /* Sets the defaults (format by whether stdout is a terminal). */

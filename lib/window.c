@@ -1215,6 +1215,11 @@ struct window *window_new(const struct window_options *opt, struct error *err)
 		error_set(err, "the advance must be more than 0 and at most the size");
 		return NULL;
 	}
+	if ((opt->size - 1) / adv + 1 > WINDOW_MAX_HOPS) {
+		error_set(err, "%" PRId64 " windows a record (the size over the advance): "
+			  "at most %d", (opt->size - 1) / adv + 1, WINDOW_MAX_HOPS);
+		return NULL;
+	}
 	if (opt->grace < 0 || opt->grace > WINDOW_DURATION_MAX) {
 		error_set(err, "the grace must be at least 0 and at most 2^60 ms");
 		return NULL;

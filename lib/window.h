@@ -42,6 +42,9 @@ enum window_emit { WINDOW_EMIT_FINAL, WINDOW_EMIT_UPDATE };
 #define WINDOW_TIME_MAX (INT64_C(1) << 62)
 #define WINDOW_TIME_MIN (-WINDOW_TIME_MAX)
 #define WINDOW_DURATION_MAX (INT64_C(1) << 60)
+/* Hopping: at most this many windows a record (SIZE / ADVANCE, rounded
+ * up); window_new refuses more. */
+#define WINDOW_MAX_HOPS 100000
 
 struct window_options {
 	enum window_kind kind;

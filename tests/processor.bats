@@ -73,6 +73,15 @@ lines_within() {
 	expect_same expect got
 }
 
+@test "input: an envelope member logcat does not write is ignored, with one warning" {
+	printf '{"ts":%d,"value":{"n":1},"extra":1}\n{"ts":%d,"value":{"n":2},"more":2}\n' $T0 $((T0 + 1)) >in
+	runio logwindow --tumbling 1m --all --json <in
+	expect_status 0
+	expect_file "$T/stderr" 'logwindow: stdin:1: envelope member "extra" is not known: ignored (this and any other unknown member, reported once)'
+	jq -c .value.count "$T/stdout" >got
+	expect_file got 2
+}
+
 @test "input: empty input is an empty stream (no result, exit 0)" {
 	runio logwindow --tumbling 1m --json </dev/null
 	expect_status 0
@@ -370,6 +379,27 @@ late_log() {
 	[ "$(jq -s 'map(.value.count) | add' "$T/stdout")" -eq 60 ] || fail "not 60 counted"
 }
 
+@test "late records: a --late-to log whose sync fails is an error naming it, exit 1" {
+	late_log
+	logappend late </dev/null
+	logcat ev >in
+	# (an ASan build: the shim preloaded before its runtime, as run-faults does)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	LD_PRELOAD=$SHIM FAULT_OPS=fdatasync FAULT_N=1 FAULT_KIND=EIO FAULT_PERSIST=1 FAULT_HIT=hit \
+		runio logwindow --tumbling 1m --all --late-to late --json <in
+	expect_status 1
+	grep -qx 'op=fdatasync' hit || fail "no fdatasync failed"
+	expect_match "$T/stderr" "^logwindow: 'late': unable to sync '.*': Input/output error$"
+}
+
+@test "output: a write error on stdout is an error, exit 1" {
+	make_log ev 30
+	logcat ev >in
+	runio sh -c 'logwindow --tumbling 1m --all --json <in >/dev/full'
+	expect_status 1
+	expect_file "$T/stderr" "logwindow: write error on standard output: No space left on device"
+}
+
 @test "late records: a --late-to that cannot be a log is an error before any input is read" {
 	echo x >file
 	runio logwindow --tumbling 1m --late-to file </dev/null
@@ -402,6 +432,7 @@ usage() {
 		--tumbling 5|--tumbling: invalid duration '5'
 		--hopping 5m|--hopping: '5m': SIZE/ADVANCE expected
 		--hopping 1m/5m|--hopping: '1m/5m': ADVANCE must be at most SIZE
+		--hopping 1d/1ms|--hopping: '1d/1ms': more than 100000 windows for each record
 		--hopping 5m/0|--hopping: '0': must be more than 0
 		--hopping 0/0|--hopping: '0': must be more than 0
 		--sliding 0ms|--sliding: '0ms': must be more than 0
@@ -533,8 +564,8 @@ example() {
 		if (!($1 in c)) f[$1] = $2; c[$1]++; l[$1] = $2 }
 		END { for (u in c) printf "[\"%s\",%d,\"%s\",\"%s\"]\n", u, c[u], f[u], l[u] }' | sort >expect
 	expect_same expect got
-	logcat --json late | jq -c .value >late
-	expect_file late '{"ts":'$((T0 - 7200000))',"user_id":"u1","page":"/old"}'
+	logcat --json late | jq -c .value >late.values
+	expect_file late.values '{"ts":'$((T0 - 7200000))',"user_id":"u1","page":"/old"}'
 }
 
 @test "EXAMPLES: logcat -f requests/ | logwindow --tumbling 1m --quantile latency_ms:0.5,0.99 --distinct client --idle-close 5s --json" {

@@ -342,9 +342,35 @@ static void test_set(void)
 		  agg_name_used(&set, "a.b_p99.99", 10) && agg_name_used(&set, "a.b_p100", 8) &&
 		  agg_name_used(&set, "a.b_p29", 7));
 	test_cond("names: a.b_quantile_skipped", agg_name_used(&set, "a.b_quantile_skipped", 20));
+	set_add(&set, AGG_QUANTILE, "q:5e-1,1e-5,.25,0.123456789012345678,1.0E-2,0.000");
+	test_cond("names: from the digits of Q as given (q_p50, q_p0.001, q_p25, "
+		  "q_p12.3456789012345678, q_p1, q_p0)",
+		  agg_name_used(&set, "q_p50", 5) && agg_name_used(&set, "q_p0.001", 8) &&
+		  agg_name_used(&set, "q_p25", 5) && agg_name_used(&set, "q_p12.3456789012345678", 22) &&
+		  agg_name_used(&set, "q_p1", 4) && agg_name_used(&set, "q_p0", 4));
+	test_cond("names: Q as hex, with a sign or spaces: refused",
+		  agg_set_add(&set, AGG_QUANTILE, "r:0x1p-1", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r:+0.5", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r: 0.5", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r:0.5e", &err) < 0 &&
+		  agg_set_add(&set, AGG_QUANTILE, "r:.", &err) < 0);
 	test_cond("names: not x, not x_max", !agg_name_used(&set, "x", 1) &&
 		  !agg_name_used(&set, "x_max", 5));
 	test_cond("x_min reads x with x_sum", set.spec[3].share == 1);
+	set_add(&set, AGG_DISTINCT, "x");
+	test_cond("x_distinct reads x with x_sum, both hashed", set.spec[5].share == 1 &&
+		  set.spec[5].hash && set.spec[1].hash && !set.spec[3].hash);
+	{
+		struct agg_input in;
+		struct val v;
+		memset(&in, 0x55, sizeof in);
+		val_double(&v, 2.5);
+		agg_input_read(&set, v.b, v.n, 0, 0, &in);
+		test_cond("agg_input_read: the fields' unused members are 0",
+			  in.f[0].item == NULL && in.f[0].hash == 0 && in.f[1].i == 0 &&
+			  in.f[1].hash != 0 && in.f[5].hash == in.f[1].hash && in.f[3].d == 2.5 &&
+			  in.f[2].i == 0 && in.f[2].d == 0 && !in.f[2].item);
+	}
 	test_cond("agg_option_name", strcmp(agg_option_name(AGG_DISTINCT), "--distinct") == 0);
 	while (set.n < AGG_MAX_AGGS) {
 		char path[16];
@@ -898,6 +924,33 @@ static void test_overflow(void)
 	test_cond("a double sum: 2^64 - 2 + 0.5 as a double",
 		  is_double(get("x_sum"), 18446744073709551616.0));
 	test_cond("avg of big integers", is_double(get("x_avg"), 18446744073709551616.0 / 3));
+	agg_free(&set, a, &mem);
+	agg_set_release(&set);
+
+	/* floats past DBL_MAX: an infinity, saved and loaded as it is */
+	set_add(&set, AGG_SUM, "x");
+	a = agg_new(&set, &mem);
+	val_double(&v, 1e308);
+	feed(&set, a, &v, 0);
+	feed(&set, a, &v, 0);
+	val_int(&v, 5);
+	feed(&set, a, &v, 0);
+	encode(&set, a);
+	test_cond("a float sum past DBL_MAX: infinity", is_double(get("x_sum"), INFINITY));
+	{
+		struct buf sv = BUF_INIT;
+		const uint8_t *p;
+		size_t n;
+		agg_save(&set, a, &sv);
+		agg_free(&set, a, &mem);
+		p = sv.p;
+		n = sv.len;
+		a = agg_load(&set, &p, &n, &mem, &err);
+		test_cond("an infinite sum loads", a != NULL);
+		encode(&set, a);
+		test_cond("an infinite sum loaded: infinity", is_double(get("x_sum"), INFINITY));
+		buf_release(&sv);
+	}
 	agg_free(&set, a, &mem);
 	agg_set_release(&set);
 
