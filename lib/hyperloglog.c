@@ -8,6 +8,35 @@
 
 #define HLL_Q (64 - HLL_P)	/* bits of a hash that give a register's value */
 
+/* A sketch's allocation: the registers, then how many registers hold each
+ * value 0 to HLL_Q + 1 (kept as registers change: an estimate reads 52
+ * counts, not 16384 registers, so that asking after each record, as
+ * --emit update does, stays cheap). */
+#define HLL_ALLOC (HLL_M + (HLL_Q + 2) * sizeof(uint32_t))
+#define HIST(reg) ((uint32_t *)((reg) + HLL_M))
+
+/* A new sketch: every register 0. */
+static uint8_t *regs_new(int64_t *mem)
+{
+	uint8_t *reg = calloc(HLL_ALLOC, 1);
+
+	if (reg) {
+		HIST(reg)[0] = HLL_M;
+		*mem += (int64_t)HLL_ALLOC;
+	}
+	return reg;
+}
+
+/* Counts the registers' values again (after a merge or a load). */
+static void hist_count(uint8_t *reg)
+{
+	uint32_t *c = HIST(reg), i;
+
+	memset(c, 0, (HLL_Q + 2) * sizeof *c);
+	for (i = 0; i < HLL_M; i++)
+		c[reg[i]]++;
+}
+
 /* A set of n hashes needs cap slots: the smallest power of 2 (>= 8) with
  * n <= 3/4 cap.  The same whether it grew hash by hash or was loaded. */
 static uint32_t set_cap_for(uint32_t n)
@@ -39,8 +68,11 @@ static void reg_put(uint8_t *reg, uint64_t hash)
 	uint64_t w = hash << HLL_P;
 	uint8_t rank = w ? (uint8_t)(__builtin_clzll(w) + 1) : HLL_Q + 1;
 
-	if (reg[idx] < rank)
+	if (reg[idx] < rank) {
+		HIST(reg)[reg[idx]]--;
+		HIST(reg)[rank]++;
 		reg[idx] = rank;
+	}
 }
 
 /* Turns an exact counter into a sketch holding its hashes. */
@@ -48,10 +80,9 @@ static int to_sketch(struct hll *h, int64_t *mem)
 {
 	uint32_t i;
 
-	h->reg = calloc(HLL_M, 1);
+	h->reg = regs_new(mem);
 	if (!h->reg)
 		return -1;
-	*mem += HLL_M;
 	for (i = 0; i < h->cap; i++)
 		if (h->set[i])
 			reg_put(h->reg, h->set[i]);
@@ -119,6 +150,7 @@ int hll_merge(struct hll *into, const struct hll *from, int64_t *mem)
 		for (i = 0; i < HLL_M; i++)
 			if (into->reg[i] < from->reg[i])
 				into->reg[i] = from->reg[i];
+		hist_count(into->reg);
 		return 0;
 	}
 	for (i = 0; i < from->cap; i++)
@@ -162,14 +194,13 @@ static double tau(double x)
 
 double hll_estimate(const struct hll *h)
 {
-	uint32_t c[HLL_Q + 2] = { 0 }, i;
+	const uint32_t *c;
 	double m = HLL_M, z;
 	int k;
 
 	if (!h->reg)
 		return h->n;
-	for (i = 0; i < HLL_M; i++)
-		c[h->reg[i]]++;
+	c = HIST(h->reg);
 	z = m * tau(1 - c[HLL_Q + 1] / m);
 	for (k = HLL_Q; k >= 1; k--)
 		z = 0.5 * (z + c[k]);
@@ -193,7 +224,7 @@ void hll_release(struct hll *h, int64_t *mem)
 	*mem -= (int64_t)h->cap * 8;
 	if (h->reg) {
 		free(h->reg);
-		*mem -= HLL_M;
+		*mem -= (int64_t)HLL_ALLOC;
 	}
 	memset(h, 0, sizeof *h);
 }
@@ -249,11 +280,11 @@ int hll_load(struct hll *h, struct ss_reader *r, int64_t *mem, struct error *err
 		for (i = 0; i < HLL_M; i++)
 			if (reg[i] > HLL_Q + 1)
 				return error_set(err, "distinct: register %u is %u", i, reg[i]);
-		h->reg = malloc(HLL_M);
+		h->reg = regs_new(mem);
 		if (!h->reg)
 			return error_set(err, "out of memory");
 		memcpy(h->reg, reg, HLL_M);
-		*mem += HLL_M;
+		hist_count(h->reg);
 		return 0;
 	}
 	if (ss_get_varint(r, &n) < 0 || n > HLL_EXACT || n * 8 > r->n)

@@ -4,19 +4,25 @@
  *
  * The caller hashes each value (aggregate.c: XXH3 64-bit of the value's
  * CBOR bytes); equal hashes are taken as equal values.  Up to HLL_EXACT
- * distinct hashes the counter keeps them in a hash set and the count is
- * exact (but for 64-bit hash collisions: about n^2/2^65, 1e-13 at 2048).
- * Past that it turns into a HyperLogLog sketch of 2^HLL_P one-byte
- * registers (precision 14: 16 KiB), by adding every hash it kept: the
- * sketch is then exactly what it would be had it seen every value.  Its
- * estimate is Ertl's improved estimator ("New cardinality estimation
- * algorithms for HyperLogLog sketches", 2017, section 3.5: the raw
- * estimator with the tau and sigma corrections for registers at their
+ * distinct hashes the counter keeps them in a hash set (at most 4096
+ * slots of 8 bytes: 32 KiB) and the count is exact (but for 64-bit hash
+ * collisions: about n^2/2^65, 1e-13 at 2048).  Past that it turns into a
+ * HyperLogLog sketch of 2^HLL_P one-byte registers (precision 14: 16 KiB,
+ * and 208 bytes counting the registers of each value, kept as they change
+ * so that an estimate costs 52 steps, not 16384), by adding every hash it
+ * kept: the sketch is then exactly what it would be had it seen every
+ * value.  Its estimate is Ertl's improved estimator ("New cardinality
+ * estimation algorithms for HyperLogLog sketches", 2017, section 3.5: the
+ * raw estimator with the tau and sigma corrections for registers at their
  * maximum and at 0), unbiased from 0 up to 2^64 without the empirical
  * bias tables or the switch to linear counting of the classic estimator;
  * its relative standard error is 1.04/sqrt(2^14) = 0.81% (smaller just
  * past the threshold, where it acts as linear counting: about 0.6% at
- * 2048).  Measured figures: tests/unit/test_aggregate.c prints them.
+ * 2048).  Measured (tests/unit/test_aggregate.c prints them): -0.12% at
+ * 1M distinct values; over 30 runs at each of 2049, 3000, 5000, 10^4,
+ * 2x10^4, 4x10^4, 10^5 and 3x10^5 distinct values, mean errors within
+ * +-0.18% (no bias) and standard deviations of 0.41% to 0.82%; the worst
+ * of those 240 runs 1.7%.
  *
  * Counters merge (sessions merge): exact with exact (still exact while the
  * union holds at most HLL_EXACT hashes), exact with a sketch and sketch

@@ -20,6 +20,7 @@ struct quantile {
 	uint64_t rng;		/* splitmix64's state */
 	uint32_t total;		/* items in all levels */
 	uint32_t total_cap;	/* the sum of the levels' capacities */
+	uint32_t sorted0;	/* level 0's first items that are sorted */
 	uint8_t sketch;		/* 0: exact (every value at level 0) */
 	uint8_t nlev;
 	struct level *lev;
@@ -151,6 +152,59 @@ static int merge_sorted(struct level *U, const struct qval *b, uint32_t m, int64
 	return 0;
 }
 
+/*
+ * Sorts level 0: its unsorted tail (what came since the last sort), then
+ * merged with its sorted head.  The order of level 0 changes no answer
+ * and no compaction (equal items are the same number of the same type),
+ * so quantile_query may sort it too: a query after each value (--emit
+ * update) costs a merge, not a sort of every value.
+ */
+static int sort_level0(struct quantile *s)
+{
+	struct level *L = &s->lev[0];
+	uint32_t a = s->sorted0, m = L->len - a;
+	struct qval *tail;
+	int64_t none = 0;	/* merge_sorted needs no room: none allocated */
+	int rc;
+
+	if (m == 0)
+		return 0;
+	qsort(L->v + a, m, sizeof *L->v, qval_qsort_cmp);
+	if (a > 0 && qval_cmp(&L->v[a - 1], &L->v[a]) > 0) {
+		tail = malloc((size_t)m * sizeof *tail);
+		if (!tail)
+			return -1;
+		memcpy(tail, L->v + a, (size_t)m * sizeof *tail);
+		L->len = a;
+		rc = merge_sorted(L, tail, m, &none);
+		free(tail);
+		if (rc < 0)
+			return -1;
+	}
+	s->sorted0 = L->len;
+	return 0;
+}
+
+/* Gives back the room level L has beyond its capacity cap (rounded up to
+ * a power of 2): the room a level needed once, when it was the top or
+ * held the exact values. */
+static void level_trim(struct level *L, uint32_t cap, int64_t *mem)
+{
+	uint32_t want = 16;
+	struct qval *v;
+
+	while (want < cap || want < L->len)
+		want *= 2;
+	if (L->cap <= want)
+		return;
+	v = realloc(L->v, (size_t)want * sizeof *v);
+	if (!v)
+		return;		/* it keeps the larger buffer */
+	*mem -= ((int64_t)L->cap - want) * (int64_t)sizeof *v;
+	L->v = v;
+	L->cap = want;
+}
+
 /* Halves level h into level h+1: every other item, from a coin flip. */
 static int compact(struct quantile *s, unsigned h, int64_t *mem)
 {
@@ -160,8 +214,8 @@ static int compact(struct quantile *s, unsigned h, int64_t *mem)
 	if (h + 1u == s->nlev && add_level(s, mem) < 0)
 		return -1;
 	L = &s->lev[h];
-	if (h == 0)
-		qsort(L->v, L->len, sizeof *L->v, qval_qsort_cmp);
+	if (h == 0 && sort_level0(s) < 0)
+		return -1;
 	start = L->len & 1;	/* an odd item out stays: the first */
 	m = (L->len - start) / 2;
 	off = (uint32_t)coin(s);
@@ -170,7 +224,10 @@ static int compact(struct quantile *s, unsigned h, int64_t *mem)
 	if (merge_sorted(&s->lev[h + 1], L->v + start, m, mem) < 0)
 		return -1;
 	L->len = start;
+	if (h == 0)
+		s->sorted0 = start;
 	s->total -= m;
+	level_trim(L, level_cap(s->nlev - 1u - h), mem);
 	return 0;
 }
 
@@ -199,6 +256,11 @@ struct quantile *quantile_new(int64_t *mem)
 		return NULL;
 	}
 	return s;
+}
+
+void quantile_seed(struct quantile *s, uint64_t seed)
+{
+	s->rng = seed;
 }
 
 /* After values were added: a sketch from QUANTILE_EXACT on, within its
@@ -266,29 +328,59 @@ struct witem {
 	uint64_t w;
 };
 
-static int witem_cmp(const void *a, const void *b)
+/* The rank of Q among n values: min(floor(Q n), n - 1). */
+static uint64_t rank_of(double q, uint64_t n)
 {
-	return qval_cmp(&((const struct witem *)a)->v, &((const struct witem *)b)->v);
+	double r = floor(q * (double)n);
+
+	return r >= (double)n ? n - 1 : (uint64_t)r;
 }
 
-int quantile_query(const struct quantile *s, const double *q, size_t nq, struct qval *out)
+int quantile_query(const struct quantile *cs, const double *q, size_t nq, struct qval *out)
 {
-	struct witem *it = malloc((s->total ? s->total : 1) * sizeof *it);
-	size_t n = 0, i, k;
+	struct quantile *s = (struct quantile *)cs;	/* sorts level 0 only */
+	struct witem *it, *tmp, *t;
+	size_t n, i, j, k, m;
+	uint64_t w, cum;
 	unsigned h;
 
-	if (!it)
+	if (sort_level0(s) < 0)
 		return -1;
-	for (h = 0; h < s->nlev; h++)
-		for (i = 0; i < s->lev[h].len; i++) {
-			it[n].v = s->lev[h].v[i];
-			it[n++].w = (uint64_t)1 << h;
+	if (s->nlev == 1) {	/* every item of weight 1: exact */
+		for (k = 0; k < nq; k++)
+			out[k] = s->lev[0].v[rank_of(q[k], s->lev[0].len)];
+		return 0;
+	}
+	it = malloc(s->total * sizeof *it);
+	tmp = malloc(s->total * sizeof *tmp);
+	if (!it || !tmp) {
+		free(it);
+		free(tmp);
+		return -1;
+	}
+	for (n = 0; n < s->lev[0].len; n++) {
+		it[n].v = s->lev[0].v[n];
+		it[n].w = 1;
+	}
+	for (h = 1; h < s->nlev; h++) {	/* each level merged in */
+		const struct level *L = &s->lev[h];
+		w = (uint64_t)1 << h;
+		for (i = j = m = 0; i < n || j < L->len; m++) {
+			if (j == L->len || (i < n && qval_cmp(&it[i].v, &L->v[j]) <= 0)) {
+				tmp[m] = it[i++];
+			} else {
+				tmp[m].v = L->v[j++];
+				tmp[m].w = w;
+			}
 		}
-	qsort(it, n, sizeof *it, witem_cmp);
+		n = m;
+		t = it;
+		it = tmp;
+		tmp = t;
+	}
 	for (k = 0; k < nq; k++) {
-		double r = floor(q[k] * (double)s->n);
-		uint64_t rank = r >= (double)s->n ? s->n - 1 : (uint64_t)r, cum = 0;
-		for (i = 0; i + 1 < n; i++) {
+		uint64_t rank = rank_of(q[k], s->n);
+		for (i = 0, cum = 0; i + 1 < n; i++) {
 			cum += it[i].w;
 			if (cum > rank)
 				break;
@@ -296,6 +388,7 @@ int quantile_query(const struct quantile *s, const double *q, size_t nq, struct 
 		out[k] = it[i].v;
 	}
 	free(it);
+	free(tmp);
 	return 0;
 }
 

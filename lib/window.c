@@ -16,8 +16,11 @@
  *     open windows sorted by start (time windows and sliding windows have
  *     one length, sessions are disjoint: so also by end), and, for sliding
  *     windows, the records it accepted within the horizon;
- *   - every open window in one binary heap by (end, start, seq), the order
- *     in which windows close and are emitted;
+ *   - the order in which windows close and are emitted, (end, start,
+ *     seq): time windows in buckets by end, each bucket's windows in the
+ *     order they were created (which is seq order, their start being one);
+ *     sessions and sliding windows in a heap by end, lazily (see struct
+ *     window), sorted by (end, start, seq) as they close together;
  *   - sliding: groups that keep records in a second heap by the time of
  *     their latest record, so that records past the horizon are dropped
  *     even from a group no record touches again.
@@ -54,7 +57,7 @@ struct win {
 	uint64_t seq;		/* smallest arrival number counted in it */
 	struct group *g;
 	struct agg_state *agg;
-	size_t heap;		/* index in w->heap */
+	int dead;		/* merged away, waiting for its heap entry (sessions) */
 	uint64_t mark;		/* update mode: the record that last touched it, + 1 */
 };
 
@@ -66,9 +69,23 @@ struct krec {
 	size_t size;		/* of the allocation at f */
 };
 
+/* A group's open window, with its start, searched without touching it. */
+struct gwin {
+	int64_t start;
+	struct win *x;
+};
+
+/* Time windows: the open windows of one end, in the order they close
+ * (one start, so by seq: the order they were created in): w[head..head+n). */
+struct bucket {
+	int64_t end;
+	struct win **w;
+	size_t head, n, cap;
+};
+
 struct group {
 	uint64_t hash;
-	struct win **win;	/* open windows by start: win[0..nwin) */
+	struct gwin *win;	/* open windows by start: win[0..nwin) */
 	size_t nwin, capwin;
 	struct krec *rec;	/* sliding: kept records by (time, seq): rec[rhead..rhead+nrec) */
 	size_t rhead, nrec, caprec;
@@ -83,12 +100,15 @@ struct slot {
 	struct group *g;	/* NULL: empty */
 };
 
-/* A binary min-heap of pointers whose elements know their index. */
+/* A binary min-heap by key; with moved, its elements know their index. */
+struct hent {
+	int64_t key;
+	void *p;
+};
 struct heap {
-	void **a;
+	struct hent *a;
 	size_t n, cap;
-	int (*before)(const void *x, const void *y);
-	void (*moved)(void *x, size_t i);	/* x is now at a[i] */
+	void (*moved)(void *p, size_t i);	/* p is now at a[i] */
 };
 
 struct window {
@@ -104,7 +124,23 @@ struct window {
 	struct slot *tab;	/* groups */
 	size_t tabcap, ngroups;
 
-	struct heap wins;	/* open windows by (end, start, seq) */
+	/* sliding, session: every window by its end when pushed (a session's
+	 * end only grows: the entry is pushed again with the new end when it
+	 * comes out before the window closes; a session merged away stays,
+	 * dead, until its entry comes out), so that the common path of a
+	 * session's growth does not touch the heap */
+	struct heap wins;
+	struct win **batch;	/* the windows closing at once, to be sorted */
+	size_t capbatch;
+	struct bucket *bk;	/* time windows: buckets by end, bk[bkhead..bkhead+nbk) */
+	size_t bkhead, nbk, capbk;
+	/* kept for reuse (counted in mem): an emptied bucket's array, freed
+	 * windows (linked through g), so that the common path of a window's
+	 * life calls malloc only in agg_new */
+	struct win **spare;
+	size_t capspare;
+	struct win *freewin;
+	size_t nfreewin;
 
 	struct heap groups;	/* sliding: groups keeping records, by latest record time */
 
@@ -204,75 +240,75 @@ static int check_memory(struct window *w, struct error *err)
 			 "groups)", size, w->nopen, w->ngroups);
 }
 
+static int nomem(struct error *err)
+{
+	return error_set(err, "out of memory");
+}
+
 /* ---- heaps ---------------------------------------------------------------- */
 
-static void heap_set(struct heap *h, size_t i, void *x)
+static void heap_set(struct heap *h, size_t i, struct hent e)
 {
-	h->a[i] = x;
-	h->moved(x, i);
+	h->a[i] = e;
+	if (h->moved)
+		h->moved(e.p, i);
 }
 
 static void heap_up(struct heap *h, size_t i)
 {
-	void *x = h->a[i];
+	struct hent e = h->a[i];
 
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		if (!h->before(x, h->a[p]))
+		if (e.key >= h->a[p].key)
 			break;
 		heap_set(h, i, h->a[p]);
 		i = p;
 	}
-	heap_set(h, i, x);
+	heap_set(h, i, e);
 }
 
 static void heap_down(struct heap *h, size_t i)
 {
-	void *x = h->a[i];
+	struct hent e = h->a[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
 		if (c >= h->n)
 			break;
-		if (c + 1 < h->n && h->before(h->a[c + 1], h->a[c]))
+		if (c + 1 < h->n && h->a[c + 1].key < h->a[c].key)
 			c++;
-		if (!h->before(h->a[c], x))
+		if (h->a[c].key >= e.key)
 			break;
 		heap_set(h, i, h->a[c]);
 		i = c;
 	}
-	heap_set(h, i, x);
-}
-
-/* After the key of the element at i changed. */
-static void heap_fix(struct heap *h, size_t i)
-{
-	heap_up(h, i);
-	heap_down(h, i);
+	heap_set(h, i, e);
 }
 
 static void heap_remove(struct heap *h, size_t i)
 {
-	void *last = h->a[--h->n];
+	struct hent last = h->a[--h->n];
 
 	if (i == h->n)
 		return;
 	heap_set(h, i, last);
-	heap_fix(h, i);
+	heap_up(h, i);
+	heap_down(h, i);
 }
 
 static int grow(struct window *w, void **arr, size_t *cap, size_t need, size_t elem);
 
-static int heap_push(struct window *w, struct heap *h, void *x)
+static int heap_push(struct window *w, struct heap *h, int64_t key, void *p)
 {
 	if (grow(w, (void **)&h->a, &h->cap, h->n + 1, sizeof *h->a) < 0)
 		return -1;
-	heap_set(h, h->n++, x);
+	heap_set(h, h->n++, (struct hent){ key, p });
 	heap_up(h, h->n - 1);
 	return 0;
 }
 
-/* The open windows, by (end, start, seq): the order they close in. */
+/* The order windows close in: (end, start, seq). */
 static int win_before(const struct win *a, const struct win *b)
 {
 	if (a->end != b->end)
@@ -282,25 +318,17 @@ static int win_before(const struct win *a, const struct win *b)
 	return a->seq < b->seq;
 }
 
-static int win_heap_before(const void *a, const void *b)
+static int win_cmp(const void *a, const void *b)
 {
-	return win_before(a, b);
-}
+	const struct win *x = *(const struct win *const *)a, *y = *(const struct win *const *)b;
 
-static void win_moved(void *x, size_t i)
-{
-	((struct win *)x)->heap = i;
+	return win_before(x, y) ? -1 : win_before(y, x);
 }
 
 /* Sliding: the groups keeping records, by their latest record's time. */
 static int64_t group_last_time(const struct group *g)
 {
 	return g->rec[g->rhead + g->nrec - 1].time;
-}
-
-static int group_heap_before(const void *a, const void *b)
-{
-	return group_last_time(a) < group_last_time(b);
 }
 
 static void group_moved(void *g, size_t i)
@@ -432,11 +460,11 @@ static size_t group_win_lower(const struct group *g, int64_t s)
 	size_t lo = 0, hi = g->nwin;
 
 	/* records mostly come in order: their window is the last one */
-	if (hi && g->win[hi - 1]->start < s)
+	if (hi && g->win[hi - 1].start < s)
 		return hi;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (g->win[mid]->start < s)
+		if (g->win[mid].start < s)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -448,24 +476,124 @@ static struct win *group_win_find(const struct group *g, int64_t s)
 {
 	size_t i = group_win_lower(g, s);
 
-	return i < g->nwin && g->win[i]->start == s ? g->win[i] : NULL;
+	return i < g->nwin && g->win[i].start == s ? g->win[i].x : NULL;
 }
 
 /* ---- windows ------------------------------------------------------------------- */
 
-/* Puts x (its bounds, seq and aggregates set) in g's list and in the heap. */
+static int time_kind(const struct window *w)
+{
+	return w->opt->kind == WINDOW_TUMBLING || w->opt->kind == WINDOW_HOPPING;
+}
+
+/* Time windows: appends x to the bucket of its end (a new window is the
+ * last of its end to have been created, or restored). */
+static int bucket_add(struct window *w, struct win *x)
+{
+	size_t lo = 0, hi = w->nbk;
+	struct bucket *b;
+
+	/* records mostly come in order: the last bucket, or a new last one */
+	if (hi && w->bk[w->bkhead + hi - 1].end < x->end)
+		lo = hi;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->bk[w->bkhead + mid].end < x->end)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == w->nbk || w->bk[w->bkhead + lo].end != x->end) {
+		if (w->bkhead + w->nbk + 1 > w->capbk && w->bkhead) {
+			memmove(w->bk, w->bk + w->bkhead, w->nbk * sizeof *w->bk);
+			w->bkhead = 0;
+		}
+		if (grow(w, (void **)&w->bk, &w->capbk, w->bkhead + w->nbk + 1, sizeof *w->bk) < 0)
+			return -1;
+		b = w->bk + w->bkhead + lo;
+		memmove(b + 1, b, (w->nbk - lo) * sizeof *b);
+		memset(b, 0, sizeof *b);
+		b->end = x->end;
+		b->w = w->spare;
+		b->cap = w->capspare;
+		w->spare = NULL;
+		w->capspare = 0;
+		w->nbk++;
+	}
+	b = w->bk + w->bkhead + lo;
+	if (b->head + b->n + 1 > b->cap && b->head) {
+		memmove(b->w, b->w + b->head, b->n * sizeof *b->w);
+		b->head = 0;
+	}
+	if (grow(w, (void **)&b->w, &b->cap, b->head + b->n + 1, sizeof *b->w) < 0)
+		return -1;
+	b->w[b->head + b->n++] = x;
+	return 0;
+}
+
+/* Time windows: the open window that closes first (NULL: none), and
+ * taking it out of its bucket. */
+static struct win *bucket_first(const struct window *w)
+{
+	const struct bucket *b = w->bk + w->bkhead;
+
+	return w->nbk ? b->w[b->head] : NULL;
+}
+
+static void bucket_pop(struct window *w)
+{
+	struct bucket *b = w->bk + w->bkhead;
+
+	b->head++;
+	if (--b->n)
+		return;
+	if (b->cap > w->capspare) {
+		xfree(w, w->spare, w->capspare * sizeof *w->spare);
+		w->spare = b->w;
+		w->capspare = b->cap;
+	} else {
+		xfree(w, b->w, b->cap * sizeof *b->w);
+	}
+	w->bkhead++;
+	if (--w->nbk == 0)
+		w->bkhead = 0;
+}
+
+/* Every open window into ws (room for w->nopen), in closing order. */
+static void all_open(const struct window *w, struct win **ws)
+{
+	size_t i, j, n = 0;
+
+	if (!time_kind(w)) {
+		for (i = 0; i < w->wins.n; i++)
+			if (!((struct win *)w->wins.a[i].p)->dead)
+				ws[n++] = w->wins.a[i].p;
+		qsort(ws, n, sizeof *ws, win_cmp);
+		return;
+	}
+	for (i = 0; i < w->nbk; i++) {
+		const struct bucket *b = w->bk + w->bkhead + i;
+		for (j = 0; j < b->n; j++)
+			ws[n++] = b->w[b->head + j];
+	}
+}
+
+/* Puts x (its bounds, seq and aggregates set) in g's list and in the
+ * closing order. */
 static int win_link(struct window *w, struct group *g, struct win *x)
 {
 	size_t i;
 
 	x->g = g;
 	x->mark = 0;
+	x->dead = 0;
 	if (grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win) < 0 ||
-	    heap_push(w, &w->wins, x) < 0)
+	    (time_kind(w) ? bucket_add(w, x) : heap_push(w, &w->wins, x->end, x)) < 0)
 		return -1;
 	i = group_win_lower(g, x->start);
 	memmove(g->win + i + 1, g->win + i, (g->nwin - i) * sizeof *g->win);
-	g->win[i] = x;
+	g->win[i].start = x->start;
+	g->win[i].x = x;
 	if (g->nwin++ == 0)
 		w->ngroups_open++;
 	w->nopen++;
@@ -476,10 +604,14 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 static struct win *win_new(struct window *w, struct group *g, int64_t start, int64_t end,
 			   uint64_t seq)
 {
-	struct win *x = xmalloc(w, sizeof *x);
+	struct win *x = w->freewin;
 
-	if (!x)
+	if (x) {
+		w->freewin = (struct win *)x->g;
+		w->nfreewin--;
+	} else if (!(x = xmalloc(w, sizeof *x))) {
 		return NULL;
+	}
 	x->start = start;
 	x->end = end;
 	x->seq = seq;
@@ -496,24 +628,36 @@ static struct win *win_new(struct window *w, struct group *g, int64_t start, int
 	return x;
 }
 
-/* Takes x out of its group's list (and the heap when in_heap), frees it. */
-static void win_free(struct window *w, struct win *x, int in_heap)
+/* Takes x out of its group's list and frees its aggregates: it is no
+ * longer open.  Its struct is win_release's (or, while a heap entry
+ * points at it, dead until the entry comes out). */
+static void win_unlink(struct window *w, struct win *x)
 {
 	struct group *g = x->g;
-	size_t i = group_win_lower(g, x->start);
+	size_t i = g->nwin && g->win[0].x == x ? 0 : group_win_lower(g, x->start);
 
-	while (i < g->nwin && g->win[i] != x)
+	while (i < g->nwin && g->win[i].x != x)
 		i++;
 	if (i < g->nwin) {
 		memmove(g->win + i, g->win + i + 1, (g->nwin - i - 1) * sizeof *g->win);
 		if (--g->nwin == 0)
 			w->ngroups_open--;
 	}
-	if (in_heap)
-		heap_remove(&w->wins, x->heap);
 	agg_free(w->opt->aggs, x->agg, &w->mem);
-	xfree(w, x, sizeof *x);
+	x->agg = NULL;
 	w->nopen--;
+}
+
+/* Keeps x for reuse (a few thousand), or frees it. */
+static void win_release(struct window *w, struct win *x)
+{
+	if (w->nfreewin < 4096) {
+		x->g = (struct group *)w->freewin;
+		w->freewin = x;
+		w->nfreewin++;
+	} else {
+		xfree(w, x, sizeof *x);
+	}
 }
 
 /* ---- output records ----------------------------------------------------------- */
@@ -649,18 +793,17 @@ static int group_idle(const struct group *g)
 	return g->nwin == 0 && g->nrec == 0;
 }
 
-/* Emits (final mode) and frees the first window to close; frees its
- * group when it has nothing left. */
-static int close_first(struct window *w, struct error *err)
+/* Emits x (final mode, unless quiet) and frees it, out of the closing
+ * order already; frees its group when it has nothing left. */
+static int close_win(struct window *w, struct win *x, int quiet, struct error *err)
 {
-	struct win *x = w->wins.a[0];
 	struct group *g = x->g;
 	int rc = 0;
 
-	heap_remove(&w->wins, 0);
-	if (w->opt->emit_mode == WINDOW_EMIT_FINAL)
+	if (!quiet && w->opt->emit_mode == WINDOW_EMIT_FINAL)
 		rc = emit_result(w, x, err);
-	win_free(w, x, 0);
+	win_unlink(w, x);
+	win_release(w, x);
 	if (w->opt->kind == WINDOW_SLIDING)
 		group_prune(w, g);
 	if (group_idle(g))
@@ -668,23 +811,68 @@ static int close_first(struct window *w, struct error *err)
 	return rc;
 }
 
-/* Emits (final mode) and frees the windows closed at stream time. */
+/*
+ * Sliding, session: closes the windows whose end is <= lim.  The heap's
+ * entries up to lim come out: a dead window's is dropped, a window that
+ * grew since its entry was pushed is pushed again with its end, the
+ * others are closed; they are emitted together, sorted by (end, start,
+ * seq).  After an error (a callback's), the rest are freed unemitted.
+ */
+static int close_heap(struct window *w, int64_t lim, struct error *err)
+{
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (grow(w, (void **)&w->batch, &w->capbatch, w->nopen + 1, sizeof *w->batch) < 0)
+		return nomem(err);
+	while (w->wins.n && w->wins.a[0].key <= lim) {
+		struct hent e = w->wins.a[0];
+		struct win *x = e.p;
+		heap_remove(&w->wins, 0);
+		if (x->dead)
+			win_release(w, x);
+		else if (x->end > e.key)
+			heap_push(w, &w->wins, x->end, x);	/* room: one just came out */
+		else
+			w->batch[n++] = x;
+	}
+	qsort(w->batch, n, sizeof *w->batch, win_cmp);
+	for (i = 0; i < n; i++) {
+		int r = close_win(w, w->batch[i], rc != 0, err);
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
+/* Emits (final mode) and frees the windows closed at stream time (all of
+ * them with lim INT64_MAX). */
+static int close_upto(struct window *w, int64_t lim, struct error *err)
+{
+	if (!time_kind(w))
+		return close_heap(w, lim, err);
+	while (w->nopen && bucket_first(w)->end <= lim) {
+		struct win *x = bucket_first(w);
+		int rc;
+		bucket_pop(w);
+		if ((rc = close_win(w, x, 0, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int close_windows(struct window *w, struct error *err)
 {
-	int64_t lim;
+	int rc;
 
 	if (w->st == INT64_MIN)
 		return 0;
-	lim = w->st - w->close_off;
-	while (w->wins.n && ((struct win *)w->wins.a[0])->end <= lim) {
-		int rc = close_first(w, err);
-		if (rc)
-			return rc;
-	}
+	if ((rc = close_upto(w, w->st - w->close_off, err)) != 0)
+		return rc;
 	if (w->opt->kind == WINDOW_SLIDING) {
 		int64_t h = sliding_horizon(w);
-		while (w->groups.n && group_last_time(w->groups.a[0]) < h) {
-			struct group *g = w->groups.a[0];
+		while (w->groups.n && w->groups.a[0].key < h) {
+			struct group *g = w->groups.a[0].p;
 			group_prune(w, g);
 			if (group_idle(g))
 				group_remove(w, g);
@@ -745,11 +933,6 @@ static int add_to(struct window *w, struct win *x, const struct agg_input *in, s
 	return touch(w, x) < 0 ? error_set(err, "out of memory") : 0;
 }
 
-static int nomem(struct error *err)
-{
-	return error_set(err, "out of memory");
-}
-
 /* Tumbling and hopping: the windows [s, s+SIZE) with s <= t < s+SIZE. */
 static int add_time(struct window *w, const uint8_t *key, size_t keylen, uint64_t h, int64_t t,
 		    int *late, struct group **gp, struct error *err)
@@ -798,14 +981,14 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 	int64_t gap = o->size;
 	struct group *g = group_get(w, h, key, keylen);
 	struct win *prev = NULL, *x = NULL;
-	size_t i;
+	size_t i = 0;
 
 	if (g) {
 		i = group_win_lower(g, t + gap + 1);
-		if (i > 0 && g->win[i - 1]->end - 1 + gap >= t) {
-			x = g->win[i - 1];
-			if (i > 1 && g->win[i - 2]->end - 1 + gap >= t)
-				prev = g->win[i - 2];
+		if (i > 0 && g->win[i - 1].x->end - 1 + gap >= t) {
+			x = g->win[i - 1].x;
+			if (i > 1 && g->win[i - 2].x->end - 1 + gap >= t)
+				prev = g->win[i - 2].x;
 		}
 	}
 	if (!x) {
@@ -832,7 +1015,8 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 		prev->end = x->end > t + 1 ? x->end : t + 1;
 		if (x->seq < prev->seq)
 			prev->seq = x->seq;
-		win_free(w, x, 1);
+		win_unlink(w, x);
+		x->dead = 1;
 		x = prev;
 	} else {
 		if (t < x->start) {
@@ -840,11 +1024,11 @@ static int add_session(struct window *w, const uint8_t *key, size_t keylen, uint
 			if (o->emit_mode == WINDOW_EMIT_UPDATE)
 				w->tomb[w->ntomb++] = (struct tomb){ x->start, x->end };
 			x->start = t;
+			g->win[i - 1].start = t;	/* still after the one before */
 		}
 		if (t + 1 > x->end)
 			x->end = t + 1;
 	}
-	heap_fix(&w->wins, x->heap);
 	return add_to(w, x, &w->in, err);
 }
 
@@ -905,7 +1089,7 @@ static int rec_keep(struct window *w, struct group *g)
 				k.f[i].i = 0;
 			if (!k.f[i].isnum)
 				k.f[i].d = 0;
-			if (!set->spec[i].hash || !k.f[i].item)
+			if (!k.f[i].item)
 				k.f[i].hash = 0;
 			if (k.f[i].item) {
 				memcpy(bytes + off, k.f[i].item, k.f[i].len);
@@ -929,10 +1113,12 @@ static int rec_keep(struct window *w, struct group *g)
 	g->rec[g->rhead + pos] = k;
 	g->nrec++;
 	if (g->gheap == SIZE_MAX) {
-		if (heap_push(w, &w->groups, g) < 0)
+		if (heap_push(w, &w->groups, group_last_time(g), g) < 0)
 			return -1;
 	} else {
-		heap_down(&w->groups, g->gheap);	/* its latest time may have grown */
+		/* its latest time may have grown */
+		w->groups.a[g->gheap].key = group_last_time(g);
+		heap_down(&w->groups, g->gheap);
 	}
 	return 0;
 }
@@ -956,7 +1142,6 @@ static int fold(struct window *w, struct group *g, struct win *x, struct error *
 			seq = k->seq;
 	}
 	x->seq = seq;
-	heap_fix(&w->wins, x->heap);
 	return touch(w, x) < 0 ? nomem(err) : 0;
 }
 
@@ -1024,7 +1209,7 @@ static int add_sliding(struct window *w, const uint8_t *key, size_t keylen, uint
 		return nomem(err);
 	*gp = g;
 	for (i = lo; i < hi; i++)
-		if (add_to(w, g->win[i], &w->in, err) < 0)
+		if (add_to(w, g->win[i].x, &w->in, err) < 0)
 			return -1;
 	if (rec_keep(w, g) < 0)
 		return nomem(err);
@@ -1171,12 +1356,7 @@ int window_advance(struct window *w, int64_t st, struct error *err)
 
 int window_finish(struct window *w, struct error *err)
 {
-	while (w->wins.n) {
-		int rc = close_first(w, err);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	return close_upto(w, INT64_MAX, err);
 }
 
 int64_t window_stream_time(const struct window *w)
@@ -1243,9 +1423,6 @@ struct window *window_new(const struct window_options *opt, struct error *err)
 	}
 	w->opt = opt;
 	w->st = INT64_MIN;
-	w->wins.before = win_heap_before;
-	w->wins.moved = win_moved;
-	w->groups.before = group_heap_before;
 	w->groups.moved = group_moved;
 	w->close_off = opt->grace + (opt->kind == WINDOW_SESSION ? opt->size : 0);
 	if (opt->kind == WINDOW_TUMBLING || opt->kind == WINDOW_HOPPING) {
@@ -1270,17 +1447,32 @@ void window_free(struct window *w)
 
 	if (!w)
 		return;
-	for (i = 0; i < w->wins.n; i++) {
-		struct win *x = w->wins.a[i];
-		agg_free(w->opt->aggs, x->agg, &w->mem);
+	while (w->nbk) {
+		struct win *x = bucket_first(w);
+		bucket_pop(w);
+		win_unlink(w, x);
 		free(x);
 	}
+	for (i = 0; i < w->wins.n; i++) {
+		struct win *x = w->wins.a[i].p;
+		if (!x->dead)
+			win_unlink(w, x);
+		free(x);
+	}
+	while (w->freewin) {
+		struct win *x = w->freewin;
+		w->freewin = (struct win *)x->g;
+		free(x);
+	}
+	free(w->spare);
+	free(w->bk);
 	for (i = 0; i < w->tabcap; i++)
 		if (w->tab[i].g)
 			group_free(w, w->tab[i].g);
 	free(w->tab);
 	free(w->wins.a);
 	free(w->groups.a);
+	free(w->batch);
 	free(w->touched);
 	free(w->sbuf);
 	buf_release(&w->gbuf);
@@ -1394,13 +1586,6 @@ static int group_cmp(const void *a, const void *b)
 	return x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
 }
 
-static int win_cmp(const void *a, const void *b)
-{
-	const struct win *x = *(const struct win *const *)a, *y = *(const struct win *const *)b;
-
-	return win_before(x, y) ? -1 : win_before(y, x);
-}
-
 static int save_fields(struct buf *b, const struct agg_set *set, const struct krec *k)
 {
 	size_t i;
@@ -1430,16 +1615,14 @@ int window_save(const struct window *w, struct buf *out, struct error *err)
 	int rc = -1;
 
 	gs = malloc((w->ngroups ? w->ngroups : 1) * sizeof *gs);
-	ws = malloc((w->wins.n ? w->wins.n : 1) * sizeof *ws);
+	ws = malloc((w->nopen ? w->nopen : 1) * sizeof *ws);
 	if (!gs || !ws || describe(w, &d) < 0)
 		goto done;
 	for (i = 0; i < w->tabcap; i++)
 		if (w->tab[i].g)
 			gs[n++] = w->tab[i].g;
 	qsort(gs, n, sizeof *gs, group_cmp);
-	if (w->wins.n)
-		memcpy(ws, w->wins.a, w->wins.n * sizeof *ws);
-	qsort(ws, w->wins.n, sizeof *ws, win_cmp);
+	all_open(w, ws);
 	if (buf_add(out, STATE_MAGIC, STATE_MAGIC_LEN) < 0 || put_u64(out, STATE_VERSION) < 0 ||
 	    put_bytes(out, d.p, d.len) < 0 || put_u64(out, (uint64_t)w->st) < 0 ||
 	    put_u64(out, w->stats.records) < 0 || put_u64(out, w->stats.counted) < 0 ||
@@ -1469,9 +1652,9 @@ int window_save(const struct window *w, struct buf *out, struct error *err)
 				goto done;
 		}
 	}
-	if (put_u64(out, w->wins.n) < 0)
+	if (put_u64(out, w->nopen) < 0)
 		goto done;
-	for (i = 0; i < w->wins.n; i++) {
+	for (i = 0; i < w->nopen; i++) {
 		const struct win *x = ws[i];
 		if (put_u64(out, x->g->idx) < 0 || put_u64(out, (uint64_t)x->start) < 0 ||
 		    put_u64(out, (uint64_t)x->end) < 0 || put_u64(out, x->seq) < 0 ||
@@ -1652,10 +1835,10 @@ static int win_place_ok(const struct window *w, const struct group *g, int64_t s
 	size_t i = group_win_lower(g, s);
 
 	if (w->opt->kind != WINDOW_SESSION)
-		return !(i < g->nwin && g->win[i]->start == s);
-	if (i > 0 && g->win[i - 1]->end - 1 + gap >= s)
+		return !(i < g->nwin && g->win[i].start == s);
+	if (i > 0 && g->win[i - 1].x->end - 1 + gap >= s)
 		return 0;
-	return !(i < g->nwin && g->win[i]->start <= e - 1 + gap);
+	return !(i < g->nwin && g->win[i].start <= e - 1 + gap);
 }
 
 static int restore(struct window *w, struct rd *r, struct group **gs, size_t ngroups,

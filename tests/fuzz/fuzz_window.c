@@ -397,7 +397,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * otherwise, may pass it at another record) */
 	if (rc1 == 0 && !(rc2 != 0 && o.memory < 65536) &&
 	    (rc2 != 0 || one.bytes.len != two.bytes.len ||
-	     memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0 || one.late != two.late))
+	     (one.bytes.len && memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0) ||
+	     one.late != two.late))
 		abort();
 	run_close(&a);
 	run_close(&b);
