@@ -11,6 +11,29 @@
  * (hyperloglog.h); quantiles are exact up to AGG_QUANTILE_EXACT values,
  * then a mergeable sketch (quantile.h).  Neither uses a random number that
  * is not part of its saved state: the same input gives the same output.
+ *
+ * The rules this module adds to the spec's:
+ *  - Numbers keep their type: min, max and quantiles give an integer or a
+ *    float as it came.  Integers and floats are compared exactly (no
+ *    rounding of big int64s through double); among equal numbers an
+ *    integer comes before a float and -0.0 before 0.0 (qval_cmp), so that
+ *    min, max and the exact quantiles do not depend on arrival order or on
+ *    the order sessions merge: min of 3 and 3.0 is 3, max is 3.0.
+ *  - Sums: integers add exactly (in 128 bits); while no float was counted
+ *    the sum is an integer and must stay within int64: the record (or the
+ *    merge) that takes it out is an error, even if later records would
+ *    bring it back (an update stream writes every intermediate sum).  Once
+ *    a float (or an integer beyond int64, taken as a double) is counted,
+ *    the sum is a double: the exact sum of the integers, rounded to double
+ *    once, plus the sum of the floats, added in arrival order with
+ *    Neumaier's compensation (a merge adds the other state's float sum and
+ *    its compensation); floats whose sum passes the largest double give
+ *    an infinity (NaN once both signs did), as IEEE 754 has it.  avg is
+ *    that value divided by the number of numbers counted, and never
+ *    overflows.
+ *  - Floats in results (sum, avg, min, max, quantiles) are written as
+ *    8-byte CBOR floats (0xfb), whatever width they came in.
+ *  - first and last keep a copy of the item.
  */
 #ifndef AGGREGATE_H
 #define AGGREGATE_H
@@ -21,9 +44,13 @@
 #include "buf.h"
 #include "error.h"
 #include "fieldpath.h"
+#include "hyperloglog.h"
+#include "quantile.h"
 
-#define AGG_MAX 64		/* aggregate options in one command */
+#define AGG_MAX_AGGS 64	/* aggregate options in one command (AGG_MAX is --max) */
 #define AGG_MAX_Q 16		/* quantiles in one --quantile */
+#define AGG_DISTINCT_EXACT HLL_EXACT	/* 2048 distinct values */
+#define AGG_QUANTILE_EXACT QUANTILE_EXACT	/* 2048 values */
 
 enum agg_kind {
 	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
@@ -38,20 +65,31 @@ struct agg_spec {
 	struct fieldpath path;
 	size_t nq;		/* quantile: Q values, in [0, 1] */
 	double q[AGG_MAX_Q];
+	/* set by agg_set_add, for agg_input_read and agg_encode: */
+	int share;		/* an earlier aggregate with the same path, or -1 */
+	int hash;		/* agg_input_read gives this aggregate's field a
+				 * hash (distinct, and the first of its path) */
+	struct buf keys;	/* the result names, CBOR text items: each result's
+				 * (1, or nq for quantile), then the _skipped one */
+	size_t keyoff[AGG_MAX_Q + 2];	/* where each starts in keys; + the end */
 };
 
 /* The aggregates of a command, in option order. */
 struct agg_set {
 	size_t n;
-	struct agg_spec spec[AGG_MAX];
-	uint64_t matched[AGG_MAX];	/* records whose value had the path */
+	struct agg_spec spec[AGG_MAX_AGGS];
+	uint64_t matched[AGG_MAX_AGGS];	/* records whose value had the path */
 };
 
 /*
- * Adds one aggregate option to set: kind with its argument (NULL for
- * count; "PATH" or, for quantile, "PATH:Q[,Q...]").  Returns 0, or -1 with
- * err set for a usage error ("--quantile: 'x:1.5': Q must be within 0 and
- * 1", "too many aggregates").  agg_set_release frees what was added.
+ * Adds one aggregate option to set (zeroed before the first: struct
+ * agg_set set = { 0 }): kind with its argument (NULL for count; "PATH" or,
+ * for quantile, "PATH:Q[,Q...]", split at the last ':').  Returns 0, or -1
+ * with err set for a usage error ("--quantile: 'x:1.5': Q must be within 0
+ * and 1", "too many aggregates", an invalid path, or a result name that
+ * another aggregate of the set already gives: "--sum 'x' given twice",
+ * "--quantile 'x:0.5,0.50': x_p50 given twice").  agg_set_release frees
+ * what was added.
  */
 int agg_set_add(struct agg_set *set, enum agg_kind kind, const char *arg, struct error *err);
 void agg_set_release(struct agg_set *set);
@@ -73,10 +111,12 @@ struct agg_field {
 struct agg_input {
 	int64_t time;		/* event time (first, last) */
 	uint64_t seq;		/* arrival number (ties of first, last) */
-	struct agg_field f[AGG_MAX];
+	struct agg_field f[AGG_MAX_AGGS];
 };
 
-/* Reads the fields the aggregates of set take from the value v[0..n).
+/* Reads the fields the aggregates of set take from the value v[0..n)
+ * (every member of in->f[i] set: what does not apply is 0, the whole
+ * field for count and for a missing path, hash without spec.hash).
  * Also counts, per aggregate, whether its path matched (agg_set's
  * matched[]): see agg_matched.  Never fails (a missing field is noted). */
 void agg_input_read(struct agg_set *set, const uint8_t *v, size_t n, int64_t time,
@@ -129,10 +169,16 @@ struct agg_state *agg_load(const struct agg_set *set, const uint8_t **p, size_t 
 
 void agg_free(const struct agg_set *set, struct agg_state *st, int64_t *mem);
 
-/* Whether aggregate i's path matched any record read by agg_input_read. */
+/* Whether name[0..len) is the name of one of the set's results (or of a
+ * _skipped count): for a caller that puts other members in the same map
+ * (the --by fields), to refuse a name given twice. */
+int agg_name_used(const struct agg_set *set, const char *name, size_t len);
+
+/* Whether aggregate i's path matched any record read by agg_input_read
+ * (always 1 for count). */
 int agg_matched(const struct agg_set *set, size_t i);
 
-/* The option an aggregate came from, for messages: "--sum 'amount'". */
+/* The option of an aggregate kind, for messages: "--sum". */
 const char *agg_option_name(enum agg_kind kind);
 
 #endif

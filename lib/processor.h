@@ -48,6 +48,11 @@ struct processor_options {
 	int64_t idle_ms;	/* > 0: call the idle callback while no input
 				 * arrives for this long */
 	size_t max_record;	/* the largest input record (0: the default) */
+	/* called with a warning (input taken, but maybe not as meant: the
+	 * first unknown member of logcat's JSON envelopes, stream.h's
+	 * source_warning), or NULL */
+	void (*on_warn)(void *ctx, const char *msg);
+	void *warn_ctx;
 };
 
 /* Sets the defaults (format by whether stdout is a terminal). */
@@ -64,8 +69,10 @@ int processor_output_option(struct processor_options *o, int c, const char *arg)
 struct processor_engine {
 	/* one input record (valid during the call) */
 	int (*record)(void *ctx, const struct record *r, struct error *err);
-	/* no input for idle_ms so far (>= processor_options.idle_ms), called
-	 * again at least every idle_ms / 4 (at most every second) while idle */
+	/* no record has arrived for idle_ms of wall-clock time so far (>=
+	 * processor_options.idle_ms; measured on a monotonic clock from the
+	 * last record's arrival, or from the start), called again every
+	 * idle_ms / 4 (at least 10 ms, at most 1 s apart) while idle */
 	int (*idle)(void *ctx, int64_t idle_ms, struct error *err);
 	/* the end of the input (or SIGINT, SIGTERM) */
 	int (*finish)(void *ctx, struct error *err);
@@ -87,10 +94,14 @@ struct processor {
 
 /*
  * Opens the output on stdout and the side log (created when missing, as
- * logappend creates a log; locked as a writer), and sets up reading stdin.
- * Returns 0, or -1 with err set (a bad template: the caller reports it as a
- * usage error when err says so; a side log that cannot be opened).
+ * logappend creates a log; locked as a writer, waiting while another
+ * writer has it), sets up reading stdin, and takes SIGINT and SIGTERM: the
+ * first one ends the input, a second one (while the end is written out)
+ * ends the process.  Returns 0; PROCESSOR_USAGE with err set for a bad
+ * template (a usage error); or -1 with err set (a side log that cannot be
+ * opened, ENOMEM).  processor_close is to be called in every case.
  */
+#define PROCESSOR_USAGE (-3)
 int processor_open(struct processor *p, const struct processor_options *o, struct error *err);
 
 /* For the engine's callbacks: writes one result to the output; keeps one
@@ -102,12 +113,19 @@ int processor_emit(struct processor *p, const struct record *r, struct error *er
 int processor_side(struct processor *p, const struct record *r, struct error *err);
 
 /*
- * Reads every input record into e->record, flushing the output whenever
- * reading would block and calling e->idle while none arrives, then calls
- * e->finish, flushes the output and makes the side log's records durable.
- * Returns 0 (also when the output's reader went away, or SIGINT or SIGTERM
- * ended the input), or -1 with err set: bad input ("stdin: record 3 (byte
- * 812): ..."), a write error, an engine's error.
+ * Reads every input record into e->record, flushing the output (and the
+ * side log, durably) whenever reading would block and calling e->idle
+ * while none arrives, then calls e->finish, flushes the output and makes
+ * the side log's records durable.  A callback's non-zero return stops the
+ * run: PROCESSOR_CLOSED as a quiet end, anything else as an error (err
+ * set; an error naming a record, "record 17 (offset 16): ...", gets the
+ * input's name before it).  Returns 0 (also when the output's reader went
+ * away: then p->closed is set; or when SIGINT or SIGTERM ended the input),
+ * or -1 with err set: bad input ("stdin: record 3 (byte 812): ..."; input
+ * that is neither a framed stream nor logcat's JSON: "stdin: not a framed
+ * stream nor the JSON lines of logcat --json: it begins with '...' (...)"),
+ * a write error, an engine's error.  After -1 the results and side records
+ * given so far are still written out, as far as they can be.
  */
 int processor_run(struct processor *p, const struct processor_engine *e, struct error *err);
 

@@ -13,6 +13,20 @@
  * options and feeding it the rest of the input gives exactly the output of
  * one uninterrupted run.  It is deterministic: no clock, no randomness
  * outside its state.
+ *
+ * Cost (window.c says how): a record costs a hash lookup of its group and,
+ * for tumbling and hopping windows, SIZE/ADVANCE window lookups (a binary
+ * search among the group's open windows, the last one tried first) and
+ * aggregate additions; a window costs one allocation of its aggregates
+ * (windows themselves are reused) and closes in O(1) (time windows are
+ * kept in buckets by end).  Sessions: O(log) per record (a group's
+ * sessions by start, all open windows in a heap by end).  Sliding windows
+ * fold the records a new window covers when it is created: O(k) aggregate
+ * additions per record, k the records of its group within DIFF of it, and
+ * they keep those records (time, arrival, copies of the fields the
+ * aggregates read) for grace + DIFF + 1 ms of stream time.
+ * Memory: every allocation of the state is counted (the aggregates' by
+ * their *mem) and checked against --memory after each call.
  */
 #ifndef WINDOW_H
 #define WINDOW_H
@@ -31,13 +45,29 @@ enum window_emit { WINDOW_EMIT_FINAL, WINDOW_EMIT_UPDATE };
 
 #define WINDOW_MAX_BY 16	/* --by paths */
 
+/*
+ * Ranges, so that no sum of a time and durations overflows: event times
+ * within [WINDOW_TIME_MIN, WINDOW_TIME_MAX] (2^62 ms, about 146 million
+ * years, either side of the epoch; a record outside is an error of
+ * window_add), sizes, advances, gaps, differences and grace at most
+ * WINDOW_DURATION_MAX (2^60 ms; window_new refuses more).  The align may
+ * be any int64.
+ */
+#define WINDOW_TIME_MAX (INT64_C(1) << 62)
+#define WINDOW_TIME_MIN (-WINDOW_TIME_MAX)
+#define WINDOW_DURATION_MAX (INT64_C(1) << 60)
+/* Hopping: at most this many windows a record (SIZE / ADVANCE, rounded
+ * up); window_new refuses more. */
+#define WINDOW_MAX_HOPS 100000
+
 struct window_options {
 	enum window_kind kind;
 	int64_t size;		/* tumbling, hopping: SIZE; sliding: DIFF; session: GAP (ms, > 0) */
 	int64_t advance;	/* hopping: ADVANCE (0 < advance <= size); tumbling: = size */
 	int64_t align;		/* tumbling, hopping: an instant at which a window starts */
 	int64_t grace;		/* >= 0 */
-	enum window_emit emit;
+	enum window_emit emit_mode;	/* (named emit in the first header, which
+					 * clashed with the callback below) */
 	/* groups: by the record's key (nby 0, !all), --by paths, or --all */
 	int all;
 	size_t nby;
@@ -122,6 +152,19 @@ void window_open_counts(const struct window *w, uint64_t *windows, uint64_t *gro
  * --tumbling 5m"), as it does for bytes that are not a saved state.  The
  * engine restored into must be new (no record added).  Both return 0, or
  * -1 with err set (ENOMEM too).
+ *
+ * The bytes (window.c has their layout) are canonical: equal states give
+ * equal bytes (groups by their CBOR bytes, windows by end, start, seq;
+ * records past the horizon, which the engine drops lazily, left out), so
+ * a restored state saves to the same bytes.  They end with an XXH3-64 of
+ * the rest; window_restore checks it, then every field (groups whole CBOR
+ * items of the options' shape, windows of the options' bounds, open at
+ * the saved stream time, in order, no two of a group overlapping where
+ * they must not, kept records in order within the horizon, the counters
+ * adding up, no byte left over) and refuses, without reading outside p,
+ * what breaks a rule: "not a saved state of logwindow: ...".  The
+ * aggregates' counts of matched paths (agg_set.matched) are added to the
+ * set's, so that "matched no record" counts the records before the save.
  */
 int window_save(const struct window *w, struct buf *out, struct error *err);
 int window_restore(struct window *w, const uint8_t *p, size_t n, struct error *err);
