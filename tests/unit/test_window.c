@@ -1335,6 +1335,7 @@ int main(void)
 		bench(WINDOW_TUMBLING, 60000, 60000, "--tumbling 1m");
 		bench(WINDOW_HOPPING, 300000, 60000, "--hopping 5m/1m");
 		bench(WINDOW_SESSION, 1800000, 0, "--session 30m");
+		bench(WINDOW_SLIDING, 60000, 0, "--sliding 1m");
 	}
 	return test_report("test_window");
 }
