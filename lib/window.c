@@ -1396,8 +1396,11 @@ struct window *window_new(const struct window_options *opt, struct error *err)
 		return NULL;
 	}
 	if ((opt->size - 1) / adv + 1 > WINDOW_MAX_HOPS) {
-		error_set(err, "%" PRId64 " windows a record (the size over the advance): "
-			  "at most %d", (opt->size - 1) / adv + 1, WINDOW_MAX_HOPS);
+		char d1[32], d2[32];
+		format_duration(opt->size, d1, sizeof d1);
+		format_duration(adv, d2, sizeof d2);
+		error_set(err, "--hopping %s/%s: %" PRId64 " windows a record, more than %d",
+			  d1, d2, (opt->size - 1) / adv + 1, WINDOW_MAX_HOPS);
 		return NULL;
 	}
 	if (opt->grace < 0 || opt->grace > WINDOW_DURATION_MAX) {

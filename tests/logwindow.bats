@@ -103,7 +103,7 @@ window_check() {
 	echo '{"offset":0,"ts":1000,"key":null,"value":{}}' >&$fd
 	echo '{"offset":1,"ts":10000,"key":null,"value":{}}' >&$fd
 	for ((i = 0; i < 250; i++)); do
-		[ -s out ] && break
+		[ "$(wc -l <out)" -ge 1 ] && break
 		sleep 0.02
 	done
 	sed -E 's/^\{"offset":[0-9]+,/{/' out >got
@@ -172,6 +172,24 @@ window_check() {
 {"ts":14999,"key":[null,5000],"value":{"window_start":5000,"window_end":15000,"count":2}}
 {"ts":19999,"key":[null,10000],"value":{"window_start":10000,"window_end":20000,"count":1}}'
 	expect_file "$T/stderr" ""
+}
+
+@test "hopping, emit update: a result for each window a record changed, by start; nothing at the end" {
+	lw --hopping 10s/5s --emit update --all --count --max x <<-'EOF'
+		{"offset":0,"ts":7000,"key":null,"value":{"x":1}}
+		{"offset":1,"ts":12000,"key":null,"value":{"x":2}}
+		{"offset":2,"ts":3000,"key":null,"value":{"x":3}}
+		{"offset":3,"ts":9000,"key":null,"value":{"x":0}}
+	EOF
+	expect_status 0
+	# 3000 is late ([-5s,5s) and [0,10s) closed at 12000); 9000 is in
+	# [0,10s) (closed) and [5s,15s) (open): counted there only
+	expect_file "$T/out" '{"ts":9999,"key":[null,0],"value":{"window_start":0,"window_end":10000,"count":1,"x_max":1}}
+{"ts":14999,"key":[null,5000],"value":{"window_start":5000,"window_end":15000,"count":1,"x_max":1}}
+{"ts":14999,"key":[null,5000],"value":{"window_start":5000,"window_end":15000,"count":2,"x_max":2}}
+{"ts":19999,"key":[null,10000],"value":{"window_start":10000,"window_end":20000,"count":1,"x_max":2}}
+{"ts":14999,"key":[null,5000],"value":{"window_start":5000,"window_end":15000,"count":3,"x_max":2}}'
+	expect_late 1
 }
 
 @test "tumbling 1d --align with an offset: days of UTC+2, before the epoch too" {
@@ -321,8 +339,8 @@ lw_counts() {
 	awk -F'\t' 'NR > 1 { printf "{\"time\":%s,\"response\":%s}\n", $3, $6 }' \
 		"$EVENTS/nasa_http_19950801.tsv" >nasa.jsonl
 	logappend --time time --time-unit s nasa <nasa.jsonl
-	logcat nasa >stream
-	lw --tumbling 1m --count --all <stream
+	# logcat's framed stream through a pipe, as in logcat LOG | logwindow
+	lw --tumbling 1m --count --all < <(logcat nasa)
 	expect_status 0
 	expect_file "$T/stderr" ""
 	awk -F'\t' 'NR > 1 { print $3, $6 }' "$EVENTS/nasa_http_19950801.tsv" >times
@@ -330,7 +348,7 @@ lw_counts() {
 	lw_counts >got
 	expect_same want got
 	[ "$(wc -l <got)" -eq 766 ] || fail "$(wc -l <got) minutes, not the 766 of 1 Aug 1995 00:00-12:46"
-	lw --tumbling 1h --by response --count <stream
+	lw --tumbling 1h --by response --count < <(logcat nasa)
 	expect_status 0
 	awk_counts 3600 by <times >want
 	lw_counts response >got
@@ -343,17 +361,16 @@ lw_counts() {
 	[ "$(wc -l <apache.jsonl)" -eq 10000 ]
 	logappend --time time apache <apache.jsonl
 	apache_times >times
-	logcat apache >stream
 	# out of order by up to 59 s: a grace of 2 minutes keeps every record
 	for w in 10s:10 1m:60; do
-		lw --tumbling "${w%:*}" --grace 2m --count --all <stream
+		lw --tumbling "${w%:*}" --grace 2m --count --all < <(logcat apache)
 		expect_status 0
 		expect_file "$T/stderr" ""
 		awk_counts "${w#*:}" <times >want
 		lw_counts >got
 		expect_same want got
 	done
-	lw --tumbling 1h --grace 2m --by status --count <stream
+	lw --tumbling 1h --grace 2m --by status --count < <(logcat apache)
 	expect_status 0
 	awk_counts 3600 by <times >want
 	lw_counts status >got
@@ -362,12 +379,12 @@ lw_counts() {
 	# below the largest time so far (awk counts them); counted + late = 10000
 	want_late=$(awk '{ if ($1 > top) top = $1; if ($1 - $1 % 10 + 10 <= top) n++ } END { print n }' times)
 	[ "$want_late" -gt 1000 ]
-	lw --tumbling 10s --count --all <stream
+	lw --tumbling 10s --count --all < <(logcat apache)
 	expect_status 0
 	expect_late "$want_late"
 	counted=$(lw_counts | awk '{ s += $2 } END { print s }')
 	[ $((counted + want_late)) -eq 10000 ] || fail "counted $counted + late $want_late != 10000"
-	lw --tumbling 10s --count --all --late-to late <stream
+	lw --tumbling 10s --count --all --late-to late < <(logcat apache)
 	expect_status 0
 	expect_file "$T/stderr" ""
 	[ "$(count_records late)" -eq "$want_late" ] || fail "the late log holds $(count_records late), not $want_late"
@@ -419,6 +436,11 @@ lw_counts() {
 	lw --tumbling 10s --by usr <<<'{"offset":0,"ts":1000,"key":null,"value":{"a":5}}'
 	expect_status 1
 	expect_match "$T/stderr" "^logwindow: --by 'usr' matched no record$"
+	# no record at all: nothing to match, no error
+	lw --tumbling 10s --sum amout </dev/null
+	expect_status 0
+	expect_file "$T/out" ""
+	expect_file "$T/stderr" ""
 }
 
 @test "a field that is not a number is skipped and counted in P_sum_skipped" {
@@ -433,6 +455,39 @@ lw_counts() {
 	expect_file "$T/out" '{"ts":9999,"key":[null,0],"value":{"window_start":0,"window_end":10000,"x_sum":7,"x_sum_skipped":3,"x_avg":3.5,"x_avg_skipped":3}}'
 }
 
+@test "sums: exact for integers past 2^53, an int64 overflow is an error (exit 1), integers past int64 make a double" {
+	lw --tumbling 10s --all --sum x <<-'EOF'
+		{"offset":0,"ts":1,"key":null,"value":{"x":9007199254740993}}
+		{"offset":1,"ts":2,"key":null,"value":{"x":1}}
+		{"offset":2,"ts":3,"key":null,"value":{"x":-9223372036854775808}}
+		{"offset":3,"ts":4,"key":null,"value":{"x":9223372036854775807}}
+	EOF
+	expect_status 0
+	expect_file "$T/out" '{"ts":9999,"key":[null,0],"value":{"window_start":0,"window_end":10000,"x_sum":9007199254740993}}'
+	lw --tumbling 10s --all --sum x <<-'EOF'
+		{"offset":0,"ts":1,"key":null,"value":{"x":9223372036854775807}}
+		{"offset":1,"ts":2,"key":null,"value":{"x":1}}
+	EOF
+	expect_status 1
+	expect_match "$T/stderr" "^logwindow: .*--sum 'x': the sum overflows a 64-bit integer"
+	lw --tumbling 10s --all --sum x <<-'EOF'
+		{"offset":0,"ts":1,"key":null,"value":{"x":18446744073709551615}}
+		{"offset":1,"ts":2,"key":null,"value":{"x":1}}
+	EOF
+	expect_status 0
+	expect_file "$T/out" '{"ts":9999,"key":[null,0],"value":{"window_start":0,"window_end":10000,"x_sum":1.8446744073709552e+19}}'
+}
+
+@test "--memory: going over is an error naming the open windows and groups (exit 1)" {
+	awk 'BEGIN { for (i = 0; i < 5000; i++) printf "{\"offset\":%d,\"ts\":%d,\"key\":\"k%d\",\"value\":{}}\n", i, i, i }' >in
+	lw --tumbling 1h --memory 64K <in
+	expect_status 1
+	expect_match "$T/stderr" '^logwindow: --memory 64K exceeded: [0-9]+ windows open over [0-9]+ groups \(raise --memory, or lower the grace, the window size or the number of groups\)$'
+	lw --tumbling 1h --memory 64M <in
+	expect_status 0
+	expect_lines "$T/out" 5000
+}
+
 @test "a missing --time field: exit 1 naming the record" {
 	lw --tumbling 10s --time t <<-'EOF'
 		{"offset":7,"ts":1,"key":null,"value":{"t":5}}
@@ -445,7 +500,8 @@ lw_counts() {
 @test "usage errors (exit 2): ADVANCE > SIZE, a zero size, no window, two windows, an unknown option, --align with sessions" {
 	for args in "--hopping 1m/2m" "--tumbling 0s" "--session 0ms" "--sliding 0s" "--count" \
 		"--tumbling 1m --session 1m" "--tumbling 1m --bogus" "--session 1m --align 0" \
-		"--tumbling 1m --all --by x" "--tumbling 1m --quantile x:1.5" "--tumbling 1m --emit sometimes"; do
+		"--tumbling 1m --all --by x" "--tumbling 1m --quantile x:1.5" "--tumbling 1m --emit sometimes" \
+		"--tumbling 1m --quantile x:0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.91,0.92,0.93,0.94,0.95,0.96,0.97"; do
 		runio logwindow $args </dev/null
 		[ "$status" -eq 2 ] || fail "logwindow $args: exit $status, not 2: $(cat "$T/stderr")"
 		[ -s "$T/stderr" ] || fail "logwindow $args: no message"

@@ -2,7 +2,8 @@
  * fuzz_window.c - libFuzzer target for the window engine (lib/window.c).
  * The first bytes choose the options (kind, size, advance, grace, align,
  * emit mode, grouping, aggregates, a --memory bound, where to save), the
- * rest are records (a time step, a group, a value).  The engine runs
+ * rest are records (a time step, a group, a value; group 254: a call of
+ * window_advance instead, 255: a time at a range's end).  The engine runs
  * them, and every result is checked against the rules:
  *   - the key is [group, window_start]; the value's window_start is the
  *     key's, window_start < window_end, the timestamp is window_end - 1;
@@ -202,6 +203,7 @@ static void run_close(struct run *r)
 /* The records of the input: 3 bytes each. */
 struct rec {
 	int64_t t;
+	int advance;		/* not a record: window_advance to t (idle input) */
 	uint8_t key[16], val[64];
 	size_t klen, vlen;
 };
@@ -224,6 +226,7 @@ static size_t make_records(const uint8_t *data, size_t size, struct rec *recs)
 
 		t += dt == 127 ? 1000000 : dt == -128 ? -1000000 : dt;
 		r->t = g == 255 ? (vs & 1 ? INT64_MAX : WINDOW_TIME_MIN) : t;
+		r->advance = g == 254;
 		r->klen = put_int(r->key, g % 5);
 		k += item_put_head(r->val + k, 5, vs == 255 ? 3 : 4);
 		k += item_put_head(r->val + k, 3, 1), r->val[k++] = 'g';
@@ -266,7 +269,10 @@ static int feed(struct run *r, const struct rec *recs, size_t from, size_t to)
 		rec.keylen = recs[i].klen;
 		rec.value = recs[i].val;
 		rec.valuelen = recs[i].vlen;
-		if (window_add(r->w, &rec, &err) != 0) {
+		if (recs[i].advance) {
+			if (window_advance(r->w, recs[i].t, &err) != 0)
+				abort();
+		} else if (window_add(r->w, &rec, &err) != 0) {
 			/* the errors these records can cause */
 			if (!strstr(err.msg, "out of range") && !strstr(err.msg, "--memory") &&
 			    !strstr(err.msg, "overflows"))
@@ -320,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct run a, b;
 	struct buf state = BUF_INIT;
 	struct error err;
-	size_t n;
+	size_t n, nreal = 0, i;
 	int rc1, rc2;
 
 	if (size < HEADER)
@@ -348,6 +354,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	n = make_records(data + HEADER, size - HEADER, recs);
+	for (i = 0; i < n; i++)
+		nreal += !recs[i].advance;
 	o.split = n ? data[5] % (n + 1) : 0;
 
 	/* one run (options window_new refuses, such as a hopping window of
@@ -364,7 +372,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int64_t per = o.kind == WINDOW_HOPPING ? (o.size + o.advance - 1) / o.advance : 1;
 		if (window_finish(a.w, &err) != 0)
 			abort();
-		if (st->records != n || st->counted + st->late != n || st->late != one.late)
+		if (st->records != nreal || st->counted + st->late != nreal || st->late != one.late)
 			abort();
 		if (o.mode == WINDOW_EMIT_FINAL) {
 			if ((o.kind == WINDOW_TUMBLING || o.kind == WINDOW_SESSION) && one.counts != st->counted)

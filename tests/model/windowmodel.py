@@ -85,6 +85,19 @@ def isint64(v):
     return isinstance(v, int) and not isinstance(v, bool) and -2**63 <= v < 2**63
 
 
+def numkey(v):
+    """The order of numbers: by value, compared exactly (Python compares an
+    int and a float exactly); among equal ones an integer, then -0.0, then
+    other floats (aggregate.h's rule, so that min, max and quantiles do not
+    depend on arrival order: min of 3 and 3.0 is 3, max is 3.0)."""
+    if isinstance(v, int) and not isint64(v):
+        v = float(v)    # beyond int64: taken as a double
+        return (v, 2)
+    if isinstance(v, int):
+        return (v, 0)
+    return (v, 1 if v == 0 and math.copysign(1, v) < 0 else 2)
+
+
 def ident(v):
     """Equal items (by their CBOR bytes) have equal idents."""
     return norm(v)
@@ -227,7 +240,7 @@ def aggregate(aggs, recs):
                 out.append((P + "_" + a.kind, None))
             else:
                 pick = min if a.kind == "min" else max
-                out.append((P + "_" + a.kind, pick(vals, key=float)))
+                out.append((P + "_" + a.kind, pick(vals, key=numkey)))
         elif a.kind == "avg":
             if not vals:
                 out.append((P + "_avg", None))
@@ -244,7 +257,7 @@ def aggregate(aggs, recs):
         elif a.kind == "distinct":
             out.append((P + "_distinct", len({ident(v) for v in vals})))
         elif a.kind == "quantile":
-            srt = sorted(vals, key=float)
+            srt = sorted(vals, key=numkey)
             n = len(srt)
             for q in a.qs:
                 if n == 0:
@@ -384,9 +397,10 @@ class Model:
         D = self.o.size
         ts = sorted(set(times))
         wins = set()
-        for t in ts:
+        for i, t in enumerate(ts):
             wins.add((t - D, t))
-            if any(t < u <= t + 1 + D for u in ts):
+            # some time in (t, t + 1 + D]: the next larger one is the first
+            if i + 1 < len(ts) and ts[i + 1] <= t + 1 + D:
                 wins.add((t + 1, t + 1 + D))
         return wins
 
@@ -612,6 +626,14 @@ def selftest():
     assert rows(m) == [(5000, 6000, 2)] and st == 0
     m, st, msg = run(["--tumbling", "1s", "--all", "--sum", "amout"], [env(0, {"x": 1})])
     assert st == 1 and msg == "logwindow: --sum 'amout' matched no record", msg
+    m, _, _ = run(["--tumbling", "10ms", "--all", "--min", "x", "--max", "x", "--quantile", "x:0,1"],
+                  [env(1, {"x": 3.0}), env(2, {"x": 3}), env(3, {"x": 0.0}), env(4, {"x": -0.0})])
+    v = dict(m.out[0].value)
+    assert repr((v["x_min"], v["x_max"], v["x_p0"], v["x_p100"])) == "(-0.0, 3.0, -0.0, 3.0)", v
+    m, _, _ = run(["--tumbling", "10ms", "--all", "--min", "x", "--max", "x"],
+                  [env(1, {"x": 3.0}), env(2, {"x": 3})])
+    v = dict(m.out[0].value)
+    assert repr((v["x_min"], v["x_max"])) == "(3, 3.0)", v
     assert qname("0.5") == "p50" and qname("0.99") == "p99" and qname("1") == "p100"
     assert qname("0") == "p0" and qname("0.999") == "p99.9"
     print("windowmodel selftest: ok")

@@ -61,6 +61,10 @@ struct input {
 	size_t vlen[MAXREC];
 	uint8_t key[MAXREC][10];
 	size_t klen[MAXREC];
+	/* before record i, when has_adv[i]: window_advance to adv[i] (idle
+	 * input) */
+	unsigned char has_adv[MAXREC];
+	int64_t adv[MAXREC];
 };
 
 static void input_add(struct input *in, int64_t t, int g)
@@ -253,7 +257,8 @@ static int feed(struct engine *e, const struct input *in, size_t from, size_t to
 
 	for (i = from; i < to; i++) {
 		input_record(in, i, &r);
-		if (window_add(e->w, &r, err) != 0)
+		if ((in->has_adv[i] && window_advance(e->w, in->adv[i], err) != 0) ||
+		    window_add(e->w, &r, err) != 0)
 			return -1;
 	}
 	return 0;
@@ -562,6 +567,10 @@ static void model_run(const struct setup *su, const struct input *in, struct mod
 	for (r = 0; r < in->n; r++) {
 		int64_t t = in->t[r];
 		int g = m_group(m, r), ok;
+		if (in->has_adv[r] && (m->st == INT64_MIN || in->adv[r] > m->st)) {
+			m->st = in->adv[r];
+			m_close(m, 0);
+		}
 		if (m->st == INT64_MIN || t > m->st)
 			m->st = t;
 		if (su->kind == WINDOW_SESSION)
@@ -843,6 +852,10 @@ static void random_case(struct setup *su, struct input *in, size_t maxn)
 		/* mostly forward, sometimes back (out of order), ties */
 		int64_t step = rnd_in(-1, 6);
 		t += step;
+		if (rnd() % 8 == 0) {
+			in->has_adv[in->n] = 1;
+			in->adv[in->n] = t + rnd_in(-5, 20);
+		}
 		input_add(in, rnd() % 5 == 0 ? t - rnd_in(0, 30) : t, (int)rnd_in(0, groups - 1));
 	}
 }
@@ -967,7 +980,7 @@ static void test_save_restore(int cases)
 		rc1 = run(&su, in, &one, &err);
 		rc2 = run_split(&su, in, at, &two, &state, &err);
 		if (rc1 || rc2 || one.bytes.len != two.bytes.len ||
-		    memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0 ||
+		    (one.bytes.len && memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0) ||
 		    one.nlate != two.nlate || memcmp(one.late, two.late, one.nlate * sizeof(int))) {
 			if (fail++ < 3) {
 				fprintf(stderr, "save/restore case %d at %zu: %s\n", c, at,
@@ -1169,6 +1182,37 @@ static void test_time_field(void)
 	free(in);
 }
 
+/* Options window_new refuses, with the message a user reads. */
+static void test_options(void)
+{
+	static const struct { struct setup su; const char *msg; } bad[] = {
+		{ { WINDOW_HOPPING, 86400000, 1, 0, 0, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "--hopping 1d/1ms: 86400000 windows a record, more than 100000" },
+		{ { WINDOW_HOPPING, 1000, 2000, 0, 0, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "the advance must be more than 0 and at most the size" },
+		{ { WINDOW_TUMBLING, 0, 0, 0, 0, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "the window's size must be more than 0 and at most 2^60 ms" },
+		{ { WINDOW_SESSION, 1000, 0, 0, -1, WINDOW_EMIT_FINAL, GROUP_BY, 0 },
+		  "the grace must be at least 0 and at most 2^60 ms" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct engine e;
+		struct sink s;
+		struct error err;
+		int rc;
+		sink_init(&s);
+		rc = engine_open(&e, &bad[i].su, &s, &err);
+		test_cond("window_new refuses options that break the rules",
+			  rc < 0 && e.w == NULL && strcmp(err.msg, bad[i].msg) == 0);
+		if (rc == 0 || strcmp(err.msg, bad[i].msg) != 0)
+			fprintf(stderr, "options case %zu: %s\n", i, rc ? err.msg : "taken");
+		engine_close(&e);
+		sink_release(&s);
+	}
+}
+
 /* A callback's non-zero return stops the engine and comes back. */
 static void test_callback_stop(void)
 {
@@ -1285,11 +1329,13 @@ int main(void)
 	test_restore_refuses();
 	test_memory_bound();
 	test_time_field();
+	test_options();
 	test_callback_stop();
 	if (b && *b == '1') {
 		bench(WINDOW_TUMBLING, 60000, 60000, "--tumbling 1m");
 		bench(WINDOW_HOPPING, 300000, 60000, "--hopping 5m/1m");
 		bench(WINDOW_SESSION, 1800000, 0, "--session 30m");
+		bench(WINDOW_SLIDING, 60000, 0, "--sliding 1m");
 	}
 	return test_report("test_window");
 }
