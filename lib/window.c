@@ -873,7 +873,9 @@ static int close_windows(struct window *w, struct error *err)
 		int64_t h = sliding_horizon(w);
 		while (w->groups.n && w->groups.a[0].key < h) {
 			struct group *g = w->groups.a[0].p;
-			group_prune(w, g);
+			group_prune(w, g);	/* all its records: out of the heap */
+			if (g->gheap != SIZE_MAX)
+				break;		/* (cannot be: its key is its last time) */
 			if (group_idle(g))
 				group_remove(w, g);
 		}

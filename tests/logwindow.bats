@@ -390,6 +390,26 @@ lw_counts() {
 	[ "$(count_records late)" -eq "$want_late" ] || fail "the late log holds $(count_records late), not $want_late"
 }
 
+@test "real data: Apache log out of order, every window kind and emit mode against the model (late records kept)" {
+	need_data events/elastic_apache_logs.log
+	apache_json | logappend --time time apache
+	logcat --json apache >apache.json
+	head -2000 apache.json >apache2k.json
+	head -500 apache.json >apache500.json
+	# (the model recomputes each result from its records: the update modes
+	# and sliding windows on the first 2000 or 500 records)
+	for args in "apache.json --tumbling 10s --by status --count --sum status" \
+		"apache.json --session 30s --by status --count --first time --last time --min status" \
+		"apache.json --session 5s --emit update --all --count --distinct status --avg status" \
+		"apache2k.json --hopping 1m/10s --grace 20s --emit update --all --count --quantile status:0.5,0.99" \
+		"apache2k.json --sliding 10s --by status --count --max status" \
+		"apache500.json --sliding 30s --grace 30s --emit update --all"; do
+		set -- $args
+		run $WCHECK --input "$1" --late -- "${@:2}"
+		[ "$status" -eq 0 ] || fail "$output"
+	done
+}
+
 # ---- late records -----------------------------------------------------------------
 
 @test "late records: the count on stderr, or with --late-to the log holds exactly them, unchanged" {
