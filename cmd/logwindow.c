@@ -236,6 +236,17 @@ static void parse(struct cmdline *c, int argc, char **argv)
 		usage_error("--align: '%s': out of range (at most 2^62 ms from the epoch)", align);
 	if (c->aggs.n == 0 && agg_set_add(&c->aggs, AGG_COUNT, NULL, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
+	for (size_t i = 0; i < w->nby; i++) {
+		const char *n = w->by_name[i];
+		int twice = 0;
+
+		for (size_t j = 0; j < i; j++)
+			twice |= !strcmp(n, w->by_name[j]);
+		if (twice || !strcmp(n, "window_start") || !strcmp(n, "window_end") ||
+		    agg_name_used(&c->aggs, n, strlen(n)))
+			usage_error("--by '%s': a result member has that name already "
+				    "(window_start, window_end, a --by path or an aggregate)", n);
+	}
 }
 
 /* --- the engine in the processor: the glue ----------------------------- */

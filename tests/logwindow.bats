@@ -517,11 +517,13 @@ lw_counts() {
 	expect_match "$T/stderr" "^logwindow: stdin: record 2 \(offset 8\): time field 't' is missing$"
 }
 
-@test "usage errors (exit 2): ADVANCE > SIZE, a zero size, no window, two windows, an unknown option, --align with sessions" {
+@test "usage errors (exit 2): ADVANCE > SIZE, a zero size, no window, two windows, an unknown option, --align with sessions, a --by name that a result member has" {
 	for args in "--hopping 1m/2m" "--tumbling 0s" "--session 0ms" "--sliding 0s" "--count" \
 		"--tumbling 1m --session 1m" "--tumbling 1m --bogus" "--session 1m --align 0" \
 		"--tumbling 1m --all --by x" "--tumbling 1m --quantile x:1.5" "--tumbling 1m --emit sometimes" \
-		"--tumbling 1m --quantile x:0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.91,0.92,0.93,0.94,0.95,0.96,0.97"; do
+		"--tumbling 1m --quantile x:0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.91,0.92,0.93,0.94,0.95,0.96,0.97" \
+		"--tumbling 1m --by count --count" "--tumbling 1m --by a,a" "--tumbling 1m --by window_end" \
+		"--tumbling 1m --sum y --by y_sum"; do
 		runio logwindow $args </dev/null
 		[ "$status" -eq 2 ] || fail "logwindow $args: exit $status, not 2: $(cat "$T/stderr")"
 		[ -s "$T/stderr" ] || fail "logwindow $args: no message"
