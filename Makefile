@@ -31,7 +31,7 @@ FUZZ_SAN = -O1 -g -fsanitize=address,undefined
 FUZZ_SECONDS ?= 30
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench crash faults \
+.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window crash faults \
         soak soak-tsan install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
@@ -153,6 +153,10 @@ demo: deps bins
 
 bench: bins
 	scripts/bench
+
+# logwindow against mawk, Miller and SQLite (issue 13's goals), results checked equal
+bench-window: bins
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-window
 
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a
