@@ -111,6 +111,13 @@ struct heap {
 	void (*moved)(void *p, size_t i);	/* p is now at a[i] */
 };
 
+/* A ring of entries by non-decreasing key: a[(head + i) & (cap - 1)] for
+ * i < n, cap 0 or a power of 2. */
+struct wring {
+	struct hent *a;
+	size_t head, n, cap;
+};
+
 struct window {
 	const struct window_options *opt;
 	struct window_stats stats;
@@ -128,7 +135,12 @@ struct window {
 	 * end only grows: the entry is pushed again with the new end when it
 	 * comes out before the window closes; a session merged away stays,
 	 * dead, until its entry comes out), so that the common path of a
-	 * session's growth does not touch the heap */
+	 * session's growth does not touch the heap.  Windows are mostly
+	 * created in order of end: an entry whose end is at least the last one
+	 * of fifo goes there (O(1), in sequence, and the next ones to close
+	 * can be prefetched), the others in the heap wins; the entries to
+	 * close are those of both up to the limit. */
+	struct wring fifo;
 	struct heap wins;
 	struct win **batch;	/* the windows closing at once, to be sorted */
 	size_t capbatch;
@@ -306,6 +318,41 @@ static int heap_push(struct window *w, struct heap *h, int64_t key, void *p)
 	heap_set(h, h->n++, (struct hent){ key, p });
 	heap_up(h, h->n - 1);
 	return 0;
+}
+
+/* The ring's i-th entry (i < n). */
+static struct hent *ring_at(const struct wring *q, size_t i)
+{
+	return &q->a[(q->head + i) & (q->cap - 1)];
+}
+
+/* Appends an entry whose key is at least the last one's; counted. */
+static int ring_push(struct window *w, struct wring *q, int64_t key, void *p)
+{
+	if (q->n == q->cap) {
+		size_t ncap = q->cap ? q->cap * 2 : 64, i;
+		struct hent *a = xmalloc(w, ncap * sizeof *a);
+		if (!a)
+			return -1;
+		for (i = 0; i < q->n; i++)
+			a[i] = *ring_at(q, i);
+		xfree(w, q->a, q->cap * sizeof *q->a);
+		q->a = a;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	q->n++;
+	*ring_at(q, q->n - 1) = (struct hent){ key, p };
+	return 0;
+}
+
+static struct hent ring_pop(struct wring *q)
+{
+	struct hent e = q->a[q->head];
+
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->n--;
+	return e;
 }
 
 /* The order windows close in: (end, start, seq). */
@@ -565,6 +612,9 @@ static void all_open(const struct window *w, struct win **ws)
 	size_t i, j, n = 0;
 
 	if (!time_kind(w)) {
+		for (i = 0; i < w->fifo.n; i++)
+			if (!((struct win *)ring_at(&w->fifo, i)->p)->dead)
+				ws[n++] = ring_at(&w->fifo, i)->p;
 		for (i = 0; i < w->wins.n; i++)
 			if (!((struct win *)w->wins.a[i].p)->dead)
 				ws[n++] = w->wins.a[i].p;
@@ -578,6 +628,16 @@ static void all_open(const struct window *w, struct win **ws)
 	}
 }
 
+/* Sliding, session: x into the closing order, by its end now. */
+static int wq_push(struct window *w, struct win *x)
+{
+	struct wring *q = &w->fifo;
+
+	if (!q->n || x->end >= ring_at(q, q->n - 1)->key)
+		return ring_push(w, q, x->end, x);
+	return heap_push(w, &w->wins, x->end, x);
+}
+
 /* Puts x (its bounds, seq and aggregates set) in g's list and in the
  * closing order. */
 static int win_link(struct window *w, struct group *g, struct win *x)
@@ -588,7 +648,7 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 	x->mark = 0;
 	x->dead = 0;
 	if (grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win) < 0 ||
-	    (time_kind(w) ? bucket_add(w, x) : heap_push(w, &w->wins, x->end, x)) < 0)
+	    (time_kind(w) ? bucket_add(w, x) : wq_push(w, x)) < 0)
 		return -1;
 	i = group_win_lower(g, x->start);
 	memmove(g->win + i + 1, g->win + i, (g->nwin - i) * sizeof *g->win);
@@ -812,6 +872,31 @@ static int close_win(struct window *w, struct win *x, int quiet, struct error *e
 }
 
 /*
+ * Sliding, session: the next windows to close are mostly at the head of
+ * fifo; those closing soon are prefetched (their struct, then their
+ * group and aggregates, then the group's list and table slot, each when
+ * the line before it has had time to come), so that closing them, a
+ * record or so later, does not wait for memory.  A dead window's group
+ * may be gone: only live ones are followed.
+ */
+static void ring_prefetch(const struct window *w)
+{
+	const struct wring *q = &w->fifo;
+	const struct win *x;
+
+	if (q->n > 4)
+		__builtin_prefetch(ring_at(q, 4)->p);
+	if (q->n > 2 && !(x = ring_at(q, 2)->p)->dead) {
+		__builtin_prefetch(x->g);
+		__builtin_prefetch(x->agg);
+	}
+	if (q->n > 0 && !(x = ring_at(q, 0)->p)->dead) {
+		__builtin_prefetch(x->g->win);
+		__builtin_prefetch(&w->tab[(size_t)x->g->hash & (w->tabcap - 1)]);
+	}
+}
+
+/*
  * Sliding, session: closes the windows whose end is <= lim.  The heap's
  * entries up to lim come out: a dead window's is dropped, a window that
  * grew since its entry was pushed is pushed again with its end, the
@@ -820,21 +905,38 @@ static int close_win(struct window *w, struct win *x, int quiet, struct error *e
  */
 static int close_heap(struct window *w, int64_t lim, struct error *err)
 {
+	struct wring *q = &w->fifo;
 	size_t n = 0, i;
 	int rc = 0;
 
 	if (grow(w, (void **)&w->batch, &w->capbatch, w->nopen + 1, sizeof *w->batch) < 0)
 		return nomem(err);
-	while (w->wins.n && w->wins.a[0].key <= lim) {
-		struct hent e = w->wins.a[0];
-		struct win *x = e.p;
-		heap_remove(&w->wins, 0);
-		if (x->dead)
+	for (;;) {
+		struct hent e;
+		struct win *x;
+		if (q->n && q->a[q->head].key <= lim &&
+		    (!w->wins.n || q->a[q->head].key <= w->wins.a[0].key)) {
+			e = ring_pop(q);
+			ring_prefetch(w);
+		} else if (w->wins.n && w->wins.a[0].key <= lim) {
+			e = w->wins.a[0];
+			heap_remove(&w->wins, 0);
+		} else {
+			break;
+		}
+		x = e.p;
+		if (x->dead) {
 			win_release(w, x);
-		else if (x->end > e.key)
-			heap_push(w, &w->wins, x->end, x);	/* room: one just came out */
-		else
+		} else if (x->end > e.key) {
+			if (wq_push(w, x) < 0) {
+				/* closed unemitted, with the rest */
+				if (!rc)
+					rc = nomem(err);
+				w->batch[n++] = x;
+			}
+		} else {
 			w->batch[n++] = x;
+		}
 	}
 	qsort(w->batch, n, sizeof *w->batch, win_cmp);
 	for (i = 0; i < n; i++) {
@@ -1458,6 +1560,12 @@ void window_free(struct window *w)
 		win_unlink(w, x);
 		free(x);
 	}
+	while (w->fifo.n) {
+		struct win *x = ring_pop(&w->fifo).p;
+		if (!x->dead)
+			win_unlink(w, x);
+		free(x);
+	}
 	for (i = 0; i < w->wins.n; i++) {
 		struct win *x = w->wins.a[i].p;
 		if (!x->dead)
@@ -1475,6 +1583,7 @@ void window_free(struct window *w)
 		if (w->tab[i].g)
 			group_free(w, w->tab[i].g);
 	free(w->tab);
+	free(w->fifo.a);
 	free(w->wins.a);
 	free(w->groups.a);
 	free(w->batch);
