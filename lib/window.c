@@ -83,15 +83,20 @@ struct bucket {
 	size_t head, n, cap;
 };
 
+/* A group's first windows are kept in it (most groups have one or two
+ * open at once): no allocation, and no cache line, of their own. */
+#define GROUP_WIN_IN 2
+
 struct group {
 	uint64_t hash;
-	struct gwin *win;	/* open windows by start: win[0..nwin) */
+	size_t keylen;
+	struct gwin *win;	/* open windows by start: win[0..nwin), win_in or allocated */
 	size_t nwin, capwin;
+	struct gwin win_in[GROUP_WIN_IN];
 	struct krec *rec;	/* sliding: kept records by (time, seq): rec[rhead..rhead+nrec) */
 	size_t rhead, nrec, caprec;
 	size_t gheap;		/* index in w->gheap, or SIZE_MAX */
 	size_t idx;		/* window_save: its place in the saved list */
-	size_t keylen;
 	uint8_t key[];
 };
 
@@ -447,6 +452,8 @@ static struct group *group_add(struct window *w, uint64_t h, const uint8_t *key,
 	if (!g)
 		return NULL;
 	memset(g, 0, sizeof *g);
+	g->win = g->win_in;
+	g->capwin = GROUP_WIN_IN;
 	g->hash = h;
 	g->gheap = SIZE_MAX;
 	g->keylen = len;
@@ -471,7 +478,8 @@ static void group_free(struct window *w, struct group *g)
 	for (i = 0; i < g->nrec; i++)
 		krec_free(w, &g->rec[g->rhead + i]);
 	xfree(w, g->rec, g->caprec * sizeof *g->rec);
-	xfree(w, g->win, g->capwin * sizeof *g->win);
+	if (g->win != g->win_in)
+		xfree(w, g->win, g->capwin * sizeof *g->win);
 	xfree(w, g, sizeof *g + g->keylen);
 }
 
@@ -638,6 +646,22 @@ static int wq_push(struct window *w, struct win *x)
 	return heap_push(w, &w->wins, x->end, x);
 }
 
+/* Room for one more window in g's list. */
+static int group_win_room(struct window *w, struct group *g)
+{
+	struct gwin *a;
+
+	if (g->win != g->win_in || g->nwin < GROUP_WIN_IN)
+		return grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win);
+	/* out of the group, into an allocation of twice the room */
+	if (!(a = xmalloc(w, 2 * GROUP_WIN_IN * sizeof *a)))
+		return -1;
+	memcpy(a, g->win_in, sizeof g->win_in);
+	g->win = a;
+	g->capwin = 2 * GROUP_WIN_IN;
+	return 0;
+}
+
 /* Puts x (its bounds, seq and aggregates set) in g's list and in the
  * closing order. */
 static int win_link(struct window *w, struct group *g, struct win *x)
@@ -647,7 +671,7 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 	x->g = g;
 	x->mark = 0;
 	x->dead = 0;
-	if (grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win) < 0 ||
+	if (group_win_room(w, g) < 0 ||
 	    (time_kind(w) ? bucket_add(w, x) : wq_push(w, x)) < 0)
 		return -1;
 	i = group_win_lower(g, x->start);
