@@ -947,6 +947,8 @@ static int close_heap(struct window *w, int64_t lim, struct error *err)
 		} else if (w->wins.n && w->wins.a[0].key <= lim) {
 			e = w->wins.a[0];
 			heap_remove(&w->wins, 0);
+			if (w->wins.n)	/* the next one to come out of it */
+				__builtin_prefetch(w->wins.a[0].p);
 		} else {
 			break;
 		}
@@ -1449,6 +1451,15 @@ int window_add(struct window *w, const struct record *r, struct error *err)
 	/* its table slot, while the record is read and windows close */
 	__builtin_prefetch(&w->tab[(size_t)h & (w->tabcap - 1)]);
 	agg_input_read(o->aggs, r->value, r->valuelen, t, w->stats.records - 1, &w->in);
+	{
+		/* and its group, when it is there, while windows close */
+		const struct slot *sl = &w->tab[(size_t)h & (w->tabcap - 1)];
+		if (sl->g && sl->hash == h) {
+			__builtin_prefetch(sl->g);
+			__builtin_prefetch(sl->g->win_in);
+			__builtin_prefetch(sl->g->key);
+		}
+	}
 	if ((rc = raise_st(w, t, err)) != 0)
 		return rc;
 	w->ntouched = 0;
