@@ -486,8 +486,10 @@ static void group_free(struct window *w, struct group *g)
 /* Removes g from the table (backward shift: no tombstones) and frees it. */
 static void group_remove(struct window *w, struct group *g)
 {
-	size_t mask = w->tabcap - 1, i = tab_find(w, g->hash, g->key, g->keylen), j;
+	size_t mask = w->tabcap - 1, i = (size_t)g->hash & mask, j;
 
+	while (w->tab[i].g != g)	/* by pointer: no key compared */
+		i = (i + 1) & mask;
 	if (g->gheap != SIZE_MAX)
 		group_heap_remove(w, g);
 	w->tab[i].g = NULL;
