@@ -19,8 +19,9 @@
  *   - the order in which windows close and are emitted, (end, start,
  *     seq): time windows in buckets by end, each bucket's windows in the
  *     order they were created (which is seq order, their start being one);
- *     sessions and sliding windows in a heap by end, lazily (see struct
- *     window), sorted by (end, start, seq) as they close together;
+ *     sessions and sliding windows by end, in a ring when they come in
+ *     order of end and a heap otherwise, lazily (see struct window),
+ *     sorted by (end, start, seq) as they close together;
  *   - sliding: groups that keep records in a second heap by the time of
  *     their latest record, so that records past the horizon are dropped
  *     even from a group no record touches again.
