@@ -19,8 +19,9 @@
  *   - the order in which windows close and are emitted, (end, start,
  *     seq): time windows in buckets by end, each bucket's windows in the
  *     order they were created (which is seq order, their start being one);
- *     sessions and sliding windows in a heap by end, lazily (see struct
- *     window), sorted by (end, start, seq) as they close together;
+ *     sessions and sliding windows by end, in a ring when they come in
+ *     order of end and a heap otherwise, lazily (see struct window),
+ *     sorted by (end, start, seq) as they close together;
  *   - sliding: groups that keep records in a second heap by the time of
  *     their latest record, so that records past the horizon are dropped
  *     even from a group no record touches again.
@@ -83,15 +84,20 @@ struct bucket {
 	size_t head, n, cap;
 };
 
+/* A group's first windows are kept in it (most groups have one or two
+ * open at once): no allocation, and no cache line, of their own. */
+#define GROUP_WIN_IN 2
+
 struct group {
 	uint64_t hash;
-	struct gwin *win;	/* open windows by start: win[0..nwin) */
+	size_t keylen;
+	struct gwin *win;	/* open windows by start: win[0..nwin), win_in or allocated */
 	size_t nwin, capwin;
+	struct gwin win_in[GROUP_WIN_IN];
 	struct krec *rec;	/* sliding: kept records by (time, seq): rec[rhead..rhead+nrec) */
 	size_t rhead, nrec, caprec;
 	size_t gheap;		/* index in w->gheap, or SIZE_MAX */
 	size_t idx;		/* window_save: its place in the saved list */
-	size_t keylen;
 	uint8_t key[];
 };
 
@@ -111,6 +117,13 @@ struct heap {
 	void (*moved)(void *p, size_t i);	/* p is now at a[i] */
 };
 
+/* A ring of entries by non-decreasing key: a[(head + i) & (cap - 1)] for
+ * i < n, cap 0 or a power of 2. */
+struct wring {
+	struct hent *a;
+	size_t head, n, cap;
+};
+
 struct window {
 	const struct window_options *opt;
 	struct window_stats stats;
@@ -128,7 +141,12 @@ struct window {
 	 * end only grows: the entry is pushed again with the new end when it
 	 * comes out before the window closes; a session merged away stays,
 	 * dead, until its entry comes out), so that the common path of a
-	 * session's growth does not touch the heap */
+	 * session's growth does not touch the heap.  Windows are mostly
+	 * created in order of end: an entry whose end is at least the last one
+	 * of fifo goes there (O(1), in sequence, and the next ones to close
+	 * can be prefetched), the others in the heap wins; the entries to
+	 * close are those of both up to the limit. */
+	struct wring fifo;
 	struct heap wins;
 	struct win **batch;	/* the windows closing at once, to be sorted */
 	size_t capbatch;
@@ -308,6 +326,41 @@ static int heap_push(struct window *w, struct heap *h, int64_t key, void *p)
 	return 0;
 }
 
+/* The ring's i-th entry (i < n). */
+static struct hent *ring_at(const struct wring *q, size_t i)
+{
+	return &q->a[(q->head + i) & (q->cap - 1)];
+}
+
+/* Appends an entry whose key is at least the last one's; counted. */
+static int ring_push(struct window *w, struct wring *q, int64_t key, void *p)
+{
+	if (q->n == q->cap) {
+		size_t ncap = q->cap ? q->cap * 2 : 64, i;
+		struct hent *a = xmalloc(w, ncap * sizeof *a);
+		if (!a)
+			return -1;
+		for (i = 0; i < q->n; i++)
+			a[i] = *ring_at(q, i);
+		xfree(w, q->a, q->cap * sizeof *q->a);
+		q->a = a;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	q->n++;
+	*ring_at(q, q->n - 1) = (struct hent){ key, p };
+	return 0;
+}
+
+static struct hent ring_pop(struct wring *q)
+{
+	struct hent e = q->a[q->head];
+
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->n--;
+	return e;
+}
+
 /* The order windows close in: (end, start, seq). */
 static int win_before(const struct win *a, const struct win *b)
 {
@@ -400,6 +453,8 @@ static struct group *group_add(struct window *w, uint64_t h, const uint8_t *key,
 	if (!g)
 		return NULL;
 	memset(g, 0, sizeof *g);
+	g->win = g->win_in;
+	g->capwin = GROUP_WIN_IN;
 	g->hash = h;
 	g->gheap = SIZE_MAX;
 	g->keylen = len;
@@ -424,15 +479,18 @@ static void group_free(struct window *w, struct group *g)
 	for (i = 0; i < g->nrec; i++)
 		krec_free(w, &g->rec[g->rhead + i]);
 	xfree(w, g->rec, g->caprec * sizeof *g->rec);
-	xfree(w, g->win, g->capwin * sizeof *g->win);
+	if (g->win != g->win_in)
+		xfree(w, g->win, g->capwin * sizeof *g->win);
 	xfree(w, g, sizeof *g + g->keylen);
 }
 
 /* Removes g from the table (backward shift: no tombstones) and frees it. */
 static void group_remove(struct window *w, struct group *g)
 {
-	size_t mask = w->tabcap - 1, i = tab_find(w, g->hash, g->key, g->keylen), j;
+	size_t mask = w->tabcap - 1, i = (size_t)g->hash & mask, j;
 
+	while (w->tab[i].g != g)	/* by pointer: no key compared */
+		i = (i + 1) & mask;
 	if (g->gheap != SIZE_MAX)
 		group_heap_remove(w, g);
 	w->tab[i].g = NULL;
@@ -565,6 +623,9 @@ static void all_open(const struct window *w, struct win **ws)
 	size_t i, j, n = 0;
 
 	if (!time_kind(w)) {
+		for (i = 0; i < w->fifo.n; i++)
+			if (!((struct win *)ring_at(&w->fifo, i)->p)->dead)
+				ws[n++] = ring_at(&w->fifo, i)->p;
 		for (i = 0; i < w->wins.n; i++)
 			if (!((struct win *)w->wins.a[i].p)->dead)
 				ws[n++] = w->wins.a[i].p;
@@ -578,6 +639,32 @@ static void all_open(const struct window *w, struct win **ws)
 	}
 }
 
+/* Sliding, session: x into the closing order, by its end now. */
+static int wq_push(struct window *w, struct win *x)
+{
+	struct wring *q = &w->fifo;
+
+	if (!q->n || x->end >= ring_at(q, q->n - 1)->key)
+		return ring_push(w, q, x->end, x);
+	return heap_push(w, &w->wins, x->end, x);
+}
+
+/* Room for one more window in g's list. */
+static int group_win_room(struct window *w, struct group *g)
+{
+	struct gwin *a;
+
+	if (g->win != g->win_in || g->nwin < GROUP_WIN_IN)
+		return grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win);
+	/* out of the group, into an allocation of twice the room */
+	if (!(a = xmalloc(w, 2 * GROUP_WIN_IN * sizeof *a)))
+		return -1;
+	memcpy(a, g->win_in, sizeof g->win_in);
+	g->win = a;
+	g->capwin = 2 * GROUP_WIN_IN;
+	return 0;
+}
+
 /* Puts x (its bounds, seq and aggregates set) in g's list and in the
  * closing order. */
 static int win_link(struct window *w, struct group *g, struct win *x)
@@ -587,8 +674,8 @@ static int win_link(struct window *w, struct group *g, struct win *x)
 	x->g = g;
 	x->mark = 0;
 	x->dead = 0;
-	if (grow(w, (void **)&g->win, &g->capwin, g->nwin + 1, sizeof *g->win) < 0 ||
-	    (time_kind(w) ? bucket_add(w, x) : heap_push(w, &w->wins, x->end, x)) < 0)
+	if (group_win_room(w, g) < 0 ||
+	    (time_kind(w) ? bucket_add(w, x) : wq_push(w, x)) < 0)
 		return -1;
 	i = group_win_lower(g, x->start);
 	memmove(g->win + i + 1, g->win + i, (g->nwin - i) * sizeof *g->win);
@@ -812,6 +899,33 @@ static int close_win(struct window *w, struct win *x, int quiet, struct error *e
 }
 
 /*
+ * Sliding, session: the next windows to close are mostly at the head of
+ * fifo; those closing soon are prefetched (their struct, then their
+ * group and aggregates, then the group's list and table slot, each when
+ * the line before it has had time to come), so that closing them, a
+ * record or so later, does not wait for memory.  A dead window's group
+ * may be gone: only live ones are followed.  (Always inlined: GCC 12
+ * takes a function that only prefetches for a pure one, and drops its
+ * calls.)
+ */
+static inline __attribute__((always_inline)) void ring_prefetch(const struct window *w)
+{
+	const struct wring *q = &w->fifo;
+	const struct win *x;
+
+	if (q->n > 4)
+		__builtin_prefetch(ring_at(q, 4)->p);
+	if (q->n > 2 && !(x = ring_at(q, 2)->p)->dead) {
+		__builtin_prefetch(x->g);
+		__builtin_prefetch(x->agg);
+	}
+	if (q->n > 0 && !(x = ring_at(q, 0)->p)->dead) {
+		__builtin_prefetch(x->g->win);
+		__builtin_prefetch(&w->tab[(size_t)x->g->hash & (w->tabcap - 1)]);
+	}
+}
+
+/*
  * Sliding, session: closes the windows whose end is <= lim.  The heap's
  * entries up to lim come out: a dead window's is dropped, a window that
  * grew since its entry was pushed is pushed again with its end, the
@@ -820,21 +934,40 @@ static int close_win(struct window *w, struct win *x, int quiet, struct error *e
  */
 static int close_heap(struct window *w, int64_t lim, struct error *err)
 {
+	struct wring *q = &w->fifo;
 	size_t n = 0, i;
 	int rc = 0;
 
 	if (grow(w, (void **)&w->batch, &w->capbatch, w->nopen + 1, sizeof *w->batch) < 0)
 		return nomem(err);
-	while (w->wins.n && w->wins.a[0].key <= lim) {
-		struct hent e = w->wins.a[0];
-		struct win *x = e.p;
-		heap_remove(&w->wins, 0);
-		if (x->dead)
+	for (;;) {
+		struct hent e;
+		struct win *x;
+		if (q->n && q->a[q->head].key <= lim &&
+		    (!w->wins.n || q->a[q->head].key <= w->wins.a[0].key)) {
+			e = ring_pop(q);
+			ring_prefetch(w);
+		} else if (w->wins.n && w->wins.a[0].key <= lim) {
+			e = w->wins.a[0];
+			heap_remove(&w->wins, 0);
+			if (w->wins.n)	/* the next one to come out of it */
+				__builtin_prefetch(w->wins.a[0].p);
+		} else {
+			break;
+		}
+		x = e.p;
+		if (x->dead) {
 			win_release(w, x);
-		else if (x->end > e.key)
-			heap_push(w, &w->wins, x->end, x);	/* room: one just came out */
-		else
+		} else if (x->end > e.key) {
+			if (wq_push(w, x) < 0) {
+				/* closed unemitted, with the rest */
+				if (!rc)
+					rc = nomem(err);
+				w->batch[n++] = x;
+			}
+		} else {
 			w->batch[n++] = x;
+		}
 	}
 	qsort(w->batch, n, sizeof *w->batch, win_cmp);
 	for (i = 0; i < n; i++) {
@@ -1318,7 +1451,18 @@ int window_add(struct window *w, const struct record *r, struct error *err)
 	if (group_of(w, r, &key, &keylen) < 0)
 		return nomem(err);
 	h = group_hash(key, keylen);
+	/* its table slot, while the record is read and windows close */
+	__builtin_prefetch(&w->tab[(size_t)h & (w->tabcap - 1)]);
 	agg_input_read(o->aggs, r->value, r->valuelen, t, w->stats.records - 1, &w->in);
+	{
+		/* and its group, when it is there, while windows close */
+		const struct slot *sl = &w->tab[(size_t)h & (w->tabcap - 1)];
+		if (sl->g && sl->hash == h) {
+			__builtin_prefetch(sl->g);
+			__builtin_prefetch(sl->g->win_in);
+			__builtin_prefetch(sl->g->key);
+		}
+	}
 	if ((rc = raise_st(w, t, err)) != 0)
 		return rc;
 	w->ntouched = 0;
@@ -1458,6 +1602,12 @@ void window_free(struct window *w)
 		win_unlink(w, x);
 		free(x);
 	}
+	while (w->fifo.n) {
+		struct win *x = ring_pop(&w->fifo).p;
+		if (!x->dead)
+			win_unlink(w, x);
+		free(x);
+	}
 	for (i = 0; i < w->wins.n; i++) {
 		struct win *x = w->wins.a[i].p;
 		if (!x->dead)
@@ -1475,6 +1625,7 @@ void window_free(struct window *w)
 		if (w->tab[i].g)
 			group_free(w, w->tab[i].g);
 	free(w->tab);
+	free(w->fifo.a);
 	free(w->wins.a);
 	free(w->groups.a);
 	free(w->batch);

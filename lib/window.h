@@ -20,8 +20,9 @@
  * aggregate additions; a window costs one allocation of its aggregates
  * (windows themselves are reused) and closes in O(1) (time windows are
  * kept in buckets by end).  Sessions: O(log) per record (a group's
- * sessions by start, all open windows in a heap by end).  Sliding windows
- * fold the records a new window covers when it is created: O(k) aggregate
+ * sessions by start; all open windows by end: those created in order of
+ * end in a ring, O(1), the others in a heap).  Sliding windows fold the
+ * records a new window covers when it is created: O(k) aggregate
  * additions per record, k the records of its group within DIFF of it, and
  * they keep those records (time, arrival, copies of the fields the
  * aggregates read) for grace + DIFF + 1 ms of stream time.
