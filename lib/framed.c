@@ -70,14 +70,6 @@ static long check_header(const uint8_t *p, size_t n, struct error *err)
 	return error_set(err, "not a framed stream: self-described CBOR, but not a logtools header");
 }
 
-/* Checks one part of a record with the rule every input follows. */
-static int valid_part(const uint8_t *p, size_t n, const char *what, struct error *err)
-{
-	if (item_validate(p, n, err) < 0)
-		return error_prefix(err, "record %s", what);
-	return 0;
-}
-
 /* input_fill for framed_next: 0, -1 (err set) or FRAMED_AGAIN. */
 static int fill(struct input *in, struct error *err)
 {
@@ -136,12 +128,8 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			describe_start(p, n, what, sizeof what);
 			return error_set(err, "%s: not a framed stream: %s", in->name, what);
 		}
-		rc = record_decode(p, n, r, &len, &why);
-		if (rc == ITEM_OK && (valid_part(r->key, r->keylen, "key", &why) < 0 ||
-				      valid_part(r->value, r->valuelen, "value", &why) < 0 ||
-				      (r->headers && valid_part(r->headers, r->headerslen, "headers", &why) < 0)))
-			rc = ITEM_BAD;
-		else if (rc == ITEM_OK) {
+		rc = record_decode_valid(p, n, r, &len, &why);
+		if (rc == ITEM_OK) {
 			fr->at = in->offset;
 			input_consume(in, len, 0);
 			fr->records++;

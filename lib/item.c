@@ -398,6 +398,21 @@ static inline __attribute__((always_inline)) int leaf_fast(const uint8_t *p, siz
 	return 0;
 }
 
+/* leaf_fast on bytes nobody checked yet: only when the leaf lies within
+ * p[0..n) (its size from its head: leaf_size, or a one-byte length). */
+static inline int leaf_bounded(const uint8_t *p, size_t n, size_t *pos, int *canonical)
+{
+	size_t at = *pos, size;
+
+	if (at >= n)
+		return 0;
+	if (p[at] == 0x78)
+		size = n - at >= 2 ? 2 + (size_t)p[at + 1] : SIZE_MAX;
+	else
+		size = leaf_size[p[at]] ? leaf_size[p[at]] : SIZE_MAX;
+	return size <= n - at && leaf_fast(p, n, pos, canonical);
+}
+
 static int vfail(struct vctx *v, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int vfail(struct vctx *v, size_t at, const char *fmt, ...)
@@ -768,7 +783,8 @@ done:
 
 /*
  * The common map, in one tight loop: at most 16 pairs of short text keys
- * (in their shortest heads) and leaf values (leaf_fast).  Returns 1 when
+ * (in their shortest heads) and leaf values (leaf_fast), each checked to
+ * lie within p[0..n), so that it also serves item_check_valid.  Returns 1 when
  * the map at p[*pos] (its head read, count pairs) is one and is valid,
  * moving *pos past it; 0 when it is not one, or not valid, for walk_map to
  * walk it again and say why.
@@ -782,11 +798,11 @@ static int flat_map(const uint8_t *p, size_t n, size_t *pos, uint64_t count, int
 	if (count > 16)
 		return 0;
 	for (unsigned i = 0; i < count; i++) {
-		uint8_t ib = p[q];
+		uint8_t ib = q < n ? p[q] : 0;
 		size_t kl = 1 + (ib - 0x60u);
 		uint64_t s;
 		unsigned h;
-		if (ib < 0x60 || ib >= 0x78 || !text_ok(p + q + 1, kl - 1, n - q - 1))
+		if (ib < 0x60 || ib >= 0x78 || kl > n - q || !text_ok(p + q + 1, kl - 1, n - q - 1))
 			return 0;
 		s = sig8(p + q, kl, n - q);
 		for (h = (unsigned)((s * 0x9e3779b97f4a7c15ull) >> 59); slot[h]; h = (h + 1) & 31) {
@@ -799,7 +815,7 @@ static int flat_map(const uint8_t *p, size_t n, size_t *pos, uint64_t count, int
 		len[i] = (uint8_t)kl;
 		at[i] = q;
 		q += kl;
-		if (!leaf_fast(p, n, &q, canonical))
+		if (!leaf_bounded(p, n, &q, canonical))
 			return 0;
 	}
 	*pos = q;
@@ -965,6 +981,26 @@ int item_validate(const uint8_t *p, size_t n, struct error *err)
 	rc = walk(&v, p, n, &pos, 0, &canonical);
 	buf_release(&v.scratch);
 	return rc;
+}
+
+int item_check_valid(const uint8_t *p, size_t n, size_t *len, struct error *err)
+{
+	size_t pos = 0;
+	int canonical = 1, rc;
+
+	if (leaf_bounded(p, n, &pos, &canonical)) {
+		*len = pos;
+		return ITEM_OK;
+	}
+	pos = 1;
+	if (n > 0 && p[0] >= 0xa0 && p[0] <= 0xb7 && flat_map(p, n, &pos, p[0] - 0xa0u, &canonical)) {
+		*len = pos;
+		return ITEM_OK;
+	}
+	rc = item_check(p, n, len, err);
+	if (rc != ITEM_OK)
+		return rc;
+	return item_validate(p, *len, err) < 0 ? ITEM_BAD : ITEM_OK;
 }
 
 const char *item_describe(uint8_t first)

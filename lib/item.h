@@ -77,6 +77,16 @@ int item_check(const uint8_t *p, size_t n, size_t *len, struct error *err);
  */
 int item_validate(const uint8_t *p, size_t n, struct error *err);
 
+/*
+ * item_check and item_validate in one: p[0..n) begins with one complete,
+ * well-formed and valid item, *len its size.  The common items (a leaf, a
+ * flat map of short text keys and leaf values) take one walk; the others
+ * item_check's, then item_validate's.  Returns ITEM_OK, ITEM_TRUNCATED
+ * (more bytes might complete it) or ITEM_BAD with err set by the one of
+ * the two that refused it.
+ */
+int item_check_valid(const uint8_t *p, size_t n, size_t *len, struct error *err);
+
 /* Reads an integer item (uint or negint) into *v.  Returns ITEM_OK, or
  * ITEM_BAD when the item is another type or out of int64 range. */
 int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len);

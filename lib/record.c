@@ -134,8 +134,9 @@ int record_decode_head(const uint8_t *p, size_t n, struct record *r, size_t *len
 	return nfields;
 }
 
-int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
-		  struct error *err)
+/* record_decode, and with valid record_decode_valid (record.h). */
+static int decode(const uint8_t *p, size_t n, struct record *r, size_t *len, struct error *err,
+		  int valid)
 {
 	size_t pos, ilen;
 	int rc, nfields;
@@ -143,13 +144,13 @@ int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 	nfields = record_decode_head(p, n, r, &pos, err);
 	if (nfields <= 0)
 		return nfields;
-	rc = item_check(p + pos, n - pos, &ilen, err);
+	rc = (valid ? item_check_valid : item_check)(p + pos, n - pos, &ilen, err);
 	if (rc != ITEM_OK)
 		return rc == ITEM_BAD ? (error_prefix(err, "record key"), ITEM_BAD) : rc;
 	r->key = p + pos;
 	r->keylen = ilen;
 	pos += ilen;
-	rc = item_check(p + pos, n - pos, &ilen, err);
+	rc = (valid ? item_check_valid : item_check)(p + pos, n - pos, &ilen, err);
 	if (rc != ITEM_OK)
 		return rc == ITEM_BAD ? (error_prefix(err, "record value"), ITEM_BAD) : rc;
 	r->value = p + pos;
@@ -163,10 +164,24 @@ int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 			return rc == ITEM_BAD ? (error_prefix(err, "record headers"), ITEM_BAD) : rc;
 		if (record_check_headers(p + pos, ilen, err) < 0)
 			return ITEM_BAD;
+		if (valid && item_validate(p + pos, ilen, err) < 0)
+			return error_prefix(err, "record headers"), ITEM_BAD;
 		r->headers = p + pos;
 		r->headerslen = ilen;
 		pos += ilen;
 	}
 	*len = pos;
 	return ITEM_OK;
+}
+
+int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
+		  struct error *err)
+{
+	return decode(p, n, r, len, err, 0);
+}
+
+int record_decode_valid(const uint8_t *p, size_t n, struct record *r, size_t *len,
+			struct error *err)
+{
+	return decode(p, n, r, len, err, 1);
 }

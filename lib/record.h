@@ -63,6 +63,14 @@ int record_encode(struct buf *out, const struct record *r);
 int record_decode(const uint8_t *p, size_t n, struct record *r, size_t *len,
 		  struct error *err);
 
+/* record_decode, also checking that key, value and headers are valid
+ * (item_validate: the rule every input follows), in one walk for the
+ * common items: the decoder of outside bytes (the framed stream).  An
+ * invalid part is ITEM_BAD, err saying which ("record value: at byte 3:
+ * ..."). */
+int record_decode_valid(const uint8_t *p, size_t n, struct record *r, size_t *len,
+			struct error *err);
+
 /*
  * Decodes only the start of the record item at p[0..n): its array head,
  * offset and timestamp into r; *len is where the key begins.  Returns the
