@@ -41,12 +41,12 @@ Usage:
 import json
 import math
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from logmodel import (MISSING, Pairs, Record, fieldpath_get, fieldpath_split,  # noqa: E402
-                      norm, records_from_json_lines)
+from logmodel import (MISSING, Pairs, Record, fieldpath_get, norm,  # noqa: E402
+                      records_from_json_lines)
+from windowmodel import UsageError, item, parse_duration, parse_path, path_name  # noqa: E402
 
 
 class RunError(Exception):
@@ -55,32 +55,6 @@ class RunError(Exception):
     def __init__(self, msg, what=None):
         Exception.__init__(self, msg)
         self.what = what    # ("merge-conflict", member) or ("merge-not-map",)
-
-
-class UsageError(Exception):
-    pass
-
-
-# ---- options ----------------------------------------------------------------
-
-def parse_duration(s):
-    m = re.fullmatch(r"(\d+)(ms|s|m|h|d|w)?", s)
-    if not m or (m.group(2) is None and int(m.group(1)) != 0):
-        raise UsageError("bad duration %r" % s)
-    mult = {"ms": 1, "s": 1000, "m": 60000, "h": 3600000, "d": 86400000,
-            "w": 604800000, None: 1}[m.group(2)]
-    return int(m.group(1)) * mult
-
-
-def parse_path(spec):
-    parts = fieldpath_split(spec)
-    if any(p == "" for p in parts):
-        raise UsageError("invalid field path %r" % spec)
-    return parts
-
-
-def path_name(spec):
-    return spec[1:] if spec.startswith(".") else spec
 
 
 class Options:
@@ -495,14 +469,6 @@ def run(argv, lefts, rights):
 
 
 # ---- self test: cases worked by hand from the spec ----------------------------
-
-def item(x):
-    if isinstance(x, dict):
-        return Pairs((k, item(v)) for k, v in x.items())
-    if isinstance(x, list):
-        return [item(v) for v in x]
-    return x
-
 
 def recs(*rows):
     """(ts, key, value) or (ts, key, value, offset) -> Records, offsets 0.. by default."""
