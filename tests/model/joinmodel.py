@@ -204,6 +204,8 @@ class Model:
         self.rkey = Side(self.o.right_on_parts, self.o.key_as_text)
         self.nleft = 0          # left records seen (their ordinal names them)
         self.nright = 0
+        self.current = None     # the table join's left record: (ordinal, offset)
+        self.error = None       # exit 1: (RunError.what, the record named or None)
 
     # -- output
 
@@ -291,6 +293,7 @@ class Model:
         top = None      # the largest left timestamp
         for L in lefts:
             self.nleft += 1
+            self.current = (self.nleft, L.offset)
             top = L.ts if top is None else max(top, L.ts)
             if not loaded:
                 self.load(table, rights)
@@ -415,7 +418,9 @@ class Model:
             else:
                 self.run_table(lefts, rights)
         except RunError as e:
-            return 1, ["logjoin: %s" % e]
+            self.error = (e.what, self.current)
+            where = "record %d (offset %d): " % self.current if self.current else ""
+            return 1, ["logjoin: %s%s" % (where, e)]
         self.stats["rows"] = len(self.out)
         return self.status_lines()
 
@@ -589,6 +594,15 @@ def main():
         h = "" if r.headers is None else ',"headers":' + json_text(r.headers)
         print('{"offset":%d,"ts":%d,"key":%s,"value":%s%s}' % (
             r.offset, r.ts, json_text(r.key), json_text(r.value), h))
+    if m.o.unmatched_to and status == 0:
+        # the left records kept, unchanged, through logappend (on PATH)
+        import subprocess
+        text = "".join('{"ts":%d,"key":%s,"value":%s%s}\n' % (
+            r.ts, json_text(r.key), json_text(r.value),
+            "" if r.headers is None else ',"headers":' + json_text(r.headers))
+            for r in m.unmatched)
+        subprocess.run(["logappend", "--envelope", m.o.unmatched_to], input=text.encode(),
+                       check=True)
     for line in lines:
         print(line, file=sys.stderr)
     return status
