@@ -16,17 +16,21 @@ lines.
 
 Readings of the spec this model takes where it leaves a choice (each also
 in tests/logjoin.bats' header):
-- every record that arrives (null value and keyless ones too) raises the
-  stream time (--stream) and the largest left timestamp (--history): the
-  spec's "largest timestamp seen on either side";
+- a record of --stream without a value or a key is no event (the spec's
+  "a tombstone is not an event"; Kafka Streams' join skips such records
+  before it advances stream time): it does not raise the stream time,
+  nor take part in the steps; every left record (null value and keyless
+  ones too) raises the largest left timestamp of --history;
 - the checks of a left record go in the order: null value, no key, older
   than --history, then the join;
 - a record is counted late (--stream) only when it has a key and a value
   (a skipped record cannot miss a pair);
-- with --unmatched-to, the stderr lines about left records it keeps (null
-  value; without a key, unless --left writes them; without a match; older
-  than --history) are not written: they are in the log, as logwindow's
-  late records are with --late-to;
+- with --unmatched-to, the stderr lines about the left records it keeps
+  (null value; without a key, unless --left writes them; without a match;
+  older than --history) are still written, ending "(kept in 'LOGDIR')";
+- "--on PATH matched no record" (and --table-on's): when the side had
+  records, null-valued ones too, and the path was in none; PATH as given
+  on the command line (logwindow strips a leading dot: logjoin does not);
 - a row with one side (--left, --outer) and --merge is that side's
   members (a right side prefixed); a side present that is not a map is
   the error of --merge.
@@ -46,7 +50,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from logmodel import (MISSING, Pairs, Record, fieldpath_get, norm,  # noqa: E402
                       records_from_json_lines)
-from windowmodel import UsageError, item, parse_duration, parse_path, path_name  # noqa: E402
+from windowmodel import UsageError, item, parse_duration, parse_path  # noqa: E402
 
 
 class RunError(Exception):
@@ -370,6 +374,14 @@ class Model:
             self.nleft += 1
         else:
             self.nright += 1
+        # a record without a value or a key is no event: skipped (or, a
+        # left one with --left, written at once) before the steps
+        if side == "L":
+            k = self.left_key(X)
+        else:
+            k = self.right_key(X)
+        if k is None:
+            return
         self.arrival += 1
         arrival = self.arrival
         # 1. stream time
@@ -380,13 +392,6 @@ class Model:
             self.buf[s] = [b for b in self.buf[s] if not self.st > b[0]]
         for b in sorted(closed, key=lambda b: (b[0], b[1])):
             self.close(b)
-        # the record's own checks
-        if side == "L":
-            k = self.left_key(X)
-        else:
-            k = self.right_key(X)
-        if k is None:
-            return
         if self.st > X.ts + o.grace:
             self.stats["left_late" if side == "L" else "right_late"] += 1
         # 3. joins, in arrival order of the other side's buffer
@@ -430,17 +435,20 @@ class Model:
         side = "right" if o.kind == "stream" else "table"
         lines = []
 
-        def line(n, text, shown=True):
+        def line(n, text, shown=True, given=False):
+            """given: a line about left records the --unmatched-to log keeps"""
             if n and shown:
-                lines.append("logjoin: %d %s" % (n, text))
+                where = " (kept in '%s')" % o.unmatched_to if given and kept else ""
+                lines.append("logjoin: %d %s%s" % (n, text, where))
 
-        line(s["left_null"], "records with a null value skipped", not kept)
+        line(s["left_null"], "records with a null value skipped", given=True)
         if o.keep_left:
             line(s["left_nokey"], "records without a key (written with a null right side)")
         else:
-            line(s["left_nokey"], "records without a key", not kept)
-        line(s["left_unmatched"], "records without a match", not o.keep_left and not kept)
-        line(s["too_old"], "records older than --history %s: not joined" % o.history_text, not kept)
+            line(s["left_nokey"], "records without a key", given=True)
+        line(s["left_unmatched"], "records without a match", not o.keep_left, given=True)
+        line(s["too_old"], "records older than --history %s: not joined" % o.history_text,
+             given=True)
         line(s["right_nokey"], "%s records without a key skipped" % side)
         if o.kind == "stream":
             line(s["right_null_skipped"], "right records with a null value skipped")
@@ -450,21 +458,16 @@ class Model:
         if late:
             lines.append("logjoin: %d late records (%d from stdin, %d from %s) may have missed "
                          "pairs: raise --grace" % (late, s["left_late"], s["right_late"], o.log))
+        # a path that matched no record of its side, when that side had
+        # records (null-valued ones too), named as given
         status = 0
-        if o.on and self.nleft and not self.lkey.path_hit and self.lkey_tried():
-            lines.append("logjoin: --on '%s' matched no record" % path_name(o.on))
+        if o.on and self.nleft and not self.lkey.path_hit:
+            lines.append("logjoin: --on '%s' matched no record" % o.on)
             status = 1
-        if o.right_on and self.rkey_tried() and not self.rkey.path_hit:
-            lines.append("logjoin: --table-on '%s' matched no record" % path_name(o.right_on))
+        if o.right_on and self.nright and not self.rkey.path_hit:
+            lines.append("logjoin: --table-on '%s' matched no record" % o.right_on)
             status = 1
         return status, lines
-
-    def lkey_tried(self):
-        """Some left record had a value (a key was looked for)."""
-        return self.nleft > self.stats["left_null"]
-
-    def rkey_tried(self):
-        return self.nright > self.stats["right_null_skipped"]
 
 
 def run(argv, lefts, rights):
