@@ -7,7 +7,7 @@
 # input.  Options, usage errors, -f and the plumbing are
 # tests/logjoin-cli.bats'.
 #
-# JOIN_CASES sets the random cases of each kind (default crash_n 100: 300
+# JOIN_CASES sets the random cases of each kind (default crash_n 200: 600
 # in all, a quarter under the sanitizers); JOIN_SEED their seed (default 1).
 #
 # Readings of the spec the model takes where it leaves a choice (listed in
@@ -24,7 +24,7 @@ JMODEL="$PY $ROOT/tests/model/joinmodel.py"
 
 # join_check KIND: the random cases of one join kind.
 join_check() {
-	local n=${JOIN_CASES:-$(crash_n 100)}
+	local n=${JOIN_CASES:-$(crash_n 200)}
 	run $JCHECK "$n" "${JOIN_SEED:-1}" --kind "$1" --dir "$T"
 	[ "$status" -eq 0 ] || fail "$output"
 	[[ $output == "join-check: $n cases of seed "*" agree"* ]] || fail "$output"

@@ -45,6 +45,7 @@ Usage:
 import json
 import math
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -68,7 +69,7 @@ class Options:
         self.on = self.right_on = None
         self.key_as_text = False
         self.latest = False
-        self.table_to = None        # an offset (exclusive)
+        self.table_to = None        # ("offset" or "time", N): exclusive
         self.before = self.after = None
         self.keep_left = self.keep_right = False
         self.merge = False
@@ -94,9 +95,12 @@ class Options:
                 self.latest = True
             elif a == "--table-to":
                 v = next(it)
-                if not v.isdigit():
-                    raise UsageError("the model takes --table-to OFFSET only")
-                self.table_to = int(v)
+                if re.fullmatch(r"@-?\d+", v):
+                    self.table_to = ("time", int(v[1:]))
+                elif v.isdigit():
+                    self.table_to = ("offset", int(v))
+                else:
+                    raise UsageError("the model takes --table-to OFFSET or @MS only")
             elif a == "--within":
                 self.before = self.after = parse_duration(next(it))
             elif a == "--before":
@@ -324,7 +328,10 @@ class Model:
 
     def load(self, table, rights):
         for R in rights:
-            if self.o.table_to is not None and R.offset >= self.o.table_to:
+            # --table-to: before an offset, or before the first record (in
+            # log order) at or after a time, as logcat --to
+            to = self.o.table_to
+            if to and (R.offset if to[0] == "offset" else R.ts) >= to[1]:
                 break
             self.nright += 1
             k = self.right_key(R)
@@ -510,6 +517,12 @@ def selftest():
     # --table-to 3: the tombstone not read; latest of k is c (offset 2)
     m, st, lines = run(["--table", "T", "--latest", "--table-to", "3"], left, table)
     assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
+    # --table-to @21: up to the first record at or after 21 (offset 3, at 30);
+    # @20: up to offset 0, at 20 (the table is empty)
+    m, st, lines = run(["--table", "T", "--latest", "--table-to", "@21"], left, table)
+    assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
+    m, st, lines = run(["--table", "T", "--latest", "--table-to", "@20", "--left"], left, table)
+    assert [r[3] for r in rows(m)] == [None] * 6, rows(m)
     # keys: "42" and 42 differ, unless as text
     t2 = recs((0, 42, {"n": 1}))
     l2 = recs((5, "42", {"i": 0}), (5, 42, {"i": 1}))
