@@ -87,7 +87,8 @@ struct cmdline {
 	struct processor_options popt;
 	const char *table, *stream;	/* --table, --stream */
 	const char *history;		/* --history as given, for messages */
-	int latest, within, before_after, grace, table_to;	/* given */
+	int latest, within, grace, table_to;	/* given */
+	int before_after;		/* 1: --before given, 2: --after, 3: both */
 };
 
 /* --on, --table-on: a path into the value. */
@@ -99,7 +100,7 @@ static void path_arg(const char *opt, const char *s, struct fieldpath *fp, const
 		fieldpath_release(fp);
 	if (fieldpath_parse(fp, s, &err) < 0)
 		usage_error("%s: %s", opt, err.msg);
-	*name = s;
+	*name = s[0] == '.' ? s + 1 : s;	/* as logwindow names --by paths */
 }
 
 /* --table-to POS: as logcat's --to, an OFFSET or @TIME, exclusive. */
@@ -130,9 +131,9 @@ static void check(struct cmdline *c)
 		usage_error(c->table ? "--table and --stream: one or the other"
 				     : "missing the right side: --table LOGDIR or --stream LOGDIR");
 	if (c->stream) {
-		if (!c->within && !c->before_after)
+		if (!c->within && c->before_after != 3)
 			usage_error("--stream needs a window: --within DURATION, or --before "
-				    "and --after");
+				    "DURATION and --after DURATION");
 		if (c->latest || c->table_to || c->fopt.follow || c->history)
 			usage_error("%s goes with --table, not --stream",
 				    c->latest ? "--latest" : c->table_to ? "--table-to"
@@ -187,8 +188,8 @@ static void parse(struct cmdline *c, int argc, char **argv)
 			j->before = j->after = cli_duration("--within", optarg, 1);
 			c->within = 1;
 			break;
-		case O_BEFORE: j->before = cli_duration("--before", optarg, 1); c->before_after = 1; break;
-		case O_AFTER: j->after = cli_duration("--after", optarg, 1); c->before_after = 1; break;
+		case O_BEFORE: j->before = cli_duration("--before", optarg, 1); c->before_after |= 1; break;
+		case O_AFTER: j->after = cli_duration("--after", optarg, 1); c->before_after |= 2; break;
 		case O_LEFT: j->keep_left = 1; break;
 		case O_OUTER: j->keep_left = j->keep_right = 1; break;
 		case O_MERGE: j->merge = 1; break;
@@ -251,51 +252,48 @@ static int on_unmatched(void *ctx, const struct record *r, struct error *err)
 	return processor_side(&((struct glue *)ctx)->p, r, err);
 }
 
-/* "N records" */
-static void count_line(uint64_t n, const char *what, const char *rest)
+/* A count line of the end ("logjoin: 3 records without a match"), when
+ * n is not 0: the words of JOIN-SPEC, the number before them. */
+static void count_line(uint64_t n, const char *what)
 {
 	if (n)
-		warnmsg("%llu record%s%s%s", (unsigned long long)n, n == 1 ? "" : "s", what, rest);
+		warnmsg("%llu %s", (unsigned long long)n, what);
 }
 
 /* What the run leaves to say (JOIN-SPEC's stderr lines): the records
- * skipped, without a match, late; a path that matched no record (most
- * likely misspelt).  Returns the exit status. */
+ * skipped, without a match, late (those kept with --unmatched-to are in
+ * that log, as logwindow's late records with --late-to); a path that
+ * matched no record (most likely misspelt).  Returns the exit status. */
 static int report(const struct cmdline *c, const struct join_stats *st)
 {
 	const struct join_options *j = &c->jopt;
-	const char *right = c->stream ? " right" : " table";
-	char kept[300] = "";
-	int rc = EXIT_OK;
+	int kept = c->popt.side_log != NULL, rc = EXIT_OK;
 
-	if (c->popt.side_log)
-		snprintf(kept, sizeof kept, " (kept in '%s')", c->popt.side_log);
-	count_line(st->left_null, " with a null value skipped", kept);
-	count_line(st->left_nokey, " without a key",
-		   j->keep_left ? " (written with a null right side)" : kept);
-	if (!j->keep_left)
-		count_line(st->left_unmatched, " without a match", kept);
-	if (st->too_old)
-		warnmsg("%llu record%s older than --history %s: not joined%s",
-			(unsigned long long)st->too_old, st->too_old == 1 ? "" : "s", c->history, kept);
-	if (st->right_nokey)
-		warnmsg("%llu%s record%s without a key skipped", (unsigned long long)st->right_nokey,
-			right, st->right_nokey == 1 ? "" : "s");
-	if (st->right_null_skipped)
-		warnmsg("%llu%s record%s with a null value skipped%s",
-			(unsigned long long)st->right_null_skipped, right,
-			st->right_null_skipped == 1 ? "" : "s", c->stream ? "" : " (--table-on)");
+	if (!kept)
+		count_line(st->left_null, "records with a null value skipped");
+	if (j->keep_left)
+		count_line(st->left_nokey, "records without a key (written with a null right side)");
+	else if (!kept)
+		count_line(st->left_nokey, "records without a key");
+	if (!j->keep_left && !kept)
+		count_line(st->left_unmatched, "records without a match");
+	if (st->too_old && !kept)
+		warnmsg("%llu records older than --history %s: not joined",
+			(unsigned long long)st->too_old, c->history);
+	count_line(st->right_nokey, c->stream ? "right records without a key skipped"
+					      : "table records without a key skipped");
+	count_line(st->right_null_skipped, c->stream ? "right records with a null value skipped"
+				: "table records with a null value skipped (--table-on)");
 	if (st->left_late + st->right_late)
-		warnmsg("%llu late record%s (%llu from stdin, %llu from %s) may have missed pairs: "
+		warnmsg("%llu late records (%llu from stdin, %llu from %s) may have missed pairs: "
 			"raise --grace", (unsigned long long)(st->left_late + st->right_late),
-			st->left_late + st->right_late == 1 ? "" : "s",
 			(unsigned long long)st->left_late, (unsigned long long)st->right_late,
 			c->stream);
-	if (j->has_on && st->left && !st->on_matched) {
+	if (j->has_on && st->left > st->left_null && !st->on_matched) {
 		warnmsg("--on '%s' matched no record", j->on_name);
 		rc = EXIT_FAIL;
 	}
-	if (j->has_right_on && st->right && !st->right_on_matched) {
+	if (j->has_right_on && st->right > st->right_null_skipped && !st->right_on_matched) {
 		warnmsg("--table-on '%s' matched no record", j->right_on_name);
 		rc = EXIT_FAIL;
 	}
