@@ -4,7 +4,7 @@
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
-BINS     = logappend logcat logseek logcompact logwindow
+BINS     = logappend logcat logseek logcompact logwindow logjoin
 MAN1     = $(BINS:%=man/%.1)
 MAN5     = man/logformat.5
 MAN7     = man/logtools.7
@@ -31,7 +31,7 @@ FUZZ_SAN = -O1 -g -fsanitize=address,undefined
 FUZZ_SECONDS ?= 30
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window crash faults \
+.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join crash faults \
         soak soak-tsan install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
@@ -157,6 +157,10 @@ bench: bins
 # logwindow against mawk, Miller and SQLite (issue 13's goals), results checked equal
 bench-window: bins
 	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-window
+
+# logjoin against mawk, Miller and SQLite (issue 14's goals), results checked equal
+bench-join: bins
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-join
 
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a

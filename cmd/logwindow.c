@@ -7,7 +7,6 @@
 #include "cli.h"
 #include "processor.h"
 #include "timeparse.h"
-#include "units.h"
 #include "window.h"
 
 static const char usage[] =
@@ -41,14 +40,7 @@ static const char usage[] =
 "      --late-to LOGDIR       append late records, unchanged, to this log\n"
 "                             (default: their number on stderr at the end)\n"
 "      --memory SIZE          bound of the windows' state (default 256M)\n"
-"Output:\n"
-"  -j, --json                 JSON lines: offset, ts, key, value\n"
-"      --framed               the framed stream (the default unless stdout is\n"
-"                             a terminal)\n"
-"      --values               the values alone, as JSON lines\n"
-"  -F, --format TMPL          text by template, as logcat -F (%k key, %s value)\n"
-"  -h, --help                 show this help\n"
-"      --version              show the version\n"
+PROCESSOR_OUTPUT_USAGE
 "SIZE, DURATION: 500ms, 10s, 1m, 2h, 1d.  TIME: RFC 3339 or epoch ms.\n";
 
 enum { O_TUMBLING = 256, O_HOPPING, O_SLIDING, O_SESSION, O_ALIGN, O_GRACE, O_EMIT, O_IDLE,
@@ -93,21 +85,6 @@ struct cmdline {
 	const char *window;	/* the window option given, for messages */
 };
 
-/* A duration option's value, > 0 unless zero_ok. */
-static int64_t duration_arg(const char *opt, const char *s, int zero_ok)
-{
-	struct error err;
-	int64_t ms;
-
-	if (duration_parse(s, &ms, &err) < 0)
-		usage_error("%s: %s", opt, err.msg);
-	if (ms == 0 && !zero_ok)
-		usage_error("%s: '%s': must be more than 0", opt, s);
-	if (ms > WINDOW_DURATION_MAX)
-		usage_error("%s: '%s': too long (at most 2^60 ms)", opt, s);
-	return ms;
-}
-
 /* --tumbling, --hopping, --sliding, --session. */
 static void window_arg(struct cmdline *c, enum window_kind kind, const char *opt, const char *s)
 {
@@ -119,15 +96,15 @@ static void window_arg(struct cmdline *c, enum window_kind kind, const char *opt
 	c->window = opt;
 	w->kind = kind;
 	if (kind != WINDOW_HOPPING) {
-		w->size = w->advance = duration_arg(opt, s, 0);
+		w->size = w->advance = cli_duration(opt, s, 0);
 		return;
 	}
 	if (!slash)
 		usage_error("%s: '%s': SIZE/ADVANCE expected (5m/1m)", opt, s);
 	char size[64];
 	snprintf(size, sizeof size, "%.*s", (int)(slash - s), s);
-	w->size = duration_arg(opt, size, 0);
-	w->advance = duration_arg(opt, slash + 1, 0);
+	w->size = cli_duration(opt, size, 0);
+	w->advance = cli_duration(opt, slash + 1, 0);
 	if (w->advance > w->size)
 		usage_error("%s: '%s': ADVANCE must be at most SIZE", opt, s);
 	if ((w->size + w->advance - 1) / w->advance > WINDOW_MAX_HOPS)
@@ -165,7 +142,6 @@ static void parse(struct cmdline *c, int argc, char **argv)
 	struct window_options *w = &c->wopt;
 	struct error err;
 	const char *align = NULL;
-	uint64_t mem;
 	int o;
 
 	w->memory = 256u << 20;
@@ -186,13 +162,13 @@ static void parse(struct cmdline *c, int argc, char **argv)
 		case O_SLIDING: window_arg(c, WINDOW_SLIDING, "--sliding", optarg); break;
 		case O_SESSION: window_arg(c, WINDOW_SESSION, "--session", optarg); break;
 		case O_ALIGN: align = optarg; break;
-		case O_GRACE: w->grace = duration_arg("--grace", optarg, 1); break;
+		case O_GRACE: w->grace = cli_duration("--grace", optarg, 1); break;
 		case O_EMIT:
 			if (strcmp(optarg, "final") && strcmp(optarg, "update"))
 				usage_error("--emit: invalid mode '%s' (accepted: final, update)", optarg);
 			w->emit_mode = !strcmp(optarg, "update") ? WINDOW_EMIT_UPDATE : WINDOW_EMIT_FINAL;
 			break;
-		case O_IDLE: c->popt.idle_ms = duration_arg("--idle-close", optarg, 0); break;
+		case O_IDLE: c->popt.idle_ms = cli_duration("--idle-close", optarg, 0); break;
 		case O_BY: by_arg(c, optarg); break;
 		case O_ALL: w->all = 1; break;
 		case O_TIME:
@@ -209,13 +185,7 @@ static void parse(struct cmdline *c, int argc, char **argv)
 			w->time_seconds = !strcmp(optarg, "s");
 			break;
 		case O_LATE_TO: c->popt.side_log = optarg; break;
-		case O_MEMORY:
-			if (size_parse(optarg, &mem, &err) < 0)
-				usage_error("--memory: %s", err.msg);
-			if (mem == 0)
-				usage_error("--memory: '%s': must be more than 0", optarg);
-			w->memory = mem;
-			break;
+		case O_MEMORY: w->memory = cli_size("--memory", optarg); break;
 		default: cli_option(o, usage);
 		}
 	}
@@ -327,7 +297,8 @@ int main(int argc, char **argv)
 {
 	static struct cmdline c;
 	static struct glue g = { .st_last = INT64_MIN };
-	struct processor_engine e = { on_record, on_idle, on_finish, &g };
+	struct processor_engine e = { .record = on_record, .idle = on_idle, .finish = on_finish,
+				       .ctx = &g };
 	struct error err = { "" };
 	int rc;
 

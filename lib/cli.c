@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "lock.h"
+#include "units.h"
 
 void cli_start(char **argv, const char *name, int flags)
 {
@@ -33,6 +34,32 @@ const char *cli_operand(int argc, char **argv, const char *missing)
 	if (optind != argc - 1)
 		usage_error("%s", optind == argc ? missing : "too many arguments");
 	return argv[optind];
+}
+
+int64_t cli_duration(const char *opt, const char *s, int zero_ok)
+{
+	struct error err;
+	int64_t ms;
+
+	if (duration_parse(s, &ms, &err) < 0)
+		usage_error("%s: %s", opt, err.msg);
+	if (ms == 0 && !zero_ok)
+		usage_error("%s: '%s': must be more than 0", opt, s);
+	if (ms > CLI_DURATION_MAX)
+		usage_error("%s: '%s': too long (at most 2^60 ms)", opt, s);
+	return ms;
+}
+
+uint64_t cli_size(const char *opt, const char *s)
+{
+	struct error err;
+	uint64_t bytes;
+
+	if (size_parse(s, &bytes, &err) < 0)
+		usage_error("%s: %s", opt, err.msg);
+	if (bytes == 0)
+		usage_error("%s: '%s': must be more than 0", opt, s);
+	return bytes;
 }
 
 int cli_check(int rc, const struct error *err)

@@ -8,6 +8,7 @@
 #define CLI_H
 
 #include <getopt.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -47,6 +48,18 @@ void cli_option(int c, const char *usage) __attribute__((noreturn));
  * none (missing, the message) or more than one ("too many arguments").
  */
 const char *cli_operand(int argc, char **argv, const char *missing);
+
+/*
+ * An option's duration (units.h), in ms: a usage error naming opt when it
+ * is not one, when it is 0 and zero_ok is not set ("must be more than 0"),
+ * or when it passes CLI_DURATION_MAX (the engines' bound).
+ */
+#define CLI_DURATION_MAX (INT64_C(1) << 60)
+int64_t cli_duration(const char *opt, const char *s, int zero_ok);
+
+/* An option's size (units.h), in bytes, more than 0: else a usage error
+ * naming opt. */
+uint64_t cli_size(const char *opt, const char *s);
 
 /* Returns rc; when it is negative, dies (EXIT_FAIL) with err's message. */
 int cli_check(int rc, const struct error *err);

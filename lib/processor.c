@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "processor.h"
+#include "timeparse.h"
 
 /* How long the side log's records given wait for the input to pause
  * before they are written and synced (they are all synced at the end). */
@@ -21,13 +22,9 @@ static void on_stop(int sig)
 	stopped = 1;
 }
 
-/* A clock for idle time that the wall clock's steps do not move (ms). */
-static int64_t monotonic_ms(void)
+volatile sig_atomic_t *processor_stop_flag(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return &stopped;
 }
 
 void processor_defaults(struct processor_options *o)
@@ -188,23 +185,30 @@ static int side_pending(const struct processor *p)
 	return p->side_open && p->side.bb.h.count > 0;
 }
 
+/* The shorter of two waits in ms (-1: no limit). */
+static int64_t shorter(int64_t a, int64_t b)
+{
+	return a < 0 ? b : b < 0 || a < b ? a : b;
+}
+
 /*
  * Waits for input after SOURCE_AGAIN: calls the idle callback when it is
  * due (idle since *last, then every tick), writes out the output, then
- * polls until input comes, the next idle call is due or a signal stops
- * the run.  Side records given wait for a pause of the input of
- * SIDE_LINGER_MS to be written and synced (a sync each time the reading
- * catches up with a fast writer would slow the run down).  Signals are
- * blocked from the look at the stop flag until ppoll unblocks them, so
- * that none is missed in between.
+ * polls until input comes, the next idle call is due, the engine's second
+ * input is ready (its callback is then called) or a signal stops the run.
+ * Side records given wait for a pause of the input of SIDE_LINGER_MS to be
+ * written and synced (a sync each time the reading catches up with a fast
+ * writer would slow the run down).  Signals are blocked from the look at
+ * the stop flag until ppoll unblocks them, so that none is missed in
+ * between.
  */
 static int wait_input(struct processor *p, const struct processor_engine *e, int64_t last,
 		      int64_t *next_idle, struct error *err)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	struct pollfd pfd[2] = { { .events = POLLIN }, { .fd = -1, .events = POLLIN } };
 	struct timespec ts, *tsp = NULL;
 	sigset_t block, old;
-	int64_t now = monotonic_ms(), wait = -1;
+	int64_t now = time_monotonic_ms(), wait = -1;
 	int rc, timeout, ready = 1;
 
 	if (p->opt.idle_ms > 0 && now >= *next_idle) {
@@ -216,13 +220,17 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 	}
 	if ((rc = out_rc(p, sink_flush(&p->out, err))) != 0)
 		return rc;
-	pfd.fd = source_pollfd(&p->in, &timeout);
+	pfd[0].fd = source_pollfd(&p->in, &timeout);
 	if (p->opt.idle_ms > 0) {
-		wait = *next_idle - monotonic_ms();
+		wait = *next_idle - time_monotonic_ms();
 		wait = wait < 0 ? 0 : wait;
 	}
-	if (side_pending(p) && (wait < 0 || wait > SIDE_LINGER_MS))
-		wait = SIDE_LINGER_MS;
+	if (side_pending(p))
+		wait = shorter(wait, SIDE_LINGER_MS);
+	if (e->second_fd) {
+		pfd[1].fd = e->second_fd(e->ctx, &timeout);
+		wait = shorter(wait, timeout);
+	}
 	if (wait >= 0) {
 		ts.tv_sec = wait / 1000;
 		ts.tv_nsec = wait % 1000 * 1000000;
@@ -233,8 +241,11 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	if (!*p->stop)
-		ready = ppoll(&pfd, 1, tsp, &old);
+		ready = ppoll(pfd, 2, tsp, &old);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (e->second_ready && (ready == 0 || (ready > 0 && pfd[1].revents)) &&
+	    (rc = engine_rc(p, e->second_ready(e->ctx, err), err)) != 0)
+		return rc;
 	if (ready == 0 && side_pending(p))
 		return side_flush(p, err);
 	return 0;
@@ -244,7 +255,7 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
  * (or a signal), PROCESSOR_CLOSED, or -1 with err set. */
 static int read_all(struct processor *p, const struct processor_engine *e, struct error *err)
 {
-	int64_t last = monotonic_ms(), next_idle = last + p->opt.idle_ms;
+	int64_t last = time_monotonic_ms(), next_idle = last + p->opt.idle_ms;
 	uint64_t records = 0;
 	struct record r;
 	int rc;
@@ -256,7 +267,7 @@ static int read_all(struct processor *p, const struct processor_engine *e, struc
 		if (rc == SOURCE_RECORD) {
 			records++;
 			if (p->opt.idle_ms > 0) {	/* (the clock only when it is used) */
-				last = monotonic_ms();
+				last = time_monotonic_ms();
 				next_idle = last + p->opt.idle_ms;
 			}
 			if ((rc = engine_rc(p, e->record(e->ctx, &r, err), err)) != 0)

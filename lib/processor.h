@@ -13,6 +13,8 @@
  *   - flushes its output whenever reading would block, so that
  *     `logcat -f | logwindow | ...` stays live;
  *   - ticks an idle callback while no input arrives (--idle-close);
+ *   - waits on a second input beside stdin when the engine has one
+ *     (logjoin -f's table), calling the engine when it is ready;
  *   - takes SIGINT and SIGTERM as the end of the input, and a reader of its
  *     output that went away (EPIPE) as a quiet end.
  * The engine is three callbacks; the processor reads no field of a record.
@@ -39,6 +41,18 @@ enum { PROCESSOR_O_FRAMED = 0x3000, PROCESSOR_O_VALUES };
 	{ "framed", no_argument, NULL, PROCESSOR_O_FRAMED }, \
 	{ "values", no_argument, NULL, PROCESSOR_O_VALUES }, \
 	{ "format", required_argument, NULL, 'F' }
+
+/* Their lines of a command's usage text (with -h and --version), in the
+ * columns of logwindow's and logjoin's. */
+#define PROCESSOR_OUTPUT_USAGE \
+"Output:\n" \
+"  -j, --json                 JSON lines: offset, ts, key, value\n" \
+"      --framed               the framed stream (the default unless stdout is\n" \
+"                             a terminal)\n" \
+"      --values               the values alone, as JSON lines\n" \
+"  -F, --format TMPL          text by template, as logcat -F (%k key, %s value)\n" \
+"  -h, --help                 show this help\n" \
+"      --version              show the version\n"
 
 struct processor_options {
 	const char *input;	/* "-" or NULL: stdin (the only input for now) */
@@ -77,6 +91,17 @@ struct processor_engine {
 	/* the end of the input (or SIGINT, SIGTERM) */
 	int (*finish)(void *ctx, struct error *err);
 	void *ctx;
+	/*
+	 * A second input to wait on beside stdin (logjoin -f: its table), or
+	 * NULL for none: second_fd returns a descriptor to poll(2) for POLLIN
+	 * (-1: none now) and sets *timeout_ms, the longest wait before
+	 * second_ready is due (-1: no limit); second_ready is called when that
+	 * descriptor is readable or that time has passed (and maybe more
+	 * often: it is to look and return when there is nothing to do).  Both
+	 * are asked each time reading stdin would block.
+	 */
+	int (*second_fd)(void *ctx, int *timeout_ms);
+	int (*second_ready)(void *ctx, struct error *err);
 };
 
 struct processor {
@@ -128,6 +153,10 @@ int processor_side(struct processor *p, const struct record *r, struct error *er
  * given so far are still written out, as far as they can be.
  */
 int processor_run(struct processor *p, const struct processor_engine *e, struct error *err);
+
+/* The flag SIGINT and SIGTERM set once processor_open took them (for a
+ * source that waits: source_options.stop). */
+volatile sig_atomic_t *processor_stop_flag(void);
 
 /* Releases everything (after processor_run, or instead of it). */
 void processor_close(struct processor *p);

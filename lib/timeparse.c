@@ -331,12 +331,23 @@ size_t time_format_rfc3339(int64_t ms, char *out)
 	return n;
 }
 
-int64_t time_now_ms(void)
+/* A clock's time in ms. */
+static int64_t clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t time_now_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
+}
+
+int64_t time_monotonic_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
 }
 
 int time_from_cbor(const uint8_t *p, size_t n, int in_seconds, const char *spec, int64_t *ts,

@@ -47,4 +47,8 @@ int time_from_cbor(const uint8_t *p, size_t n, int in_seconds, const char *spec,
 /* The wall clock, in ms since the epoch. */
 int64_t time_now_ms(void);
 
+/* A clock for waits and durations that the wall clock's steps do not move,
+ * in ms from an arbitrary start. */
+int64_t time_monotonic_ms(void);
+
 #endif
