@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #include "item.h"
@@ -59,17 +60,23 @@ struct slist {
 	size_t head, n, cap;
 };
 
+/* A key.  The fields a lookup reads (hash, keylen, one, the key's bytes
+ * and, with --latest, the value after them) are last, in one or two cache
+ * lines: a left record of a --latest join costs two cache misses, its
+ * slot and its key. */
 struct jkey {
-	uint64_t hash;
-	size_t keylen;
-	/* tables: versions v[0..nv) by (ts, offset); v is &one while cap is 1 */
-	struct ver *v;
-	size_t nv, capv;
-	struct ver one;
 	/* JOIN_STREAM: the buffered records, left and right */
 	struct slist side[2];
 	size_t idx;		/* join_save: place in the sorted list */
-	uint8_t key[];
+	/* tables: versions v[0..nv) by (ts, offset); v is &one while capv
+	 * is 1 (always with --latest) */
+	struct ver *v;
+	size_t nv, capv;
+	size_t vcap;		/* --latest: room for the value after the key */
+	uint64_t hash;
+	size_t keylen;
+	struct ver one;
+	uint8_t key[];		/* keylen bytes; --latest: vcap bytes of value after */
 };
 
 struct slot {
@@ -108,6 +115,10 @@ struct join {
 
 	struct slot *tab;
 	size_t tabcap, nkeys;
+	/* the table joins' keys, never freed one by one: bump-allocated in
+	 * chunks (linked through their first word) */
+	uint8_t *chunk;
+	size_t chunk_used, chunk_size;
 
 	struct hent *heap;	/* JOIN_STREAM: buffered records by (deadline, arrival) */
 	size_t nheap, capheap;
@@ -145,6 +156,55 @@ static void jfree(struct join *j, void *p, size_t n)
 		free(p);
 		j->mem -= (int64_t)n;
 	}
+}
+
+/*
+ * Large parts of the state (the key table, the keys' chunks) in 2 MiB
+ * aligned allocations that the kernel is asked to back with huge pages
+ * (madvise; a hint): a table join's lookups are random probes over
+ * megabytes, and with 4 KiB pages most of them would also miss the TLB.
+ * Zeroed.  n is a multiple of 2 MiB when at least that.
+ */
+#define BIG_PAGE ((size_t)2 << 20)
+
+static void *big_alloc(struct join *j, size_t n)
+{
+	void *p;
+
+	if (n < BIG_PAGE)
+		p = calloc(1, n);
+	else if ((p = aligned_alloc(BIG_PAGE, n)) != NULL) {
+		madvise(p, n, MADV_HUGEPAGE);
+		memset(p, 0, n);
+	}
+	if (p)
+		j->mem += (int64_t)n;
+	return p;
+}
+
+/* Bump allocation of n bytes (8-aligned) for a table join's key: from
+ * chunks of 64 KiB doubling up to 2 MiB, or one of n. */
+static void *chunk_alloc(struct join *j, size_t n)
+{
+	uint8_t *c;
+	size_t size;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!j->chunk || j->chunk_used + n > j->chunk_size) {
+		size = j->chunk_size ? 2 * j->chunk_size : (size_t)64 << 10;
+		if (size > BIG_PAGE)
+			size = BIG_PAGE;
+		if (n + 8 > size)
+			size = (n + 8 + BIG_PAGE - 1) & ~(BIG_PAGE - 1);
+		if (!(c = big_alloc(j, size)))
+			return NULL;
+		memcpy(c, &j->chunk, sizeof j->chunk);	/* the previous one */
+		j->chunk = c;
+		j->chunk_size = size;
+		j->chunk_used = 8;
+	}
+	j->chunk_used += n;
+	return j->chunk + j->chunk_used - n;
 }
 
 /* Grows *arr (elem-sized entries, *cap of them) to hold need: counted
@@ -244,11 +304,10 @@ static size_t tab_find(const struct join *j, uint64_t h, const uint8_t *key, siz
 static int tab_grow(struct join *j)
 {
 	size_t ncap = j->tabcap * 2, i, mask = ncap - 1;
-	struct slot *old = j->tab, *t = calloc(ncap, sizeof *t);
+	struct slot *old = j->tab, *t = big_alloc(j, ncap * sizeof *t);
 
 	if (!t)
 		return -1;
-	j->mem += (int64_t)(ncap * sizeof *t);
 	for (i = 0; i < j->tabcap; i++)
 		if (old[i].k) {
 			size_t x = (size_t)old[i].hash & mask;
@@ -267,16 +326,29 @@ static struct jkey *key_get(const struct join *j, uint64_t h, const uint8_t *key
 	return j->tab[tab_find(j, h, key, len)].k;
 }
 
-static struct jkey *key_add(struct join *j, uint64_t h, const uint8_t *key, size_t len)
+/* Room for a --latest value of n bytes, with some to spare for values
+ * that grow. */
+static size_t value_room(size_t n)
+{
+	return (n + n / 8 + 7) & ~(size_t)7;
+}
+
+/* A new key (with room for a --latest value of vroom bytes after it);
+ * *slot (when not NULL) is its slot. */
+static struct jkey *key_add(struct join *j, uint64_t h, const uint8_t *key, size_t len,
+			    size_t vroom, size_t *slot)
 {
 	struct jkey *k;
 	size_t i;
 
 	if ((j->nkeys + 1) * 2 > j->tabcap && tab_grow(j) < 0)
 		return NULL;
-	if (!(k = jalloc(j, sizeof *k + len)))
+	k = j->opt->kind == JOIN_STREAM ? jalloc(j, sizeof *k + len)
+					: chunk_alloc(j, sizeof *k + len + vroom);
+	if (!k)
 		return NULL;
 	memset(k, 0, sizeof *k);
+	k->vcap = vroom;
 	k->hash = h;
 	k->keylen = len;
 	k->v = &k->one;
@@ -286,6 +358,8 @@ static struct jkey *key_add(struct join *j, uint64_t h, const uint8_t *key, size
 	j->tab[i].hash = h;
 	j->tab[i].k = k;
 	j->nkeys++;
+	if (slot)
+		*slot = i;
 	return k;
 }
 
@@ -293,13 +367,14 @@ static void key_free(struct join *j, struct jkey *k)
 {
 	size_t i, s;
 
-	for (i = 0; i < k->nv; i++)
+	for (i = 0; i < k->nv && j->opt->kind == JOIN_ASOF; i++)
 		jfree(j, k->v[i].value, k->v[i].len);
 	if (k->v != &k->one)
 		jfree(j, k->v, k->capv * sizeof *k->v);
 	for (s = 0; s < 2; s++)
 		jfree(j, k->side[s].a, k->side[s].cap * sizeof *k->side[s].a);
-	jfree(j, k, sizeof *k + k->keylen);
+	if (j->opt->kind == JOIN_STREAM)
+		jfree(j, k, sizeof *k + k->keylen);	/* the tables': in chunks */
 }
 
 /* Takes k out of the table (backward shift: no tombstones) and frees it. */
@@ -691,28 +766,51 @@ static int ver_set(struct join *j, struct ver *v, const struct record *r, int to
 }
 
 /* A table record (tomb: a tombstone) with its key. */
+/* --latest: r is k's version when its offset is the highest; its value
+ * after the key (k moves when it needs more room: slot is its slot). */
+static int latest_set(struct join *j, size_t slot, struct jkey *k, const struct record *r,
+		      int tomb)
+{
+	size_t need = tomb ? 0 : r->valuelen;
+
+	if (k->nv && r->offset < k->one.offset)
+		return 0;
+	if (need > k->vcap) {
+		/* a new copy of the key with more room (the old one stays in
+		 * its chunk, counted); some to spare, for values that grow */
+		size_t ncap = value_room(need);
+		struct jkey *n = chunk_alloc(j, sizeof *k + k->keylen + ncap);
+		if (!n)
+			return -1;
+		memcpy(n, k, sizeof *k + k->keylen);
+		k = j->tab[slot].k = n;
+		k->v = &k->one;
+		k->vcap = ncap;
+	}
+	memcpy(k->key + k->keylen, r->value, need);
+	k->one.ts = r->ts;
+	k->one.offset = r->offset;
+	k->one.value = tomb ? NULL : k->key + k->keylen;
+	k->one.len = need;
+	if (!k->nv) {
+		k->nv = 1;
+		j->stats.versions++;
+	}
+	return 0;
+}
+
 static int table_add(struct join *j, const struct record *r, const uint8_t *key, size_t len,
 		     int tomb, struct error *err)
 {
 	uint64_t h = key_hash(key, len);
-	struct jkey *k;
-	size_t i;
+	size_t i = tab_find(j, h, key, len);
+	struct jkey *k = j->tab[i].k;
 
-	if (!(k = key_get(j, h, key, len))) {
-		if (!(k = key_add(j, h, key, len)))
-			return nomem(err);
-	}
-	if (j->opt->kind == JOIN_LATEST) {
-		if (k->nv && r->offset < k->v[0].offset)
-			return 0;
-		if (ver_set(j, &k->v[0], r, tomb) < 0)
-			return nomem(err);
-		if (!k->nv) {
-			k->nv = 1;
-			j->stats.versions++;
-		}
-		return 0;
-	}
+	if (!k && !(k = key_add(j, h, key, len, j->opt->kind == JOIN_LATEST && !tomb ?
+				value_room(r->valuelen) : 0, &i)))
+		return nomem(err);
+	if (j->opt->kind == JOIN_LATEST)
+		return latest_set(j, i, k, r, tomb) < 0 ? nomem(err) : 0;
 	i = ver_upper(k, r->ts, r->offset);
 	if (i && k->v[i - 1].ts == r->ts && k->v[i - 1].offset == r->offset) {
 		/* the same (ts, offset) again: the later one */
@@ -939,7 +1037,7 @@ static int stream_step(struct join *j, const struct record *x, int side, const u
 	if (j->st > deadline)
 		return matched ? 0 : unmatched_out(j, x, side, j->stats.left, err);
 	if (!k) {
-		if (!(k = key_add(j, h, key, len)))
+		if (!(k = key_add(j, h, key, len, 0, NULL)))
 			return nomem(err);
 	}
 	if (!(s = srec_new(j, x, side)))
@@ -1131,6 +1229,11 @@ void join_free(struct join *j)
 	for (i = 0; i < j->tabcap; i++)
 		if (j->tab[i].k)
 			key_free(j, j->tab[i].k);
+	while (j->chunk) {
+		uint8_t *c = j->chunk;
+		memcpy(&j->chunk, c, sizeof j->chunk);
+		free(c);
+	}
 	free(j->tab);
 	free(j->heap);
 	free(j->mb);
