@@ -261,6 +261,22 @@ right_of() {
 	[ "$(right_of out 1)" = '{"name":"bob","country":"de"}' ] || fail "$(cat out)"
 }
 
+@test "-f: the records that wait are held in at most --memory: stdin is read as the first of them go" {
+	users users
+	# 300 records of 30 KB, all newer than the table: 9 MB, three times
+	# --memory 3M, so they go in three rounds of the grace (300 ms)
+	$PY -c 'import json
+for i in range(300): print(json.dumps({"offset": i, "ts": '$((T0 + 200000))' + i, "key": "u1", "value": {"n": i, "pad": "x" * 30000}}))' >many.jsonl
+	start=$(now_ms)
+	runio logjoin --table users -f --grace 300ms --memory 3M --json <many.jsonl
+	took=$(($(now_ms) - start))
+	expect_status 0
+	jq -r .value.left.n "$T/stdout" >got
+	seq 0 299 >want
+	expect_same want got
+	[ "$took" -ge 850 ] || fail "took $took ms: the waiting records were not bounded"
+}
+
 # ---- what it says at the end -------------------------------------------------------
 
 @test "stderr: the count lines of JOIN-SPEC, one each, only when not 0, in its order (--table)" {
