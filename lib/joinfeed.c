@@ -192,14 +192,17 @@ static int enqueue(struct joinfeed *f, const struct record *r, int64_t now, stru
 }
 
 /* Waits until the table grows, the first waiting record's grace passes or
- * a signal comes, then does what is due. */
+ * a signal comes (looked at every WAIT_MS at least), then does what is
+ * due. */
+#define WAIT_MS 100
 static int wait_table(struct joinfeed *f, struct error *err)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	int timeout;
 
 	pfd.fd = joinfeed_pollfd(f, &timeout);
-	poll(&pfd, 1, timeout);		/* (EINTR: a signal, seen by the source) */
+	if (!(f->opt.stop && *f->opt.stop))
+		poll(&pfd, 1, timeout < 0 || timeout > WAIT_MS ? WAIT_MS : timeout);
 	return joinfeed_poll(f, err);
 }
 
