@@ -27,10 +27,11 @@ in tests/logjoin.bats' header):
   (a skipped record cannot miss a pair);
 - with --unmatched-to, the stderr lines about the left records it keeps
   (null value; without a key, unless --left writes them; without a match;
-  older than --history) are still written, ending "(kept in 'LOGDIR')";
+  older than --history) are not written: they are in the log, as
+  logwindow's late records are with --late-to;
 - "--on PATH matched no record" (and --table-on's): when the side had
-  records, null-valued ones too, and the path was in none; PATH as given
-  on the command line (logwindow strips a leading dot: logjoin does not);
+  records with a value (where a key was looked for) and the path was in
+  none; PATH without its leading dot, as logwindow names paths;
 - a row with one side (--left, --outer) and --merge is that side's
   members (a right side prefixed); a side present that is not a map is
   the error of --merge.
@@ -50,8 +51,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from logmodel import (MISSING, Pairs, Record, fieldpath_get, norm,  # noqa: E402
-                      records_from_json_lines)
-from windowmodel import UsageError, item, parse_duration, parse_path  # noqa: E402
+                      records_from_json_lines, rfc3339_ms)
+from windowmodel import UsageError, item, parse_duration, parse_path, path_name  # noqa: E402
 
 
 class RunError(Exception):
@@ -97,10 +98,12 @@ class Options:
                 v = next(it)
                 if re.fullmatch(r"@-?\d+", v):
                     self.table_to = ("time", int(v[1:]))
+                elif v.startswith("@"):
+                    self.table_to = ("time", rfc3339_ms(v[1:]))
                 elif v.isdigit():
                     self.table_to = ("offset", int(v))
                 else:
-                    raise UsageError("the model takes --table-to OFFSET or @MS only")
+                    raise UsageError("bad --table-to %r" % v)
             elif a == "--within":
                 self.before = self.after = parse_duration(next(it))
             elif a == "--before":
@@ -443,10 +446,10 @@ class Model:
         lines = []
 
         def line(n, text, shown=True, given=False):
-            """given: a line about left records the --unmatched-to log keeps"""
-            if n and shown:
-                where = " (kept in '%s')" % o.unmatched_to if given and kept else ""
-                lines.append("logjoin: %d %s%s" % (n, text, where))
+            """given: a line about left records the --unmatched-to log keeps
+            (then not written: they are in the log)"""
+            if n and shown and not (given and kept):
+                lines.append("logjoin: %d %s" % (n, text))
 
         line(s["left_null"], "records with a null value skipped", given=True)
         if o.keep_left:
@@ -465,14 +468,15 @@ class Model:
         if late:
             lines.append("logjoin: %d late records (%d from stdin, %d from %s) may have missed "
                          "pairs: raise --grace" % (late, s["left_late"], s["right_late"], o.log))
-        # a path that matched no record of its side, when that side had
-        # records (null-valued ones too), named as given
+        # a path that matched no record of its side, when a key was looked
+        # for there (a record with a value), named as logwindow names paths
         status = 0
-        if o.on and self.nleft and not self.lkey.path_hit:
-            lines.append("logjoin: --on '%s' matched no record" % o.on)
+        if o.on and self.nleft > self.stats["left_null"] and not self.lkey.path_hit:
+            lines.append("logjoin: --on '%s' matched no record" % path_name(o.on))
             status = 1
-        if o.right_on and self.nright and not self.rkey.path_hit:
-            lines.append("logjoin: --table-on '%s' matched no record" % o.right_on)
+        if o.right_on and self.nright > self.stats["right_null_skipped"] and \
+                not self.rkey.path_hit:
+            lines.append("logjoin: --table-on '%s' matched no record" % path_name(o.right_on))
             status = 1
         return status, lines
 
@@ -523,6 +527,9 @@ def selftest():
     assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
     m, st, lines = run(["--table", "T", "--latest", "--table-to", "@20", "--left"], left, table)
     assert [r[3] for r in rows(m)] == [None] * 6, rows(m)
+    m, st, lines = run(["--table", "T", "--latest", "--table-to", "@1970-01-01T00:00:00.021Z"],
+                       left, table)
+    assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
     # keys: "42" and 42 differ, unless as text
     t2 = recs((0, 42, {"n": 1}))
     l2 = recs((5, "42", {"i": 0}), (5, 42, {"i": 1}))
