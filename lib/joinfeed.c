@@ -176,7 +176,7 @@ static void compact(struct joinfeed *f)
 /* Keeps a left record, arrived at now, to wait for the table. */
 static int enqueue(struct joinfeed *f, const struct record *r, int64_t now, struct error *err)
 {
-	struct waiting w = { .ts = r->ts, .arrival = now, .at = f->data.len };
+	struct waiting w = { .ts = r->ts, .arrival = now };
 
 	if (f->head > 0)
 		compact(f);
