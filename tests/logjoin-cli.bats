@@ -506,14 +506,14 @@ u3
 u3"
 }
 
-@test "EXAMPLES: logcat -f clicks/ | logjoin --table users/ -f --grace 2s --on user_id --json" {
+@test "EXAMPLES: logcat -f clicks/ | logjoin --table users/ -f --grace 5s --on user_id --json" {
 	users users
 	clicks clicks 10
 	logcat --json clicks >left.jsonl
 	model users --table users --on user_id --json <left.jsonl >want 2>/dev/null
 	n=$(wc -l <want)
 	cmd=$(example 7)
-	[ "$cmd" = "logcat -f clicks/ | logjoin --table users/ -f --grace 2s --on user_id --json" ] || fail "$cmd"
+	[ "$cmd" = "logcat -f clicks/ | logjoin --table users/ -f --grace 5s --on user_id --json" ] || fail "$cmd"
 	sh -c "$cmd" >out 2>err 3>&- &
 	pid=$!
 	bg_started "$pid"
