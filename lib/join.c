@@ -31,6 +31,7 @@
  * reused buffer: no allocation per record once it is large enough.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,9 @@ struct join {
 	 * chunks (linked through their first word) */
 	uint8_t *chunk;
 	size_t chunk_used, chunk_size;
+
+	uint64_t pf_hash;	/* join_prefetch: the key hash of the record before */
+	int pf_has;
 
 	struct hent *heap;	/* JOIN_STREAM: buffered records by (deadline, arrival) */
 	size_t nheap, capheap;
@@ -1197,6 +1201,34 @@ int join_left(struct join *j, const struct record *r, struct error *err)
 		return emit_row(j, r, LEFT, j->stats.left, r->ts, r->value, r->valuelen,
 				NULL, 0, err);
 	return give_unmatched(j, r, err);
+}
+
+void join_prefetch(struct join *j, const struct record *r)
+{
+	const struct join_options *o = j->opt;
+	const uint8_t *p = r->key;
+	size_t n = r->keylen;
+
+	/* the record given before: its slot is in cache by now, its key is
+	 * fetched */
+	if (j->pf_has) {
+		const struct slot *s = &j->tab[(size_t)j->pf_hash & (j->tabcap - 1)];
+		if (s->k && s->hash == j->pf_hash) {
+			const char *k = (const char *)s->k;
+			__builtin_prefetch(k + offsetof(struct jkey, hash));
+			__builtin_prefetch(k + offsetof(struct jkey, key) + 64);
+		}
+		j->pf_has = 0;
+	}
+	if (o->kind == JOIN_STREAM || o->key_as_text || is_null(r->value, r->valuelen))
+		return;
+	if (o->has_on && fieldpath_find(&o->on, r->value, r->valuelen, &p, &n) != 1)
+		return;
+	if (is_null(p, n))
+		return;
+	j->pf_hash = key_hash(p, n);
+	j->pf_has = 1;
+	__builtin_prefetch(&j->tab[(size_t)j->pf_hash & (j->tabcap - 1)]);
 }
 
 int join_finish(struct join *j, struct error *err)

@@ -152,6 +152,19 @@ int join_right(struct join *j, const struct record *r, struct error *err);
 int join_left(struct join *j, const struct record *r, struct error *err);
 
 /*
+ * A hint, for speed only (the answers are the same without it): r is a
+ * left record that will be given to join_left soon.  The table joins'
+ * lookups are random reads of memory, two in a row (a key's slot, then the
+ * key with its value), each a cache miss on a large table; called for
+ * each left record two records ahead of join_left (join_prefetch(r[i+2])
+ * just before join_left(r[i])), the slot of r[i+2] and the key of r[i+1]
+ * (whose slot the call before fetched) are fetched while r[i] is joined.
+ * r need only be valid during the call.  JOIN_STREAM and --key-as-text:
+ * a no-op.
+ */
+void join_prefetch(struct join *j, const struct record *r);
+
+/*
  * JOIN_ASOF with --history: raises the largest left timestamp seen to ts,
  * before the table is loaded, so that versions the horizon makes useless
  * are dropped while loading (the caller gives the first left record's

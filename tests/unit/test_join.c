@@ -225,6 +225,8 @@ static void engine_close(struct engine *e)
 		fieldpath_release(&e->o.right_on);
 }
 
+static int use_prefetch;
+
 /* Gives records order[from..to) (the first left record's time raised
  * before the first record for the table joins). */
 static int feed(struct engine *e, const struct input *in, size_t from, size_t to, struct error *err)
@@ -237,6 +239,11 @@ static int feed(struct engine *e, const struct input *in, size_t from, size_t to
 		join_raise_left_time(e->j, in->l[0].ts);
 	for (i = from; i < to; i++) {
 		int x = in->order[i];
+		/* a hint two records ahead (join.h): the same answers */
+		if (use_prefetch && i + 2 < to && in->order[i + 2] >= 0) {
+			trec_record(&in->l[in->order[i + 2]], &r);
+			join_prefetch(e->j, &r);
+		}
 		if (x >= 0) {
 			trec_record(&in->l[x], &r);
 			rc = join_left(e->j, &r, err);
@@ -1047,6 +1054,7 @@ static void test_random_vs_reference(int cases)
 
 	for (c = 0; c < cases; c++) {
 		k = c % 3;
+		use_prefetch = c % 2;
 		random_case(&su, in, kinds[k]);
 		if (!check_case(&su, in, bad[k] == 0))
 			bad[k]++;
@@ -1054,6 +1062,7 @@ static void test_random_vs_reference(int cases)
 	test_cond("random as-of joins equal the reference", bad[0] == 0);
 	test_cond("random latest joins equal the reference", bad[1] == 0);
 	test_cond("random stream joins equal the reference", bad[2] == 0);
+	use_prefetch = 0;
 	free(in);
 }
 
@@ -1310,6 +1319,26 @@ static int count_emit(void *ctx, const struct record *r, struct error *err)
 	return 0;
 }
 
+/* A left record of the bench: {"user_id": u, "page": "/home"}. */
+static size_t bench_value(uint8_t *vb, uint64_t u)
+{
+	size_t n = 0;
+
+	n += item_put_head(vb, 5, 2);
+	n += item_put_head(vb + n, 3, 7);
+	memcpy(vb + n, "user_id", 7);
+	n += 7;
+	n += item_put_head(vb + n, 0, u);
+	n += item_put_head(vb + n, 3, 4);
+	memcpy(vb + n, "page", 4);
+	n += 4;
+	n += item_put_head(vb + n, 3, 5);
+	memcpy(vb + n, "/home", 5);
+	return n + 5;
+}
+
+/* 1M left records over a --latest table of 300k records of 100k keys,
+ * with and without join_prefetch two records ahead. */
 static void bench(void)
 {
 	struct join_options o;
@@ -1317,9 +1346,11 @@ static void bench(void)
 	struct error err;
 	struct record r;
 	uint64_t bytes = 0, i;
-	uint8_t kb[16], vb[64];
+	uint8_t kb[16], vb[64], *lv;
+	size_t *lo;
 	clock_t t0;
 	const uint64_t nt = 300000, nl = 1000000;
+	int pf;
 
 	memset(&o, 0, sizeof o);
 	o.kind = JOIN_LATEST;
@@ -1328,58 +1359,60 @@ static void bench(void)
 	o.ctx = &bytes;
 	o.has_on = 1;
 	fieldpath_parse(&o.on, "user_id", &err);
-	j = join_new(&o, &err);
-	memset(&r, 0, sizeof r);
-	t0 = clock();
-	for (i = 0; i < nt; i++) {
-		size_t n = 0;
-		r.offset = i;
-		r.ts = (int64_t)i;
-		r.key = kb;
-		r.keylen = item_put_head(kb, 0, i % 100000);
-		n += item_put_head(vb, 5, 2);
-		n += item_put_head(vb + n, 3, 4);
-		memcpy(vb + n, "name", 4);
-		n += 4;
-		n += item_put_head(vb + n, 3, 8);
-		memcpy(vb + n, "somebody", 8);
-		n += 8;
-		n += item_put_head(vb + n, 3, 4);
-		memcpy(vb + n, "plan", 4);
-		n += 4;
-		n += item_put_head(vb + n, 0, i);
-		r.value = vb;
-		r.valuelen = n;
-		join_right(j, &r, &err);
-	}
-	printf("bench: table of %" PRIu64 " records: %.3f s\n", nt,
-	       (double)(clock() - t0) / CLOCKS_PER_SEC);
-	t0 = clock();
-	for (i = 0; i < nl; i++) {
-		size_t n = 0;
-		r.offset = i;
-		r.ts = (int64_t)i;
+	lv = malloc(nl * 32);
+	lo = malloc((nl + 1) * sizeof *lo);
+	for (i = 0, lo[0] = 0; i < nl; i++)
+		lo[i + 1] = lo[i] + bench_value(lv + lo[i], (i * 7919) % 110000);
+	for (pf = 0; pf < 2; pf++) {
+		j = join_new(&o, &err);
+		memset(&r, 0, sizeof r);
+		t0 = clock();
+		for (i = 0; i < nt; i++) {
+			size_t n = 0;
+			r.offset = i;
+			r.ts = (int64_t)i;
+			r.key = kb;
+			r.keylen = item_put_head(kb, 0, i % 100000);
+			n += item_put_head(vb, 5, 2);
+			n += item_put_head(vb + n, 3, 4);
+			memcpy(vb + n, "name", 4);
+			n += 4;
+			n += item_put_head(vb + n, 3, 8);
+			memcpy(vb + n, "somebody", 8);
+			n += 8;
+			n += item_put_head(vb + n, 3, 4);
+			memcpy(vb + n, "plan", 4);
+			n += 4;
+			n += item_put_head(vb + n, 0, i);
+			r.value = vb;
+			r.valuelen = n;
+			join_right(j, &r, &err);
+		}
+		printf("bench: table of %" PRIu64 " records: %.3f s\n", nt,
+		       (double)(clock() - t0) / CLOCKS_PER_SEC);
+		t0 = clock();
 		r.key = record_null;
 		r.keylen = 1;
-		n += item_put_head(vb, 5, 2);
-		n += item_put_head(vb + n, 3, 7);
-		memcpy(vb + n, "user_id", 7);
-		n += 7;
-		n += item_put_head(vb + n, 0, (i * 7919) % 110000);
-		n += item_put_head(vb + n, 3, 4);
-		memcpy(vb + n, "page", 4);
-		n += 4;
-		n += item_put_head(vb + n, 3, 5);
-		memcpy(vb + n, "/home", 5);
-		n += 5;
-		r.value = vb;
-		r.valuelen = n;
-		join_left(j, &r, &err);
+		for (i = 0; i < nl; i++) {
+			if (pf && i + 2 < nl) {
+				r.value = lv + lo[i + 2];
+				r.valuelen = lo[i + 3] - lo[i + 2];
+				join_prefetch(j, &r);
+			}
+			r.offset = i;
+			r.ts = (int64_t)i;
+			r.value = lv + lo[i];
+			r.valuelen = lo[i + 1] - lo[i];
+			join_left(j, &r, &err);
+		}
+		printf("bench: %" PRIu64 " left records joined (--latest%s): %.3f s, %" PRIu64 " rows, "
+		       "peak memory %" PRIu64 " bytes\n", nl, pf ? ", join_prefetch" : "",
+		       (double)(clock() - t0) / CLOCKS_PER_SEC, join_stats(j)->rows,
+		       join_stats(j)->peak_memory);
+		join_free(j);
 	}
-	printf("bench: %" PRIu64 " left records joined (--latest): %.3f s, %" PRIu64 " rows, "
-	       "peak memory %" PRIu64 " bytes\n", nl, (double)(clock() - t0) / CLOCKS_PER_SEC,
-	       join_stats(j)->rows, join_stats(j)->peak_memory);
-	join_free(j);
+	free(lv);
+	free(lo);
 	fieldpath_release(&o.on);
 }
 
