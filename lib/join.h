@@ -152,15 +152,17 @@ int join_right(struct join *j, const struct record *r, struct error *err);
 int join_left(struct join *j, const struct record *r, struct error *err);
 
 /*
- * A hint, for speed only (the answers are the same without it): r is a
- * left record that will be given to join_left soon.  The table joins'
- * lookups are random reads of memory, two in a row (a key's slot, then the
- * key with its value), each a cache miss on a large table; called for
- * each left record two records ahead of join_left (join_prefetch(r[i+2])
- * just before join_left(r[i])), the slot of r[i+2] and the key of r[i+1]
- * (whose slot the call before fetched) are fetched while r[i] is joined.
- * r need only be valid during the call.  JOIN_STREAM and --key-as-text:
- * a no-op.
+ * A hint, for speed only (the answers are the same without it, whatever
+ * the calls): r is a left record that will be given to join_left soon.
+ * The table joins' lookups are random reads of memory in a chain (a key's
+ * slot, the key with a --latest value after it; as of: then the key's
+ * versions, then the value), each a cache miss on a large table.  Called
+ * for each left record, in order, some records ahead of join_left (--latest:
+ * two, join_prefetch(r[i+2]) just before join_left(r[i]); as of: three or
+ * four), each call fetches the next link of the chain of the records of
+ * the three calls before (whose previous links the calls before fetched)
+ * and the first link of r's.  r need only be valid during the call.
+ * JOIN_STREAM and --key-as-text: a no-op.
  */
 void join_prefetch(struct join *j, const struct record *r);
 

@@ -239,9 +239,9 @@ static int feed(struct engine *e, const struct input *in, size_t from, size_t to
 		join_raise_left_time(e->j, in->l[0].ts);
 	for (i = from; i < to; i++) {
 		int x = in->order[i];
-		/* a hint two records ahead (join.h): the same answers */
-		if (use_prefetch && i + 2 < to && in->order[i + 2] >= 0) {
-			trec_record(&in->l[in->order[i + 2]], &r);
+		/* a hint some records ahead (join.h): the same answers */
+		if (use_prefetch && i + (size_t)use_prefetch < to && in->order[i + use_prefetch] >= 0) {
+			trec_record(&in->l[in->order[i + use_prefetch]], &r);
 			join_prefetch(e->j, &r);
 		}
 		if (x >= 0) {
@@ -1054,7 +1054,7 @@ static void test_random_vs_reference(int cases)
 
 	for (c = 0; c < cases; c++) {
 		k = c % 3;
-		use_prefetch = c % 2;
+		use_prefetch = (c / 3) % 3 * 2;	/* none, 2 or 4 ahead */
 		random_case(&su, in, kinds[k]);
 		if (!check_case(&su, in, bad[k] == 0))
 			bad[k]++;
@@ -1337,8 +1337,9 @@ static size_t bench_value(uint8_t *vb, uint64_t u)
 	return n + 5;
 }
 
-/* 1M left records over a --latest table of 300k records of 100k keys,
- * with and without join_prefetch two records ahead. */
+/* 1M left records over a table of 300k records of 100k keys, --latest
+ * and as of, with and without join_prefetch (two and four records
+ * ahead). */
 static void bench(void)
 {
 	struct join_options o;
@@ -1350,7 +1351,7 @@ static void bench(void)
 	size_t *lo;
 	clock_t t0;
 	const uint64_t nt = 300000, nl = 1000000;
-	int pf;
+	int pf, kind;
 
 	memset(&o, 0, sizeof o);
 	o.kind = JOIN_LATEST;
@@ -1363,14 +1364,18 @@ static void bench(void)
 	lo = malloc((nl + 1) * sizeof *lo);
 	for (i = 0, lo[0] = 0; i < nl; i++)
 		lo[i + 1] = lo[i] + bench_value(lv + lo[i], (i * 7919) % 110000);
-	for (pf = 0; pf < 2; pf++) {
+	for (kind = 0; kind < 4; kind++) {
+		size_t ahead;
+		pf = kind % 2;
+		o.kind = kind < 2 ? JOIN_LATEST : JOIN_ASOF;
+		ahead = o.kind == JOIN_LATEST ? 2 : 4;
 		j = join_new(&o, &err);
 		memset(&r, 0, sizeof r);
 		t0 = clock();
 		for (i = 0; i < nt; i++) {
 			size_t n = 0;
 			r.offset = i;
-			r.ts = (int64_t)i;
+			r.ts = (int64_t)i * 18;
 			r.key = kb;
 			r.keylen = item_put_head(kb, 0, i % 100000);
 			n += item_put_head(vb, 5, 2);
@@ -1394,19 +1399,21 @@ static void bench(void)
 		r.key = record_null;
 		r.keylen = 1;
 		for (i = 0; i < nl; i++) {
-			if (pf && i + 2 < nl) {
-				r.value = lv + lo[i + 2];
-				r.valuelen = lo[i + 3] - lo[i + 2];
+			if (pf && i + ahead < nl) {
+				r.ts = (int64_t)(i + ahead) * 5;
+				r.value = lv + lo[i + ahead];
+				r.valuelen = lo[i + ahead + 1] - lo[i + ahead];
 				join_prefetch(j, &r);
 			}
 			r.offset = i;
-			r.ts = (int64_t)i;
+			r.ts = (int64_t)i * 5;
 			r.value = lv + lo[i];
 			r.valuelen = lo[i + 1] - lo[i];
 			join_left(j, &r, &err);
 		}
-		printf("bench: %" PRIu64 " left records joined (--latest%s): %.3f s, %" PRIu64 " rows, "
-		       "peak memory %" PRIu64 " bytes\n", nl, pf ? ", join_prefetch" : "",
+		printf("bench: %" PRIu64 " left records joined (%s%s): %.3f s, %" PRIu64 " rows, "
+		       "peak memory %" PRIu64 " bytes\n", nl,
+		       o.kind == JOIN_LATEST ? "--latest" : "as of", pf ? ", join_prefetch" : "",
 		       (double)(clock() - t0) / CLOCKS_PER_SEC, join_stats(j)->rows,
 		       join_stats(j)->peak_memory);
 		join_free(j);
