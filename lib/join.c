@@ -103,6 +103,7 @@ struct hent {
 	int64_t deadline;
 	uint64_t arrival;
 	struct srec *s;
+	struct jkey *k;		/* s->k, to be fetched without reading s */
 };
 
 struct join {
@@ -861,7 +862,7 @@ static int hent_before(const struct hent *a, const struct hent *b)
 
 static int heap_push(struct join *j, struct srec *s)
 {
-	struct hent e = { s->deadline, s->arrival, s };
+	struct hent e = { s->deadline, s->arrival, s, s->k };
 	size_t i;
 
 	if (grow_to(&j->mem, (void **)&j->heap, &j->capheap, j->nheap + 1, sizeof *j->heap) < 0)
@@ -930,10 +931,10 @@ static int srec_link(struct join *j, struct jkey *k, struct srec *s)
 	}
 	if (grow_to(&j->mem, (void **)&l->a, &l->cap, l->head + l->n + 1, sizeof *l->a) < 0)
 		return -1;
+	s->k = k;
 	if (heap_push(j, s) < 0)
 		return -1;
 	l->a[l->head + l->n++] = s;
-	s->k = k;
 	j->stats.versions++;
 	return 0;
 }
@@ -991,6 +992,11 @@ static int close_until(struct join *j, int64_t limit, int all, struct error *err
 		jfree(j, s, s->size);
 		if (rc)
 			return rc;
+	}
+	/* the next to close, mostly at a later record: fetched meanwhile */
+	if (j->nheap) {
+		__builtin_prefetch(j->heap[0].s);
+		__builtin_prefetch(j->heap[0].k);
 	}
 	return 0;
 }
@@ -1594,7 +1600,7 @@ static int arrival_cmp(const void *a, const void *b)
 
 static int restore_stream(struct join *j, struct ss_reader *r, struct error *err)
 {
-	struct hent prev = { 0, 0, NULL };
+	struct hent prev = { 0, 0, NULL, NULL };
 	uint64_t n, i, hl, h;
 	size_t x, s;
 
@@ -1634,7 +1640,7 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 		sr->arrival = arrival;
 		sr->num = num;
 		sr->matched = flags >> 1;
-		e = (struct hent){ sr->deadline, arrival, sr };
+		e = (struct hent){ sr->deadline, arrival, sr, k };
 		/* open at the saved stream time, in closing order */
 		if (sr->deadline < j->st || (i && !hent_before(&prev, &e))) {
 			jfree(j, sr, sr->size);
