@@ -17,7 +17,20 @@
  *
  * Memory: every allocation of the state is counted and checked against
  * join_options.memory after each call; passing it is an error naming the
- * bound, never an eviction.
+ * bound, never an eviction.  (Counted: the bytes asked for, not malloc's
+ * overhead; the per-record scratch buffers, which grow to the largest
+ * record, are not state and not counted.)
+ *
+ * Cost (join.c says how): a left record of a table join costs one field
+ * lookup, one XXH3 of the key's bytes, one probe of an open-addressing
+ * table and, as of, a binary search among the key's versions; its row is
+ * built in one reused buffer (no allocation).  The lookups are random
+ * reads of memory: join_prefetch, called ahead, overlaps them.  A table
+ * record costs an allocation of its value (--latest: none once the key's
+ * room is large enough; the value is kept after the key).  A record of
+ * the stream join costs one allocation (its copy) while its window is
+ * open, a heap push and pop (O(log buffered)), and a scan of its key's
+ * records of the other side.
  */
 #ifndef JOIN_H
 #define JOIN_H
