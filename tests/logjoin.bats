@@ -11,11 +11,12 @@
 # in all, a quarter under the sanitizers); JOIN_SEED their seed (default 1).
 #
 # Readings of the spec the model takes where it leaves a choice (listed in
-# joinmodel.py's header): every record that arrives raises stream time and
-# the largest left timestamp, skipped ones too; a left record's checks go
-# null value, no key, older than --history, then the join; only records
-# with a key and a value are counted late; with --unmatched-to the stderr
-# lines of the left records it keeps are not written.
+# joinmodel.py's header): a --stream record without a value or a key is no
+# event and does not raise stream time; every left record raises the
+# largest left timestamp of --history; a left record's checks go null
+# value, no key, older than --history, then the join; only records with a
+# key and a value are counted late; with --unmatched-to the stderr lines of
+# the left records it keeps are not written.
 
 load helper
 

@@ -594,6 +594,13 @@ def selftest():
                       left, right)
     assert sorted((r[0], r[3]) for r in rows(m)) == [(0, item({"r": 1})), (1, item({"r": 0}))]
     assert lines == []
+    # a null right value is no event: its time 100 does not close L0's window,
+    # so R at 3 (given after it, in log order) still joins L0
+    left = recs((0, "k", {"l": 0}))
+    right = recs((100, "k", None), (3, "k", {"r": 1}))
+    m, _, lines = run(["--stream", "R", "--within", "5ms", "--left"], left, right)
+    assert [(r[0], r[3]) for r in rows(m)] == [(0, item({"r": 1}))], rows(m)
+    assert lines == ["logjoin: 1 right records with a null value skipped"], lines
     print("joinmodel selftest: ok")
 
 

@@ -31,18 +31,12 @@
 #include "item.h"
 #include "join.h"
 #include "json.h"
+#include "littleendian.h"
 #include "record.h"
 #include "test.h"
 
-/* a byte inside the saved state's description, and the checksum's writer */
+/* a byte inside the saved state's description */
 #define STATE_HEAD_TEST 20
-static void put_le64_test(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* ---- records ----------------------------------------------------------------- */
 
@@ -1235,7 +1229,7 @@ static void test_restore_refuses(void)
 				buf_reset(&copy);
 				buf_add(&copy, state.p, state.len);
 				copy.p[i] ^= (uint8_t)(m == 0 ? 0x01 : m == 1 ? 0x80 : 0xff);
-				put_le64_test(x, XXH3_64bits(copy.p, copy.len - 8));
+				put_le64(x, XXH3_64bits(copy.p, copy.len - 8));
 				memcpy(copy.p + copy.len - 8, x, 8);
 				if (try_restore(&su, copy.p, copy.len, &err) == 0)
 					taken++;
