@@ -250,7 +250,7 @@ static void fmt_size(uint64_t v, char *out, size_t n)
 	fmt_unit(v, u, s, 4, "B", out, n);
 }
 
-__attribute__((unused)) static void fmt_duration(int64_t v, char *out, size_t n)
+static void fmt_duration(int64_t v, char *out, size_t n)
 {
 	static const uint64_t u[] = { 86400000, 3600000, 60000, 1000 };
 	static const char *const s[] = { "d", "h", "m", "s" };
@@ -900,7 +900,8 @@ static struct srec *srec_new(struct join *j, const struct record *r, int side)
 	s->side = side;
 	s->r = *r;
 	p = (uint8_t *)(s + 1);
-	memcpy(p, r->key, r->keylen);
+	if (r->keylen)
+		memcpy(p, r->key, r->keylen);
 	s->r.key = p;
 	p += r->keylen;
 	memcpy(p, r->value, r->valuelen);
@@ -1245,12 +1246,437 @@ void join_free(struct join *j)
 	free(j);
 }
 
+/* ---- saving and restoring ------------------------------------------------- */
+
+/*
+ * The saved state (varints: savedstate.h's LEB128; times: 8 bytes, as
+ * two's complement; byte strings: a varint length, then the bytes):
+ *	"logjoin state\n", version (varint)
+ *	the options it depends on (text, one phrase a line: describe)
+ *	stream time, the largest left time, the table's time, the arrival
+ *	  counter, the counters of join_stats that count records (15)
+ *	JOIN_ASOF, JOIN_LATEST: the keys, by their bytes (memcmp, then
+ *	  length): the key, its versions by (ts, offset): ts, offset, 0 (a
+ *	  tombstone) or 1 and the value; versions --history allows to drop
+ *	  (dropped lazily) left out
+ *	JOIN_STREAM: the buffered records by (deadline, arrival): side |
+ *	  matched << 1, arrival, the left record's number, ts, offset, the
+ *	  join key, the record's key, value, headers (length + 1; 0: none)
+ *	XXH3-64 of all the bytes before it (8 bytes, little-endian)
+ * The order is canonical: equal states give equal bytes.
+ */
+#define STATE_MAGIC "logjoin state\n"
+#define STATE_MAGIC_LEN 14
+#define STATE_VERSION 1
+#define NCOUNTERS 15
+
+static uint64_t *counter(struct join_stats *st, size_t i)
+{
+	uint64_t *c[NCOUNTERS] = {
+		&st->left, &st->right, &st->rows, &st->pairs, &st->left_unmatched,
+		&st->right_unmatched, &st->left_null, &st->left_nokey, &st->right_nokey,
+		&st->right_null_skipped, &st->too_old, &st->left_late, &st->right_late,
+		&st->on_matched, &st->right_on_matched,
+	};
+	return c[i];
+}
+
+/* The options a state depends on, one phrase a line, as a user writes them. */
+static int describe(const struct join *j, struct buf *b)
+{
+	const struct join_options *o = j->opt;
+	char d1[32], d2[32], d3[32];
+	int rc = 0;
+
+	if (o->kind == JOIN_STREAM) {
+		fmt_duration(o->before, d1, sizeof d1);
+		fmt_duration(o->after, d2, sizeof d2);
+		fmt_duration(o->grace, d3, sizeof d3);
+		rc |= buf_printf(b, "--stream --before %s --after %s --grace %s\n", d1, d2, d3);
+	} else {
+		rc |= buf_printf(b, "--table%s\n", o->kind == JOIN_LATEST ? " --latest" : "");
+	}
+	rc |= o->has_on ? buf_printf(b, "--on %s\n", o->on_name ? o->on_name : "?")
+			: buf_printf(b, "the left key from the record key\n");
+	rc |= o->has_right_on ? buf_printf(b, "--table-on %s\n", o->right_on_name ? o->right_on_name : "?")
+			      : buf_printf(b, "the right key from the record key\n");
+	rc |= buf_printf(b, "%s\n%s\n", o->key_as_text ? "--key-as-text" : "keys compared as CBOR",
+			 o->keep_right ? "--outer" : o->keep_left ? "--left" : "inner");
+	if (o->merge)
+		rc |= o->prefix ? buf_printf(b, "--merge --prefix %s", o->prefix) : buf_printf(b, "--merge");
+	else
+		rc |= buf_printf(b, "no --merge");
+	if (o->kind == JOIN_ASOF) {
+		fmt_duration(o->history, d1, sizeof d1);
+		rc |= o->history >= 0 ? buf_printf(b, "\n--history %s", d1)
+				      : buf_printf(b, "\nno --history");
+	}
+	return rc ? -1 : 0;
+}
+
+static int put_bytes(struct buf *b, const void *p, size_t n)
+{
+	return ss_put_varint(b, n) < 0 || buf_add(b, p, n) < 0 ? -1 : 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct jkey *x = *(const struct jkey *const *)a, *y = *(const struct jkey *const *)b;
+	int c = memcmp(x->key, y->key, x->keylen < y->keylen ? x->keylen : y->keylen);
+
+	return c ? c : x->keylen < y->keylen ? -1 : x->keylen > y->keylen;
+}
+
+static int hent_cmp(const void *a, const void *b)
+{
+	const struct hent *x = a, *y = b;
+
+	return hent_before(x, y) ? -1 : hent_before(y, x);
+}
+
+/* A key's versions to save: from the last one at or before the horizon. */
+static size_t first_kept(const struct join *j, const struct jkey *k)
+{
+	int64_t h = horizon(j);
+
+	return k->nv >= 2 && k->v[1].ts <= h ? ver_upper(k, h, UINT64_MAX) - 1 : 0;
+}
+
+static int save_table(const struct join *j, struct buf *out)
+{
+	struct jkey **ks = malloc((j->nkeys ? j->nkeys : 1) * sizeof *ks);
+	size_t i, n = 0, v;
+	int rc = -1;
+
+	if (!ks)
+		return -1;
+	for (i = 0; i < j->tabcap; i++)
+		if (j->tab[i].k)
+			ks[n++] = j->tab[i].k;
+	qsort(ks, n, sizeof *ks, key_cmp);
+	if (ss_put_varint(out, n) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		const struct jkey *k = ks[i];
+		size_t first = first_kept(j, k);
+		if (put_bytes(out, k->key, k->keylen) < 0 || ss_put_varint(out, k->nv - first) < 0)
+			goto done;
+		for (v = first; v < k->nv; v++) {
+			const struct ver *x = &k->v[v];
+			if (ss_put_u64(out, (uint64_t)x->ts) < 0 || ss_put_varint(out, x->offset) < 0 ||
+			    buf_addc(out, x->value != NULL) < 0 ||
+			    (x->value && put_bytes(out, x->value, x->len) < 0))
+				goto done;
+		}
+	}
+	rc = 0;
+done:
+	free(ks);
+	return rc;
+}
+
+static int save_stream(const struct join *j, struct buf *out)
+{
+	struct hent *hs = malloc((j->nheap ? j->nheap : 1) * sizeof *hs);
+	size_t i;
+	int rc = -1;
+
+	if (!hs)
+		return -1;
+	if (j->nheap)
+		memcpy(hs, j->heap, j->nheap * sizeof *hs);
+	qsort(hs, j->nheap, sizeof *hs, hent_cmp);
+	if (ss_put_varint(out, j->nheap) < 0)
+		goto done;
+	for (i = 0; i < j->nheap; i++) {
+		const struct srec *s = hs[i].s;
+		const struct record *r = &s->r;
+		if (buf_addc(out, (uint8_t)(s->side | s->matched << 1)) < 0 ||
+		    ss_put_varint(out, s->arrival) < 0 || ss_put_varint(out, s->num) < 0 ||
+		    ss_put_u64(out, (uint64_t)r->ts) < 0 || ss_put_varint(out, r->offset) < 0 ||
+		    put_bytes(out, s->k->key, s->k->keylen) < 0 ||
+		    put_bytes(out, r->key, r->keylen) < 0 || put_bytes(out, r->value, r->valuelen) < 0 ||
+		    ss_put_varint(out, r->headers ? r->headerslen + 1 : 0) < 0 ||
+		    (r->headers && buf_add(out, r->headers, r->headerslen) < 0))
+			goto done;
+	}
+	rc = 0;
+done:
+	free(hs);
+	return rc;
+}
+
 int join_save(const struct join *j, struct buf *out, struct error *err)
 {
-	return error_set(err, "join_save: not built yet");
+	struct join_stats st = j->stats;
+	struct buf d = BUF_INIT;
+	size_t start = out->len, i;
+	int rc = -1;
+
+	if (describe(j, &d) < 0 || buf_add(out, STATE_MAGIC, STATE_MAGIC_LEN) < 0 ||
+	    ss_put_varint(out, STATE_VERSION) < 0 || put_bytes(out, d.p, d.len) < 0 ||
+	    ss_put_u64(out, (uint64_t)j->st) < 0 || ss_put_u64(out, (uint64_t)j->maxleft) < 0 ||
+	    ss_put_u64(out, (uint64_t)j->table_time) < 0 || ss_put_varint(out, j->arrival) < 0)
+		goto done;
+	for (i = 0; i < NCOUNTERS; i++)
+		if (ss_put_varint(out, *counter(&st, i)) < 0)
+			goto done;
+	if ((j->opt->kind == JOIN_STREAM ? save_stream(j, out) : save_table(j, out)) < 0 ||
+	    ss_put_u64(out, XXH3_64bits(out->p + start, out->len - start)) < 0)
+		goto done;
+	rc = 0;
+done:
+	if (rc < 0) {
+		out->len = start;
+		nomem(err);
+	}
+	buf_release(&d);
+	return rc;
+}
+
+static int bad_state(struct error *err, const char *what)
+{
+	return error_set(err, "not a saved state of logjoin: %s", what);
+}
+
+/* Bytes that are one join key: a whole item other than null (or, with
+ * --key-as-text, any text). */
+static int key_ok(const struct join *j, const uint8_t *p, size_t n)
+{
+	struct error e;
+	size_t len;
+
+	if (j->opt->key_as_text)
+		return 1;
+	return item_check(p, n, &len, &e) == ITEM_OK && len == n && !is_null(p, n);
+}
+
+/* One whole item (a record's key may also be absent: allow_empty). */
+static int item_ok(const uint8_t *p, size_t n, int allow_empty)
+{
+	struct error e;
+	size_t len;
+
+	if (n == 0)
+		return allow_empty;
+	return item_check(p, n, &len, &e) == ITEM_OK && len == n;
+}
+
+static int time_in_range(int64_t t, int none_ok)
+{
+	return (none_ok && t == INT64_MIN) || (t >= JOIN_TIME_MIN && t <= JOIN_TIME_MAX);
+}
+
+static int get_bytes(struct ss_reader *r, const uint8_t **p, size_t *n)
+{
+	uint64_t len;
+
+	if (ss_get_varint(r, &len) < 0 || ss_get_bytes(r, len, p) < 0)
+		return -1;
+	*n = (size_t)len;
+	return 0;
+}
+
+static int get_time(struct ss_reader *r, int64_t *t)
+{
+	uint64_t v;
+
+	if (ss_get_u64(r, &v) < 0)
+		return -1;
+	*t = (int64_t)v;
+	return 0;
+}
+
+static int restore_table(struct join *j, struct ss_reader *r, struct error *err)
+{
+	const uint8_t *prev = NULL, *key;
+	size_t prevlen = 0, len, i, v;
+	uint64_t nkeys, nv;
+	int64_t h = horizon(j);
+
+	if (ss_get_varint(r, &nkeys) < 0 || nkeys > r->n)
+		return bad_state(err, "truncated");
+	for (i = 0; i < nkeys; i++) {
+		int64_t lts = INT64_MIN;
+		uint64_t loff = 0;
+		int c;
+		if (get_bytes(r, &key, &len) < 0 || !key_ok(j, key, len))
+			return bad_state(err, "a key is not well-formed");
+		c = prev ? memcmp(prev, key, len < prevlen ? len : prevlen) : -1;
+		if (c > 0 || (c == 0 && prevlen >= len))
+			return bad_state(err, "keys out of order");
+		prev = key;
+		prevlen = len;
+		if (ss_get_varint(r, &nv) < 0 || nv == 0 || nv > r->n ||
+		    (j->opt->kind == JOIN_LATEST && nv != 1))
+			return bad_state(err, "a key's versions");
+		for (v = 0; v < nv; v++) {
+			struct record rec;
+			uint8_t has;
+			memset(&rec, 0, sizeof rec);
+			if (get_time(r, &rec.ts) < 0 || ss_get_varint(r, &rec.offset) < 0 ||
+			    ss_get_u8(r, &has) < 0 || has > 1 ||
+			    (has && get_bytes(r, &rec.value, &rec.valuelen) < 0))
+				return bad_state(err, "truncated");
+			if (!time_in_range(rec.ts, 0) || rec.ts > j->table_time ||
+			    (v && (rec.ts < lts || (rec.ts == lts && rec.offset <= loff))) ||
+			    (v == 1 && rec.ts <= h))
+				return bad_state(err, "a version out of place");
+			if ((has && (!item_ok(rec.value, rec.valuelen, 0) ||
+				     is_null(rec.value, rec.valuelen))) ||
+			    (!has && j->opt->has_right_on))
+				return bad_state(err, "a version's value is not well-formed");
+			lts = rec.ts;
+			loff = rec.offset;
+			if (!has) {
+				rec.value = record_null;
+				rec.valuelen = 1;
+			}
+			if (table_add(j, &rec, key, len, !has, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int arrival_cmp(const void *a, const void *b)
+{
+	const struct srec *x = *(const struct srec *const *)a, *y = *(const struct srec *const *)b;
+
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+}
+
+static int restore_stream(struct join *j, struct ss_reader *r, struct error *err)
+{
+	struct hent prev = { 0, 0, NULL };
+	uint64_t n, i, hl, h;
+	size_t x, s;
+
+	if (ss_get_varint(r, &n) < 0 || n > r->n)
+		return bad_state(err, "truncated");
+	for (i = 0; i < n; i++) {
+		struct record rec;
+		struct hent e;
+		struct srec *sr;
+		struct jkey *k;
+		const uint8_t *key;
+		size_t len;
+		uint8_t flags;
+		uint64_t arrival, num;
+		memset(&rec, 0, sizeof rec);
+		if (ss_get_u8(r, &flags) < 0 || ss_get_varint(r, &arrival) < 0 ||
+		    ss_get_varint(r, &num) < 0 || get_time(r, &rec.ts) < 0 ||
+		    ss_get_varint(r, &rec.offset) < 0 || get_bytes(r, &key, &len) < 0 ||
+		    get_bytes(r, &rec.key, &rec.keylen) < 0 ||
+		    get_bytes(r, &rec.value, &rec.valuelen) < 0 || ss_get_varint(r, &hl) < 0 ||
+		    (hl && ss_get_bytes(r, hl - 1, &rec.headers) < 0))
+			return bad_state(err, "truncated");
+		rec.headerslen = hl ? (size_t)(hl - 1) : 0;
+		if (flags > 3 || arrival >= j->arrival || !time_in_range(rec.ts, 0) || rec.ts > j->st ||
+		    ((flags & 1) == LEFT ? num == 0 || num > j->stats.left : num != 0))
+			return bad_state(err, "a buffered record out of place");
+		if (!key_ok(j, key, len) || !item_ok(rec.key, rec.keylen, 1) ||
+		    !item_ok(rec.value, rec.valuelen, 0) || is_null(rec.value, rec.valuelen) ||
+		    (rec.headers && (!item_ok(rec.headers, rec.headerslen, 0) ||
+				     record_check_headers(rec.headers, rec.headerslen, err) < 0)))
+			return bad_state(err, "a buffered record is not well-formed");
+		h = key_hash(key, len);
+		if (!(k = key_get(j, h, key, len)) && !(k = key_add(j, h, key, len, 0, NULL)))
+			return nomem(err);
+		if (!(sr = srec_new(j, &rec, flags & 1)))
+			return nomem(err);
+		sr->arrival = arrival;
+		sr->num = num;
+		sr->matched = flags >> 1;
+		e = (struct hent){ sr->deadline, arrival, sr };
+		/* open at the saved stream time, in closing order */
+		if (sr->deadline < j->st || (i && !hent_before(&prev, &e))) {
+			jfree(j, sr, sr->size);
+			return bad_state(err, "buffered records out of order");
+		}
+		if (srec_link(j, k, sr) < 0) {
+			jfree(j, sr, sr->size);
+			return nomem(err);
+		}
+		prev = e;
+	}
+	/* each key's lists in arrival order, no arrival twice */
+	for (x = 0; x < j->tabcap; x++)
+		for (s = 0; j->tab[x].k && s < 2; s++) {
+			struct slist *l = &j->tab[x].k->side[s];
+			size_t m;
+			if (l->n < 2)
+				continue;
+			qsort(l->a + l->head, l->n, sizeof *l->a, arrival_cmp);
+			for (m = 1; m < l->n; m++)
+				if (l->a[l->head + m - 1]->arrival == l->a[l->head + m]->arrival)
+					return bad_state(err, "two buffered records of one arrival");
+		}
+	return 0;
 }
 
 int join_restore(struct join *j, const uint8_t *p, size_t n, struct error *err)
 {
-	return error_set(err, "join_restore: not built yet");
+	struct ss_reader r;
+	struct join_stats st;
+	struct buf d = BUF_INIT;
+	const uint8_t *saved;
+	size_t len, i;
+	uint64_t version;
+	int rc;
+
+	if (j->stats.left || j->stats.right || j->nkeys)
+		return error_set(err, "a state can only be restored into a new engine");
+	if (n < STATE_MAGIC_LEN + 8 || memcmp(p, STATE_MAGIC, STATE_MAGIC_LEN) != 0)
+		return bad_state(err, "no header");
+	if (le64(p + n - 8) != XXH3_64bits(p, n - 8))
+		return bad_state(err, "its checksum does not match");
+	r.p = p + STATE_MAGIC_LEN;
+	r.n = n - STATE_MAGIC_LEN - 8;
+	if (ss_get_varint(&r, &version) < 0 || version != STATE_VERSION)
+		return bad_state(err, "an unknown version");
+	if (get_bytes(&r, &saved, &len) < 0)
+		return bad_state(err, "truncated");
+	if (describe(j, &d) < 0) {
+		buf_release(&d);
+		return nomem(err);
+	}
+	if (len != d.len || memcmp(saved, d.p, len) != 0) {
+		/* both descriptions on one line each */
+		for (i = 0; i < d.len; i++)
+			if (d.p[i] == '\n')
+				d.p[i] = ' ';
+		error_set(err, "the saved state is of %.*s, not %.*s", (int)(len > 400 ? 400 : len),
+			  (const char *)saved, (int)(d.len > 400 ? 400 : d.len), (const char *)d.p);
+		for (i = 0; i < sizeof err->msg && err->msg[i]; i++)
+			if (err->msg[i] == '\n')
+				err->msg[i] = ' ';
+		buf_release(&d);
+		return -1;
+	}
+	buf_release(&d);
+	memset(&st, 0, sizeof st);
+	if (get_time(&r, &j->st) < 0 || get_time(&r, &j->maxleft) < 0 ||
+	    get_time(&r, &j->table_time) < 0 || ss_get_varint(&r, &j->arrival) < 0)
+		return bad_state(err, "truncated");
+	for (i = 0; i < NCOUNTERS; i++)
+		if (ss_get_varint(&r, counter(&st, i)) < 0)
+			return bad_state(err, "truncated");
+	if (!time_in_range(j->st, 1) || !time_in_range(j->maxleft, 1) ||
+	    !time_in_range(j->table_time, 1) || st.pairs > st.rows ||
+	    st.on_matched > st.left || st.right_on_matched > st.right ||
+	    (j->opt->kind != JOIN_STREAM && (j->st != INT64_MIN || j->arrival)) ||
+	    (j->opt->kind != JOIN_ASOF && j->maxleft != INT64_MIN) ||
+	    j->arrival > st.left + st.right)
+		return bad_state(err, "its counters");
+	j->stats.left = st.left;	/* a left record's number is checked against it */
+	rc = j->opt->kind == JOIN_STREAM ? restore_stream(j, &r, err) : restore_table(j, &r, err);
+	if (rc < 0)
+		return -1;
+	if (r.n)
+		return bad_state(err, "bytes after its end");
+	st.keys = j->stats.keys;
+	st.versions = j->stats.versions;
+	j->stats = st;
+	return account(j, 0, err);
 }

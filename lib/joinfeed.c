@@ -15,8 +15,10 @@ struct waiting {
 };
 
 /* -f: how often (ms) the table is looked at for new records while stdin
- * brings left records newer than it (each look is a system call). */
+ * flows (each look is a system call or more), and every how many records
+ * the clock is read for it. */
 #define LOOK_MS 1
+#define LOOK_EVERY 64
 
 int joinfeed_open(struct joinfeed *f, struct join *j, const struct joinfeed_options *opt,
 		  struct error *err)
@@ -174,7 +176,7 @@ static void compact(struct joinfeed *f)
 /* Keeps a left record, arrived at now, to wait for the table. */
 static int enqueue(struct joinfeed *f, const struct record *r, int64_t now, struct error *err)
 {
-	struct waiting w = { .ts = r->ts, .arrival = now, .at = f->data.len };
+	struct waiting w = { .ts = r->ts, .arrival = now };
 
 	if (f->head > 0)
 		compact(f);
@@ -192,34 +194,43 @@ static int enqueue(struct joinfeed *f, const struct record *r, int64_t now, stru
 }
 
 /* Waits until the table grows, the first waiting record's grace passes or
- * a signal comes, then does what is due. */
+ * a signal comes (looked at every WAIT_MS at least), then does what is
+ * due. */
+#define WAIT_MS 100
 static int wait_table(struct joinfeed *f, struct error *err)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	int timeout;
 
 	pfd.fd = joinfeed_pollfd(f, &timeout);
-	poll(&pfd, 1, timeout);		/* (EINTR: a signal, seen by the source) */
+	if (!(f->opt.stop && *f->opt.stop))
+		poll(&pfd, 1, timeout < 0 || timeout > WAIT_MS ? WAIT_MS : timeout);
 	return joinfeed_poll(f, err);
 }
 
-/* -f: a left record, joined now when the table has reached it and nothing
- * waits before it, else kept to wait. */
+/*
+ * -f: a left record, joined now when the table has reached it and nothing
+ * waits before it, else kept to wait.  The table is looked at for new
+ * records at most every LOOK_MS: when records wait or this one would, and
+ * (the clock read every LOOK_EVERY records) while stdin flows, so that
+ * --latest sees the table's updates without a pause of stdin.
+ */
 static int follow_left(struct joinfeed *f, const struct record *r, struct error *err)
 {
-	int64_t now;
+	int64_t now = 0;
 	int rc;
 
+	if (++f->since_look >= LOOK_EVERY || f->count > 0 || !table_reached(f, r->ts)) {
+		f->since_look = 0;
+		now = time_monotonic_ms();
+		if (now >= f->next_look) {
+			f->next_look = now + LOOK_MS;
+			if ((rc = read_table(f, err)) != 0 || (rc = release(f, now, err)) != 0)
+				return rc;
+		}
+	}
 	if (f->count == 0 && table_reached(f, r->ts))
 		return join_left(f->j, r, err);
-	now = time_monotonic_ms();
-	if (now >= f->next_look) {
-		f->next_look = now + LOOK_MS;
-		if ((rc = read_table(f, err)) != 0 || (rc = release(f, now, err)) != 0)
-			return rc;
-		if (f->count == 0 && table_reached(f, r->ts))
-			return join_left(f->j, r, err);
-	}
 	if ((rc = enqueue(f, r, now, err)) != 0 || (rc = release(f, now, err)) != 0)
 		return rc;
 	while (f->count > 0 && f->waiting > f->opt.memory)

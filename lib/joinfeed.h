@@ -70,8 +70,8 @@ struct joinfeed {
 	size_t head, count;
 	uint64_t waiting;		/* their bytes in data */
 	int64_t next_look;		/* monotonic ms: when to look at the table
-					 * again while stdin brings records newer
-					 * than it */
+					 * again while stdin flows */
+	unsigned since_look;		/* records since the clock was read */
 };
 
 /*

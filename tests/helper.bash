@@ -139,6 +139,13 @@ now_ms() {
 	date +%s%3N
 }
 
+# man_examples PAGE: the command lines of the EXAMPLES of man/PAGE that
+# start with logcat, one a line, as the page renders them.
+man_examples() {
+	man -l "$ROOT/man/$1" 2>/dev/null | sed -n '/^EXAMPLES/,/^SEE ALSO/p' |
+		grep -E '^ +logcat ' | sed 's/^ *//'
+}
+
 # ---- background processes (followers, waits) ------------------------------
 
 # gone PID: the process has ended (absent, or a zombie not yet waited for).
@@ -162,6 +169,18 @@ wait_end() {
 	fi
 	status=0
 	wait "$1" || status=$?
+}
+
+# lines_within FILE N SECONDS: FILE holds N lines or more within SECONDS.
+lines_within() {
+	local end=$((SECONDS + $3))
+	until [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; do
+		if [ "$SECONDS" -ge "$end" ]; then
+			fail "$1 holds $(wc -l <"$1" 2>/dev/null) lines after $3 s, expected $2"
+			return 1
+		fi
+		sleep 0.02
+	done
 }
 
 # wait_following PID: polls until the follower PID watches its log (its

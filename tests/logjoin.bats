@@ -7,15 +7,16 @@
 # input.  Options, usage errors, -f and the plumbing are
 # tests/logjoin-cli.bats'.
 #
-# JOIN_CASES sets the random cases of each kind (default crash_n 100: 300
+# JOIN_CASES sets the random cases of each kind (default crash_n 200: 600
 # in all, a quarter under the sanitizers); JOIN_SEED their seed (default 1).
 #
 # Readings of the spec the model takes where it leaves a choice (listed in
-# joinmodel.py's header): every record that arrives raises stream time and
-# the largest left timestamp, skipped ones too; a left record's checks go
-# null value, no key, older than --history, then the join; only records
-# with a key and a value are counted late; with --unmatched-to the stderr
-# lines of the left records it keeps are not written.
+# joinmodel.py's header): a --stream record without a value or a key is no
+# event and does not raise stream time; every left record raises the
+# largest left timestamp of --history; a left record's checks go null
+# value, no key, older than --history, then the join; only records with a
+# key and a value are counted late; with --unmatched-to the stderr lines of
+# the left records it keeps are not written.
 
 load helper
 
@@ -24,7 +25,7 @@ JMODEL="$PY $ROOT/tests/model/joinmodel.py"
 
 # join_check KIND: the random cases of one join kind.
 join_check() {
-	local n=${JOIN_CASES:-$(crash_n 100)}
+	local n=${JOIN_CASES:-$(crash_n 200)}
 	run $JCHECK "$n" "${JOIN_SEED:-1}" --kind "$1" --dir "$T"
 	[ "$status" -eq 0 ] || fail "$output"
 	[[ $output == "join-check: $n cases of seed "*" agree"* ]] || fail "$output"
@@ -341,5 +342,68 @@ shuffle() {
 {"offset":0,"ts":1000,"key":"k","value":{"left":{"l":0},"right":{"r":1}}}
 {"offset":0,"ts":1005,"key":"k","value":{"left":{"l":0},"right":{"r":2}}}
 {"offset":3,"ts":1006,"key":"k","value":{"left":null,"right":{"r":3}}}'
+	expect_file "$T/stderr" ""
+}
+
+# ---- cases worked by hand from the spec -----------------------------------------------
+
+@test "as of: the version at or before the record's time, ties by the higher offset, a tombstone ends the row; --latest by offset whatever the times" {
+	cat >table.jsonl <<-'EOF'
+		{"ts":20,"key":"k","value":{"v":"b"}}
+		{"ts":10,"key":"k","value":{"v":"a"}}
+		{"ts":20,"key":"k","value":{"v":"c"}}
+		{"ts":30,"key":"k","value":null}
+		{"ts":5,"key":"j","value":{"v":"j"}}
+	EOF
+	logappend --envelope table <table.jsonl
+	cat >in.jsonl <<-'EOF'
+		{"offset":0,"ts":9,"key":"k","value":{"i":0}}
+		{"offset":1,"ts":10,"key":"k","value":{"i":1}}
+		{"offset":2,"ts":29,"key":"k","value":{"i":2}}
+		{"offset":3,"ts":30,"key":"k","value":{"i":3}}
+		{"offset":4,"ts":4,"key":"j","value":{"i":4}}
+		{"offset":5,"ts":5,"key":"j","value":{"i":5}}
+	EOF
+	runio logjoin --table table --left --json <in.jsonl
+	expect_status 0
+	expect_file "$T/stdout" '{"offset":0,"ts":9,"key":"k","value":{"left":{"i":0},"right":null}}
+{"offset":1,"ts":10,"key":"k","value":{"left":{"i":1},"right":{"v":"a"}}}
+{"offset":2,"ts":29,"key":"k","value":{"left":{"i":2},"right":{"v":"c"}}}
+{"offset":3,"ts":30,"key":"k","value":{"left":{"i":3},"right":null}}
+{"offset":4,"ts":4,"key":"j","value":{"left":{"i":4},"right":null}}
+{"offset":5,"ts":5,"key":"j","value":{"left":{"i":5},"right":{"v":"j"}}}'
+	expect_file "$T/stderr" ""
+	# --latest: k's last record is the tombstone (offset 3): no row for k
+	runio logjoin --table table --latest --merge --json <in.jsonl
+	expect_status 0
+	expect_file "$T/stdout" '{"offset":4,"ts":4,"key":"j","value":{"i":4,"v":"j"}}
+{"offset":5,"ts":5,"key":"j","value":{"i":5,"v":"j"}}'
+	expect_match "$T/stderr" '^logjoin: 4 records without a match$'
+	# --table-to 3: the tombstone is not read; k's latest is c
+	runio logjoin --table table --latest --table-to 3 --json <in.jsonl
+	expect_status 0
+	[ "$(grep -c '"right":{"v":"c"}' "$T/stdout")" -eq 4 ] || fail "$(cat "$T/stdout")"
+}
+
+@test "keys: the text \"42\" and the integer 42 do not match; with --key-as-text they do, and true = \"true\"" {
+	cat >table.jsonl <<-'EOF'
+		{"ts":0,"key":42,"value":{"n":"int"}}
+		{"ts":0,"key":"true","value":{"n":"text"}}
+	EOF
+	logappend --envelope table <table.jsonl
+	cat >in.jsonl <<-'EOF'
+		{"offset":0,"ts":1,"key":null,"value":{"id":"42"}}
+		{"offset":1,"ts":1,"key":null,"value":{"id":42}}
+		{"offset":2,"ts":1,"key":null,"value":{"id":true}}
+	EOF
+	runio logjoin --table table --on id --json <in.jsonl
+	expect_status 0
+	expect_file "$T/stdout" '{"offset":1,"ts":1,"key":null,"value":{"left":{"id":42},"right":{"n":"int"}}}'
+	expect_match "$T/stderr" '^logjoin: 2 records without a match$'
+	runio logjoin --table table --on id --key-as-text --json <in.jsonl
+	expect_status 0
+	expect_file "$T/stdout" '{"offset":0,"ts":1,"key":null,"value":{"left":{"id":"42"},"right":{"n":"int"}}}
+{"offset":1,"ts":1,"key":null,"value":{"left":{"id":42},"right":{"n":"int"}}}
+{"offset":2,"ts":1,"key":null,"value":{"left":{"id":true},"right":{"n":"text"}}}'
 	expect_file "$T/stderr" ""
 }

@@ -41,18 +41,6 @@ got_per_minute() {
 	jq -r '[.value.window_start, .value.page, .value.count] | @tsv' "$1" | sort
 }
 
-# lines_within FILE N SECONDS: FILE holds N lines or more within SECONDS.
-lines_within() {
-	local end=$((SECONDS + $3))
-	until [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; do
-		if [ "$SECONDS" -ge "$end" ]; then
-			fail "$1 holds $(wc -l <"$1" 2>/dev/null) lines after $3 s, expected $2"
-			return 1
-		fi
-		sleep 0.02
-	done
-}
-
 # ---- input --------------------------------------------------------------
 
 @test "input: the framed stream of logcat, detected" {
@@ -514,13 +502,11 @@ usage() {
 
 # example N: the Nth command line of the EXAMPLES of logwindow(1).
 example() {
-	man -l "$ROOT/man/logwindow.1" 2>/dev/null | sed -n '/^EXAMPLES/,/^SEE ALSO/p' |
-		grep -E '^ +logcat ' | sed -n "${1}p" | sed 's/^ *//'
+	man_examples logwindow.1 | sed -n "${1}p"
 }
 
 @test "EXAMPLES: the page lists the command lines these tests run" {
-	man -l "$ROOT/man/logwindow.1" 2>/dev/null | sed -n '/^EXAMPLES/,/^SEE ALSO/p' |
-		grep -cE '^ +logcat ' >n
+	man_examples logwindow.1 | wc -l >n
 	expect_file n 7
 }
 

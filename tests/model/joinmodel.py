@@ -16,17 +16,22 @@ lines.
 
 Readings of the spec this model takes where it leaves a choice (each also
 in tests/logjoin.bats' header):
-- every record that arrives (null value and keyless ones too) raises the
-  stream time (--stream) and the largest left timestamp (--history): the
-  spec's "largest timestamp seen on either side";
+- a record of --stream without a value or a key is no event (the spec's
+  "a tombstone is not an event"; Kafka Streams' join skips such records
+  before it advances stream time): it does not raise the stream time,
+  nor take part in the steps; every left record (null value and keyless
+  ones too) raises the largest left timestamp of --history;
 - the checks of a left record go in the order: null value, no key, older
   than --history, then the join;
 - a record is counted late (--stream) only when it has a key and a value
   (a skipped record cannot miss a pair);
-- with --unmatched-to, the stderr lines about left records it keeps (null
-  value; without a key, unless --left writes them; without a match; older
-  than --history) are not written: they are in the log, as logwindow's
-  late records are with --late-to;
+- with --unmatched-to, the stderr lines about the left records it keeps
+  (null value; without a key, unless --left writes them; without a match;
+  older than --history) are not written: they are in the log, as
+  logwindow's late records are with --late-to;
+- "--on PATH matched no record" (and --table-on's): when the side had
+  records with a value (where a key was looked for) and the path was in
+  none; PATH without its leading dot, as logwindow names paths;
 - a row with one side (--left, --outer) and --merge is that side's
   members (a right side prefixed); a side present that is not a map is
   the error of --merge.
@@ -41,11 +46,12 @@ Usage:
 import json
 import math
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from logmodel import (MISSING, Pairs, Record, fieldpath_get, norm,  # noqa: E402
-                      records_from_json_lines)
+                      records_from_json_lines, rfc3339_ms)
 from windowmodel import UsageError, item, parse_duration, parse_path, path_name  # noqa: E402
 
 
@@ -64,7 +70,7 @@ class Options:
         self.on = self.right_on = None
         self.key_as_text = False
         self.latest = False
-        self.table_to = None        # an offset (exclusive)
+        self.table_to = None        # ("offset" or "time", N): exclusive
         self.before = self.after = None
         self.keep_left = self.keep_right = False
         self.merge = False
@@ -90,9 +96,14 @@ class Options:
                 self.latest = True
             elif a == "--table-to":
                 v = next(it)
-                if not v.isdigit():
-                    raise UsageError("the model takes --table-to OFFSET only")
-                self.table_to = int(v)
+                if re.fullmatch(r"@-?\d+", v):
+                    self.table_to = ("time", int(v[1:]))
+                elif v.startswith("@"):
+                    self.table_to = ("time", rfc3339_ms(v[1:]))
+                elif v.isdigit():
+                    self.table_to = ("offset", int(v))
+                else:
+                    raise UsageError("bad --table-to %r" % v)
             elif a == "--within":
                 self.before = self.after = parse_duration(next(it))
             elif a == "--before":
@@ -320,7 +331,10 @@ class Model:
 
     def load(self, table, rights):
         for R in rights:
-            if self.o.table_to is not None and R.offset >= self.o.table_to:
+            # --table-to: before an offset, or before the first record (in
+            # log order) at or after a time, as logcat --to
+            to = self.o.table_to
+            if to and (R.offset if to[0] == "offset" else R.ts) >= to[1]:
                 break
             self.nright += 1
             k = self.right_key(R)
@@ -370,6 +384,14 @@ class Model:
             self.nleft += 1
         else:
             self.nright += 1
+        # a record without a value or a key is no event: skipped (or, a
+        # left one with --left, written at once) before the steps
+        if side == "L":
+            k = self.left_key(X)
+        else:
+            k = self.right_key(X)
+        if k is None:
+            return
         self.arrival += 1
         arrival = self.arrival
         # 1. stream time
@@ -380,13 +402,6 @@ class Model:
             self.buf[s] = [b for b in self.buf[s] if not self.st > b[0]]
         for b in sorted(closed, key=lambda b: (b[0], b[1])):
             self.close(b)
-        # the record's own checks
-        if side == "L":
-            k = self.left_key(X)
-        else:
-            k = self.right_key(X)
-        if k is None:
-            return
         if self.st > X.ts + o.grace:
             self.stats["left_late" if side == "L" else "right_late"] += 1
         # 3. joins, in arrival order of the other side's buffer
@@ -430,17 +445,20 @@ class Model:
         side = "right" if o.kind == "stream" else "table"
         lines = []
 
-        def line(n, text, shown=True):
-            if n and shown:
+        def line(n, text, shown=True, given=False):
+            """given: a line about left records the --unmatched-to log keeps
+            (then not written: they are in the log)"""
+            if n and shown and not (given and kept):
                 lines.append("logjoin: %d %s" % (n, text))
 
-        line(s["left_null"], "records with a null value skipped", not kept)
+        line(s["left_null"], "records with a null value skipped", given=True)
         if o.keep_left:
             line(s["left_nokey"], "records without a key (written with a null right side)")
         else:
-            line(s["left_nokey"], "records without a key", not kept)
-        line(s["left_unmatched"], "records without a match", not o.keep_left and not kept)
-        line(s["too_old"], "records older than --history %s: not joined" % o.history_text, not kept)
+            line(s["left_nokey"], "records without a key", given=True)
+        line(s["left_unmatched"], "records without a match", not o.keep_left, given=True)
+        line(s["too_old"], "records older than --history %s: not joined" % o.history_text,
+             given=True)
         line(s["right_nokey"], "%s records without a key skipped" % side)
         if o.kind == "stream":
             line(s["right_null_skipped"], "right records with a null value skipped")
@@ -450,21 +468,17 @@ class Model:
         if late:
             lines.append("logjoin: %d late records (%d from stdin, %d from %s) may have missed "
                          "pairs: raise --grace" % (late, s["left_late"], s["right_late"], o.log))
+        # a path that matched no record of its side, when a key was looked
+        # for there (a record with a value), named as logwindow names paths
         status = 0
-        if o.on and self.nleft and not self.lkey.path_hit and self.lkey_tried():
+        if o.on and self.nleft > self.stats["left_null"] and not self.lkey.path_hit:
             lines.append("logjoin: --on '%s' matched no record" % path_name(o.on))
             status = 1
-        if o.right_on and self.rkey_tried() and not self.rkey.path_hit:
+        if o.right_on and self.nright > self.stats["right_null_skipped"] and \
+                not self.rkey.path_hit:
             lines.append("logjoin: --table-on '%s' matched no record" % path_name(o.right_on))
             status = 1
         return status, lines
-
-    def lkey_tried(self):
-        """Some left record had a value (a key was looked for)."""
-        return self.nleft > self.stats["left_null"]
-
-    def rkey_tried(self):
-        return self.nright > self.stats["right_null_skipped"]
 
 
 def run(argv, lefts, rights):
@@ -506,6 +520,15 @@ def selftest():
     assert [r[0] for r in rows(m)] == [4, 5], rows(m)
     # --table-to 3: the tombstone not read; latest of k is c (offset 2)
     m, st, lines = run(["--table", "T", "--latest", "--table-to", "3"], left, table)
+    assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
+    # --table-to @21: up to the first record at or after 21 (offset 3, at 30);
+    # @20: up to offset 0, at 20 (the table is empty)
+    m, st, lines = run(["--table", "T", "--latest", "--table-to", "@21"], left, table)
+    assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
+    m, st, lines = run(["--table", "T", "--latest", "--table-to", "@20", "--left"], left, table)
+    assert [r[3] for r in rows(m)] == [None] * 6, rows(m)
+    m, st, lines = run(["--table", "T", "--latest", "--table-to", "@1970-01-01T00:00:00.021Z"],
+                       left, table)
     assert [r[0] for r in rows(m)] == [0, 1, 2, 3], rows(m)
     # keys: "42" and 42 differ, unless as text
     t2 = recs((0, 42, {"n": 1}))
@@ -571,6 +594,13 @@ def selftest():
                       left, right)
     assert sorted((r[0], r[3]) for r in rows(m)) == [(0, item({"r": 1})), (1, item({"r": 0}))]
     assert lines == []
+    # a null right value is no event: its time 100 does not close L0's window,
+    # so R at 3 (given after it, in log order) still joins L0
+    left = recs((0, "k", {"l": 0}))
+    right = recs((100, "k", None), (3, "k", {"r": 1}))
+    m, _, lines = run(["--stream", "R", "--within", "5ms", "--left"], left, right)
+    assert [(r[0], r[3]) for r in rows(m)] == [(0, item({"r": 1}))], rows(m)
+    assert lines == ["logjoin: 1 right records with a null value skipped"], lines
     print("joinmodel selftest: ok")
 
 

@@ -31,8 +31,12 @@
 #include "item.h"
 #include "join.h"
 #include "json.h"
+#include "littleendian.h"
 #include "record.h"
 #include "test.h"
+
+/* a byte inside the saved state's description */
+#define STATE_HEAD_TEST 20
 
 /* ---- records ----------------------------------------------------------------- */
 
@@ -553,9 +557,9 @@ static void dump(const struct setup *su, const struct input *in, const struct si
 			o >= 0 ? "L" : "R", t->id, t->ts, t->off, t->key, t->text ? " text" : "",
 			t->null ? " null" : "");
 	}
-	for (i = 0; i < s->nline || i < x->nline; i++)
+	for (i = 0; i < s->nline || (x && i < x->nline); i++)
 		fprintf(stderr, "  got  %s\n  want %s\n", i < s->nline ? s->line[i] : "-",
-			i < x->nline ? x->line[i] : "-");
+			x && i < x->nline ? x->line[i] : "-");
 }
 
 static int same_as_reference(const struct sink *s, const struct join_stats *st,
@@ -1053,6 +1057,199 @@ static void test_random_vs_reference(int cases)
 	free(in);
 }
 
+/* ---- save and restore ------------------------------------------------------ */
+
+/* Records order[0..at) into one engine, a save, a restore into a new
+ * one, the rest there: the rows into s; *state the saved bytes, and the
+ * restored engine saved again at once into *again. */
+static int run_split(const struct setup *su, const struct input *in, size_t at, struct sink *s,
+		     struct join_stats *st, struct buf *state, struct buf *again, struct error *err)
+{
+	struct engine a, b;
+	int rc;
+
+	if (engine_open(&a, su, s, 0, err) < 0)
+		return -1;
+	rc = feed(&a, in, 0, at, err);
+	if (!rc)
+		rc = join_save(a.j, state, err);
+	engine_close(&a);
+	if (rc)
+		return rc;
+	if (engine_open(&b, su, s, 0, err) < 0)
+		return -1;
+	rc = join_restore(b.j, state->p, state->len, err);
+	if (!rc)
+		rc = join_save(b.j, again, err);
+	if (!rc)
+		rc = feed(&b, in, at, in->norder, err);
+	if (!rc)
+		rc = join_finish(b.j, err);
+	*st = *join_stats(b.j);
+	engine_close(&b);
+	return rc;
+}
+
+static void test_save_restore(int cases)
+{
+	static const enum join_kind kinds[] = { JOIN_ASOF, JOIN_LATEST, JOIN_STREAM };
+	struct input *in = malloc(sizeof *in);
+	int c, bad = 0, canon = 0, nonempty = 0;
+
+	for (c = 0; c < cases; c++) {
+		struct setup su;
+		struct sink one, two;
+		struct join_stats s1, s2;
+		struct buf state = BUF_INIT, again = BUF_INIT;
+		struct error err;
+		size_t at;
+		int rc1, rc2;
+
+		random_case(&su, in, kinds[c % 3]);
+		at = (size_t)rnd_in(0, (int64_t)in->norder);
+		sink_init(&one);
+		sink_init(&two);
+		rc1 = run(&su, in, &one, &s1, &err);
+		rc2 = run_split(&su, in, at, &two, &s2, &state, &again, &err);
+		if (rc1 || rc2 || one.bytes.len != two.bytes.len ||
+		    (one.bytes.len && memcmp(one.bytes.p, two.bytes.p, one.bytes.len) != 0) ||
+		    one.nunmatched != two.nunmatched ||
+		    memcmp(one.unmatched, two.unmatched, sizeof one.unmatched) != 0 ||
+		    s1.rows != s2.rows || s1.left_unmatched != s2.left_unmatched ||
+		    s1.right_unmatched != s2.right_unmatched || s1.too_old != s2.too_old ||
+		    s1.left_late != s2.left_late || s1.right_late != s2.right_late ||
+		    s1.left != s2.left || s1.right != s2.right || s1.on_matched != s2.on_matched) {
+			if (bad++ == 0) {
+				fprintf(stderr, "save/restore at %zu differs (%d %d: %s)\n", at, rc1, rc2,
+					err.msg);
+				dump(&su, in, &two, NULL);
+			}
+		}
+		if (state.len != again.len || memcmp(state.p, again.p, state.len) != 0)
+			canon++;
+		nonempty += one.nline > 0 && at > 0 && at < in->norder;
+		sink_release(&one);
+		sink_release(&two);
+		buf_release(&state);
+		buf_release(&again);
+	}
+	test_cond("save, restore, the rest: the same bytes as one run", bad == 0);
+	test_cond("a restored state saves to the same bytes", canon == 0);
+	test_cond("save/restore: cases with rows split in the middle", nonempty > cases / 3);
+	free(in);
+}
+
+/* A state of a stream join with records buffered, and of a table. */
+static void sample_state(enum join_kind kind, struct buf *state, struct setup *su)
+{
+	struct input in;
+	struct sink s;
+	struct engine e;
+	struct error err;
+
+	memset(su, 0, sizeof *su);
+	su->kind = kind;
+	su->before = su->after = 5;
+	su->history = -1;
+	su->on = 1;
+	memset(&in, 0, sizeof in);
+	add(&in, 1, 10, 1, 100);
+	add(&in, 1, 12, 2, 101);
+	add(&in, 1, 14, 1, 102)->null = kind != JOIN_STREAM;
+	add(&in, 0, 11, 1, 1);
+	add(&in, 0, 13, 3, 2);
+	if (kind == JOIN_STREAM)
+		order_stream(&in);
+	else
+		order_table(&in);
+	sink_init(&s);
+	engine_open(&e, su, &s, 0, &err);
+	feed(&e, &in, 0, in.norder, &err);
+	join_save(e.j, state, &err);
+	engine_close(&e);
+	sink_release(&s);
+}
+
+static int try_restore(const struct setup *su, const uint8_t *p, size_t n, struct error *err)
+{
+	struct sink s;
+	struct engine e;
+	int rc;
+
+	sink_init(&s);
+	engine_open(&e, su, &s, 0, err);
+	rc = join_restore(e.j, p, n, err);
+	if (!rc)
+		rc = join_finish(e.j, err);
+	engine_close(&e);
+	sink_release(&s);
+	return rc;
+}
+
+static void test_restore_refuses(void)
+{
+	static const enum join_kind kinds[] = { JOIN_ASOF, JOIN_LATEST, JOIN_STREAM };
+	struct setup su, other;
+	struct buf state = BUF_INIT, copy = BUF_INIT;
+	struct error err;
+	size_t i, k, refused = 0, taken = 0, prefixes_taken = 0;
+
+	for (k = 0; k < 3; k++) {
+		buf_reset(&state);
+		sample_state(kinds[k], &state, &su);
+		test_cond("restore: the state itself is taken", try_restore(&su, state.p, state.len, &err) == 0);
+		other = su;
+		other.kind = kinds[(k + 1) % 3];
+		test_cond("restore: another kind refused",
+			  try_restore(&other, state.p, state.len, &err) == -1 &&
+			  strncmp(err.msg, "the saved state is of --", 24) == 0);
+		other = su;
+		other.on = 0;
+		test_cond("restore: another --on refused", try_restore(&other, state.p, state.len, &err) == -1 &&
+			  strstr(err.msg, "the saved state is of") && !strchr(err.msg, '\n'));
+		other = su;
+		other.left = 1;
+		test_cond("restore: --left against inner refused",
+			  try_restore(&other, state.p, state.len, &err) == -1);
+		if (kinds[k] == JOIN_STREAM) {
+			other = su;
+			other.after = 6;
+			test_cond("restore: another --after refused",
+				  try_restore(&other, state.p, state.len, &err) == -1 &&
+				  strstr(err.msg, "--after 6ms"));
+		}
+		/* every prefix refused; every byte changed (checksum made
+		 * right) refused or taken, without reading outside */
+		for (i = 0; i < state.len; i++)
+			prefixes_taken += try_restore(&su, state.p, i, &err) == 0;
+		for (i = 0; i + 8 < state.len; i++) {
+			uint8_t x[8];
+			size_t m;
+			for (m = 0; m < 3; m++) {
+				buf_reset(&copy);
+				buf_add(&copy, state.p, state.len);
+				copy.p[i] ^= (uint8_t)(m == 0 ? 0x01 : m == 1 ? 0x80 : 0xff);
+				put_le64(x, XXH3_64bits(copy.p, copy.len - 8));
+				memcpy(copy.p + copy.len - 8, x, 8);
+				if (try_restore(&su, copy.p, copy.len, &err) == 0)
+					taken++;
+				else
+					refused++;
+			}
+		}
+		buf_reset(&copy);
+		buf_add(&copy, state.p, state.len);
+		copy.p[STATE_HEAD_TEST] ^= 1;
+		test_cond("restore: a wrong checksum refused",
+			  try_restore(&su, copy.p, copy.len, &err) == -1 &&
+			  strcmp(err.msg, "not a saved state of logjoin: its checksum does not match") == 0);
+	}
+	test_cond("restore: no prefix taken", prefixes_taken == 0);
+	test_cond("restore: changed bytes mostly refused", refused > 4 * taken);
+	buf_release(&state);
+	buf_release(&copy);
+}
+
 /* ---- memory ------------------------------------------------------------------ */
 
 static void test_memory_bound(void)
@@ -1194,6 +1391,8 @@ int main(void)
 	test_merge_hand();
 	test_stream_hand();
 	test_random_vs_reference(900);
+	test_save_restore(600);
+	test_restore_refuses();
 	test_memory_bound();
 	test_options();
 	if (getenv("JOIN_BENCH"))
