@@ -261,6 +261,31 @@ right_of() {
 	[ "$(right_of out 1)" = '{"name":"bob","country":"de"}' ] || fail "$(cat out)"
 }
 
+@test "-f: records that trickle in while others wait go out in order, each joined with the table as it is" {
+	users users
+	live --table users -f --grace 200ms --left
+	wait_following "$pid"
+	# 40 records newer than the table, one every 30 ms: about 7 wait at
+	# any time, the first of them going as the next ones come
+	for i in $(seq 0 39); do
+		left $((T0 + 100000 + i)) u$((1 + i % 4)) "$i"
+		sleep 0.03
+	done
+	lines_within out 40 10
+	exec 7>&-
+	wait_end "$pid" 10
+	[ "$status" -eq 0 ] || fail "exit $status"
+	jq -r .offset out >got
+	seq 0 39 >want
+	expect_same want got
+	# each with the table as it is (u3 deleted: no row)
+	jq -r '.value.right.country' out | sort | uniq -c | awk '{ print $2, $1 }' >got
+	expect_file got "de 10
+es 10
+fr 10
+null 10"
+}
+
 @test "-f: the records that wait are held in at most --memory: stdin is read as the first of them go" {
 	users users
 	# 300 records of 30 KB, all newer than the table: 9 MB, three times
