@@ -31,6 +31,7 @@
  * reused buffer: no allocation per record once it is large enough.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,7 @@ struct hent {
 	int64_t deadline;
 	uint64_t arrival;
 	struct srec *s;
+	struct jkey *k;		/* s->k, to be fetched without reading s */
 };
 
 struct join {
@@ -119,6 +121,10 @@ struct join {
 	 * chunks (linked through their first word) */
 	uint8_t *chunk;
 	size_t chunk_used, chunk_size;
+
+	/* join_prefetch: the records of the last three calls, the latest
+	 * first: their key's hash, their key once found, their time */
+	struct pf { uint64_t hash; const struct jkey *k; int64_t ts; int has; } pf[3];
 
 	struct hent *heap;	/* JOIN_STREAM: buffered records by (deadline, arrival) */
 	size_t nheap, capheap;
@@ -856,7 +862,7 @@ static int hent_before(const struct hent *a, const struct hent *b)
 
 static int heap_push(struct join *j, struct srec *s)
 {
-	struct hent e = { s->deadline, s->arrival, s };
+	struct hent e = { s->deadline, s->arrival, s, s->k };
 	size_t i;
 
 	if (grow_to(&j->mem, (void **)&j->heap, &j->capheap, j->nheap + 1, sizeof *j->heap) < 0)
@@ -925,10 +931,10 @@ static int srec_link(struct join *j, struct jkey *k, struct srec *s)
 	}
 	if (grow_to(&j->mem, (void **)&l->a, &l->cap, l->head + l->n + 1, sizeof *l->a) < 0)
 		return -1;
+	s->k = k;
 	if (heap_push(j, s) < 0)
 		return -1;
 	l->a[l->head + l->n++] = s;
-	s->k = k;
 	j->stats.versions++;
 	return 0;
 }
@@ -986,6 +992,11 @@ static int close_until(struct join *j, int64_t limit, int all, struct error *err
 		jfree(j, s, s->size);
 		if (rc)
 			return rc;
+	}
+	/* the next to close, mostly at a later record: fetched meanwhile */
+	if (j->nheap) {
+		__builtin_prefetch(j->heap[0].s);
+		__builtin_prefetch(j->heap[0].k);
 	}
 	return 0;
 }
@@ -1197,6 +1208,49 @@ int join_left(struct join *j, const struct record *r, struct error *err)
 		return emit_row(j, r, LEFT, j->stats.left, r->ts, r->value, r->valuelen,
 				NULL, 0, err);
 	return give_unmatched(j, r, err);
+}
+
+void join_prefetch(struct join *j, const struct record *r)
+{
+	const struct join_options *o = j->opt;
+	const uint8_t *p = r->key;
+	size_t n = r->keylen;
+	struct pf *f = j->pf;
+
+	/* three calls ago: the key's versions are in cache, fetch the value
+	 * of the version the record will join with (as of) */
+	if (f[2].has && f[2].k && o->kind == JOIN_ASOF) {
+		size_t i = ver_upper(f[2].k, f[2].ts, UINT64_MAX);
+		if (i && f[2].k->v[i - 1].value)
+			__builtin_prefetch(f[2].k->v[i - 1].value);
+	}
+	/* two calls ago: the key is in cache, fetch its last versions */
+	if (f[1].has && f[1].k && o->kind == JOIN_ASOF && f[1].k->nv)
+		__builtin_prefetch(&f[1].k->v[f[1].k->nv - 1]);
+	/* the call before: the slot is in cache, fetch the key (and the
+	 * value after it) */
+	if (f[0].has) {
+		const struct slot *s = &j->tab[(size_t)f[0].hash & (j->tabcap - 1)];
+		f[0].k = s->k && s->hash == f[0].hash ? s->k : NULL;
+		if (f[0].k) {
+			__builtin_prefetch((const char *)f[0].k + offsetof(struct jkey, hash));
+			__builtin_prefetch((const char *)f[0].k + offsetof(struct jkey, key) + 64);
+		}
+	}
+	f[2] = f[1];
+	f[1] = f[0];
+	f[0].has = 0;
+	f[0].k = NULL;
+	if (o->kind == JOIN_STREAM || o->key_as_text || is_null(r->value, r->valuelen))
+		return;
+	if (o->has_on && fieldpath_find(&o->on, r->value, r->valuelen, &p, &n) != 1)
+		return;
+	if (is_null(p, n))
+		return;
+	f[0].hash = key_hash(p, n);
+	f[0].ts = r->ts;
+	f[0].has = 1;
+	__builtin_prefetch(&j->tab[(size_t)f[0].hash & (j->tabcap - 1)]);
 }
 
 int join_finish(struct join *j, struct error *err)
@@ -1451,15 +1505,13 @@ static int key_ok(const struct join *j, const uint8_t *p, size_t n)
 	return item_check(p, n, &len, &e) == ITEM_OK && len == n && !is_null(p, n);
 }
 
-/* One whole item (a record's key may also be absent: allow_empty). */
-static int item_ok(const uint8_t *p, size_t n, int allow_empty)
+/* One whole item. */
+static int item_ok(const uint8_t *p, size_t n)
 {
 	struct error e;
 	size_t len;
 
-	if (n == 0)
-		return allow_empty;
-	return item_check(p, n, &len, &e) == ITEM_OK && len == n;
+	return n && item_check(p, n, &len, &e) == ITEM_OK && len == n;
 }
 
 static int time_in_range(int64_t t, int none_ok)
@@ -1522,7 +1574,7 @@ static int restore_table(struct join *j, struct ss_reader *r, struct error *err)
 			    (v && (rec.ts < lts || (rec.ts == lts && rec.offset <= loff))) ||
 			    (v == 1 && rec.ts <= h))
 				return bad_state(err, "a version out of place");
-			if ((has && (!item_ok(rec.value, rec.valuelen, 0) ||
+			if ((has && (!item_ok(rec.value, rec.valuelen) ||
 				     is_null(rec.value, rec.valuelen))) ||
 			    (!has && j->opt->has_right_on))
 				return bad_state(err, "a version's value is not well-formed");
@@ -1548,7 +1600,7 @@ static int arrival_cmp(const void *a, const void *b)
 
 static int restore_stream(struct join *j, struct ss_reader *r, struct error *err)
 {
-	struct hent prev = { 0, 0, NULL };
+	struct hent prev = { 0, 0, NULL, NULL };
 	uint64_t n, i, hl, h;
 	size_t x, s;
 
@@ -1575,9 +1627,9 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 		if (flags > 3 || arrival >= j->arrival || !time_in_range(rec.ts, 0) || rec.ts > j->st ||
 		    ((flags & 1) == LEFT ? num == 0 || num > j->stats.left : num != 0))
 			return bad_state(err, "a buffered record out of place");
-		if (!key_ok(j, key, len) || !item_ok(rec.key, rec.keylen, 1) ||
-		    !item_ok(rec.value, rec.valuelen, 0) || is_null(rec.value, rec.valuelen) ||
-		    (rec.headers && (!item_ok(rec.headers, rec.headerslen, 0) ||
+		if (!key_ok(j, key, len) || !item_ok(rec.key, rec.keylen) ||
+		    !item_ok(rec.value, rec.valuelen) || is_null(rec.value, rec.valuelen) ||
+		    (rec.headers && (!item_ok(rec.headers, rec.headerslen) ||
 				     record_check_headers(rec.headers, rec.headerslen, err) < 0)))
 			return bad_state(err, "a buffered record is not well-formed");
 		h = key_hash(key, len);
@@ -1588,7 +1640,7 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 		sr->arrival = arrival;
 		sr->num = num;
 		sr->matched = flags >> 1;
-		e = (struct hent){ sr->deadline, arrival, sr };
+		e = (struct hent){ sr->deadline, arrival, sr, k };
 		/* open at the saved stream time, in closing order */
 		if (sr->deadline < j->st || (i && !hent_before(&prev, &e))) {
 			jfree(j, sr, sr->size);

@@ -17,7 +17,20 @@
  *
  * Memory: every allocation of the state is counted and checked against
  * join_options.memory after each call; passing it is an error naming the
- * bound, never an eviction.
+ * bound, never an eviction.  (Counted: the bytes asked for, not malloc's
+ * overhead; the per-record scratch buffers, which grow to the largest
+ * record, are not state and not counted.)
+ *
+ * Cost (join.c says how): a left record of a table join costs one field
+ * lookup, one XXH3 of the key's bytes, one probe of an open-addressing
+ * table and, as of, a binary search among the key's versions; its row is
+ * built in one reused buffer (no allocation).  The lookups are random
+ * reads of memory: join_prefetch, called ahead, overlaps them.  A table
+ * record costs an allocation of its value (--latest: none once the key's
+ * room is large enough; the value is kept after the key).  A record of
+ * the stream join costs one allocation (its copy) while its window is
+ * open, a heap push and pop (O(log buffered)), and a scan of its key's
+ * records of the other side.
  */
 #ifndef JOIN_H
 #define JOIN_H
@@ -150,6 +163,21 @@ int join_right(struct join *j, const struct record *r, struct error *err);
  * 'name' is on both sides of --merge: use --prefix").
  */
 int join_left(struct join *j, const struct record *r, struct error *err);
+
+/*
+ * A hint, for speed only (the answers are the same without it, whatever
+ * the calls): r is a left record that will be given to join_left soon.
+ * The table joins' lookups are random reads of memory in a chain (a key's
+ * slot, the key with a --latest value after it; as of: then the key's
+ * versions, then the value), each a cache miss on a large table.  Called
+ * for each left record, in order, some records ahead of join_left (--latest:
+ * two, join_prefetch(r[i+2]) just before join_left(r[i]); as of: three or
+ * four), each call fetches the next link of the chain of the records of
+ * the three calls before (whose previous links the calls before fetched)
+ * and the first link of r's.  r need only be valid during the call.
+ * JOIN_STREAM and --key-as-text: a no-op.
+ */
+void join_prefetch(struct join *j, const struct record *r);
 
 /*
  * JOIN_ASOF with --history: raises the largest left timestamp seen to ts,

@@ -225,6 +225,8 @@ static void engine_close(struct engine *e)
 		fieldpath_release(&e->o.right_on);
 }
 
+static int use_prefetch;
+
 /* Gives records order[from..to) (the first left record's time raised
  * before the first record for the table joins). */
 static int feed(struct engine *e, const struct input *in, size_t from, size_t to, struct error *err)
@@ -237,6 +239,11 @@ static int feed(struct engine *e, const struct input *in, size_t from, size_t to
 		join_raise_left_time(e->j, in->l[0].ts);
 	for (i = from; i < to; i++) {
 		int x = in->order[i];
+		/* a hint some records ahead (join.h): the same answers */
+		if (use_prefetch && i + (size_t)use_prefetch < to && in->order[i + use_prefetch] >= 0) {
+			trec_record(&in->l[in->order[i + use_prefetch]], &r);
+			join_prefetch(e->j, &r);
+		}
 		if (x >= 0) {
 			trec_record(&in->l[x], &r);
 			rc = join_left(e->j, &r, err);
@@ -1047,6 +1054,7 @@ static void test_random_vs_reference(int cases)
 
 	for (c = 0; c < cases; c++) {
 		k = c % 3;
+		use_prefetch = (c / 3) % 3 * 2;	/* none, 2 or 4 ahead */
 		random_case(&su, in, kinds[k]);
 		if (!check_case(&su, in, bad[k] == 0))
 			bad[k]++;
@@ -1054,6 +1062,7 @@ static void test_random_vs_reference(int cases)
 	test_cond("random as-of joins equal the reference", bad[0] == 0);
 	test_cond("random latest joins equal the reference", bad[1] == 0);
 	test_cond("random stream joins equal the reference", bad[2] == 0);
+	use_prefetch = 0;
 	free(in);
 }
 
@@ -1279,6 +1288,36 @@ static void test_memory_bound(void)
 	test_cond("memory: counted", join_stats(e.j)->peak_memory > 2048);
 	engine_close(&e);
 	sink_release(&s);
+
+	/* the stream join's buffers: records of one window, none closing */
+	memset(&in, 0, sizeof in);
+	for (i = 0; i < 60; i++)
+		add(&in, (int)(i % 2), (int64_t)i, (int)i, (int)i);
+	order_stream(&in);
+	su.kind = JOIN_STREAM;
+	su.before = su.after = 1000;
+	sink_init(&s);
+	test_cond("memory: a stream engine", engine_open(&e, &su, &s, 4096, &err) == 0);
+	rc = feed(&e, &in, 0, in.norder, &err);
+	test_cond("memory: the stream's bound is an error", rc == -1 &&
+		  strncmp(err.msg, "the stream join's buffers need more than --memory 4K: ", 54) == 0);
+	test_cond("memory: the stream's records counted", join_stats(e.j)->versions > 0 &&
+		  join_stats(e.j)->peak_memory > 4096);
+	engine_close(&e);
+	sink_release(&s);
+	/* and the memory given back when windows close */
+	su.before = su.after = 1;
+	sink_init(&s);
+	engine_open(&e, &su, &s, 1u << 20, &err);
+	rc = feed(&e, &in, 0, in.norder, &err);
+	test_cond("memory: closed windows free their records",
+		  rc == 0 && join_stats(e.j)->versions <= 6 &&
+		  join_stats(e.j)->memory < 2048);	/* 60 records kept: more than 4K */
+	test_cond("memory: nothing left at the end",
+		  join_finish(e.j, &err) == 0 && join_stats(e.j)->versions == 0 &&
+		  join_stats(e.j)->keys == 0);
+	engine_close(&e);
+	sink_release(&s);
 }
 
 static void test_options(void)
@@ -1310,6 +1349,27 @@ static int count_emit(void *ctx, const struct record *r, struct error *err)
 	return 0;
 }
 
+/* A left record of the bench: {"user_id": u, "page": "/home"}. */
+static size_t bench_value(uint8_t *vb, uint64_t u)
+{
+	size_t n = 0;
+
+	n += item_put_head(vb, 5, 2);
+	n += item_put_head(vb + n, 3, 7);
+	memcpy(vb + n, "user_id", 7);
+	n += 7;
+	n += item_put_head(vb + n, 0, u);
+	n += item_put_head(vb + n, 3, 4);
+	memcpy(vb + n, "page", 4);
+	n += 4;
+	n += item_put_head(vb + n, 3, 5);
+	memcpy(vb + n, "/home", 5);
+	return n + 5;
+}
+
+/* 1M left records over a table of 300k records of 100k keys, --latest
+ * and as of, with and without join_prefetch (two and four records
+ * ahead). */
 static void bench(void)
 {
 	struct join_options o;
@@ -1317,9 +1377,11 @@ static void bench(void)
 	struct error err;
 	struct record r;
 	uint64_t bytes = 0, i;
-	uint8_t kb[16], vb[64];
+	uint8_t kb[16], vb[64], *lv;
+	size_t *lo;
 	clock_t t0;
 	const uint64_t nt = 300000, nl = 1000000;
+	int pf, kind;
 
 	memset(&o, 0, sizeof o);
 	o.kind = JOIN_LATEST;
@@ -1328,58 +1390,66 @@ static void bench(void)
 	o.ctx = &bytes;
 	o.has_on = 1;
 	fieldpath_parse(&o.on, "user_id", &err);
-	j = join_new(&o, &err);
-	memset(&r, 0, sizeof r);
-	t0 = clock();
-	for (i = 0; i < nt; i++) {
-		size_t n = 0;
-		r.offset = i;
-		r.ts = (int64_t)i;
-		r.key = kb;
-		r.keylen = item_put_head(kb, 0, i % 100000);
-		n += item_put_head(vb, 5, 2);
-		n += item_put_head(vb + n, 3, 4);
-		memcpy(vb + n, "name", 4);
-		n += 4;
-		n += item_put_head(vb + n, 3, 8);
-		memcpy(vb + n, "somebody", 8);
-		n += 8;
-		n += item_put_head(vb + n, 3, 4);
-		memcpy(vb + n, "plan", 4);
-		n += 4;
-		n += item_put_head(vb + n, 0, i);
-		r.value = vb;
-		r.valuelen = n;
-		join_right(j, &r, &err);
-	}
-	printf("bench: table of %" PRIu64 " records: %.3f s\n", nt,
-	       (double)(clock() - t0) / CLOCKS_PER_SEC);
-	t0 = clock();
-	for (i = 0; i < nl; i++) {
-		size_t n = 0;
-		r.offset = i;
-		r.ts = (int64_t)i;
+	lv = malloc(nl * 32);
+	lo = malloc((nl + 1) * sizeof *lo);
+	for (i = 0, lo[0] = 0; i < nl; i++)
+		lo[i + 1] = lo[i] + bench_value(lv + lo[i], (i * 7919) % 110000);
+	for (kind = 0; kind < 4; kind++) {
+		size_t ahead;
+		pf = kind % 2;
+		o.kind = kind < 2 ? JOIN_LATEST : JOIN_ASOF;
+		ahead = o.kind == JOIN_LATEST ? 2 : 4;
+		j = join_new(&o, &err);
+		memset(&r, 0, sizeof r);
+		t0 = clock();
+		for (i = 0; i < nt; i++) {
+			size_t n = 0;
+			r.offset = i;
+			r.ts = (int64_t)i * 18;
+			r.key = kb;
+			r.keylen = item_put_head(kb, 0, i % 100000);
+			n += item_put_head(vb, 5, 2);
+			n += item_put_head(vb + n, 3, 4);
+			memcpy(vb + n, "name", 4);
+			n += 4;
+			n += item_put_head(vb + n, 3, 8);
+			memcpy(vb + n, "somebody", 8);
+			n += 8;
+			n += item_put_head(vb + n, 3, 4);
+			memcpy(vb + n, "plan", 4);
+			n += 4;
+			n += item_put_head(vb + n, 0, i);
+			r.value = vb;
+			r.valuelen = n;
+			join_right(j, &r, &err);
+		}
+		printf("bench: table of %" PRIu64 " records: %.3f s\n", nt,
+		       (double)(clock() - t0) / CLOCKS_PER_SEC);
+		t0 = clock();
 		r.key = record_null;
 		r.keylen = 1;
-		n += item_put_head(vb, 5, 2);
-		n += item_put_head(vb + n, 3, 7);
-		memcpy(vb + n, "user_id", 7);
-		n += 7;
-		n += item_put_head(vb + n, 0, (i * 7919) % 110000);
-		n += item_put_head(vb + n, 3, 4);
-		memcpy(vb + n, "page", 4);
-		n += 4;
-		n += item_put_head(vb + n, 3, 5);
-		memcpy(vb + n, "/home", 5);
-		n += 5;
-		r.value = vb;
-		r.valuelen = n;
-		join_left(j, &r, &err);
+		for (i = 0; i < nl; i++) {
+			if (pf && i + ahead < nl) {
+				r.ts = (int64_t)(i + ahead) * 5;
+				r.value = lv + lo[i + ahead];
+				r.valuelen = lo[i + ahead + 1] - lo[i + ahead];
+				join_prefetch(j, &r);
+			}
+			r.offset = i;
+			r.ts = (int64_t)i * 5;
+			r.value = lv + lo[i];
+			r.valuelen = lo[i + 1] - lo[i];
+			join_left(j, &r, &err);
+		}
+		printf("bench: %" PRIu64 " left records joined (%s%s): %.3f s, %" PRIu64 " rows, "
+		       "peak memory %" PRIu64 " bytes\n", nl,
+		       o.kind == JOIN_LATEST ? "--latest" : "as of", pf ? ", join_prefetch" : "",
+		       (double)(clock() - t0) / CLOCKS_PER_SEC, join_stats(j)->rows,
+		       join_stats(j)->peak_memory);
+		join_free(j);
 	}
-	printf("bench: %" PRIu64 " left records joined (--latest): %.3f s, %" PRIu64 " rows, "
-	       "peak memory %" PRIu64 " bytes\n", nl, (double)(clock() - t0) / CLOCKS_PER_SEC,
-	       join_stats(j)->rows, join_stats(j)->peak_memory);
-	join_free(j);
+	free(lv);
+	free(lo);
 	fieldpath_release(&o.on);
 }
 
