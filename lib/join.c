@@ -1505,6 +1505,18 @@ static int key_ok(const struct join *j, const uint8_t *p, size_t n)
 	return item_check(p, n, &len, &e) == ITEM_OK && len == n && !is_null(p, n);
 }
 
+/* r's join key (side's) is key[0..len): a restored record under its
+ * own key.  -1 on ENOMEM. */
+static int key_is(struct join *j, int side, const struct record *r, const uint8_t *key,
+		  size_t len)
+{
+	const uint8_t *k;
+	size_t n;
+	int rc = key_of(j, side, r, &k, &n);
+
+	return rc < 0 ? -1 : rc == 1 && n == len && memcmp(k, key, n) == 0;
+}
+
 /* One whole item. */
 static int item_ok(const uint8_t *p, size_t n)
 {
@@ -1578,6 +1590,9 @@ static int restore_table(struct join *j, struct ss_reader *r, struct error *err)
 				     is_null(rec.value, rec.valuelen))) ||
 			    (!has && j->opt->has_right_on))
 				return bad_state(err, "a version's value is not well-formed");
+			/* with --table-on the value says its key */
+			if (j->opt->has_right_on && (c = key_is(j, RIGHT, &rec, key, len)) != 1)
+				return c < 0 ? nomem(err) : bad_state(err, "a version under another key");
 			lts = rec.ts;
 			loff = rec.offset;
 			if (!has) {
@@ -1602,6 +1617,7 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 {
 	struct hent prev = { 0, 0, NULL, NULL };
 	uint64_t n, i, hl, h;
+	int c;
 	size_t x, s;
 
 	if (ss_get_varint(r, &n) < 0 || n > r->n)
@@ -1632,6 +1648,8 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 		    (rec.headers && (!item_ok(rec.headers, rec.headerslen) ||
 				     record_check_headers(rec.headers, rec.headerslen, err) < 0)))
 			return bad_state(err, "a buffered record is not well-formed");
+		if ((c = key_is(j, flags & 1, &rec, key, len)) != 1)
+			return c < 0 ? nomem(err) : bad_state(err, "a buffered record under another key");
 		h = key_hash(key, len);
 		if (!(k = key_get(j, h, key, len)) && !(k = key_add(j, h, key, len, 0, NULL)))
 			return nomem(err);

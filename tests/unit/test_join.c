@@ -1288,6 +1288,36 @@ static void test_memory_bound(void)
 	test_cond("memory: counted", join_stats(e.j)->peak_memory > 2048);
 	engine_close(&e);
 	sink_release(&s);
+
+	/* the stream join's buffers: records of one window, none closing */
+	memset(&in, 0, sizeof in);
+	for (i = 0; i < 60; i++)
+		add(&in, (int)(i % 2), (int64_t)i, (int)i, (int)i);
+	order_stream(&in);
+	su.kind = JOIN_STREAM;
+	su.before = su.after = 1000;
+	sink_init(&s);
+	test_cond("memory: a stream engine", engine_open(&e, &su, &s, 4096, &err) == 0);
+	rc = feed(&e, &in, 0, in.norder, &err);
+	test_cond("memory: the stream's bound is an error", rc == -1 &&
+		  strncmp(err.msg, "the stream join's buffers need more than --memory 4K: ", 54) == 0);
+	test_cond("memory: the stream's records counted", join_stats(e.j)->versions > 0 &&
+		  join_stats(e.j)->peak_memory > 4096);
+	engine_close(&e);
+	sink_release(&s);
+	/* and the memory given back when windows close */
+	su.before = su.after = 1;
+	sink_init(&s);
+	engine_open(&e, &su, &s, 1u << 20, &err);
+	rc = feed(&e, &in, 0, in.norder, &err);
+	test_cond("memory: closed windows free their records",
+		  rc == 0 && join_stats(e.j)->versions <= 6 &&
+		  join_stats(e.j)->memory < 2048);	/* 60 records kept: more than 4K */
+	test_cond("memory: nothing left at the end",
+		  join_finish(e.j, &err) == 0 && join_stats(e.j)->versions == 0 &&
+		  join_stats(e.j)->keys == 0);
+	engine_close(&e);
+	sink_release(&s);
 }
 
 static void test_options(void)
