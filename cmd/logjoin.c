@@ -1,5 +1,6 @@
 /* logjoin - a record stream joined with a table log as of each record's
  * time (or the table's latest), or with a second stream within a window. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,7 @@ static void parse(struct cmdline *c, int argc, char **argv)
 	j->kind = c->stream ? JOIN_STREAM : c->latest ? JOIN_LATEST : JOIN_ASOF;
 	c->fopt.path = c->stream ? c->stream : c->table;
 	c->fopt.stream = !!c->stream;
+	c->fopt.latest = c->latest;
 	c->fopt.grace = j->grace;
 	c->fopt.memory = j->memory;
 }
@@ -242,6 +244,11 @@ static int table_ready(void *ctx, struct error *err)
 	return joinfeed_poll(&((struct glue *)ctx)->feed, err);
 }
 
+static int on_pause(void *ctx, struct error *err)
+{
+	return joinfeed_pause(&((struct glue *)ctx)->feed, err);
+}
+
 static int on_emit(void *ctx, const struct record *r, struct error *err)
 {
 	return processor_emit(&((struct glue *)ctx)->p, r, err);
@@ -253,10 +260,15 @@ static int on_unmatched(void *ctx, const struct record *r, struct error *err)
 }
 
 /* A count line of the end ("logjoin: 3 records without a match"), when
- * n is not 0: the words of JOIN-SPEC, the number before them. */
+ * n is not 0: the words of JOIN-SPEC, the number before them, "record"
+ * for one. */
 static void count_line(uint64_t n, const char *what)
 {
-	if (n)
+	const char *s = strstr(what, "records");
+
+	if (n == 1 && s)
+		warnmsg("1 %.*srecord%s", (int)(s - what), what, s + 7);
+	else if (n)
 		warnmsg("%llu %s", (unsigned long long)n, what);
 }
 
@@ -268,6 +280,7 @@ static int report(const struct cmdline *c, const struct join_stats *st)
 {
 	const struct join_options *j = &c->jopt;
 	int kept = c->popt.side_log != NULL, rc = EXIT_OK;
+	char text[PATH_MAX + 128];
 
 	if (!kept)
 		count_line(st->left_null, "records with a null value skipped");
@@ -277,18 +290,18 @@ static int report(const struct cmdline *c, const struct join_stats *st)
 		count_line(st->left_nokey, "records without a key");
 	if (!j->keep_left && !kept)
 		count_line(st->left_unmatched, "records without a match");
-	if (st->too_old && !kept)
-		warnmsg("%llu records older than --history %s: not joined",
-			(unsigned long long)st->too_old, c->history);
+	if (!kept) {
+		snprintf(text, sizeof text, "records older than --history %s: not joined", c->history);
+		count_line(st->too_old, text);
+	}
 	count_line(st->right_nokey, c->stream ? "right records without a key skipped"
 					      : "table records without a key skipped");
 	count_line(st->right_null_skipped, c->stream ? "right records with a null value skipped"
 				: "table records with a null value skipped (--table-on)");
-	if (st->left_late + st->right_late)
-		warnmsg("%llu late records (%llu from stdin, %llu from %s) may have missed pairs: "
-			"raise --grace", (unsigned long long)(st->left_late + st->right_late),
-			(unsigned long long)st->left_late, (unsigned long long)st->right_late,
-			c->stream);
+	snprintf(text, sizeof text, "late records (%llu from stdin, %llu from %s) may have "
+		 "missed pairs: raise --grace", (unsigned long long)st->left_late,
+		 (unsigned long long)st->right_late, c->stream ? c->stream : "");
+	count_line(st->left_late + st->right_late, text);
 	if (j->has_on && st->left > st->left_null && !st->on_matched) {
 		warnmsg("--on '%s' matched no record", j->on_name);
 		rc = EXIT_FAIL;
@@ -305,7 +318,8 @@ int main(int argc, char **argv)
 	static struct cmdline c;
 	static struct glue g;
 	struct processor_engine e = { .record = on_record, .finish = on_finish, .ctx = &g,
-				      .second_fd = table_fd, .second_ready = table_ready };
+				      .second_fd = table_fd, .second_ready = table_ready,
+				      .pause = on_pause };
 	struct error err = { "" };
 	int rc;
 

@@ -31,6 +31,8 @@ int joinfeed_open(struct joinfeed *f, struct join *j, const struct joinfeed_opti
 	f->opt = *opt;
 	f->j = j;
 	f->right_open = 1;	/* source_close is due either way */
+	/* join.h: --latest fetches two links a record, as of four */
+	f->ahead_max = opt->latest ? 2 : JOINFEED_AHEAD;
 	return source_open_log(&f->right, opt->path, opt->stream ? NULL : &opt->range, &sopt, err);
 }
 
@@ -239,6 +241,46 @@ static int follow_left(struct joinfeed *f, const struct record *r, struct error 
 	return 0;
 }
 
+/* --- --table without -f: the records held back for join_prefetch ---------- */
+
+/* Joins the oldest record held back. */
+static int ahead_pop(struct joinfeed *f, struct error *err)
+{
+	struct record *r = &f->ahead[f->ahead_head].r;
+
+	f->ahead_head = (f->ahead_head + 1) % JOINFEED_AHEAD;
+	f->ahead_n--;
+	return join_left(f->j, r, err);
+}
+
+/* Holds r back (a copy), after joining the oldest one held when there are
+ * ahead_max: join_prefetch(r) is then ahead_max records before its
+ * join_left. */
+static int ahead_left(struct joinfeed *f, const struct record *r, struct error *err)
+{
+	unsigned at;
+	int rc;
+
+	if (f->ahead_n == f->ahead_max && (rc = ahead_pop(f, err)) != 0)
+		return rc;
+	at = (f->ahead_head + f->ahead_n) % JOINFEED_AHEAD;
+	if (record_copy(&f->ahead[at].store, r, &f->ahead[at].r) < 0)
+		return error_set(err, "out of memory");
+	f->ahead_n++;
+	join_prefetch(f->j, &f->ahead[at].r);
+	return 0;
+}
+
+int joinfeed_pause(struct joinfeed *f, struct error *err)
+{
+	int rc;
+
+	while (f->ahead_n > 0)
+		if ((rc = ahead_pop(f, err)) != 0)
+			return rc;
+	return 0;
+}
+
 /* --- the interface ------------------------------------------------------- */
 
 int joinfeed_left(struct joinfeed *f, const struct record *r, struct error *err)
@@ -252,7 +294,7 @@ int joinfeed_left(struct joinfeed *f, const struct record *r, struct error *err)
 	}
 	if (!f->loaded && (rc = load_table(f, r, err)) != 0)
 		return rc;
-	return f->opt.follow ? follow_left(f, r, err) : join_left(f->j, r, err);
+	return f->opt.follow ? follow_left(f, r, err) : ahead_left(f, r, err);
 }
 
 int joinfeed_pollfd(struct joinfeed *f, int *timeout_ms)
@@ -290,6 +332,8 @@ int joinfeed_finish(struct joinfeed *f, struct error *err)
 
 	if (!f->opt.stream && !f->loaded && (rc = load_table(f, NULL, err)) != 0)
 		return rc;
+	if ((rc = joinfeed_pause(f, err)) != 0)
+		return rc;
 	while (f->count > 0)
 		if ((rc = wait_table(f, err)) != 0)
 			return rc;
@@ -306,4 +350,6 @@ void joinfeed_close(struct joinfeed *f)
 	buf_release(&f->pending_store);
 	buf_release(&f->data);
 	buf_release(&f->queue);
+	for (unsigned i = 0; i < JOINFEED_AHEAD; i++)
+		buf_release(&f->ahead[i].store);
 }

@@ -15,6 +15,12 @@
  *   rest.  The right log is read as it was when it was opened.  The right
  *   record read but not yet due is kept (record_copy).
  *
+ *   --table without -f: the left records are held back a few at a time
+ *   (JOINFEED_AHEAD), so that join_prefetch fetches a record's table entry
+ *   from memory while the records before it are joined; joinfeed_pause
+ *   gives the ones held back (the caller calls it whenever its input
+ *   pauses, and before it reports an error of its input).
+ *
  *   --table -f (a live table): the table is followed as it grows, read
  *   without blocking; a left record newer than the table's newest record
  *   (ts > join_table_time) waits, and every left record after it too (the
@@ -45,11 +51,15 @@ struct joinfeed_options {
 	int stream;			/* --stream (else --table) */
 	struct replay_range range;	/* --table: the records to read (--table-to) */
 	int follow;			/* --table -f: follow the table as it grows */
+	int latest;			/* --table --latest (how far ahead to prefetch) */
 	int64_t grace;			/* -f: the wall-clock wait, in ms (>= 0) */
 	uint64_t memory;		/* -f: the bound of the waiting left records */
 	volatile sig_atomic_t *stop;	/* -f: when set, the waits end at once
 					 * (SIGINT, SIGTERM); may be NULL */
 };
+
+/* --table without -f: left records held back for join_prefetch. */
+#define JOINFEED_AHEAD 4
 
 struct joinfeed {
 	struct joinfeed_options opt;
@@ -72,6 +82,13 @@ struct joinfeed {
 	int64_t next_look;		/* monotonic ms: when to look at the table
 					 * again while stdin flows */
 	unsigned since_look;		/* records since the clock was read */
+	/* --table without -f: the left records held back, oldest at
+	 * ahead_head, copies in their stores */
+	struct {
+		struct buf store;
+		struct record r;
+	} ahead[JOINFEED_AHEAD];
+	unsigned ahead_head, ahead_n, ahead_max;
 };
 
 /*
@@ -92,6 +109,9 @@ int joinfeed_open(struct joinfeed *f, struct join *j, const struct joinfeed_opti
  * right log.
  */
 int joinfeed_left(struct joinfeed *f, const struct record *r, struct error *err);
+
+/* Gives the engine the left records held back.  Returns as joinfeed_left. */
+int joinfeed_pause(struct joinfeed *f, struct error *err);
 
 /*
  * The end of the left input: the waiting left records (-f) wait on for the

@@ -211,6 +211,8 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 	int64_t now = time_monotonic_ms(), wait = -1;
 	int rc, timeout, ready = 1;
 
+	if (e->pause && (rc = engine_rc(p, e->pause(e->ctx, err), err)) != 0)
+		return rc;
 	if (p->opt.idle_ms > 0 && now >= *next_idle) {
 		int64_t tick = p->opt.idle_ms / 4;
 		tick = tick < 10 ? 10 : tick > 1000 ? 1000 : tick;
@@ -281,7 +283,14 @@ static int read_all(struct processor *p, const struct processor_engine *e, struc
 		}
 		if (rc == SOURCE_END)
 			return 0;
-		return bad_input(p, records, err);	/* SOURCE_ERROR, SOURCE_BAD */
+		/* SOURCE_ERROR, SOURCE_BAD: the records before it still count */
+		if (e->pause) {
+			struct error first = *err;
+			if ((rc = engine_rc(p, e->pause(e->ctx, err), err)) != 0)
+				return rc;
+			*err = first;
+		}
+		return bad_input(p, records, err);
 	}
 	return 0;
 }

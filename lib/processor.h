@@ -102,6 +102,11 @@ struct processor_engine {
 	 */
 	int (*second_fd)(void *ctx, int *timeout_ms);
 	int (*second_ready)(void *ctx, struct error *err);
+	/* Or NULL: called each time reading stdin would block, before the
+	 * output is written out, and before a bad input ends the run: an
+	 * engine that holds records back for speed (logjoin's lookahead)
+	 * gives them now, so that their results go out. */
+	int (*pause)(void *ctx, struct error *err);
 };
 
 struct processor {

@@ -449,6 +449,8 @@ class Model:
             """given: a line about left records the --unmatched-to log keeps
             (then not written: they are in the log)"""
             if n and shown and not (given and kept):
+                if n == 1:
+                    text = text.replace("records", "record", 1)
                 lines.append("logjoin: %d %s" % (n, text))
 
         line(s["left_null"], "records with a null value skipped", given=True)
@@ -464,10 +466,9 @@ class Model:
             line(s["right_null_skipped"], "right records with a null value skipped")
         else:
             line(s["right_null_skipped"], "table records with a null value skipped (--table-on)")
-        late = s["left_late"] + s["right_late"]
-        if late:
-            lines.append("logjoin: %d late records (%d from stdin, %d from %s) may have missed "
-                         "pairs: raise --grace" % (late, s["left_late"], s["right_late"], o.log))
+        line(s["left_late"] + s["right_late"],
+             "late records (%d from stdin, %d from %s) may have missed pairs: raise --grace"
+             % (s["left_late"], s["right_late"], o.log))
         # a path that matched no record of its side, when a key was looked
         # for there (a record with a value), named as logwindow names paths
         status = 0
@@ -542,10 +543,10 @@ def selftest():
     l3 = recs((1, None, {"u": "u"}), (1, None, {"u": None}), (1, None, {"w": 1}), (1, None, None))
     m, st, lines = run(["--table", "T", "--on", "u", "--table-on", ".id"], l3, t3)
     assert [r[0] for r in rows(m)] == [0] and st == 0, rows(m)
-    assert lines == ["logjoin: 1 records with a null value skipped",
+    assert lines == ["logjoin: 1 record with a null value skipped",
                      "logjoin: 2 records without a key",
-                     "logjoin: 1 table records without a key skipped",
-                     "logjoin: 1 table records with a null value skipped (--table-on)"], lines
+                     "logjoin: 1 table record without a key skipped",
+                     "logjoin: 1 table record with a null value skipped (--table-on)"], lines
     m, st, lines = run(["--table", "T", "--on", "nope"], l3, t3)
     assert st == 1 and lines[-1] == "logjoin: --on 'nope' matched no record", lines
     # --merge: members in order, prefix, a conflict is exit 1
@@ -559,7 +560,7 @@ def selftest():
     m, _, lines = run(["--table", "T", "--history", "10ms"],
                       recs((100, "k", {}), (89, "k", {}), (90, "k", {})), t5)
     assert [r[0] for r in rows(m)] == [0, 2] and \
-        lines == ["logjoin: 1 records older than --history 10ms: not joined"], lines
+        lines == ["logjoin: 1 record older than --history 10ms: not joined"], lines
 
     # stream-stream, before 2 after 3: L at 10 joins R in [8, 13]
     right = recs((8, "k", {"r": 0}), (13, "k", {"r": 1}), (14, "k", {"r": 2}), (7, "k", {"r": 3}))
@@ -574,7 +575,7 @@ def selftest():
         (0, 13, item({"l": 0}), item({"r": 1})),
         (3, 7, None, item({"r": 3})),
         (2, 14, None, item({"r": 2}))], rows(m)
-    assert lines == ["logjoin: 1 late records (0 from stdin, 1 from R) may have missed pairs: "
+    assert lines == ["logjoin: 1 late record (0 from stdin, 1 from R) may have missed pairs: "
                      "raise --grace"], lines
     # a left record whose window closed is written with --left before a late right one
     left = recs((0, "k", {"l": 0}), (10, "k", {"l": 1}))
@@ -600,7 +601,7 @@ def selftest():
     right = recs((100, "k", None), (3, "k", {"r": 1}))
     m, _, lines = run(["--stream", "R", "--within", "5ms", "--left"], left, right)
     assert [(r[0], r[3]) for r in rows(m)] == [(0, item({"r": 1}))], rows(m)
-    assert lines == ["logjoin: 1 right records with a null value skipped"], lines
+    assert lines == ["logjoin: 1 right record with a null value skipped"], lines
     print("joinmodel selftest: ok")
 
 
