@@ -144,6 +144,40 @@ int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len)
 	return ITEM_BAD;
 }
 
+int item_string(const uint8_t *p, size_t n, struct buf *scratch, const uint8_t **s,
+		size_t *len, enum item_type *type)
+{
+	struct item_head h, c;
+	size_t off;
+
+	if (item_head(p, n, &h, NULL) != ITEM_OK)
+		return 0;
+	if (h.type == ITEM_TEXT || h.type == ITEM_BYTES) {
+		*s = h.data;
+		*len = (size_t)h.val;
+		*type = h.type;
+		return 1;
+	}
+	if (h.type != ITEM_TEXT_INDEF && h.type != ITEM_BYTES_INDEF)
+		return 0;
+	*type = h.type == ITEM_TEXT_INDEF ? ITEM_TEXT : ITEM_BYTES;
+	buf_reset(scratch);
+	for (off = h.len; off < n; off += c.len) {
+		if (item_head(p + off, n - off, &c, NULL) != ITEM_OK)
+			return 0;
+		if (c.type == ITEM_BREAK) {
+			*s = scratch->p;
+			*len = scratch->len;
+			return 1;
+		}
+		if (c.type != *type)
+			return 0;
+		if (buf_add(scratch, c.data, (size_t)c.val) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* --- whole items --------------------------------------------------------- */
 
 /* One open container on the stack: how many items remain (definite), or

@@ -91,6 +91,17 @@ int item_check_valid(const uint8_t *p, size_t n, size_t *len, struct error *err)
  * ITEM_BAD when the item is another type or out of int64 range. */
 int item_int64(const uint8_t *p, size_t n, int64_t *v, size_t *len);
 
+/*
+ * The contents of a text or byte string item at p[0..n): *s and *len point
+ * into p for a definite-length one; an indefinite-length one's chunks are
+ * joined in scratch (emptied first) and *s points there.  *type is
+ * ITEM_TEXT or ITEM_BYTES.  Returns 1; 0 when p is not a whole string item
+ * (another type, a bad chunk, no break); -1 when memory runs out.
+ */
+struct buf;
+int item_string(const uint8_t *p, size_t n, struct buf *scratch, const uint8_t **s,
+		size_t *len, enum item_type *type);
+
 /* Writes the shortest head of major type major (0-7) with argument v to
  * out (room for 9 bytes); returns its length.  The project's one head
  * writer (json.c, append.c, item.c): inline, because it is the record

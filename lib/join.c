@@ -408,29 +408,10 @@ static void key_remove(struct join *j, struct jkey *k)
  * ENOMEM. */
 static int text_of(const uint8_t *p, size_t n, struct buf *b, const uint8_t **s, size_t *len)
 {
-	struct item_head h;
-	struct error e;
-	size_t off;
+	enum item_type type;
+	int rc = item_string(p, n, b, s, len, &type);
 
-	if (item_head(p, n, &h, &e) != ITEM_OK)
-		return 0;
-	if (h.type == ITEM_TEXT) {
-		*s = h.data;
-		*len = (size_t)h.val;
-		return 1;
-	}
-	if (h.type != ITEM_TEXT_INDEF)
-		return 0;
-	buf_reset(b);
-	for (off = h.len; off < n && p[off] != 0xff; off += h.len) {
-		if (item_head(p + off, n - off, &h, &e) != ITEM_OK || h.type != ITEM_TEXT)
-			return 0;
-		if (buf_add(b, h.data, (size_t)h.val) < 0)
-			return -1;
-	}
-	*s = b->p;
-	*len = b->len;
-	return 1;
+	return rc == 1 && type != ITEM_TEXT ? 0 : rc;
 }
 
 /*

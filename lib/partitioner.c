@@ -31,29 +31,13 @@ uint32_t partitioner_murmur2(const uint8_t *p, size_t n)
 	return h;
 }
 
-/* An indefinite-length string's chunks joined into out. */
-static int join_chunks(const uint8_t *p, size_t len, struct buf *out, struct error *err)
-{
-	struct item_head h;
-	size_t at;
-
-	item_head(p, len, &h, err);
-	for (at = h.len; at < len; at += h.len) {
-		if (item_head(p + at, len - at, &h, err) != ITEM_OK)
-			return -1;
-		if (h.type == ITEM_BREAK)
-			return 0;
-		if (buf_add(out, h.data, (size_t)h.val) < 0)
-			return error_set(err, "out of memory");
-	}
-	return error_set(err, "key: an indefinite-length string without its end");
-}
-
 int partitioner_key_bytes(const uint8_t *key, size_t len, struct buf *scratch,
 			  const uint8_t **bytes, size_t *n, struct error *err)
 {
 	struct item_head h;
+	enum item_type type;
 	size_t used;
+	int rc;
 
 	*bytes = NULL;
 	*n = 0;
@@ -61,18 +45,11 @@ int partitioner_key_bytes(const uint8_t *key, size_t len, struct buf *scratch,
 		return -1;
 	if (h.type == ITEM_NULL)
 		return 0;
-	if (h.type == ITEM_TEXT || h.type == ITEM_BYTES) {
-		*bytes = h.data;
-		*n = (size_t)h.val;
-		return 1;
-	}
+	if ((rc = item_string(key, len, scratch, bytes, n, &type)) != 0)
+		return rc > 0 ? 1 : error_set(err, "out of memory");
 	buf_reset(scratch);
-	if (h.type == ITEM_TEXT_INDEF || h.type == ITEM_BYTES_INDEF) {
-		if (join_chunks(key, len, scratch, err) < 0)
-			return -1;
-	} else if (item_to_json(key, len, scratch, &used, err) != 0) {
+	if (item_to_json(key, len, scratch, &used, err) != 0)
 		return -1;
-	}
 	*bytes = scratch->p;
 	*n = scratch->len;
 	return 1;
