@@ -138,6 +138,7 @@ int batch_builder_add(struct batch_builder *bb, const struct record *r, uint64_t
 		bb->h.min_ts = bb->h.max_ts = r->ts;
 	}
 	copy.offset = offset;
+	copy.has_partition = 0;		/* never in a segment: the directory says it */
 	if (record_encode(&bb->b, &copy) < 0)
 		return -1;
 	if (r->ts < bb->h.min_ts)

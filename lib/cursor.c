@@ -182,7 +182,9 @@ int cursor_record(struct cursor *c, struct record *r, size_t *len, struct error 
 		c->ended = 1;
 		return 0;
 	}
-	if (record_decode(c->p, c->n, r, len, &c->why) != ITEM_OK) {
+	if (record_decode(c->p, c->n, r, len, &c->why) != ITEM_OK ||
+	    (r->has_partition && error_set(&c->why, "a record carries a partition (only "
+					   "the framed stream may)"))) {
 		c->fault = CURSOR_RECORD;
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 c->why.msg);
@@ -225,6 +227,9 @@ int cursor_walk(struct cursor *c, struct record *r, struct error *err)
 	nf = record_decode_head(c->p, c->n, r, &len, err);
 	if (nf == ITEM_TRUNCATED) {
 		error_set(err, "a record ends past its batch");
+		nf = -1;
+	} else if (nf == 6) {
+		error_set(err, "a record carries a partition (only the framed stream may)");
 		nf = -1;
 	}
 	for (k = 2; nf >= 0 && k < nf; k++) {

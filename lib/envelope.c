@@ -8,7 +8,7 @@
 
 int envelope_unknown(const uint8_t *v, size_t n, const uint8_t **name, size_t *namelen)
 {
-	static const char *const known[] = { "offset", "ts", "key", "value", "headers" };
+	static const char *const known[] = { "offset", "partition", "ts", "key", "value", "headers" };
 	struct item_head h, k;
 	size_t pos, len;
 
@@ -58,6 +58,14 @@ int envelope_decode(const uint8_t *v, size_t n, struct record *r, struct error *
 	if (item_map_get(v, n, "offset", 6, &p, &len) == 1 &&
 	    item_head(p, len, &h, NULL) == ITEM_OK && h.type == ITEM_UINT)
 		r->offset = h.val;
+	if (item_map_get(v, n, "partition", 9, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
+		if (item_head(p, len, &h, NULL) != ITEM_OK || h.type != ITEM_UINT ||
+		    h.val > RECORD_MAX_PARTITION)
+			return error_set(err, "envelope \"partition\" is not an integer from 0 to %u",
+					 RECORD_MAX_PARTITION);
+		r->has_partition = 1;
+		r->partition = (uint32_t)h.val;
+	}
 	if (item_map_get(v, n, "headers", 7, &p, &len) == 1 && !(len == 1 && p[0] == 0xf6)) {
 		if (record_check_headers(p, len, err) < 0)
 			return error_prefix(err, "envelope \"headers\"");
@@ -72,6 +80,8 @@ int envelope_encode(struct buf *b, const struct record *r, struct error *err)
 	size_t used;
 
 	if (buf_add(b, "{\"offset\":", 10) < 0 || buf_add_u64(b, r->offset) < 0 ||
+	    (r->has_partition && (buf_add(b, ",\"partition\":", 13) < 0 ||
+				  buf_add_u64(b, r->partition) < 0)) ||
 	    buf_add(b, ",\"ts\":", 6) < 0 || buf_add_i64(b, r->ts) < 0 ||
 	    buf_add(b, ",\"key\":", 7) < 0 || item_to_json(r->key, r->keylen, b, &used, err) < 0 ||
 	    buf_add(b, ",\"value\":", 9) < 0 ||
@@ -94,6 +104,13 @@ int envelope_encode_item(struct buf *b, const uint8_t *p, size_t n, size_t *len,
 		if (nf == ITEM_TRUNCATED)
 			error_set(err, "truncated record");
 		return -1;
+	}
+	if (nf == 6) {		/* a topic's record: the partition is last */
+		if (record_decode(p, n, &r, len, err) != ITEM_OK)
+			return error_set(err, "truncated record");
+		if (envelope_encode(b, &r, err) < 0)
+			goto bad;
+		return 0;
 	}
 	if (buf_add(b, "{\"offset\":", 10) < 0 || buf_add_u64(b, r.offset) < 0 ||
 	    buf_add(b, ",\"ts\":", 6) < 0 || buf_add_i64(b, r.ts) < 0 ||

@@ -1,7 +1,7 @@
 /*
  * envelope.h - the JSON envelope: the object logcat --json writes for each
  * record, {"offset":N,"ts":MS,"key":K,"value":V,"headers":H} (headers only
- * when the record has some), and logappend --envelope and the stream's
+ * when the record has some; "partition":P after "offset" for a topic's), and logappend --envelope and the stream's
  * JSON sources read back: written here, one line per record, and decoded
  * from the envelope's CBOR form (the map json_to_cbor makes of the object).
  */
@@ -33,6 +33,7 @@ int envelope_encode_item(struct buf *b, const uint8_t *p, size_t n, size_t *len,
 /*
  * Sets r's fields from the envelope v[0..n): value (required), key, ts
  * (an integer, milliseconds), headers (a map of text to text or bytes;
+ * null for none), partition (an integer from 0 to RECORD_MAX_PARTITION;
  * null for none), and offset when it is an unsigned integer; fields whose
  * member is absent keep the value r had.  r then points into v.  Other
  * members are ignored (see envelope_unknown).  Returns 0, or -1 with err

@@ -1556,7 +1556,7 @@ static int restore_table(struct join *j, struct ss_reader *r, struct error *err)
 		    (j->opt->kind == JOIN_LATEST && nv != 1))
 			return bad_state(err, "a key's versions");
 		for (v = 0; v < nv; v++) {
-			struct record rec;
+			struct record rec = { 0 };
 			uint8_t has;
 			memset(&rec, 0, sizeof rec);
 			if (get_time(r, &rec.ts) < 0 || ss_get_varint(r, &rec.offset) < 0 ||
@@ -1604,7 +1604,7 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 	if (ss_get_varint(r, &n) < 0 || n > r->n)
 		return bad_state(err, "truncated");
 	for (i = 0; i < n; i++) {
-		struct record rec;
+		struct record rec = { 0 };
 		struct hent e;
 		struct srec *sr;
 		struct jkey *k;

@@ -17,7 +17,7 @@
 #define OUTPUT_BUFFER (256 * 1024)
 
 enum tpl_kind { TPL_TEXT, TPL_OFFSET, TPL_TS, TPL_TIME, TPL_KEY, TPL_VALUE,
-		TPL_KEYSIZE, TPL_VALUESIZE, TPL_HEADERS };
+		TPL_KEYSIZE, TPL_VALUESIZE, TPL_HEADERS, TPL_PARTITION };
 
 struct tpl_part {
 	enum tpl_kind kind;
@@ -55,6 +55,7 @@ static int parse_template(struct output *o, const char *t, struct error *err)
 			case 'K': part.kind = TPL_KEYSIZE; break;
 			case 'S': part.kind = TPL_VALUESIZE; break;
 			case 'h': part.kind = TPL_HEADERS; break;
+			case 'p': part.kind = TPL_PARTITION; break;
 			case '%': part.start = o->tpltext.len; part.len = 1;
 				  buf_addc(&o->tpltext, '%'); break;
 			case '\0':
@@ -62,7 +63,7 @@ static int parse_template(struct output *o, const char *t, struct error *err)
 						 "(write %%%% for a percent sign)", whole);
 			default:
 				return error_set(err, "invalid template '%.200s': unknown directive "
-						 "'%%%c' (known: %%o %%T %%t %%k %%s %%K %%S %%h %%%%)",
+						 "'%%%c' (known: %%o %%p %%T %%t %%k %%s %%K %%S %%h %%%%)",
 						 whole, t[1]);
 			}
 			t += 2;
@@ -262,6 +263,7 @@ static int record_template(struct output *o, const struct record *r, struct erro
 		case TPL_KEYSIZE: rc = add_plain_size(b, r->key, r->keylen, err); break;
 		case TPL_VALUESIZE: rc = add_plain_size(b, r->value, r->valuelen, err); break;
 		case TPL_HEADERS: rc = add_headers(b, r->headers, r->headerslen, err); break;
+		case TPL_PARTITION: rc = r->has_partition ? buf_add_u64(b, r->partition) : 0; break;
 		}
 	}
 	return rc;
@@ -292,7 +294,7 @@ int output_item(struct output *o, const uint8_t *p, size_t n, size_t *len, struc
 	if (item_to_json(p + pos, n - pos, b, &used, err) < 0 || buf_addc(b, '\n') < 0)
 		goto bad;
 	pos += used;
-	if (nf == 5) {
+	for (; nf > 4; nf--) {		/* headers (or null), partition */
 		if (item_check(p + pos, n - pos, &used, err) != ITEM_OK)
 			goto bad;
 		pos += used;

@@ -1,6 +1,7 @@
 /*
  * output.h - writing records out: as a framed stream, as JSON lines (one
- * object per record: offset, ts, key, value, headers when present), as the
+ * object per record: offset, partition for a topic's record, ts, key, value,
+ * headers when present), as the
  * values alone, or through a kcat-like template.  Output is buffered and
  * written with write(2); a reader that went away (EPIPE) is reported as
  * OUTPUT_CLOSED so the command can end quietly.
@@ -42,7 +43,8 @@ struct output {
  * %T timestamp (ms), %t timestamp (RFC 3339), %k key, %s value (text and
  * byte strings raw, anything else as JSON), %K and %S the number of bytes
  * %k and %s write (-1 for a null key or value, which they write as null),
- * %h headers (name=value,...), %% a '%'; \n \t \r \\ \0 escapes.  Returns
+ * %h headers (name=value,...), %p the partition of a topic's record
+ * (nothing for a single log's), %% a '%'; \n \t \r \\ \0 escapes.  Returns
  * 0, or -1 with err set for a bad template (an unknown directive, a '%' at
  * its end).
  */

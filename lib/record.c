@@ -48,7 +48,7 @@ struct record *record_dup(const struct record *r)
 
 int record_encode(struct buf *out, const struct record *r)
 {
-	size_t need = 1 + 9 + 9 + r->keylen + r->valuelen + r->headerslen;
+	size_t need = 1 + 9 + 9 + r->keylen + r->valuelen + r->headerslen + 1 + 5;
 	uint8_t *p;
 
 	assert(r->key && r->keylen && r->value && r->valuelen);
@@ -56,7 +56,7 @@ int record_encode(struct buf *out, const struct record *r)
 	if (buf_grow(out, need) < 0)
 		return -1;
 	p = out->p + out->len;
-	*p++ = r->headers ? 0x85 : 0x84;
+	*p++ = r->has_partition ? 0x86 : r->headers ? 0x85 : 0x84;
 	p += item_put_head(p, 0, r->offset);
 	if (r->ts >= 0)
 		p += item_put_head(p, 0, (uint64_t)r->ts);
@@ -69,7 +69,11 @@ int record_encode(struct buf *out, const struct record *r)
 	if (r->headers) {
 		memcpy(p, r->headers, r->headerslen);
 		p += r->headerslen;
+	} else if (r->has_partition) {
+		*p++ = 0xf6;
 	}
+	if (r->has_partition)
+		p += item_put_head(p, 0, r->partition);
 	out->len = (size_t)(p - out->p);
 	return 0;
 }
@@ -108,8 +112,8 @@ int record_decode_head(const uint8_t *p, size_t n, struct record *r, size_t *len
 	rc = item_head(p, n, &h, err);
 	if (rc != ITEM_OK)
 		return rc;
-	if (h.type != ITEM_ARRAY || (h.val != 4 && h.val != 5))
-		return error_set(err, "expected a record (an array of 4 or 5 items), found %s",
+	if (h.type != ITEM_ARRAY || h.val < 4 || h.val > 6)
+		return error_set(err, "expected a record (an array of 4 to 6 items), found %s",
 				 item_describe(p[0]));
 	nfields = (int)h.val;
 	pos = h.len;
@@ -158,7 +162,11 @@ static int decode(const uint8_t *p, size_t n, struct record *r, size_t *len, str
 	pos += ilen;
 	r->headers = NULL;
 	r->headerslen = 0;
-	if (nfields == 5) {
+	r->has_partition = 0;
+	r->partition = 0;
+	if (nfields == 6 && pos < n && p[pos] == 0xf6) {
+		pos++;		/* no headers */
+	} else if (nfields >= 5) {
 		rc = item_check(p + pos, n - pos, &ilen, err);
 		if (rc != ITEM_OK)
 			return rc == ITEM_BAD ? (error_prefix(err, "record headers"), ITEM_BAD) : rc;
@@ -169,6 +177,18 @@ static int decode(const uint8_t *p, size_t n, struct record *r, size_t *len, str
 		r->headers = p + pos;
 		r->headerslen = ilen;
 		pos += ilen;
+	}
+	if (nfields == 6) {
+		struct item_head h;
+		rc = item_head(p + pos, n - pos, &h, err);
+		if (rc != ITEM_OK)
+			return rc;
+		if (h.type != ITEM_UINT || h.val > RECORD_MAX_PARTITION)
+			return error_set(err, "record partition is not an integer from 0 to %u",
+					 RECORD_MAX_PARTITION), ITEM_BAD;
+		r->has_partition = 1;
+		r->partition = (uint32_t)h.val;
+		pos += h.len;
 	}
 	*len = pos;
 	return ITEM_OK;

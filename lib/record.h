@@ -5,6 +5,11 @@
  *
  *	[offset, timestamp, key, value]            no headers
  *	[offset, timestamp, key, value, headers]   headers: map text -> text|bytes
+ *	[offset, timestamp, key, value, headers|null, partition]
+ *	                                           a topic's record (topic.h), in
+ *	                                           the framed stream only: segment
+ *	                                           files never hold it (the
+ *	                                           directory says the partition)
  */
 #ifndef RECORD_H
 #define RECORD_H
@@ -32,7 +37,14 @@ struct record {
 	size_t valuelen;
 	const uint8_t *headers;
 	size_t headerslen;
+	/* a topic's record: its partition (0 when has_partition is not set,
+	 * the record of a single log: a zeroed record has none) */
+	int has_partition;
+	uint32_t partition;
 };
+
+/* The largest partition number a record may carry (Kafka's int32). */
+#define RECORD_MAX_PARTITION 0x7fffffffu
 
 /* The CBOR null item: key of a record without key, value of a tombstone. */
 extern const uint8_t record_null[1];
@@ -52,7 +64,9 @@ extern const uint8_t record_null[1];
 int record_copy(struct buf *store, const struct record *r, struct record *copy);
 struct record *record_dup(const struct record *r);
 
-/* Appends the record's CBOR array to out.  Returns 0, or -1 on ENOMEM. */
+/* Appends the record's CBOR array to out: 6 elements when it has a
+ * partition (headers null when there are none), else 4 or 5.  Returns 0, or
+ * -1 on ENOMEM. */
 int record_encode(struct buf *out, const struct record *r);
 
 /*
@@ -74,7 +88,9 @@ int record_decode_valid(const uint8_t *p, size_t n, struct record *r, size_t *le
 /*
  * Decodes only the start of the record item at p[0..n): its array head,
  * offset and timestamp into r; *len is where the key begins.  Returns the
- * number of fields (4 or 5), ITEM_TRUNCATED, or ITEM_BAD with err set.
+ * number of fields (4, 5 or 6), ITEM_TRUNCATED, or ITEM_BAD with err set.
+ * With 6, the fifth is headers or null and the sixth the partition, read
+ * by record_decode (not by this).
  */
 int record_decode_head(const uint8_t *p, size_t n, struct record *r, size_t *len,
 		       struct error *err);

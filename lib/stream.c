@@ -244,7 +244,7 @@ static __attribute__((noinline)) int log_next(struct source *s, struct record *r
 				return disorder(s, err);
 			continue;
 		}
-		if (item && record_decode_head(s->p, s->n, r, &len, err) > 0) {
+		if (item && (rc = record_decode_head(s->p, s->n, r, &len, err)) > 0 && rc < 6) {
 			if (batch_order_next(&s->ord, &s->h, r->offset) < 0)
 				return disorder(s, err);
 			ordered = 1;
@@ -257,7 +257,9 @@ static __attribute__((noinline)) int log_next(struct source *s, struct record *r
 				return SOURCE_RECORD;
 			}
 		}
-		if (record_decode(s->p, s->n, r, &len, err) != ITEM_OK)
+		if (record_decode(s->p, s->n, r, &len, err) != ITEM_OK ||
+		    (r->has_partition && error_set(err, "a record carries a partition (only "
+						   "the framed stream may)")))
 			return source_error_at(s, err);
 		if (!ordered && batch_order_next(&s->ord, &s->h, r->offset) < 0)
 			return disorder(s, err);
@@ -399,6 +401,8 @@ static void stream_blank(struct record *r)
 	r->valuelen = 1;
 	r->headers = NULL;
 	r->headerslen = 0;
+	r->has_partition = 0;
+	r->partition = 0;
 }
 
 /* The whitespace at the start of p[0..n). */
