@@ -7,7 +7,8 @@
  * every record returned, aborts when one of these fails:
  *
  * - record_encode then record_decode gives the same record: offset,
- *   timestamp, and key, value and headers byte for byte, using all bytes.
+ *   timestamp, key, value and headers byte for byte, and the partition
+ *   of a topic's record (6 elements), using all bytes.
  * - item_to_json accepts the key, the value and the headers (what
  *   record_decode accepted, logcat --json must be able to write), using
  *   exactly the item's bytes.
@@ -99,7 +100,9 @@ static void check_record(const struct record *r)
 	    !same(back.key, back.keylen, r->key, r->keylen) ||
 	    !same(back.value, back.valuelen, r->value, r->valuelen) ||
 	    (back.headers == NULL) != (r->headers == NULL) ||
-	    (r->headers && !same(back.headers, back.headerslen, r->headers, r->headerslen)))
+	    (r->headers && !same(back.headers, back.headerslen, r->headers, r->headerslen)) ||
+	    back.has_partition != r->has_partition || back.partition != r->partition ||
+	    r->partition > RECORD_MAX_PARTITION)
 		abort();
 	/* framed_next returns only valid records */
 	if (item_validate(r->key, r->keylen, &err) < 0 || item_validate(r->value, r->valuelen, &err) < 0 ||
