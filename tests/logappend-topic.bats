@@ -488,3 +488,30 @@ Try 'logappend --help' for more information."
 	expect_status 0
 	[ "$(count_records u/1)" = 1 ]
 }
+
+# ---- man page EXAMPLES --------------------------------------------------------
+
+@test "EXAMPLES: logappend --partitions 8 --key user_id --time ts clicks/ < clicks.jsonl" {
+	events 3000
+	mv events.jsonl clicks.jsonl
+	runio logappend --partitions 8 --key user_id --time ts clicks/ <clicks.jsonl
+	expect_status 0
+	check_topic clicks clicks.jsonl 8 --key user_id --time ts
+}
+
+@test "EXAMPLES: logcat events/ | logappend --partitions 4 events-by-user/" {
+	events 1000
+	logappend --key user_id --time ts events/ <events.jsonl
+	logcat events/ | logappend --partitions 4 events-by-user/
+	check_topic events-by-user events.jsonl 4 --key user_id --time ts
+}
+
+@test "man page: logappend.1 documents --partitions, --partition and --repartition, and renders without warnings" {
+	man --warnings -l "$ROOT/man/logappend.1" >rendered 2>warnings || true
+	expect_file warnings ""
+	for o in --partitions --partition --repartition; do
+		grep -q -- "^ *$o" rendered || fail "$o is not documented"
+		logappend --help | grep -q -- "$o" || fail "$o is not in the usage"
+	done
+	grep -q 'logappend --partitions 8 --key user_id --time ts clicks/' rendered || fail "EXAMPLES not rendered"
+}
