@@ -109,6 +109,66 @@ static void given_raw(struct replay *rp, const uint8_t *p, size_t n, uint64_t ne
 	given(rp, 0, next);
 }
 
+/* Writes the next record, decoded (source_next), as replay_next. */
+static int replay_record(struct replay *rp, int *got, struct error *err)
+{
+	struct record rec;
+	int rc;
+
+	*got = source_next(&rp->s, &rec, err);
+	if (*got != SOURCE_RECORD)
+		return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+	rc = output_record(rp->out, &rec, err);
+	if (rc == OUTPUT_OK)
+		given(rp, source_last_part(&rp->s), rec.offset + 1);
+	return rc;
+}
+
+/*
+ * A topic's next record to framed output, as replay_next: the item its
+ * partition's log holds, [offset, ts, key, value] or [..., headers],
+ * written as the 6-element record of a topic (record.h) without decoding
+ * it: its array head rewritten, headers null when it has none, and the
+ * partition after them.  (An item of another head, never written to a
+ * segment by this code, is decoded and encoded.)
+ */
+static int topic_framed(struct replay *rp, int *got, struct error *err)
+{
+	struct source *s = &rp->s;
+	struct output *out = rp->out;
+	const uint8_t *p;
+	uint8_t tail[1 + 9];
+	size_t n, len, tl;
+	struct record rec;
+	int rc;
+
+	*got = source_next_item(s, &rec, &p, &n, err);
+	if (*got != SOURCE_RECORD)
+		return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+	if (item_check(p, n, &len, err) != ITEM_OK || (p[0] != 0x84 && p[0] != 0x85)) {
+		struct record whole;
+		size_t wlen;
+		if (record_decode(p, n, &whole, &wlen, err) != ITEM_OK)
+			return source_error_at(s, err), OUTPUT_ERROR;
+		whole.has_partition = 1;
+		whole.partition = rec.partition;
+		source_item_done(s, wlen);
+		rc = output_record(out, &whole, err);
+	} else {
+		tl = 0;
+		if (p[0] == 0x84)
+			tail[tl++] = 0xf6;	/* no headers: null */
+		tl += item_put_head(tail + tl, 0, rec.partition);
+		source_item_done(s, len);
+		if ((rc = output_raw(out, (const uint8_t *)"\x86", 1, err)) == OUTPUT_OK &&
+		    (rc = output_raw(out, p + 1, len - 1, err)) == OUTPUT_OK)
+			rc = output_raw(out, tail, tl, err);
+	}
+	if (rc == OUTPUT_OK)
+		given(rp, source_last_part(s), rec.offset + 1);
+	return rc;
+}
+
 /*
  * Writes the next records: of a log, a whole batch as it is when the
  * output is framed and all of it is in the range, else the next record, in
@@ -127,7 +187,8 @@ static int replay_next(struct replay *rp, int *got, struct error *err)
 	int rc;
 
 	if (s->kind == SOURCE_TOPIC)
-		goto record;
+		return out->format == OUT_FRAMED ? topic_framed(rp, got, err) :
+		       replay_record(rp, got, err);
 	if (out->format == OUT_FRAMED) {
 		*got = source_next_batch(s, &h, &p, &n, err);
 		if (*got == SOURCE_BATCH) {
@@ -152,14 +213,10 @@ static int replay_next(struct replay *rp, int *got, struct error *err)
 		}
 		source_item_done(s, len);
 	} else {
-record:
-		*got = source_next(s, &rec, err);
-		if (*got != SOURCE_RECORD)
-			return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
-		rc = output_record(out, &rec, err);
+		return replay_record(rp, got, err);
 	}
 	if (rc == OUTPUT_OK)
-		given(rp, source_last_part(s), rec.offset + 1);
+		given(rp, 0, rec.offset + 1);
 	return rc;
 }
 

@@ -231,8 +231,8 @@ static inline const char *source_warning(const struct source *s) { return s->war
 
 /*
  * A log source's ways for logcat's speed, used instead of source_next at
- * the caller's choice, record by record (a log's only: a topic's records,
- * which carry their partition, are read with source_next):
+ * the caller's choice, record by record (source_next_batch a log's only: a
+ * topic's records carry their partition, which its logs' batches do not):
  *
  * source_next_batch: at a batch boundary, when the next batch is
  * uncompressed and all its records are in the range, returns SOURCE_BATCH
@@ -243,10 +243,13 @@ static inline const char *source_warning(const struct source *s) { return s->war
  * SOURCE_END, SOURCE_ERROR or SOURCE_AGAIN.
  *
  * source_next_item: as source_next, but r gets only the record's offset and
- * timestamp (key and value are left unset), *item points at the record's
+ * timestamp (and a topic's record its partition; key and value are left
+ * unset), *item points at the record's
  * CBOR item and *avail counts the bytes from there to the end of its batch:
  * the caller decodes the item in one pass (output_item) and must call
- * source_item_done with its length before any other call on s.
+ * source_item_done with its length before any other call on s.  A topic's
+ * item is as its partition's log holds it: 4 or 5 elements, without the
+ * partition.
  *
  * source_error_at: says in err where the last record came from (for an
  * error found in it): a log's segment and the byte of its batch; a framed
@@ -259,8 +262,13 @@ int source_next_batch(struct source *s, const struct batch_header **h, const uin
 		      size_t *len, struct error *err);
 int source_next_item(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
 		     struct error *err);
+void topicsource_item_done(struct source *s, size_t len);
 static inline void source_item_done(struct source *s, size_t len)
 {
+	if (s->kind == SOURCE_TOPIC) {
+		topicsource_item_done(s, len);
+		return;
+	}
 	assert(s->pending && len <= s->n);
 	s->p += len;
 	s->n -= len;

@@ -1,10 +1,12 @@
 /* topicsource.c - a topic's partitions merged by time (see topicsource.h). */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "item.h"
 #include "topicsource.h"
 #include "watch.h"
 
@@ -18,26 +20,26 @@ enum {
 
 /* --- the heap of the parts with a next record ---------------------------- */
 
-/* Whether part a's head goes before part b's: the lower timestamp; on a
- * tie the lower partition (parts are in increasing partition order). */
-static int before(const struct topicsource *t, size_t a, size_t b)
+/* Whether a goes before b: the lower timestamp; on a tie the lower
+ * partition (parts are in increasing partition order). */
+static inline int before(const struct topicheap *a, const struct topicheap *b)
 {
-	int64_t x = t->parts[a].head.ts, y = t->parts[b].head.ts;
-
-	return x < y || (x == y && a < b);
+	return a->ts < b->ts || (a->ts == b->ts && a->i < b->i);
 }
 
-static void sift_down(struct topicsource *t, size_t at)
+/* Moves the entry at the top down to its place. */
+static void sift_down(struct topicsource *t)
 {
-	size_t *h = t->heap, n = t->nheap, v = h[at];
+	struct topicheap *h = t->heap, v = h[0];
+	size_t n = t->nheap, at = 0;
 
 	for (;;) {
 		size_t c = 2 * at + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && before(t, h[c + 1], h[c]))
+		if (c + 1 < n && before(&h[c + 1], &h[c]))
 			c++;
-		if (!before(t, h[c], v))
+		if (!before(&h[c], &v))
 			break;
 		h[at] = h[c];
 		at = c;
@@ -47,23 +49,28 @@ static void sift_down(struct topicsource *t, size_t at)
 
 static void push(struct topicsource *t, size_t i)
 {
-	size_t *h = t->heap, at = t->nheap++;
+	struct topicheap *h = t->heap, v = { t->parts[i].head.ts, i };
+	size_t at = t->nheap++;
 
-	while (at > 0 && before(t, i, h[(at - 1) / 2])) {
+	while (at > 0 && before(&v, &h[(at - 1) / 2])) {
 		h[at] = h[(at - 1) / 2];
 		at = (at - 1) / 2;
 	}
-	h[at] = i;
+	h[at] = v;
 }
 
-static size_t pop(struct topicsource *t)
+/* The top's part has a new head: it moves down to its place. */
+static void replace_top(struct topicsource *t, int64_t ts)
 {
-	size_t top = t->heap[0];
+	t->heap[0].ts = ts;
+	sift_down(t);
+}
 
+static void pop(struct topicsource *t)
+{
 	t->heap[0] = t->heap[--t->nheap];
 	if (t->nheap > 0)
-		sift_down(t, 0);
-	return top;
+		sift_down(t);
 }
 
 /* --- opening ------------------------------------------------------------- */
@@ -170,17 +177,26 @@ int topicsource_start(struct source *s, struct error *err)
 
 /* --- reading ------------------------------------------------------------- */
 
-/* Reads part i's next record: into the heap, or the part caught up or
- * ended.  Returns 0, or SOURCE_ERROR with err set. */
-static int read_part(struct topicsource *t, size_t i, struct error *err)
+/* Reads part i's next record (its head: offset, timestamp, item): into
+ * the heap (top: part i is on top of it, and moves down), or the part
+ * caught up or ended (and, top, off the heap).  Returns 0, or SOURCE_ERROR
+ * with err set. */
+static int read_part(struct topicsource *t, size_t i, int top, struct error *err)
 {
 	struct topicpart *pt = &t->parts[i];
-	int rc = source_next(&pt->s, &pt->head, err);
+	int rc = source_next_item(&pt->s, &pt->head, &pt->item, &pt->avail, err);
 
 	if (rc == SOURCE_RECORD) {
 		pt->state = PART_HEAD;
-		push(t, i);
-	} else if (rc == SOURCE_AGAIN) {
+		if (top)
+			replace_top(t, pt->head.ts);
+		else
+			push(t, i);
+		return 0;
+	}
+	if (top)
+		pop(t);
+	if (rc == SOURCE_AGAIN) {
 		pt->state = PART_AGAIN;
 		t->again++;
 	} else if (rc == SOURCE_END) {
@@ -201,7 +217,7 @@ static int read_todo(struct topicsource *t, struct error *err)
 {
 	t->todo = 0;
 	for (size_t i = 0; i < t->n; i++)
-		if (t->parts[i].state == PART_TODO && read_part(t, i, err) < 0)
+		if (t->parts[i].state == PART_TODO && read_part(t, i, 0, err) < 0)
 			return SOURCE_ERROR;
 	return 0;
 }
@@ -219,14 +235,17 @@ static void look_again(struct topicsource *t)
 	t->todo = 1;
 }
 
-int topicsource_next(struct source *s, struct record *r, struct error *err)
+/* The next record's part: on top of the heap, t->cur.  Returns
+ * SOURCE_RECORD, SOURCE_END, SOURCE_AGAIN or SOURCE_ERROR. */
+static int next_part(struct source *s, struct error *err)
 {
 	struct topicsource *t = s->topic;
 
+	assert(!t->pending);
 	if (s->left == 0)
 		return SOURCE_END;
 	/* the record returned last is done with: its part's next */
-	if (t->cur < t->n && read_part(t, t->cur, err) < 0)
+	if (t->cur < t->n && read_part(t, t->cur, 1, err) < 0)
 		return SOURCE_ERROR;
 	t->cur = t->n;
 	for (;;) {
@@ -235,11 +254,7 @@ int topicsource_next(struct source *s, struct record *r, struct error *err)
 		if (t->todo && read_todo(t, err) < 0)
 			return SOURCE_ERROR;
 		if (t->nheap > 0) {
-			size_t i = pop(t);
-			*r = t->parts[i].head;
-			r->has_partition = 1;
-			r->partition = t->parts[i].p;
-			t->cur = t->last = i;
+			t->cur = t->last = t->heap[0].i;
 			t->since_look++;
 			s->left--;
 			return SOURCE_RECORD;
@@ -256,6 +271,50 @@ int topicsource_next(struct source *s, struct record *r, struct error *err)
 			return SOURCE_END;
 		look_again(t);
 	}
+}
+
+int topicsource_next(struct source *s, struct record *r, struct error *err)
+{
+	struct topicpart *pt;
+	size_t len;
+	int rc = next_part(s, err);
+
+	if (rc != SOURCE_RECORD)
+		return rc;
+	pt = &s->topic->parts[s->topic->cur];
+	if (record_decode(pt->item, pt->avail, r, &len, err) != ITEM_OK)
+		return source_error_at(&pt->s, err);
+	source_item_done(&pt->s, len);
+	r->has_partition = 1;
+	r->partition = pt->p;
+	return SOURCE_RECORD;
+}
+
+int topicsource_next_item(struct source *s, struct record *r, const uint8_t **item,
+			  size_t *avail, struct error *err)
+{
+	struct topicpart *pt;
+	int rc = next_part(s, err);
+
+	if (rc != SOURCE_RECORD)
+		return rc;
+	pt = &s->topic->parts[s->topic->cur];
+	*r = pt->head;
+	r->has_partition = 1;
+	r->partition = pt->p;
+	*item = pt->item;
+	*avail = pt->avail;
+	s->topic->pending = 1;
+	return SOURCE_RECORD;
+}
+
+void topicsource_item_done(struct source *s, size_t len)
+{
+	struct topicsource *t = s->topic;
+
+	assert(t->pending && t->cur < t->n);
+	t->pending = 0;
+	source_item_done(&t->parts[t->cur].s, len);
 }
 
 int topicsource_pollfd(const struct source *s, int *timeout_ms)

@@ -43,7 +43,16 @@ struct topicpart {
 	struct source s;	/* the partition's log, SOURCE_LOG */
 	uint32_t p;		/* its number in the topic */
 	int state;		/* (topicsource.c) */
-	struct record head;	/* its next record, while it waits in the heap */
+	struct record head;	/* its next record's offset and timestamp, while
+				 * it waits in the heap (source_next_item) */
+	const uint8_t *item;	/* its item, avail bytes to its batch's end */
+	size_t avail;
+};
+
+/* The heap's entries: a part's index and its next record's timestamp. */
+struct topicheap {
+	int64_t ts;
+	size_t i;
 };
 
 struct topicsource {
@@ -51,11 +60,13 @@ struct topicsource {
 	int t_open;
 	struct topicpart *parts;	/* the partitions read, increasing */
 	size_t n;
-	size_t *heap;		/* indices of parts with a head: a binary heap on
-				 * (ts, partition) */
+	struct topicheap *heap;	/* the parts with a head: a binary heap on
+				 * (ts, partition); while a record returned is
+				 * being used, its part is on top still */
 	size_t nheap;
 	size_t cur;		/* the part of the last record returned (its head
 				 * to be replaced at the next call), or n */
+	int pending;		/* source_item_done is due (topicsource_next_item) */
 	size_t last;		/* the part of the last record returned */
 	size_t again;		/* parts caught up (state AGAIN) */
 	int todo;		/* parts are to be read (state TODO) */
@@ -83,6 +94,14 @@ int topicsource_start(struct source *s, struct error *err);
 
 /* source_next of a topic. */
 int topicsource_next(struct source *s, struct record *r, struct error *err);
+
+/* source_next_item of a topic: r gets the record's offset, timestamp and
+ * partition; *item its CBOR item as its partition's log holds it (4 or 5
+ * elements: no partition), *avail the bytes to its batch's end; the caller
+ * calls source_item_done (topicsource_item_done) with its length. */
+int topicsource_next_item(struct source *s, struct record *r, const uint8_t **item,
+			  size_t *avail, struct error *err);
+void topicsource_item_done(struct source *s, size_t len);
 
 /* source_pollfd of a topic. */
 int topicsource_pollfd(const struct source *s, int *timeout_ms);
