@@ -556,3 +556,59 @@ join_data() {
 		expect_same single.out topic.out || fail "logjoin --stream $opts"
 	done
 }
+
+# ---- EXAMPLES of logcat(1) and logjoin(1) on topics ------------------------------
+
+# clicks/: generated events in a topic of 8 partitions keyed by user_id
+make_clicks() {
+	gen "$1" in.jsonl
+	logappend --partitions 8 --key user_id --time ts clicks/ <in.jsonl
+}
+
+@test "EXAMPLES: logcat --json clicks/ | head (all partitions, in timestamp order)" {
+	write_model
+	make_clicks 2000
+	logcat --json clicks/ | head | tm json >got
+	tm expect 8 in.jsonl --key user_id --values | head >expect
+	expect_same expect got
+}
+
+@test "EXAMPLES: logcat --partition 3 -F '%p %o %k\\n' clicks/" {
+	write_model
+	make_clicks 2000
+	runio logcat --partition 3 -F '%p %o %k\n' clicks/
+	expect_status 0
+	tm expect 8 in.jsonl --key user_id --parts 3 --values | awk '{ print $1, $2, substr($4, 2, length($4) - 2) }' >expect
+	[ -s expect ] || fail "partition 3 holds nothing"
+	expect_same expect "$T/stdout"
+}
+
+@test "EXAMPLES: four members of a group, each piped into logwindow --session into one log: every click counted once, in its user's sessions" {
+	make_clicks 3000
+	for i in 0 1 2 3; do logcat --group sessions --member $i/4 clicks/ | logwindow --session 30m --by user_id --count | logappend sessions/ & done; wait
+	# the clicks of each user, by the input, and the sessions' counts
+	$PY - in.jsonl <(logcat --json sessions/) <<-'EOF'
+		import json, sys, collections
+		want = collections.Counter(json.loads(l)["user_id"] for l in open(sys.argv[1]))
+		got = collections.Counter()
+		for l in open(sys.argv[2]):
+		    v = json.loads(l)["value"]
+		    got[v["user_id"]] += v["count"]
+		if got != want:
+		    bad = [u for u in set(want) | set(got) if want[u] != got[u]][:5]
+		    sys.exit("counts differ for %s: %s" % (bad, [(want[u], got[u]) for u in bad]))
+	EOF
+	for p in 0 1 2 3 4 5 6 7; do
+		[ "$(position clicks/$p sessions)" = "$(logcat --partition $p -F '%o\n' clicks/ | wc -l)" ] ||
+			fail "partition $p: the group is at $(position clicks/$p sessions)"
+	done
+}
+
+@test "EXAMPLES (logjoin(1)): logcat clicks/ | logjoin --table users-topic/ --on user_id --json" {
+	join_data
+	mv users users-topic
+	logcat clicks1/ | logjoin --table users-topic/ --on user_id --json >got
+	logcat clicks1/ | logjoin --table users1/ --on user_id --json >expect
+	[ "$(wc -l <expect)" -gt 100 ] || fail "few rows"
+	expect_same expect got
+}
