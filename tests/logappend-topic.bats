@@ -515,3 +515,35 @@ Try 'logappend --help' for more information."
 	done
 	grep -q 'logappend --partitions 8 --key user_id --time ts clicks/' rendered || fail "EXAMPLES not rendered"
 }
+
+@test "logcat A | logappend B, B a topic of A's size: every record in its partition, at its offset (carried partitions)" {
+	events 2000
+	logappend --partitions 3 --key user_id --time ts a <events.jsonl
+	logcat a | logappend --partitions 3 b
+	for p in 0 1 2; do
+		cmp <(logcat --json "a/$p") <(logcat --json "b/$p") || fail "partition $p differs"
+	done
+	# into a topic of another size: refused, naming the first record that
+	# carries a partition it does not have
+	runio logappend --partitions 2 c < <(logcat a)
+	expect_status 1
+	expect_match "$T/stderr" "^logappend: stdin: record [0-9]+ \(byte [0-9]+\): carries partition 2; 'c' has 2: give --repartition$"
+}
+
+@test "EXAMPLES: logcat clicks/ | logappend --partitions 16 --repartition clicks16/" {
+	events 3000
+	mv events.jsonl clicks.jsonl
+	logappend --partitions 8 --key user_id --time ts clicks/ <clicks.jsonl
+	runio logappend --partitions 16 --repartition clicks16/ < <(logcat clicks/)
+	expect_status 0
+	# the model: the records in the order logcat merges them (by time,
+	# ties to the lower partition: partitionmodel.py's merge), placed by
+	# their keys into 16
+	for p in 0 1 2 3 4 5 6 7; do
+		logcat -F '%T %o %s\n' "clicks/$p" >"part.$p"
+	done
+	$PY "$PMODEL/partitionmodel.py" merge part.0 part.1 part.2 part.3 part.4 part.5 part.6 part.7 |
+		cut -d ' ' -f 3- >merged.jsonl
+	[ "$(wc -l <merged.jsonl)" = 3000 ] || fail "the model merged $(wc -l <merged.jsonl) records"
+	check_topic clicks16 merged.jsonl 16 --key user_id --time ts
+}
