@@ -547,3 +547,29 @@ Try 'logappend --help' for more information."
 	[ "$(wc -l <merged.jsonl)" = 3000 ] || fail "the model merged $(wc -l <merged.jsonl) records"
 	check_topic clicks16 merged.jsonl 16 --key user_id --time ts
 }
+
+@test "bad input, not JSON: --skip-bad with lines and a framed stream keeps the keyless round robin going over the stored records" {
+	# lines: the 3rd and 7th are too large (--max-record-size 64B)
+	long=$(printf 'x%.0s' $(seq 100))
+	printf 'l0\nl1\n%s\nl3\nl4\nl5\n%s\nl7\nl8\n' "$long" "$long" >in.txt
+	runio logappend --partitions 3 --input lines --max-record-size 64B --skip-bad t <in.txt
+	expect_status 1
+	[ "$(grep -c 'larger than the limit' "$T/stderr")" = 2 ] || fail "$(cat "$T/stderr")"
+	grep -v xxx in.txt | $PY -c 'import json, sys; [print(json.dumps(l.rstrip("\n"))) for l in sys.stdin]' >stored.jsonl
+	check_topic t stored.jsonl 3
+	# a framed stream: record 4 of 9 has the wrong shape (3 elements)
+	$PY - "$PMODEL" <<-'PYEOF'
+		import sys, cbor2
+		sys.path.insert(0, sys.argv[1])
+		from logmodel import FRAMED_HEADER
+		data = FRAMED_HEADER
+		for i in range(9):
+		    data += cbor2.dumps([0, 1700000000000, None] if i == 4 else [0, 1700000000000 + i, None, {"n": i}])
+		open("in.framed", "wb").write(data)
+	PYEOF
+	runio logappend --partitions 4 --skip-bad u <in.framed
+	expect_status 1
+	[ "$(values_of u/0 | tr '\n' ' ')" = "0 5 " ] && [ "$(values_of u/1 | tr '\n' ' ')" = "1 6 " ] &&
+		[ "$(values_of u/2 | tr '\n' ' ')" = "2 7 " ] && [ "$(values_of u/3 | tr '\n' ' ')" = "3 8 " ] ||
+		fail "$(logcat -F '%p %s\n' u 2>&1)"
+}
