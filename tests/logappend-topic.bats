@@ -194,9 +194,11 @@ partitions $n"
 		[ "$(count_records "t/$p")" = 0 ] || fail "partition $p is not empty"
 	done
 	logcat -F '%s\n' t/2 | cmp - <(logcat -F '%s\n' t/2) # read back twice alike
+	printf 'LBAT torn' >>t/1/00000000000000000000.log
 	runio logappend --partition 4 t <events.jsonl
 	expect_status 2
 	expect_match "$T/stderr" "^logappend: --partition 4: 't' has 4 partitions \(0-3\)"
+	[ "$(wc -l <"$T/stderr")" = 2 ] || fail "more than the usage error: $(cat "$T/stderr")"
 	[ "$(count_records t/2)" = 500 ] || fail "records were added"
 }
 
@@ -483,6 +485,11 @@ for l in sys.stdin:
 	expect_file "$T/stderr" "logappend: --partition needs a topic: 'L' is not one (--partitions N makes one)
 Try 'logappend --help' for more information."
 	[ "$(count_records L)" = 1 ] || fail "a record was added to L"
+	# --partition P beyond --partitions N: nothing made
+	runio logappend --partitions 3 --partition 3 t <<<'{"a":1}'
+	expect_status 2
+	expect_match "$T/stderr" "^logappend: --partition 3: 't' has 3 partitions \(0-2\)"
+	[ ! -e t ] || fail "t was made"
 	# --partitions N with --partition P: a new topic, all in P
 	runio logappend --partitions 3 --partition 1 u <<<'{"a":1}'
 	expect_status 0
