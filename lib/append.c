@@ -11,8 +11,8 @@
 /* The batch memory a topic's partitions share: each partition's batch is
  * at most batch_bytes, and at most this divided among the partitions (but
  * never below TOPIC_BATCH_MIN), so that memory stays bounded whatever N. */
-#define TOPIC_BATCH_BUDGET (32u << 20)
-#define TOPIC_BATCH_MIN (16u << 10)
+#define TOPIC_BATCH_BUDGET (16u << 20)
+#define TOPIC_BATCH_MIN (4u << 10)
 
 /* One partition's sink (or the single log's). */
 struct part {
