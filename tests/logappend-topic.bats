@@ -580,3 +580,25 @@ Try 'logappend --help' for more information."
 		[ "$(values_of u/2 | tr '\n' ' ')" = "2 7 " ] && [ "$(values_of u/3 | tr '\n' ' ')" = "3 8 " ] ||
 		fail "$(logcat -F '%p %s\n' u 2>&1)"
 }
+
+@test "two logappend --partitions 3 creating one topic at once: both succeed, one topic file, every record once" {
+	events 2000
+	head -1000 events.jsonl >a.jsonl
+	tail -1000 events.jsonl >b.jsonl
+	for round in 1 2 3 4 5; do
+		rm -rf t
+		logappend --partitions 3 --key user_id t <a.jsonl 2>a.err &
+		a=$!
+		logappend --partitions 3 --key user_id t <b.jsonl 2>b.err &
+		b=$!
+		wait_end "$a" 20
+		[ "$status" = 0 ] || fail "round $round: A exited $status: $(cat a.err)"
+		wait_end "$b" 20
+		[ "$status" = 0 ] || fail "round $round: B exited $status: $(cat b.err)"
+		expect_file t/topic "logtools-topic 1
+partitions 3"
+		[ -z "$(ls t | grep -v -x -e topic -e 0 -e 1 -e 2)" ] || fail "left in t: $(ls t)"
+		for p in 0 1 2; do logcat -F '%s\n' "t/$p"; done | sort >got
+		sort events.jsonl | cmp -s - got || fail "round $round: the records differ"
+	done
+}
