@@ -43,9 +43,12 @@ int topic_writer_open(struct topic_writer *tw, const char *path, uint32_t partit
 	uint32_t p;
 
 	memset(tw, 0, sizeof *tw);
+	/* what path is decides: a directory that could not be looked at,
+	 * or that is neither a log nor a topic, is an error (never taken
+	 * for a log: it may be a topic) */
 	kind = topic_probe(path, err);
-	if (kind == TOPIC_UNFINISHED && !partitions)
-		return -1;	/* err says how to finish it */
+	if (kind < 0 || (kind == TOPIC_UNFINISHED && !partitions))
+		return -1;	/* err says why, or how to finish it */
 	if (!partitions && kind != TOPIC_IS_TOPIC) {
 		/* a single log, as writer_open makes or refuses it */
 		tw->n = 1;
@@ -58,7 +61,7 @@ int topic_writer_open(struct topic_writer *tw, const char *path, uint32_t partit
 		tw->w = NULL;
 		return -1;
 	}
-	if (kind < 0 || open_topic(tw, path, kind, partitions, opt, err) < 0)
+	if (open_topic(tw, path, kind, partitions, opt, err) < 0)
 		return -1;
 	tw->is_topic = 1;
 	tw->n = tw->t.n;

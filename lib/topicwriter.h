@@ -37,8 +37,9 @@ typedef void topic_writer_recovered(void *ctx, int64_t partition,
  * N), a topic, created when missing, empty or unfinished (topic_create; a
  * log there is an error: "'x/' is a log, not a topic"; a topic of another
  * size: "'x/' has 8 partitions; ..."); without, an existing topic, or else
- * a single log as writer_open makes it (an unfinished topic is topic_probe's
- * error).  opt->create unset: what is not a log or topic already is an
+ * a single log as writer_open makes it.  What topic_probe cannot look at,
+ * or calls neither a log nor a topic, is its error, as is an unfinished
+ * topic without partitions.  opt->create unset: what is not a log or topic already is an
  * error ("'x/': no such topic" with partitions).  Calls recovered (unless
  * NULL) for each writer opened.  Returns 0, or -1 with err set; then nothing
  * stays open.
