@@ -26,7 +26,7 @@ void delivery_init(struct delivery *d, int fd, uint64_t start)
 
 int delivery_init_parts(struct delivery *d, int fd, size_t nparts, const uint64_t *start)
 {
-	uint64_t *a = malloc(2 * (nparts ? nparts : 1) * sizeof *a);
+	uint64_t *a = calloc(2 * (nparts ? nparts : 1), sizeof *a);	/* none: a part 0 at 0 */
 
 	if (!a)
 		return -1;

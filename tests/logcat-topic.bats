@@ -603,12 +603,3 @@ make_clicks() {
 			fail "partition $p: the group is at $(position clicks/$p sessions)"
 	done
 }
-
-@test "EXAMPLES (logjoin(1)): logcat clicks/ | logjoin --table users-topic/ --on user_id --json" {
-	join_data
-	mv users users-topic
-	logcat clicks1/ | logjoin --table users-topic/ --on user_id --json >got
-	logcat clicks1/ | logjoin --table users1/ --on user_id --json >expect
-	[ "$(wc -l <expect)" -gt 100 ] || fail "few rows"
-	expect_same expect got
-}
