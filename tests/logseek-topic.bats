@@ -444,3 +444,33 @@ segment: +T/3/[0-9]{20}\.log"
 	expect_status 1
 	expect_file "$T/stderr" "logseek: '$T/U': topic format version 2 is newer than this tool (1)"
 }
+
+@test "EXAMPLES of logseek.1 on a topic (lines 15 to 18): the summary, --time per partition, a reset of partition 3, --verify" {
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$ROOT/man/logseek.1" |
+		awk '/^\.Bd -literal/ { on = 1; next } /^\.Ed/ { on = 0 } on' | sed -n '15,$p' >lines
+	expect_lines lines 4
+	grep -c 'clicks/$' lines >n
+	expect_file n 4
+	# clicks/: generated events from 2025-11-20T00:00:00Z, by user_id, 4 partitions
+	"$ROOT/scripts/gen-events" 40000 | logappend --key user_id --time ts G
+	logcat --json G >G.env
+	split_topic clicks 4 G.env
+	runio bash -e -o pipefail -c "$(sed -n 1p lines)"
+	expect_status 0
+	sed -n '3,6p' "$T/stdout" | awk '{ print $1, $2, $3, $4, $6, $7 }' >rows
+	tm clicks.placed rows >want
+	expect_same want rows
+	runio bash -e -o pipefail -c "$(sed -n 2p lines)"
+	expect_status 0
+	tm clicks.placed time 1763597400000 >want
+	expect_same want "$T/stdout"
+	runio bash -e -o pipefail -c "$(sed -n 3p lines)"
+	expect_status 0
+	expect_file "$T/stdout" "group sessions partition 3: none -> $(awk '$1 == 3 { print $2 }' want)"
+	[ "$(group_offsets clicks sessions)" = "- - - $(awk '$1 == 3 { print $2 }' want)" ] ||
+		fail "$(group_offsets clicks sessions)"
+	runio bash -e -o pipefail -c "$(sed -n 4p lines)"
+	expect_status 0
+	tail -1 "$T/stdout" >last
+	expect_file last "'clicks/': 4 partitions: no damage"
+}
