@@ -216,3 +216,37 @@ partition 3 ('T/3'):"
 	expect_status 1
 	expect_file "$T/stderr" "logcompact: 'T': an unfinished topic (no 'topic' file): run logappend --partitions N T"
 }
+
+@test "EXAMPLES of logcompact.1 on a topic (its last two lines): retention of each partition, then partition 3 compacted alone, against the model" {
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh SEE ALSO/p' "$ROOT/man/logcompact.1" | grep -E '^logc' |
+		tail -2 >lines
+	grep -c ' clicks/$' lines >n
+	expect_file n 2
+	# the records of T are from 2026-09: older than a week by the clock
+	cp -a "$SHARED/T" clicks
+	t=$(now_ms)
+	runio bash -e -c "$(sed -n 1p lines)"
+	expect_status 0
+	for p in 0 1 2 3; do
+		read -r first < <($CM retain "$SHARED/T/$p" "$SHARED/T.$p.framed" --retain-time 7d --now "$t")
+		[ "$first" -gt 0 ] || fail "the model keeps all of partition $p"
+		$CM expect "$SHARED/T.$p.framed" --end 0 --now "$t" --drop-before "$first" -o exp
+		logcat --framed clicks/$p >got
+		$CM compare exp got || fail "partition $p"
+	done
+	rm -rf clicks
+	cp -a "$SHARED/T" clicks
+	for p in 0 1 2; do snapshot clicks/$p >before.$p; done
+	e=$($CM end clicks/3)
+	t=$(now_ms)
+	runio bash -e -c "$(sed -n 2p lines)"
+	expect_status 0
+	$CM expect "$SHARED/T.3.framed" --end "$e" --now "$t" -o exp
+	logcat --framed clicks/3 >got
+	$CM compare exp got || fail "partition 3"
+	cmp -s "$SHARED/T.3.framed" got && fail "partition 3 unchanged"
+	for p in 0 1 2; do
+		snapshot clicks/$p >after.$p
+		expect_same before.$p after.$p
+	done
+}
