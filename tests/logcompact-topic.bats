@@ -177,7 +177,7 @@ partition 3 ('T/3'):"
 	true
 }
 
-@test "logcompact-cron on a topic and a log: each partition compacted (the model), a line per run; a failed partition makes it fail" {
+@test "logcompact-cron on a topic and a log: each partition compacted (the model), a line per run; a failed partition makes it fail; --partition" {
 	copy T
 	cp -a "$SHARED/G" G
 	for p in 0 1 2 3; do e[p]=$($CM end T/$p); done
@@ -197,6 +197,18 @@ partition 3 ('T/3'):"
 	expect_status 1
 	grep -q "T: logcompact: partition 3: 'T/3' is being compacted" cron2.log || fail "$(cat cron2.log)"
 	grep -q 'T: failed (exit 1) after [0-9]*s$' cron2.log || fail "$(cat cron2.log)"
+	# --partition takes its value (not a directory of its own)
+	rm -rf T
+	copy T
+	snapshot T/0 >before.0
+	runio env LOGCOMPACT="$LOGTOOLS_BIN/logcompact" "$ROOT/scripts/logcompact-cron" --log-file cron3.log \
+		--compact --tombstone-retention 0 --now $NOW --partition 1,2,3 T
+	expect_status 0
+	grep -c 'T: done in' cron3.log >n
+	expect_file n 1
+	snapshot T/0 >after.0
+	expect_same before.0 after.0
+	expect_partition T 1 --end "${e[1]}" --now $NOW --tombstone-retention 0
 }
 
 @test "usage: --partition on a log or out of range: exit 2, nothing changed; an unfinished topic: exit 1" {
