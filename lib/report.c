@@ -1092,13 +1092,13 @@ int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t
 	return missing;
 }
 
-/* "0,1,2" for partitions part[from .. to-1] into out (outsz bytes). */
-static void partition_list(const struct topicinfo *ti, size_t from, size_t to, char *out,
-			   size_t outsz)
+/* what, then "0,1,2" for partitions part[from .. to-1], into out (outsz
+ * bytes). */
+static void partition_list(const struct topicinfo *ti, size_t from, size_t to,
+			   const char *what, char *out, size_t outsz)
 {
-	size_t len = 0;
+	size_t len = (size_t)snprintf(out, outsz, "%s", what);
 
-	out[0] = 0;
 	for (size_t i = from; i < to && len + 1 < outsz; i++)
 		len += (size_t)snprintf(out + len, outsz - len, "%s%u", i > from ? "," : "",
 					ti->part[i]);
@@ -1125,12 +1125,17 @@ int report_topic_reset(struct report_out *o, const struct topicinfo *ti, const c
 		note_reset(o, name, ti->part[i], &g[i], &res[i], execute);
 	if (rc < 0) {
 		if (execute && written < ti->n && res[written].computed) {
-			char done[200], rest[200];
-			partition_list(ti, 0, written, done, sizeof done);
-			partition_list(ti, written + 1, ti->n, rest, sizeof rest);
-			error_prefix(err, "group '%s' of '%s': reset written in partitions [%s], "
-				     "maybe in %u, not in [%s]", name, ti->topic.path, done,
-				     ti->part[written], rest);
+			char done[200] = "no partition", rest[200] = "";
+			if (written)
+				partition_list(ti, 0, written, written == 1 ? "partition " :
+					       "partitions ", done, sizeof done);
+			if (written + 1 < ti->n)
+				partition_list(ti, written + 1, ti->n, written + 2 == ti->n ?
+					       ", not in partition " : ", not in partitions ", rest,
+					       sizeof rest);
+			error_prefix(err, "group '%s' of '%s': reset written in %s%s, perhaps in "
+				     "partition %u", name, ti->topic.path, done, rest,
+				     ti->part[written]);
 		}
 		goto out;
 	}

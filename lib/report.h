@@ -183,8 +183,9 @@ int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t
  * partition as report_reset's ("group NAME partition P: OLD -> NEW", JSON
  * with "partition"), its notes beginning "partition P: ".  Returns 0, or
  * -1 with err set; when writing failed part way, err says in which
- * partitions the reset was written ("reset written in partitions [0,1],
- * maybe in 2, not in [3]: ...").
+ * partitions the reset was written ("group 'g' of 't/': reset written in
+ * partitions 0,1, not in partition 3, perhaps in partition 2: unable to
+ * rename ...").
  */
 int report_topic_reset(struct report_out *o, const struct topicinfo *ti, const char *name,
 		       const struct position *r, int execute, struct error *err);

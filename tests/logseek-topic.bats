@@ -299,6 +299,41 @@ logseek: partition 3: offset 10 - 20 is before the first offset 0; using 0"
 	[ "$(group_offsets T G)" = "7 7 $n2 7" ] || fail "$(group_offsets T G)"
 }
 
+@test "--reset --execute when writing fails part way (the k-th rename fails, ENOSPC): the message says which partitions have the new position; they do, the others the old one" {
+	local shim=${SHIM:-$ROOT/build/faultshim.so}
+	if [ ! -f "$shim" ]; then
+		shim=$T/faultshim.so
+		cc -shared -fPIC -O2 -o "$shim" "$ROOT/tests/faults/faultshim.c" -ldl
+	fi
+	copy_topic T
+	n=($(for p in 0 1 2 3; do tm T.placed count $p; done))
+	for k in 1 2 3 4; do
+		logseek --group G --reset 3 --execute T >/dev/null
+		status=0
+		ASAN_OPTIONS=verify_asan_link_order=0 FAULT_OPS=rename FAULT_N=$k FAULT_KIND=ENOSPC \
+			LD_PRELOAD=$shim logseek --group G --reset latest --execute T >out 2>err || status=$?
+		expect_status 1
+		want=()
+		for ((p = 0; p < 4; p++)); do
+			if ((p < k - 1)); then want+=("${n[p]}"); else want+=(3); fi
+		done
+		[ "$(group_offsets T G)" = "${want[*]}" ] || fail "k=$k: $(group_offsets T G), expected ${want[*]}"
+		case $k in
+		1) w="reset written in no partition, not in partitions 1,2,3, perhaps in partition 0" ;;
+		2) w="reset written in partition 0, not in partitions 2,3, perhaps in partition 1" ;;
+		3) w="reset written in partitions 0,1, not in partition 3, perhaps in partition 2" ;;
+		4) w="reset written in partitions 0,1,2, perhaps in partition 3" ;;
+		esac
+		expect_file err "logseek: group 'G' of 'T': $w: unable to rename 'T/$((k - 1))/groups/G.tmp': No space left on device"
+		expect_file out ""
+		ls T/*/groups | grep -q '\.lock$' && fail "k=$k: a lock file was left"
+		# the reset again on the partitions not done finishes it
+		rest=$(seq -s, $((k - 1)) 3)
+		logseek --group G --reset latest --execute --partition "$rest" T >/dev/null
+		[ "$(group_offsets T G)" = "${n[*]}" ] || fail "k=$k, finished: $(group_offsets T G)"
+	done
+}
+
 @test "--commit: the pending positions of the partitions that have one become committed; none pending anywhere: exit 1" {
 	copy_topic T
 	logcat --group G --commit manual -n 30 T/1 >/dev/null
