@@ -19,8 +19,7 @@ static const char usage[] =
 "Summarise LOGDIR (offsets, records, times, segments, groups), or find positions in it;\n"
 "on a TOPIC, in each of its partitions.\n"
 "\n"
-"  -p, --partition P[,P...] on a TOPIC: these partitions only (one for --offset and\n"
-"                           --histogram)\n"
+"  -p, --partition P[,P...] on a TOPIC: these partitions only (one for --offset)\n"
 "  -t, --time TIME          print the first offset whose record is at or after TIME\n"
 "                           (TIME -: a TIME per line of stdin, an offset per line)\n"
 "  -o, --offset N           say where offset N lives: segment, batch, timestamp\n"
@@ -223,12 +222,15 @@ static int run_topic(struct args *a)
 		return ok(a, report_topic_times(o, ti, a->time, a->time_stdin ? STDIN_FILENO : -1,
 						"stdin", &err)) ? EXIT_NONE : EXIT_OK;
 	case M_OFFSET:
-	case M_HISTOGRAM:
 		if (!a->partitions || ti->n != 1)
-			usage_error("%s on a topic needs one --partition P ('%s' has %u)",
-				    mode_opt[a->mode], a->path, ti->topic.n);
+			usage_error("--offset on a topic needs one --partition P ('%s' has %u)",
+				    a->path, ti->topic.n);
 		a->log = ti->log[0];
 		return run(a);
+	case M_HISTOGRAM:
+		return ok(a, report_topic_histogram(o, ti, a->has_from ? &a->from : NULL,
+						    a->has_to ? &a->to : NULL, a->interval,
+						    report_columns(STDOUT_FILENO), &err));
 	case M_GROUPS:
 		return ok(a, report_topic_groups(o, ti, NULL, &err));
 	case M_GROUP:

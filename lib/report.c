@@ -294,8 +294,12 @@ unsigned report_columns(int fd)
 	return 80;
 }
 
+/* The histogram as text (the same for a log and a topic), or as JSON: for
+ * a topic (ti set) the offsets counted in each partition, [from[i], to[i]),
+ * as "partitions" in place of "from_offset" and "to_offset". */
 static int format_histogram(struct buf *out, const struct histogram *hg, unsigned columns,
-			    int json)
+			    int json, const struct topicinfo *ti, const uint64_t *from,
+			    const uint64_t *to)
 {
 	uint64_t max = 0;
 	int cw, width, rc = 0;
@@ -303,9 +307,18 @@ static int format_histogram(struct buf *out, const struct histogram *hg, unsigne
 
 	assert(hg->n == 0 || hg->count);
 	if (json) {
-		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,\"to_offset\":%llu,"
-				 "\"records\":%llu,\"intervals\":[", (long long)hg->interval,
-				 (unsigned long long)hg->from, (unsigned long long)hg->to,
+		rc |= buf_printf(out, "{\"interval\":%lld", (long long)hg->interval);
+		if (!ti)
+			rc |= buf_printf(out, ",\"from_offset\":%llu,\"to_offset\":%llu",
+					 (unsigned long long)hg->from, (unsigned long long)hg->to);
+		for (size_t i = 0; ti && i < ti->n; i++)
+			rc |= buf_printf(out, "%s{\"partition\":%u,\"from_offset\":%llu,"
+					 "\"to_offset\":%llu}", i ? "," : ",\"partitions\":[",
+					 ti->part[i], (unsigned long long)from[i],
+					 (unsigned long long)to[i]);
+		if (ti)
+			rc |= buf_addc(out, ']');
+		rc |= buf_printf(out, ",\"records\":%llu,\"intervals\":[",
 				 (unsigned long long)hg->records);
 		for (size_t i = 0; i < hg->n; i++) {
 			int64_t t = hg->start + (int64_t)i * hg->interval;
@@ -648,7 +661,7 @@ int report_histogram(struct report_out *o, struct log *log, const struct positio
 	    (to && position_resolve(log, to, &hi, err) < 0) ||
 	    histogram(log, lo, hi, interval, HISTOGRAM_MAX, &hg, err) < 0)
 		return -1;
-	rc = answered(format_histogram(&o->buf, &hg, columns, o->json), err);
+	rc = answered(format_histogram(&o->buf, &hg, columns, o->json, NULL, NULL, NULL), err);
 	histogram_release(&hg);
 	return rc;
 }
@@ -1218,4 +1231,32 @@ int report_topic_verify(struct report_out *o, const struct topicinfo *ti, struct
 				damaged), err) < 0)
 		return -1;
 	return 1;
+}
+
+int report_topic_histogram(struct report_out *o, const struct topicinfo *ti,
+			   const struct position *from, const struct position *to, int64_t interval,
+			   unsigned columns, struct error *err)
+{
+	uint64_t *lo = calloc(ti->n + 1, sizeof *lo), *hi = calloc(ti->n + 1, sizeof *hi);
+	struct histogram hg;
+	int rc = -1;
+
+	if (!lo || !hi) {
+		out_of_memory(err);
+		goto out;
+	}
+	for (size_t i = 0; i < ti->n; i++) {
+		hi[i] = UINT64_MAX;
+		if ((from && position_resolve(&ti->log[i], from, &lo[i], err) < 0) ||
+		    (to && position_resolve(&ti->log[i], to, &hi[i], err) < 0))
+			goto out;
+	}
+	if (histogram_logs(ti->log, ti->n, lo, hi, interval, HISTOGRAM_MAX, &hg, err) < 0)
+		goto out;
+	rc = answered(format_histogram(&o->buf, &hg, columns, o->json, ti, lo, hi), err);
+	histogram_release(&hg);
+out:
+	free(lo);
+	free(hi);
+	return rc;
 }

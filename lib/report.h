@@ -204,6 +204,16 @@ int report_topic_commit(struct report_out *o, const struct topicinfo *ti, const 
 int report_topic_delete(struct report_out *o, const struct topicinfo *ti, const char *name,
 			struct error *err);
 
+/* logseek --histogram TOPIC: the records of the partitions per interval,
+ * added up (histogram_logs), from and to resolved in each partition (an
+ * offset is the same in each, @TIME each partition's own), as
+ * report_histogram's; as JSON "partitions":[{"partition":P,"from_offset":
+ * F,"to_offset":T}] in place of "from_offset" and "to_offset".  Returns
+ * 0. */
+int report_topic_histogram(struct report_out *o, const struct topicinfo *ti,
+			   const struct position *from, const struct position *to, int64_t interval,
+			   unsigned columns, struct error *err);
+
 /* logseek --verify TOPIC: report_verify of each partition in turn (its
  * lines name the partition's log, PATH/P), then "'PATH': N partitions: no
  * damage" or "...: damage in partitions 2,5".  Returns 0, or 1 when any

@@ -438,26 +438,77 @@ for line in open(sys.argv[1]):
 	expect_status 1
 }
 
-@test "--offset and --histogram take one --partition: the answer of that partition's log; without one, a usage error" {
+@test "--offset takes one --partition: the answer of that partition's log; without one, a usage error" {
 	cd "$SHARED"
-	for opt in "--offset 5" "--histogram 1m"; do
-		runio logseek $opt T
-		expect_status 2
-		expect_match "$T/stderr" "^logseek: ${opt%% *} on a topic needs one --partition P \('T' has 4\)"
-		runio logseek $opt --partition 1,2 T
-		expect_status 2
-	done
+	runio logseek --offset 5 T
+	expect_status 2
+	expect_match "$T/stderr" "^logseek: --offset on a topic needs one --partition P \('T' has 4\)"
+	runio logseek --offset 5 --partition 1,2 T
+	expect_status 2
 	runio logseek --offset 1000 --partition 3 T
 	expect_status 0
 	expect_match "$T/stdout" "^offset: +1000
 segment: +T/3/[0-9]{20}\.log"
 	ts=$(awk '$1 == 3' T.placed | sed -n 1001p | $PY -c 'import json, sys; print(json.loads(sys.stdin.read().split(" ", 1)[1])["ts"])')
 	grep -q "^timestamp: .* ($ts)\$" "$T/stdout" || fail "$(cat "$T/stdout")"
-	runio logseek --histogram 1m --partition 3 --json T
+}
+
+@test "--histogram on a topic: the records of every partition (or -p's) per interval, --from @TIME and OFFSET per partition, equal the model" {
+	cd "$SHARED"
+	# hist [PARTS] [FROM-TS|off:N]: "time count" per 10 s from the placement
+	hist() {
+		$PY - T.placed "$@" <<-'PYEOF'
+			import datetime, json, sys
+			parts = [int(p) for p in sys.argv[2].split(",")] if len(sys.argv) > 2 and sys.argv[2] else [0, 1, 2, 3]
+			frm = sys.argv[3] if len(sys.argv) > 3 else ""
+			seen, count = {}, {}
+			for line in open(sys.argv[1]):
+			    p, env = line.split(" ", 1)
+			    p = int(p); seen[p] = seen.get(p, -1) + 1
+			    ts = json.loads(env)["ts"]
+			    if p not in parts: continue
+			    count.setdefault(p, []).append((seen[p], ts))
+			buckets = {}
+			for p, recs in count.items():
+			    if frm.startswith("off:"): start = int(frm[4:])
+			    elif frm: start = next((o for o, t in recs if t >= int(frm)), len(recs))
+			    else: start = 0
+			    for o, t in recs:
+			        if o >= start: buckets[t // 10000] = buckets.get(t // 10000, 0) + 1
+			for b in range(min(buckets), max(buckets) + 1):
+			    d = datetime.datetime.fromtimestamp(b * 10, datetime.timezone.utc)
+			    print(d.strftime("%Y-%m-%dT%H:%M:%S.000Z"), buckets.get(b, 0))
+		PYEOF
+	}
+	runio logseek --histogram 10s T
 	expect_status 0
-	$PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["records"])' "$T/stdout" >got
-	tm T.placed count 3 >want
+	awk '{ print $1, $2 }' "$T/stdout" >got
+	hist >want
 	expect_same want got
+	[ "$(wc -l <want)" -gt 5 ] || fail "too few intervals"
+	runio logseek --histogram 10s --partition 1,3 T
+	expect_status 0
+	awk '{ print $1, $2 }' "$T/stdout" >got
+	hist 1,3 >want
+	expect_same want got
+	t=$(sed -n 3000p G.env | $PY -c 'import json, sys; print(json.load(sys.stdin)["ts"])')
+	runio logseek --histogram 10s --from @$t T
+	expect_status 0
+	awk '{ print $1, $2 }' "$T/stdout" >got
+	hist "" "$t" >want
+	expect_same want got
+	runio logseek --json --histogram 10s --from 700 T
+	expect_status 0
+	$PY -c 'import json, sys
+o = json.load(open(sys.argv[1]))
+print(" ".join("%d:%d-%d" % (q["partition"], q["from_offset"], q["to_offset"]) for q in o["partitions"]))
+for i in o["intervals"]: print(i["time"], i["count"])' "$T/stdout" >got
+	{ echo "0:700-$(tm T.placed count 0) 1:700-$(tm T.placed count 1) 2:700-$(tm T.placed count 2) 3:700-$(tm T.placed count 3)"; hist "" off:700; } >want
+	expect_same want got
+	# too many intervals over the partitions together: an error with a suggestion
+	runio logseek --histogram 100ms T
+	expect_status 1
+	expect_match "$T/stderr" "^logseek: [0-9]+ intervals of 100ms from .* are more than 1000 lines: try a larger interval, such as "
 }
 
 @test "usage: --partition out of range, malformed, or on a log: exit 2; an unfinished topic: exit 1, the fix named" {
