@@ -2,19 +2,24 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "append.h"
 #include "cli.h"
 #include "fieldpath.h"
 #include "units.h"
-#include "writer.h"
+#include "topicwriter.h"
 
 static const char usage[] =
-"usage: logappend [options] LOGDIR\n"
-"Append records read from stdin (a framed stream, JSON values or lines) to LOGDIR.\n"
+"usage: logappend [options] LOGDIR|TOPIC\n"
+"Append records read from stdin (a framed stream, JSON values or lines) to a log or a topic.\n"
 "\n"
+"      --partitions N       make TOPIC a topic of N partitions (or check it has N)\n"
+"      --partition P        put every record in partition P of the topic\n"
+"      --repartition        place records that carry a partition by their key instead\n"
 "  -k, --key PATH           take each record's key from this field of the value\n"
 "  -t, --time PATH          take its timestamp from this field (epoch ms or RFC 3339)\n"
 "      --time-unit ms|s     unit of numeric --time fields (default ms)\n"
@@ -33,7 +38,8 @@ static const char usage[] =
 "      --version            show the version\n";
 
 enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
-       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_PLAIN_JSON };
+       O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_PLAIN_JSON, O_PARTITIONS,
+       O_PARTITION, O_REPARTITION };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
@@ -50,6 +56,9 @@ static const struct option longopts[] = {
 	{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
 	{ "no-create", no_argument, NULL, O_NO_CREATE },
 	{ "no-wait", no_argument, NULL, O_NO_WAIT },
+	{ "partitions", required_argument, NULL, O_PARTITIONS },
+	{ "partition", required_argument, NULL, O_PARTITION },
+	{ "repartition", no_argument, NULL, O_REPARTITION },
 	CLI_OPTIONS,
 };
 
@@ -62,10 +71,15 @@ static void report_bad(void *ctx, const char *msg)
  * as logcat's does, with what was appended durable. */
 static int reader_gone;
 
-static int print_offsets(void *ctx, uint64_t first, uint64_t count, struct error *err)
+/* Prints each durable record's offset, a topic's as "PARTITION OFFSET". */
+static int print_offsets(void *ctx, int64_t partition, uint64_t first, uint64_t count,
+			 struct error *err)
 {
 	for (uint64_t o = first; o < first + count; o++)
-		printf("%llu\n", (unsigned long long)o);
+		if (partition < 0)
+			printf("%llu\n", (unsigned long long)o);
+		else
+			printf("%lld %llu\n", (long long)partition, (unsigned long long)o);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (errno == EPIPE) {
 			reader_gone = 1;
@@ -74,6 +88,54 @@ static int print_offsets(void *ctx, uint64_t first, uint64_t count, struct error
 		return error_errno(err, "write error on standard output");
 	}
 	return 0;
+}
+
+/* Reports a torn tail a writer cut off (its segment's path names the
+ * partition). */
+static void report_recovery(void *ctx, int64_t partition, const struct writer_recovery *rec)
+{
+	if (rec->truncated)
+		warnmsg("'%s': truncated a torn tail of %llu bytes at byte %llu", rec->segment,
+			(unsigned long long)rec->truncated, (unsigned long long)rec->at);
+}
+
+/* A number of partitions or a partition (--partitions, --partition): a
+ * usage error naming opt when s is not one. */
+static uint32_t partition_arg(const char *opt, const char *s, unsigned long min)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s < '0' || *s > '9' || v < min ||
+	    v > TOPIC_MAX_PARTITIONS - 1 + min)
+		usage_error("%s: '%s' is not a number from %lu to %lu", opt, s, min,
+			    TOPIC_MAX_PARTITIONS - 1 + min);
+	return (uint32_t)v;
+}
+
+/* Opens what path is for logappend: --partition needs a topic (a usage
+ * error otherwise, before anything is made) and one of its partitions. */
+static void open_target(struct topic_writer *tw, const char *path, uint32_t partitions,
+			const struct writer_options *wopt, const struct append_options *aopt)
+{
+	struct error err;
+	int kind;
+
+	if (aopt->fixed_partition && !partitions) {
+		kind = topic_probe(path, &err);
+		if (kind != TOPIC_IS_TOPIC && kind != TOPIC_UNFINISHED)
+			usage_error("--partition needs a topic: '%s' is not one "
+				    "(--partitions N makes one)", path);
+	}
+	if (topic_writer_open(tw, path, partitions, wopt, report_recovery, NULL, &err) < 0)
+		die(EXIT_FAIL, "%s", err.msg);
+	if (aopt->fixed_partition && aopt->partition >= tw->n) {
+		topic_writer_close(tw, NULL);
+		usage_error("--partition %u: '%s' has %u partitions (0-%u)", aopt->partition,
+			    path, tw->n, tw->n - 1);
+	}
 }
 
 int main(int argc, char **argv)
@@ -85,10 +147,11 @@ int main(int argc, char **argv)
 				       .batch_records = 65536, .on_bad = report_bad,
 				       .on_warn = report_bad };
 	struct fieldpath key, ts;
-	struct writer_recovery rec;
 	struct append_stats st;
-	struct writer w;
+	struct topic_writer tw;
 	struct error err;
+	struct rlimit files;
+	uint32_t partitions = 0;
 	uint64_t size;
 	int c, rc;
 
@@ -150,10 +213,16 @@ int main(int argc, char **argv)
 		case O_SKIP_BAD: aopt.skip_bad = 1; break;
 		case O_NO_CREATE: wopt.create = 0; break;
 		case O_NO_WAIT: wopt.wait = 0; break;
+		case O_PARTITIONS: partitions = partition_arg("--partitions", optarg, 1); break;
+		case O_PARTITION:
+			aopt.partition = partition_arg("--partition", optarg, 0);
+			aopt.fixed_partition = 1;
+			break;
+		case O_REPARTITION: aopt.repartition = 1; break;
 		default: cli_option(c, usage);
 		}
 	}
-	cli_operand(argc, argv, "missing LOGDIR");
+	cli_operand(argc, argv, "missing LOGDIR or TOPIC");
 	if (aopt.envelope && aopt.format != INPUT_AUTO && aopt.format != INPUT_JSON)
 		usage_error("--envelope reads JSON input");
 	if (aopt.envelope)
@@ -161,19 +230,20 @@ int main(int argc, char **argv)
 	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
 		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 
-	if (writer_open(&w, argv[optind], &wopt, &rec, &err) < 0)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (rec.truncated)
-		warnmsg("'%s': truncated a torn tail of %llu bytes at byte %llu", rec.segment,
-			(unsigned long long)rec.truncated, (unsigned long long)rec.at);
-	rc = append_run(&w, STDIN_FILENO, "stdin", &aopt, &st, &err);
+	/* a topic holds a few descriptors per partition */
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
+	open_target(&tw, argv[optind], partitions, &wopt, &aopt);
+	rc = append_run(&tw, STDIN_FILENO, "stdin", &aopt, &st, &err);
 	if (rc < 0 && !reader_gone) {
-		writer_close(&w, NULL);
+		topic_writer_close(&tw, NULL);
 		die(EXIT_FAIL, "%s", err.msg);
 	}
 	/* (when the reader of the offsets went away, what was appended is
 	 * durable already: it ends here, quietly) */
-	if (writer_close(&w, &err) < 0 && !reader_gone)
+	if (topic_writer_close(&tw, &err) < 0 && !reader_gone)
 		die(EXIT_FAIL, "%s", err.msg);
 	/* a path that matched nothing is most likely misspelt */
 	if (reader_gone)

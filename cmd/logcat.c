@@ -14,16 +14,20 @@
 #include "record.h"
 #include "replay.h"
 #include "timeparse.h"
+#include "topic.h"
 #include "units.h"
 
 static const char usage[] =
-"usage: logcat [options] [LOGDIR | -]\n"
-"Write the records of LOGDIR (or of a framed stream on stdin, '-') to stdout.\n"
+"usage: logcat [options] [LOGDIR | TOPIC | -]\n"
+"Write the records of LOGDIR (or of TOPIC's partitions merged by time, or of a\n"
+"framed stream on stdin, '-') to stdout.\n"
 "\n"
 "      --from POS       start at OFFSET, @TIME, -N (the last N records),\n"
-"                       beginning (the default) or end\n"
+"                       beginning (the default) or end; in a topic, in each partition\n"
 "      --to POS         stop before OFFSET or before the first record at @TIME\n"
 "  -n, --count N        write at most N records (also --max-records N)\n"
+"  -p, --partition P[,P...]  a topic: read these partitions only\n"
+"      --member I/M     a topic, with --group: read the partitions p with p mod M = I\n"
 "  -f, --follow         at the end, wait for new records (until SIGINT or SIGTERM)\n"
 "  -g, --group NAME     read as consumer group NAME: start at its committed\n"
 "                       position, commit the position after what was written\n"
@@ -31,16 +35,17 @@ static const char usage[] =
 "                       for 'logseek --group NAME --commit'\n"
 "      --commit-interval DUR  commit at most this often while writing (default 1s)\n"
 "      --wait           wait while another reader has the group, instead of failing\n"
-"  -j, --json           JSON lines: offset, ts, key, value, headers\n"
+"  -j, --json           JSON lines: offset, partition (a topic's), ts, key, value, headers\n"
 "      --framed         the framed stream (the default unless stdout is a terminal)\n"
 "      --values         the values alone, as JSON lines\n"
 "  -F, --format TMPL    text by template: %o offset, %T ts, %t time, %k key, %s value,\n"
-"                       %K %S their lengths in bytes (-1: null), %h headers, %% percent; \\n \\t escapes\n"
+"                       %K %S their lengths in bytes (-1: null), %h headers, %p partition,\n"
+"                       %% percent; \\n \\t escapes\n"
 "  -h, --help           show this help\n"
 "      --version        show the version\n"
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";
 
-enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_COMMIT, O_COMMIT_INTERVAL, O_WAIT };
+enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_COMMIT, O_COMMIT_INTERVAL, O_WAIT, O_MEMBER };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },
@@ -52,6 +57,8 @@ static const struct option longopts[] = {
 	{ "commit", required_argument, NULL, O_COMMIT },
 	{ "commit-interval", required_argument, NULL, O_COMMIT_INTERVAL },
 	{ "wait", no_argument, NULL, O_WAIT },
+	{ "partition", required_argument, NULL, 'p' },
+	{ "member", required_argument, NULL, O_MEMBER },
 	{ "json", no_argument, NULL, 'j' },
 	{ "framed", no_argument, NULL, O_FRAMED },
 	{ "values", no_argument, NULL, O_VALUES },
@@ -64,6 +71,19 @@ static volatile sig_atomic_t stop;
 static void on_stop(int sig)
 {
 	stop = 1;
+}
+
+/* --partition: its syntax checked now, the partitions when the topic is
+ * open. */
+static void parse_partitions(const char *s)
+{
+	struct error err;
+	uint32_t *set;
+	size_t n;
+
+	if (topic_partition_list(s, 0, &set, &n, &err) < 0)
+		usage_error("--partition: %s", err.msg);
+	free(set);
 }
 
 /* --from and --to (position.h); --to is a position as logseek takes it. */
@@ -96,11 +116,11 @@ int main(int argc, char **argv)
 	enum output_format fmt = isatty(STDOUT_FILENO) ? OUT_JSON : OUT_FRAMED;
 	const char *tpl = NULL, *src;
 	struct output out;
-	struct error err = { "" };
+	struct error err = { "" }, note = { "" };
 	int c, rc, commit_given = 0, interval_given = 0;
 
 	cli_start(argv, "logcat", CLI_SAY_WAITING);
-	while ((c = getopt_long(argc, argv, "fg:hjn:F:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fg:hjn:p:F:", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_FROM: parse_position("--from", optarg, &range); break;
 		case O_TO: parse_position("--to", optarg, &range); break;
@@ -126,6 +146,11 @@ int main(int argc, char **argv)
 				usage_error("--commit-interval: %s", err.msg);
 			break;
 		case O_WAIT: ropt.wait_group = 1; break;
+		case 'p': parse_partitions(optarg); ropt.partitions = optarg; break;
+		case O_MEMBER:
+			if (topic_member_parse(optarg, &ropt.member, &ropt.members, &err) < 0)
+				usage_error("--member: %s", err.msg);
+			break;
 		case 'j': fmt = OUT_JSON; break;
 		case O_FRAMED: fmt = OUT_FRAMED; break;
 		case O_VALUES: fmt = OUT_VALUES; break;
@@ -138,8 +163,13 @@ int main(int argc, char **argv)
 		usage_error("--from -N needs a log directory, not a stream");
 	if (!strcmp(src, "-") && (ropt.follow || ropt.group))
 		usage_error("--follow and --group need a log directory, not a stream");
-	if ((commit_given || ropt.wait_group || interval_given) && !ropt.group)
-		usage_error("--commit, --commit-interval and --wait go with --group");
+	if ((commit_given || ropt.wait_group || interval_given || ropt.members) && !ropt.group)
+		usage_error("--commit, --commit-interval, --wait and --member go with --group");
+	if (ropt.partitions && ropt.members)
+		usage_error("--partition and --member: give one (a member's partitions are fixed)");
+	if (!strcmp(src, "-") && (ropt.partitions || ropt.members))
+		usage_error("--partition and --member need a topic, not a stream");
+	ropt.note = &note;
 	if (ropt.follow || ropt.group) {
 		struct sigaction sa = { .sa_handler = on_stop };
 		sigemptyset(&sa.sa_mask);
@@ -155,6 +185,8 @@ int main(int argc, char **argv)
 	else
 		rc = replay_log(src, &range, &ropt, &out, &err);
 	output_release(&out);
+	if (note.msg[0])
+		warnmsg("%s", note.msg);
 	if (rc == OUTPUT_ERROR && lock_signal)
 		return 128 + lock_signal;	/* while waiting for the group's lock */
 	if (rc == OUTPUT_CLOSED)

@@ -1,10 +1,41 @@
 /* append.c - logappend's engine: input to batches (see append.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "append.h"
+#include "partitioner.h"
 #include "record.h"
 #include "stream.h"
 #include "timeparse.h"
+
+/* The batch memory a topic's partitions share: each partition's batch is
+ * at most batch_bytes, and at most this divided among the partitions (but
+ * never below TOPIC_BATCH_MIN), so that memory stays bounded whatever N. */
+#define TOPIC_BATCH_BUDGET (32u << 20)
+#define TOPIC_BATCH_MIN (16u << 10)
+
+/* One partition's sink (or the single log's). */
+struct part {
+	struct sink k;
+	struct appender *a;
+	uint32_t p;
+	uint64_t group;		/* the JSON line group its mark was taken in */
+	int dirty;		/* in a->dirty */
+};
+
+/* A run of append_run. */
+struct appender {
+	const struct append_options *opt;
+	struct topic_writer *tw;
+	struct part *parts;	/* parts[0..n) */
+	uint32_t n;
+	uint32_t *dirty;	/* partitions given records since the last flush */
+	uint32_t ndirty;
+	uint32_t rr, rr_mark;	/* keyless round robin: the next partition, and
+				 * what it was at the current group's start */
+	uint64_t group;		/* JSON values on one line: the current group */
+	struct buf scratch;	/* a key's bytes */
+};
 
 /* --- keys and timestamps from fields ------------------------------------ */
 
@@ -41,27 +72,163 @@ static int fields(const struct append_options *opt, struct append_stats *st, str
 	return 0;
 }
 
+/* --- placement ---------------------------------------------------------- */
+
+/*
+ * The partition of r in a topic (PARTITION-SPEC.md, "Placement"): --partition
+ * P; else the partition r carries (unless --repartition); else Kafka's
+ * default partitioner of its key's bytes; else (a null key) the next in
+ * round robin, *keyless set.
+ */
+static int place(struct appender *a, const struct record *r, uint32_t *p, int *keyless,
+		 struct error *err)
+{
+	const uint8_t *bytes;
+	size_t len;
+	int rc;
+
+	*keyless = 0;
+	if (a->opt->fixed_partition) {
+		*p = a->opt->partition;
+		return 0;
+	}
+	if (r->has_partition && !a->opt->repartition) {
+		if (r->partition >= a->n)
+			return error_set(err, "carries partition %u; '%s' has %u: give --repartition",
+					 r->partition, a->tw->t.path, a->n);
+		*p = r->partition;
+		return 0;
+	}
+	rc = partitioner_key_bytes(r->key, r->keylen, &a->scratch, &bytes, &len, err);
+	if (rc < 0)
+		return error_prefix(err, "record key");
+	if (rc == 0) {
+		*p = a->rr;
+		*keyless = 1;
+		return 0;
+	}
+	*p = partitioner_pick(partitioner_murmur2(bytes, len), a->n);
+	return 0;
+}
+
+/* --- the partitions' sinks ---------------------------------------------- */
+
+static int part_durable(void *ctx, uint64_t first, uint64_t count, struct error *err)
+{
+	struct part *q = ctx;
+	const struct append_options *opt = q->a->opt;
+
+	return opt->on_durable(opt->ctx, q->a->tw->is_topic ? (int64_t)q->p : -1, first, count,
+			       err);
+}
+
+/* Writes r to partition p's sink, marking it first at a group's first
+ * record there (see sink_mark). */
+static int part_write(struct appender *a, struct source *s, uint32_t p, const struct record *r,
+		      struct error *err)
+{
+	struct part *q = &a->parts[p];
+
+	if (source_grouped(s) && (q->group != a->group || !sink_marked(&q->k))) {
+		sink_mark(&q->k);
+		q->group = a->group;
+	}
+	if (!q->dirty) {
+		q->dirty = 1;
+		a->dirty[a->ndirty++] = p;
+	}
+	return sink_write(&q->k, r, err);
+}
+
+/* Drops the records of the current group that are not written yet. */
+static void rollback(struct appender *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->ndirty; i++)
+		if (a->parts[a->dirty[i]].group == a->group)
+			sink_rollback(&a->parts[a->dirty[i]].k);
+	a->rr = a->rr_mark;
+}
+
+/* Whether some partition has records in a batch being built. */
+static int building(const struct appender *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->ndirty; i++)
+		if (a->parts[a->dirty[i]].k.bb.h.count)
+			return 1;
+	return 0;
+}
+
+/* Writes every batch being built and waits until all are durable (those
+ * of a sink that failed are not: the others are); err gets the first
+ * failure. */
+static int flush(struct appender *a, struct error *err)
+{
+	struct error later;
+	uint32_t i;
+	int rc = 0;
+
+	for (i = 0; i < a->ndirty; i++) {
+		struct part *q = &a->parts[a->dirty[i]];
+		if (!sink_failed(&q->k) && sink_flush(&q->k, rc ? &later : err) != OUTPUT_OK)
+			rc = -1;
+		q->dirty = 0;
+	}
+	a->ndirty = 0;
+	return rc;
+}
+
+static int failed(const struct appender *a)
+{
+	uint32_t i;
+
+	for (i = 0; i < a->ndirty; i++)
+		if (sink_failed(&a->parts[a->dirty[i]].k))
+			return 1;
+	return 0;
+}
+
+/* --- the run ------------------------------------------------------------ */
+
 /*
  * When the source has nothing to read: waits the linger time for input
- * while a batch is being built, else (or when none comes) writes the batch
- * and waits until it is durable, then waits for input; so records never wait
- * for the pipe longer than the linger time.
+ * while a batch is being built, else (or when none comes) writes the
+ * batches and waits until they are durable, then waits for input; so
+ * records never wait for the pipe longer than the linger time.
  */
-static int idle(struct source *s, struct sink *k, int linger_ms, struct error *err)
+static int idle(struct source *s, struct appender *a, struct error *err)
 {
-	if (k->bb.h.count && source_wait(s, linger_ms))
+	if (building(a) && source_wait(s, a->opt->linger_ms))
 		return 0;
-	if (sink_flush(k, err) != OUTPUT_OK)
+	if (flush(a, err) < 0)
 		return -1;
 	source_wait(s, -1);
 	return 0;
 }
 
-/* The records of s into k, with their fields; stops at the first bad one
- * unless skip_bad. */
-static int run(struct source *s, struct sink *k, const struct append_options *opt,
-	       struct append_stats *st, struct error *err)
+/* Places r (its fields set) and writes it. */
+static int put(struct appender *a, struct source *s, const struct record *r, struct error *err)
 {
+	uint32_t p = 0;
+	int keyless = 0;
+
+	if (a->tw->is_topic && place(a, r, &p, &keyless, err) < 0)
+		return -1;
+	if (part_write(a, s, p, r, err) != OUTPUT_OK)
+		return -1;
+	if (keyless && ++a->rr == a->n)
+		a->rr = 0;
+	return 0;
+}
+
+/* The records of s into the partitions, with their fields; stops at the
+ * first bad one unless skip_bad. */
+static int run(struct source *s, struct appender *a, struct append_stats *st, struct error *err)
+{
+	const struct append_options *opt = a->opt;
 	struct record r;
 	int rc;
 
@@ -70,7 +237,7 @@ static int run(struct source *s, struct sink *k, const struct append_options *op
 		if (source_warning(s) && opt->on_warn)
 			opt->on_warn(opt->ctx, source_warning(s));
 		if (rc == SOURCE_AGAIN) {
-			if (idle(s, k, opt->linger_ms, err) < 0)
+			if (idle(s, a, err) < 0)
 				return -1;
 			continue;
 		}
@@ -78,16 +245,18 @@ static int run(struct source *s, struct sink *k, const struct append_options *op
 			return rc == SOURCE_END ? 0 : -1;
 		/* JSON values on one line go together: a bad one takes
 		 * those before it on its line with it */
-		if (source_grouped(s) && (source_line_start(s) || !sink_marked(k)))
-			sink_mark(k);
+		if (source_grouped(s) && source_line_start(s)) {
+			a->group++;
+			a->rr_mark = a->rr;
+		}
 		if (rc == SOURCE_RECORD) {
-			if (fields(opt, st, &r, err) == 0 && sink_write(k, &r, err) == OUTPUT_OK)
+			if (fields(opt, st, &r, err) == 0 && put(a, s, &r, err) == 0)
 				continue;
-			if (sink_failed(k))
+			if (failed(a))
 				return -1;
 			source_error_at(s, err);
 		}
-		sink_rollback(k);
+		rollback(a);
 		if (!opt->skip_bad)
 			return -1;
 		st->bad++;
@@ -96,8 +265,63 @@ static int run(struct source *s, struct sink *k, const struct append_options *op
 	}
 }
 
-int append_run(struct writer *w, int fd, const char *name, const struct append_options *opt,
-	       struct append_stats *st, struct error *err)
+/* Sets up a's sinks, one per writer of tw. */
+static int appender_init(struct appender *a, struct topic_writer *tw,
+			 const struct append_options *opt, struct error *err)
+{
+	struct sink_log_options lopt = {
+		.max_record = opt->max_record, .batch_bytes = opt->batch_bytes,
+		.batch_records = opt->batch_records,
+		.on_durable = opt->on_durable ? part_durable : NULL,
+	};
+	uint32_t p;
+
+	memset(a, 0, sizeof *a);
+	a->opt = opt;
+	a->tw = tw;
+	a->n = tw->n;
+	a->scratch = (struct buf)BUF_INIT;
+	if (tw->is_topic) {
+		size_t share = TOPIC_BATCH_BUDGET / a->n;
+		if (share < TOPIC_BATCH_MIN)
+			share = TOPIC_BATCH_MIN;
+		if (lopt.batch_bytes > share)
+			lopt.batch_bytes = share;
+		a->rr = a->rr_mark = (uint32_t)(tw->start % a->n);
+	}
+	a->parts = calloc(a->n, sizeof *a->parts);
+	a->dirty = malloc(a->n * sizeof *a->dirty);
+	if (!a->parts || !a->dirty) {
+		free(a->parts);
+		free(a->dirty);
+		return error_set(err, "out of memory");
+	}
+	for (p = 0; p < a->n; p++) {
+		struct part *q = &a->parts[p];
+		lopt.ctx = q;
+		q->a = a;
+		q->p = p;
+		sink_open_log(&q->k, &tw->w[p], &lopt);
+	}
+	return 0;
+}
+
+static void appender_release(struct appender *a, struct append_stats *st)
+{
+	uint32_t p;
+
+	for (p = 0; p < a->n; p++) {
+		st->records += a->parts[p].k.records;
+		st->batches += a->parts[p].k.batches;
+		sink_close(&a->parts[p].k);
+	}
+	free(a->parts);
+	free(a->dirty);
+	buf_release(&a->scratch);
+}
+
+int append_run(struct topic_writer *tw, int fd, const char *name,
+	       const struct append_options *opt, struct append_stats *st, struct error *err)
 {
 	static const enum source_kind kinds[] = {
 		[INPUT_AUTO] = SOURCE_DETECT, [INPUT_FRAMED] = SOURCE_FRAMED,
@@ -107,29 +331,25 @@ int append_run(struct writer *w, int fd, const char *name, const struct append_o
 		.nonblock = 1, .plain_json = opt->plain_json, .values = !opt->envelope,
 		.resync = 1, .max_record = opt->max_record,
 	};
-	struct sink_log_options lopt = {
-		.max_record = opt->max_record, .batch_bytes = opt->batch_bytes,
-		.batch_records = opt->batch_records, .on_durable = opt->on_durable, .ctx = opt->ctx,
-	};
+	struct appender a;
 	struct source s;
-	struct sink k;
 	int rc;
 
 	memset(st, 0, sizeof *st);
+	if (appender_init(&a, tw, opt, err) < 0)
+		return -1;
 	source_open_fd(&s, fd, name, kinds[opt->format], NULL, &sopt);
-	sink_open_log(&k, w, &lopt);
-	rc = run(&s, &k, opt, st, err);
+	rc = run(&s, &a, st, err);
 	if (rc < 0) {
 		/* what came before the bad record is appended and durable */
 		struct error ferr;
-		if (!sink_failed(&k) && sink_flush(&k, &ferr) != OUTPUT_OK)
+		int write_failed = failed(&a);
+		if (flush(&a, &ferr) < 0 && !write_failed)
 			error_set(err, "%s", ferr.msg);
 	} else {
-		rc = sink_flush(&k, err) == OUTPUT_OK ? 0 : -1;
+		rc = flush(&a, err);
 	}
-	st->records = k.records;
-	st->batches = k.batches;
-	sink_close(&k);
+	appender_release(&a, st);
 	source_close(&s);
 	return rc;
 }

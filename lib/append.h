@@ -1,8 +1,10 @@
 /*
  * append.h - logappend's engine: reads records from an input (a framed
  * stream, JSON values, lines of text, or the JSON envelopes logcat --json
- * writes), gives them keys and timestamps, groups them into batches and
- * appends the batches through a writer.
+ * writes), gives them keys and timestamps, places each in a partition of a
+ * topic (tests/model/PARTITION-SPEC.md, "Placement"), groups them into
+ * batches and appends the batches through the writers of a topic_writer
+ * (topicwriter.h): a single log's, or one per partition.
  */
 #ifndef APPEND_H
 #define APPEND_H
@@ -12,7 +14,7 @@
 
 #include "error.h"
 #include "fieldpath.h"
-#include "writer.h"
+#include "topicwriter.h"
 
 enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES };
 
@@ -25,18 +27,28 @@ struct append_options {
 	const char *key_spec, *time_spec;	/* as given, for messages */
 	int time_in_seconds;		/* --time-unit s */
 	int skip_bad;			/* report bad records and go on */
+	/* a topic: --partition P puts every record in P (below the topic's
+	 * number of partitions: the caller checks); --repartition places a
+	 * record that carries a partition by its key instead */
+	int fixed_partition;
+	uint32_t partition;
+	int repartition;
 	size_t max_record;		/* largest encoded record */
 	int linger_ms;			/* how long a batch waits for input */
-	size_t batch_bytes;		/* a batch is written when this full */
+	size_t batch_bytes;		/* a batch is written when this full (a
+					 * topic's partitions: at most 32 MiB
+					 * divided among them, at least 16 KiB) */
 	uint32_t batch_records;		/* ... or holding this many records */
 	/* called for each bad record skipped with skip_bad */
 	void (*on_bad)(void *ctx, const char *msg);
 	/* called with a warning: input taken, but maybe not as meant (the
 	 * first envelope member not known) */
 	void (*on_warn)(void *ctx, const char *msg);
-	/* called when records [first, first + count) are durable; a
-	 * non-zero return stops the run with that error in err */
-	int (*on_durable)(void *ctx, uint64_t first, uint64_t count, struct error *err);
+	/* called when records [first, first + count) of a partition
+	 * (-1: of a single log) are durable; a non-zero return stops the run
+	 * with that error in err */
+	int (*on_durable)(void *ctx, int64_t partition, uint64_t first, uint64_t count,
+			  struct error *err);
 	void *ctx;
 };
 
@@ -51,22 +63,34 @@ struct append_stats {
 
 /*
  * Appends every record read from fd (named name in messages: "stdin"; left
- * open) to the log, through a descriptor source (stream.h: the format
- * opt->format, detected for INPUT_AUTO) feeding a log sink, asking for more
- * input without waiting while a batch is being built (see linger_ms).
- * Returns 0 when all input was
- * appended (and synced, as the writer's sync mode says), or -1 with err
- * naming the input, the line or record, the byte offset and the reason; then
- * every record before the bad one is appended and durable, and nothing of
- * the bad record or after it.  A bad JSON value takes with it the values
- * that began on the same line before it.
+ * open) to the single log or the topic tw writes (opened by the caller, who
+ * closes it), through a descriptor source (stream.h: the format
+ * opt->format, detected for INPUT_AUTO) feeding a log sink per writer,
+ * asking for more input without waiting while a batch is being built (see
+ * linger_ms).  Returns 0 when all input was appended (and synced, as the
+ * writers' sync mode says), or -1 with err naming the input, the line or
+ * record, the byte offset and the reason; then every record before the bad
+ * one is appended and durable (in its partition), and nothing of the bad
+ * record or after it.  A bad JSON value takes with it the values that began
+ * on the same line before it (those in a batch that was written already
+ * stay).
+ *
+ * In a topic, a record goes to opt->partition when fixed_partition is set;
+ * else to the partition it carries (has_partition: framed input from
+ * logcat TOPIC, an envelope's "partition"), a partition the topic does not
+ * have being a bad record ("carries partition 11; 'B/' has 8: give
+ * --repartition"), unless repartition; else by Kafka's default partitioner
+ * of its key's bytes (partitioner.h); else (a null key) round robin, one
+ * record each, starting at tw->start mod N (the records in the topic at
+ * open), a dropped group of JSON values giving back its turns.  Into a
+ * single log, a carried partition is dropped.
  *
  * JSON input may begin with a UTF-8 byte order mark, skipped (as jq does).
  * An envelope's "headers" may be null (no headers); members other than
  * offset, ts, key, value and headers are ignored, the first one with a
  * warning through on_warn.
  */
-int append_run(struct writer *w, int fd, const char *name, const struct append_options *opt,
-	       struct append_stats *st, struct error *err);
+int append_run(struct topic_writer *tw, int fd, const char *name,
+	       const struct append_options *opt, struct append_stats *st, struct error *err);
 
 #endif

@@ -39,6 +39,18 @@ int partitioner_key_bytes(const uint8_t *key, size_t len, struct buf *scratch,
 	size_t used;
 	int rc;
 
+	/* the common key, a definite text or byte string with its length in
+	 * its first byte or the next: its contents, without a walk */
+	if (len >= 1 && (key[0] >> 5 == 2 || key[0] >> 5 == 3) &&
+	    ((key[0] & 31) < 24 || ((key[0] & 31) == 24 && len >= 2))) {
+		size_t head = (key[0] & 31) < 24 ? 1 : 2;
+		size_t size = head == 1 ? (size_t)(key[0] & 31) : key[1];
+		if (head + size <= len) {
+			*bytes = key + head;
+			*n = size;
+			return 1;
+		}
+	}
 	*bytes = NULL;
 	*n = 0;
 	if (item_head(key, len, &h, err) != ITEM_OK)

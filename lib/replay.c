@@ -1,6 +1,9 @@
 /* replay.c - writing a range of a log or stream (see replay.h). */
 #include <assert.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -10,37 +13,44 @@
 #include "replay.h"
 #include "seek.h"
 #include "timeparse.h"
+#include "topicsource.h"
 #include "watch.h"
 
-/* The state of a replay of a log: where the output is, and the group. */
+/* The state of a replay of a log or topic: where the output is, and the
+ * group.  What is per partition is indexed as the source's parts (a log:
+ * one). */
 struct replay {
-	struct source s;	/* the log, non-blocking */
+	struct source s;	/* the log or topic, non-blocking */
 	struct output *out;
 	const struct replay_options *opt;
-	int lockfd;		/* the group's lock, or -1 */
+	size_t nparts;
+	int *lockfd;		/* the group's lock of each part, or -1 */
 	struct delivery dv;	/* what the reader of out has taken */
-	uint64_t buffered;	/* the offset after the last record given to out */
-	uint64_t committed;	/* the position last committed */
+	int dv_init;
+	uint64_t *committed;	/* the position last committed, per part */
 	int64_t last_commit;	/* when, ms */
 };
 
 /* How often a reader that waits looks whether its pipe has drained. */
 #define DRAIN_POLL_MS 5
 
-/* Commits the position after the last record the output's reader took. */
+/* Commits the position after the last record the output's reader took,
+ * in each partition where it moved. */
 static int commit_taken(struct replay *rp, struct error *err)
 {
-	uint64_t pos;
-
 	rp->last_commit = time_now_ms();
 	if (!rp->opt->group)
 		return OUTPUT_OK;
-	pos = delivery_taken(&rp->dv, rp->out->total);
-	if (pos == rp->committed)
-		return OUTPUT_OK;
-	if (group_write(&rp->s.r.log, rp->opt->group, rp->opt->commit_manual, pos, err) < 0)
-		return OUTPUT_ERROR;
-	rp->committed = pos;
+	delivery_taken(&rp->dv, rp->out->total);
+	for (size_t i = 0; i < rp->nparts; i++) {
+		uint64_t pos = delivery_part_taken(&rp->dv, i);
+		if (pos == rp->committed[i])
+			continue;
+		if (group_write(source_part_log(&rp->s, i), rp->opt->group, rp->opt->commit_manual,
+				pos, err) < 0)
+			return OUTPUT_ERROR;
+		rp->committed[i] = pos;
+	}
 	return OUTPUT_OK;
 }
 
@@ -70,15 +80,14 @@ static int commit_waiting(struct replay *rp, int *timeout, struct error *err)
 	return OUTPUT_OK;
 }
 
-/* Notes that the output holds the records before next, up to its end. */
-static void given(struct replay *rp, uint64_t next)
+/* Notes that the output holds part i's records before next, up to its
+ * end. */
+static void given(struct replay *rp, size_t i, uint64_t next)
 {
 	struct output *o = rp->out;
 
-	assert(next >= rp->buffered);	/* records go out in offset order */
-	rp->buffered = next;
 	if (rp->opt->group)
-		delivery_mark(&rp->dv, o->total + o->b.len, next, o->total);
+		delivery_mark_part(&rp->dv, o->total + o->b.len, i, next, o->total);
 }
 
 /* The same for a batch payload p[0..n) just given whole: into a pipe,
@@ -97,13 +106,74 @@ static void given_raw(struct replay *rp, const uint8_t *p, size_t n, uint64_t ne
 		n -= len;
 		delivery_mark(&rp->dv, end, rec.offset + 1, o->total);
 	}
-	given(rp, next);
+	given(rp, 0, next);
+}
+
+/* Writes the next record, decoded (source_next), as replay_next. */
+static int replay_record(struct replay *rp, int *got, struct error *err)
+{
+	struct record rec;
+	int rc;
+
+	*got = source_next(&rp->s, &rec, err);
+	if (*got != SOURCE_RECORD)
+		return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+	rc = output_record(rp->out, &rec, err);
+	if (rc == OUTPUT_OK)
+		given(rp, source_last_part(&rp->s), rec.offset + 1);
+	return rc;
 }
 
 /*
- * Writes the next records: a whole batch as it is when the output is framed
- * and all of it is in the range, else the next record, in one pass from
- * its item for JSON.  Returns OUTPUT_OK with *got the source's answer
+ * A topic's next record to framed output, as replay_next: the item its
+ * partition's log holds, [offset, ts, key, value] or [..., headers],
+ * written as the 6-element record of a topic (record.h) without decoding
+ * it: its array head rewritten, headers null when it has none, and the
+ * partition after them.  (An item of another head, never written to a
+ * segment by this code, is decoded and encoded.)
+ */
+static int topic_framed(struct replay *rp, int *got, struct error *err)
+{
+	struct source *s = &rp->s;
+	struct output *out = rp->out;
+	const uint8_t *p;
+	uint8_t tail[1 + 9];
+	size_t n, len, tl;
+	struct record rec;
+	int rc;
+
+	*got = source_next_item(s, &rec, &p, &n, err);
+	if (*got != SOURCE_RECORD)
+		return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+	if (item_check(p, n, &len, err) != ITEM_OK || (p[0] != 0x84 && p[0] != 0x85)) {
+		struct record whole;
+		size_t wlen;
+		if (record_decode(p, n, &whole, &wlen, err) != ITEM_OK)
+			return source_error_at(s, err), OUTPUT_ERROR;
+		whole.has_partition = 1;
+		whole.partition = rec.partition;
+		source_item_done(s, wlen);
+		rc = output_record(out, &whole, err);
+	} else {
+		tl = 0;
+		if (p[0] == 0x84)
+			tail[tl++] = 0xf6;	/* no headers: null */
+		tl += item_put_head(tail + tl, 0, rec.partition);
+		source_item_done(s, len);
+		if ((rc = output_raw(out, (const uint8_t *)"\x86", 1, err)) == OUTPUT_OK &&
+		    (rc = output_raw(out, p + 1, len - 1, err)) == OUTPUT_OK)
+			rc = output_raw(out, tail, tl, err);
+	}
+	if (rc == OUTPUT_OK)
+		given(rp, source_last_part(s), rec.offset + 1);
+	return rc;
+}
+
+/*
+ * Writes the next records: of a log, a whole batch as it is when the
+ * output is framed and all of it is in the range, else the next record, in
+ * one pass from its item for JSON; of a topic, the next record (which
+ * carries its partition).  Returns OUTPUT_OK with *got the source's answer
  * (SOURCE_END, SOURCE_AGAIN or another record), or an output's error.
  */
 static int replay_next(struct replay *rp, int *got, struct error *err)
@@ -116,6 +186,9 @@ static int replay_next(struct replay *rp, int *got, struct error *err)
 	struct record rec;
 	int rc;
 
+	if (s->kind == SOURCE_TOPIC)
+		return out->format == OUT_FRAMED ? topic_framed(rp, got, err) :
+		       replay_record(rp, got, err);
 	if (out->format == OUT_FRAMED) {
 		*got = source_next_batch(s, &h, &p, &n, err);
 		if (*got == SOURCE_BATCH) {
@@ -140,52 +213,84 @@ static int replay_next(struct replay *rp, int *got, struct error *err)
 		}
 		source_item_done(s, len);
 	} else {
-		*got = source_next(s, &rec, err);
-		if (*got != SOURCE_RECORD)
-			return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
-		rc = output_record(out, &rec, err);
+		return replay_record(rp, got, err);
 	}
 	if (rc == OUTPUT_OK)
-		given(rp, rec.offset + 1);
+		given(rp, 0, rec.offset + 1);
 	return rc;
 }
 
-/* Opens the log and finds where to start: the group's position, else the
- * range's start. */
+/* Takes the group's lock of part i; a topic's partition is named so
+ * ("group 'g' of 'T/' partition 3 is in use by another reader"). */
+static int lock_part(struct replay *rp, size_t i, struct error *err)
+{
+	struct log *log = source_part_log(&rp->s, i);
+	char busy[sizeof err->msg];
+
+	rp->lockfd[i] = group_lock(log, rp->opt->group, rp->opt->wait_group, err);
+	if (rp->lockfd[i] >= 0)
+		return 0;
+	snprintf(busy, sizeof busy, "group '%s' of '%s' is in use by another reader",
+		 rp->opt->group, log->path);
+	if (rp->s.kind == SOURCE_TOPIC && !strcmp(err->msg, busy))
+		error_set(err, "group '%s' of '%s' partition %u is in use by another reader",
+			  rp->opt->group, rp->s.topic->t.path, source_part_number(&rp->s, i));
+	return -1;
+}
+
+/* Opens the log or topic and finds where to start in each partition: the
+ * group's position, else the range's start. */
 static int start(struct replay *rp, const char *path, const struct replay_range *range,
 		 struct error *err)
 {
 	const struct replay_options *opt = rp->opt;
-	struct source_options sopt = { .nonblock = 1, .follow = opt->follow, .stop = opt->stop };
+	struct source_options sopt = {
+		.nonblock = 1, .follow = opt->follow, .stop = opt->stop,
+		.partitions = opt->partitions, .member = opt->member, .members = opt->members,
+	};
 	struct group_pos pos;
+	size_t n;
 	int rc;
 
 	if (source_log_open(&rp->s, path, range, &sopt, err) < 0)
 		return -1;
-	if (opt->group) {
-		rp->lockfd = group_lock(&rp->s.r.log, opt->group, opt->wait_group, err);
-		if (rp->lockfd < 0)
+	n = rp->nparts = source_parts(&rp->s);
+	rp->lockfd = malloc((n ? n : 1) * sizeof *rp->lockfd);
+	rp->committed = malloc((n ? n : 1) * sizeof *rp->committed);
+	if (!rp->lockfd || !rp->committed)
+		return error_set(err, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		rp->lockfd[i] = -1;
+	/* in increasing order of partition: two readers of one group wait
+	 * for each other, never deadlock */
+	for (size_t i = 0; opt->group && i < n; i++)
+		if (lock_part(rp, i, err) < 0)
 			return -1;
-	}
 	if (source_start_log(&rp->s, err) < 0)
 		return -1;
-	if (opt->group) {
-		rc = group_read(&rp->s.r.log, opt->group, 0, &pos, err);
-		if (rc < 0 || (rc > 0 && source_seek_log(&rp->s, pos.offset, err) < 0))
-			return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (opt->group) {
+			rc = group_read(source_part_log(&rp->s, i), opt->group, 0, &pos, err);
+			if (rc < 0 || (rc > 0 && source_seek_part(&rp->s, i, pos.offset, err) < 0))
+				return -1;
+		}
 		/* a manual reader starts at the committed position too: what
 		 * it wrote last time counts only once committed */
-		rp->committed = rp->s.lo;
+		rp->committed[i] = source_part_start(&rp->s, i);
 	}
-	rp->buffered = rp->s.lo;
-	delivery_init(&rp->dv, rp->out->fd, rp->s.lo);
+	if (delivery_init_parts(&rp->dv, rp->out->fd, n, rp->committed) < 0)
+		return error_set(err, "out of memory");
+	rp->dv_init = 1;
+	if (opt->note && opt->members && n == 0)
+		error_set(opt->note, "member %u/%u has no partition of '%s' (%u partitions): "
+			  "nothing to read", opt->member, opt->members, path, rp->s.topic->t.n);
 	return 0;
 }
 
 int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err)
 {
-	struct replay rp = { .out = out, .opt = opt, .lockfd = -1 };
+	struct replay rp = { .out = out, .opt = opt };
 	int rc = OUTPUT_OK, got;
 
 	if (start(&rp, path, range, err) < 0) {
@@ -229,7 +334,7 @@ out:
 	} else if (rc == OUTPUT_ERROR) {
 		output_flush(out, NULL);
 	}
-	if (rp.lockfd >= 0 && rc != OUTPUT_ERROR) {
+	if (opt->group && rp.dv_init && rc != OUTPUT_ERROR) {
 		/* also when the reader went away or a signal came: what the
 		 * reader took, it took; at the end of a run, wait for it to
 		 * take the rest, or to go away */
@@ -241,8 +346,12 @@ out:
 			rc = OUTPUT_ERROR;
 		}
 	}
-	if (rp.lockfd >= 0)
-		group_unlock(&rp.s.r.log, opt->group, rp.lockfd);
+	for (size_t i = 0; rp.lockfd && i < rp.nparts; i++)
+		group_unlock(source_part_log(&rp.s, i), opt->group, rp.lockfd[i]);
+	if (rp.dv_init)
+		delivery_release(&rp.dv);
+	free(rp.lockfd);
+	free(rp.committed);
 	source_close(&rp.s);
 	return rc == OUTPUT_STOPPED ? OUTPUT_OK : rc;	/* a signal, while writing */
 }

@@ -22,6 +22,12 @@ struct replay_options {
 	int commit_manual;		/* write a pending position only */
 	int64_t commit_interval;	/* ms between commits while writing */
 	volatile sig_atomic_t *stop;	/* set by SIGINT and SIGTERM */
+	/* a topic: which partitions (stream.h's source_options) */
+	const char *partitions;		/* --partition P[,P...] */
+	uint32_t member, members;	/* --member I/M (M 0: none) */
+	struct error *note;		/* when set, gets a remark for stderr (a
+					 * member without a partition), else
+					 * stays as it was */
 };
 
 /*
@@ -34,6 +40,15 @@ struct replay_options {
  * OUTPUT_ERROR with err set (no such log, damage, write error, group in
  * use).  Output is flushed on return; a position is never committed past
  * what was written.
+ *
+ * A topic at path: its partitions (all, opt's list, or opt's member's)
+ * merged by time (topicsource.h), each record carrying its partition; the
+ * range applies to each partition, its count to the merged records.  A
+ * group has a position in each partition (the partition log's group
+ * file), holds the group's lock of each partition read (taken in
+ * increasing order of partition; one held by another reader is an error
+ * naming the partition, or with wait_group a wait), and commits each
+ * partition's position by the rules above.
  */
 int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err);

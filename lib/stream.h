@@ -5,6 +5,10 @@
  * A source reads
  *   - a log: a range of it (struct replay_range), following it or not,
  *     through struct reader;
+ *   - a topic (topic.h): its partitions' logs, or some of them, each read
+ *     as a log is, merged by time (topicsource.h), each record carrying its
+ *     partition; source_open_log and source_log_open open one when the path
+ *     is a topic, so that every reader of a log reads a topic too;
  *   - a file descriptor carrying a framed stream (framed.h);
  *   - a file descriptor carrying the JSON envelopes logcat --json writes
  *     (envelope.h), one object per record, or JSON values, each a record's
@@ -87,6 +91,7 @@ enum source_kind {
 				 * value, a text string when valid UTF-8, else a
 				 * byte string */
 	SOURCE_LOG,		/* a log directory */
+	SOURCE_TOPIC,		/* a topic directory: its partitions merged */
 };
 
 /* source_next's answers. */
@@ -113,7 +118,13 @@ struct source_options {
 	size_t max_record;	/* a descriptor: the largest record read
 				 * (0: RECORD_MAX_SIZE_LIMIT) */
 	volatile sig_atomic_t *stop;	/* a blocking follower stops when set */
+	/* a topic: which partitions (topicsource.h); neither: all */
+	const char *partitions;	/* a list, "3" or "0,2,5" (--partition) */
+	uint32_t member, members;	/* member I of M (--member I/M; M 0: none):
+					 * the partitions p with p mod M = I */
 };
+
+struct topicsource;
 
 struct source {
 	enum source_kind kind;
@@ -153,13 +164,19 @@ struct source {
 	size_t n;
 	int in_batch;		/* p[0..n) is the current batch's */
 	int pending;		/* source_item_done is due */
+	/* a topic */
+	struct topicsource *topic;
 };
 
 /*
  * Opens the log at path for reading the records of range (NULL: all), from
- * the batch that holds the range's start.  Returns 0, or -1 with err set
- * (no such log, damage, a read error); source_close releases what was
- * opened either way.
+ * the batch that holds the range's start.  When path is a topic, opens it
+ * (SOURCE_TOPIC): the partitions opt names, the range applied to each, its
+ * count to the merged records.  A log with opt->partitions or
+ * opt->members set is an error ("'x/' is a log, not a topic: --partition
+ * and --member need a topic").  Returns 0, or -1 with err set (no such log,
+ * an unfinished topic, damage, a read error); source_close releases what
+ * was opened either way.
  */
 int source_open_log(struct source *s, const char *path, const struct replay_range *range,
 		    const struct source_options *opt, struct error *err);
@@ -214,7 +231,8 @@ static inline const char *source_warning(const struct source *s) { return s->war
 
 /*
  * A log source's ways for logcat's speed, used instead of source_next at
- * the caller's choice, record by record:
+ * the caller's choice, record by record (source_next_batch a log's only: a
+ * topic's records carry their partition, which its logs' batches do not):
  *
  * source_next_batch: at a batch boundary, when the next batch is
  * uncompressed and all its records are in the range, returns SOURCE_BATCH
@@ -225,23 +243,32 @@ static inline const char *source_warning(const struct source *s) { return s->war
  * SOURCE_END, SOURCE_ERROR or SOURCE_AGAIN.
  *
  * source_next_item: as source_next, but r gets only the record's offset and
- * timestamp (key and value are left unset), *item points at the record's
+ * timestamp (and a topic's record its partition; key and value are left
+ * unset), *item points at the record's
  * CBOR item and *avail counts the bytes from there to the end of its batch:
  * the caller decodes the item in one pass (output_item) and must call
- * source_item_done with its length before any other call on s.
+ * source_item_done with its length before any other call on s.  A topic's
+ * item is as its partition's log holds it: 4 or 5 elements, without the
+ * partition.
  *
  * source_error_at: says in err where the last record came from (for an
  * error found in it): a log's segment and the byte of its batch; a framed
  * stream's record number and byte ("stdin: record 3 (byte 812): ..."); a
  * JSON value's line and byte ("stdin:4: ... (byte 301)"); a line's number
- * ("stdin:4: ...").  Returns SOURCE_ERROR.
+ * ("stdin:4: ...").  A topic's: that of the partition's log.  Returns
+ * SOURCE_ERROR.
  */
 int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
 		      size_t *len, struct error *err);
 int source_next_item(struct source *s, struct record *r, const uint8_t **item, size_t *avail,
 		     struct error *err);
+void topicsource_item_done(struct source *s, size_t len);
 static inline void source_item_done(struct source *s, size_t len)
 {
+	if (s->kind == SOURCE_TOPIC) {
+		topicsource_item_done(s, len);
+		return;
+	}
 	assert(s->pending && len <= s->n);
 	s->p += len;
 	s->n -= len;
@@ -250,16 +277,31 @@ static inline void source_item_done(struct source *s, size_t len)
 int source_error_at(const struct source *s, struct error *err);
 
 /*
- * Opens a log for reading without positioning (source_open_log does both
- * steps): the caller may use s->r.log (to lock a consumer group) before
- * source_start_log resolves the range and positions the reader, and
- * source_seek_log moves its start to offset off (a group's position).  Both
- * return 0, or -1 with err set.
+ * Opens a log or topic for reading without positioning (source_open_log
+ * does both steps): the caller may use the partitions' logs (to lock a
+ * consumer group) before source_start_log resolves the range and positions
+ * the reader of each, and source_seek_part moves partition i's start to
+ * offset off (a group's position).  Both return 0, or -1 with err set.
+ *
+ * The partitions read, for what is done per partition (a consumer group's
+ * positions): a log is one, i = 0; a topic's are numbered 0 ..
+ * source_parts - 1 in increasing order of partition.  source_part_log is
+ * partition i's log, source_part_number its number in the topic (0 for a
+ * log), source_part_start where its reading starts (after
+ * source_start_log and source_seek_part), source_last_part the i of the
+ * last record source_next returned.  source_seek_log is source_seek_part
+ * of a log.
  */
 int source_log_open(struct source *s, const char *path, const struct replay_range *range,
 		    const struct source_options *opt, struct error *err);
 int source_start_log(struct source *s, struct error *err);
 int source_seek_log(struct source *s, uint64_t off, struct error *err);
+int source_seek_part(struct source *s, size_t i, uint64_t off, struct error *err);
+size_t source_parts(const struct source *s);
+struct log *source_part_log(struct source *s, size_t i);
+uint32_t source_part_number(const struct source *s, size_t i);
+uint64_t source_part_start(const struct source *s, size_t i);
+size_t source_last_part(const struct source *s);
 
 /*
  * What to wait on after SOURCE_AGAIN: returns a descriptor to poll(2) for

@@ -34,10 +34,10 @@ sabotage() {
 	echo "$d"
 }
 
-@test "crash: kill -9 of logappend at random moments, $APPEND_N times (tests/crash/append-kill-loop): acknowledged records kept, torn tails repaired and reported" {
+@test "crash: kill -9 of logappend at random moments, $APPEND_N times, and of a partitioned append $((APPEND_N / 5 < 5 ? 5 : APPEND_N / 5)) times (tests/crash/append-kill-loop): acknowledged records kept, torn tails repaired and reported, each partition a prefix of the model's" {
 	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="${DISK_TMPDIR:-$T}" "$ROOT/tests/crash/append-kill-loop" "$APPEND_N"
 	expect_status 0
-	expect_match "$T/stdout" "^append-kill-loop: $APPEND_N iterations .*all invariants held"
+	expect_match "$T/stdout" "^append-kill-loop: $APPEND_N iterations .*a topic of 4 partitions: $((APPEND_N / 5 < 5 ? 5 : APPEND_N / 5)) runs .*all invariants held"
 }
 
 @test "crash: kill -9 of logcat --group readers (and of logseek --commit), $GROUP_N times (tests/crash/group-kill-loop): whole position files, never past the pipe, the next run covers the rest" {
@@ -69,6 +69,15 @@ sabotage() {
 	expect_status 1
 	expect_match "$T/stderr" "^append-kill-loop: VIOLATION at iteration 1 of 20"
 	grep -q "not a valid framed stream" "$T/stderr" || fail "the violation is another one: $(cat "$T/stderr")"
+}
+
+@test "crash loops can fail: a logappend that puts a topic's records all in partition 0 stops append-kill-loop at a violation of the partitioned append" {
+	d=$(sabotage logappend 'case " $* " in *" --partitions "*) exec "$REAL/logappend" --repartition --partition 0 "$@" ;; esac
+exec "$REAL/logappend" "$@"')
+	runio env LOGTOOLS_BIN="$d" TMPDIR="$T" "$ROOT/tests/crash/append-kill-loop" 10
+	expect_status 1
+	expect_match "$T/stderr" "^append-kill-loop: VIOLATION at iteration topic-1 of 10"
+	grep -q "not a prefix of the model's" "$T/stderr" || fail "the violation is another one: $(cat "$T/stderr")"
 }
 
 @test "crash loops can fail: a reader that skips offset 0 of a new group stops group-kill-loop at a violation (groupmodel.py cover)" {

@@ -155,6 +155,15 @@ KINDS_CI="EIO short full torn"
 	expect_rows append-framed-always ENOSPC EDQUOT
 }
 
+@test "logappend to a topic of 2 partitions (one ending in a torn tail; a new one): every failure point, EIO, short, full and torn, each partition a prefix of partitionmodel.py's records, repaired; a new topic without its file holds nothing and is finished" {
+	local scen="append-topic append-topic-new" s
+	under_asan && scen="append-topic"
+	faults "$scen" "$KINDS_CI"
+	for s in $scen; do
+		expect_rows $s $KINDS_CI
+	done
+}
+
 @test "logcompact: every failure point, EIO, short, full and torn (--compact, merges, --compress, --retain-size, a decided swap)" {
 	local scen="compact compact-merge compress retain compact-swap" s
 	under_asan && scen="compact retain"

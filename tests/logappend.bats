@@ -824,7 +824,7 @@ make_batched_log() {
 	echo hi >D/notes.txt
 	runio logappend D < <(echo '{"a":1}')
 	expect_status 1
-	expect_match "$T/stderr" "^logappend: 'D': not a log"
+	expect_file "$T/stderr" "logappend: 'D': neither a log nor a topic"
 	[ ! -e D/meta ] || fail "a non-empty directory was made a log"
 	mkdir N
 	echo 'logtools-log 2' >N/meta

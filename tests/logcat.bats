@@ -1752,7 +1752,7 @@ tpl_log() {
 	expect_match "$T/stderr" "^logcat: --format: invalid template 'abc%': a '%' at its end \(write %% for a percent sign\)"
 	runio logcat -F '%o %q %s' L
 	expect_status 2
-	expect_match "$T/stderr" "^logcat: --format: invalid template '%o %q %s': unknown directive '%q' \(known: %o %T %t %k %s %K %S %h %%\)"
+	expect_match "$T/stderr" "^logcat: --format: invalid template '%o %q %s': unknown directive '%q' \(known: %o %p %T %t %k %s %K %S %h %%\)"
 	runio logcat -F '100%%' L
 	expect_status 0
 	printf '100%%%.0s' 1 2 3 4 5 6 7 8 >expect

@@ -416,7 +416,7 @@ run_example() {
 
 @test "EXAMPLES: the page lists the command lines these tests run" {
 	man_examples logjoin.1 | wc -l >n
-	expect_file n 7
+	expect_file n 8
 }
 
 @test "EXAMPLES: logcat clicks/ | logjoin --table users/ --on user_id --json" {
@@ -565,4 +565,16 @@ u3"
 	head -"$n" out >got
 	expect_same want got
 	[ "$n" -ge 5 ] || fail "$(cat want)"
+}
+
+@test "EXAMPLES: logcat clicks/ | logjoin --table users-topic/ --on user_id --json (a topic: the rows of a single log)" {
+	users users
+	logappend --partitions 3 --envelope users-topic <users.jsonl
+	[ "$(logcat -F "%p\n" users-topic/ | sort -u | wc -l)" -ge 2 ] || fail "the users are in one partition"
+	clicks clicks 40
+	run_example 8 "logcat clicks/ | logjoin --table users-topic/ --on user_id --json"
+	expect_status 0
+	logcat --json clicks | model users --table users --on user_id --json >want 2>want.err
+	expect_same want "$T/stdout"
+	expect_same want.err "$T/stderr"
 }

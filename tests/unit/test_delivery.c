@@ -95,6 +95,55 @@ int main(void)
 	test_cond("the reader gone: drain says so",
 		  delivery_drain(&d, -1, NULL) == DELIVERY_GONE);
 
+	/* a topic's partitions: three parts, records of 4 bytes in an
+	 * irregular order of parts, each part's offsets counting from its
+	 * start; ten times more marks than the ring holds: each part's answer
+	 * never runs ahead of its last record taken, and once all is taken
+	 * every part's is exact, the marks thinned away included */
+	static uint8_t part_of[10 * DELIVERY_MARKS];
+	static uint64_t next_of[10 * DELIVERY_MARKS];
+	uint64_t start[3] = { 0, 1000, 5 }, at[3], rnd = 12345;
+	int parts_ok = 1;
+	if (pipe(p) < 0)
+		return 1;
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	test_cond("parts: set up", delivery_init_parts(&d, p[1], 3, start) == 0);
+	memcpy(at, start, sizeof at);
+	written = 0;
+	for (uint64_t j = 0; j < n; j++) {
+		rnd = rnd * 6364136223846793005u + 1442695040888963407u;
+		part_of[j] = (uint8_t)((rnd >> 33) % 7 < 4 ? 0 : (rnd >> 33) % 7 < 6 ? 1 : 2);
+		if (part_of[j] == 2 && j >= n / 2)
+			part_of[j] = 1;	/* part 2's last marks among those thinned */
+		next_of[j] = ++at[part_of[j]];
+		delivery_mark_part(&d, 4 * (j + 1), part_of[j], next_of[j], written);
+	}
+	test_cond("parts: nothing taken: the starts", delivery_taken(&d, 0) == 0 &&
+		  delivery_part_taken(&d, 1) == 1000 && delivery_part_taken(&d, 2) == 5);
+	put(p[1], 4 * n);
+	written = 4 * n;
+	c = 0;
+	uint64_t exact_part[3];
+	memcpy(exact_part, start, sizeof exact_part);
+	while (c < 4 * n) {
+		uint64_t k = 4 * n - c < 999 ? 4 * n - c : 999;
+		take(p[0], k);
+		for (uint64_t j = c / 4; j < (c + k) / 4; j++)
+			exact_part[part_of[j]] = next_of[j];
+		c += k;
+		delivery_taken(&d, written);
+		for (int q = 0; q < 3; q++)
+			if (delivery_part_taken(&d, (size_t)q) > exact_part[q] ||
+			    delivery_part_taken(&d, (size_t)q) < start[q])
+				parts_ok = 0;
+	}
+	test_cond("parts: never ahead of a part's last record taken", parts_ok);
+	test_cond("parts: all taken: every part exact", delivery_part_taken(&d, 0) == at[0] &&
+		  delivery_part_taken(&d, 1) == at[1] && delivery_part_taken(&d, 2) == at[2]);
+	delivery_release(&d);
+	close(p[0]);
+	close(p[1]);
+
 	/* a file: written is delivered */
 	FILE *f = tmpfile();
 	if (!f)

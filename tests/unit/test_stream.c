@@ -15,6 +15,7 @@
 #include "item.h"
 #include "stream.h"
 #include "test.h"
+#include "topic.h"
 
 #define NREC 50
 
@@ -697,6 +698,147 @@ static void test_envelope(void)
 	buf_release(&item);
 }
 
+/* --- a topic's partitions merged (topicsource.h) -------------------------- */
+
+/* Appends records recs[from..to) to partition p of the topic t, with the
+ * timestamps ts[]. */
+static void append_part(struct topic *t, uint32_t p, int from, int to, const int64_t *ts)
+{
+	struct writer_options wopt = { 1, 1, SYNC_NEVER, WRITER_SEGMENT_BYTES_DEFAULT,
+				       WRITER_SEGMENT_AGE_DEFAULT };
+	struct sink_log_options lopt = { .max_record = 1 << 20, .batch_bytes = 1 << 20,
+					 .batch_records = 2 };
+	struct writer_recovery rec;
+	struct writer w;
+	struct sink k;
+	struct error err;
+	char dir[512];
+
+	if (writer_open(&w, topic_partition_path(t, p, dir, sizeof dir), &wopt, &rec, &err) < 0)
+		abort();
+	sink_open_log(&k, &w, &lopt);
+	for (int i = from; i < to; i++) {
+		struct record r = recs[i];
+		r.ts = ts[i - from];
+		if (sink_write(&k, &r, &err) != OUTPUT_OK)
+			abort();
+	}
+	if (sink_finish(&k, &err) != OUTPUT_OK)
+		abort();
+	sink_close(&k);
+	writer_close(&w, &err);
+}
+
+/* Reads s to its end or first SOURCE_AGAIN: "p:offset:value's n" per
+ * record into out; returns the last answer. */
+static int read_merged(struct source *s, char *out, size_t outsz, int items)
+{
+	struct record r, whole;
+	struct error err;
+	size_t at = 0, len;
+	const uint8_t *item;
+	int rc;
+
+	out[0] = 0;
+	for (;;) {
+		if (items) {
+			rc = source_next_item(s, &r, &item, &len, &err);
+			if (rc == SOURCE_RECORD) {
+				if (record_decode(item, len, &whole, &len, &err) != ITEM_OK)
+					return SOURCE_ERROR;
+				source_item_done(s, len);
+				whole.has_partition = r.has_partition;
+				whole.partition = r.partition;
+				r = whole;
+			}
+		} else {
+			rc = source_next(s, &r, &err);
+		}
+		if (rc != SOURCE_RECORD)
+			return rc;
+		at += (size_t)snprintf(out + at, outsz - at, "%s%u:%llu:%u", at ? " " : "",
+				       r.has_partition ? r.partition : 99u,
+				       (unsigned long long)r.offset, r.value[r.valuelen - 1]);
+	}
+}
+
+static void test_topic_source(void)
+{
+	char dir[] = "/tmp/test_stream_topic.XXXXXX", got[1024];
+	/* ties at 10 across partitions; 1 holds times out of order */
+	static const int64_t ts0[] = { 10, 20, 30 }, ts1[] = { 10, 40, 5 }, ts2[] = { 10, 15 };
+	struct source_options fopt = { .nonblock = 1, .follow = 1 }, popt = { .partitions = "2,0" };
+	struct source_options mopt = { .member = 1, .members = 2 };
+	struct replay_range range = REPLAY_RANGE_ALL;
+	struct topic t;
+	struct source s;
+	struct error err;
+	int timeout, rc;
+
+	if (!mkdtemp(dir) || rmdir(dir) < 0 || topic_create(&t, dir, 3, &err) < 0)
+		abort();
+	append_part(&t, 0, 0, 3, ts0);
+	append_part(&t, 1, 3, 6, ts1);
+	append_part(&t, 2, 6, 8, ts2);
+
+	/* recs[i]'s value ends in i: p:offset:i */
+	test_cond("topic: opened as one source", source_open_log(&s, dir, NULL, NULL, &err) == 0 &&
+		  s.kind == SOURCE_TOPIC && source_parts(&s) == 3);
+	rc = read_merged(&s, got, sizeof got, 0);
+	test_cond("topic: merged greedily by time, ties to the lower partition",
+		  rc == SOURCE_END && !strcmp(got, "0:0:0 1:0:3 2:0:6 2:1:7 0:1:1 0:2:2 1:1:4 1:2:5"));
+	source_close(&s);
+	source_open_log(&s, dir, NULL, NULL, &err);
+	rc = read_merged(&s, got, sizeof got, 1);
+	test_cond("topic: the same through source_next_item",
+		  rc == SOURCE_END && !strcmp(got, "0:0:0 1:0:3 2:0:6 2:1:7 0:1:1 0:2:2 1:1:4 1:2:5"));
+	source_close(&s);
+
+	range.from = FROM_OFFSET;
+	range.from_offset = 1;
+	range.count = 4;
+	source_open_log(&s, dir, &range, &popt, &err);
+	rc = read_merged(&s, got, sizeof got, 0);
+	test_cond("topic: partitions 2 and 0 from offset 1 in each, 4 merged at most",
+		  source_parts(&s) == 2 && source_part_number(&s, 0) == 0 &&
+		  source_part_number(&s, 1) == 2 && rc == SOURCE_END &&
+		  !strcmp(got, "2:1:7 0:1:1 0:2:2"));
+	source_close(&s);
+	range = (struct replay_range)REPLAY_RANGE_ALL;
+	range.from = FROM_LAST;
+	range.last = 1;
+	source_open_log(&s, dir, &range, &mopt, &err);
+	rc = read_merged(&s, got, sizeof got, 0);
+	test_cond("topic: member 1/2 has partition 1; its last record",
+		  source_parts(&s) == 1 && rc == SOURCE_END && !strcmp(got, "1:2:5"));
+	source_close(&s);
+	popt.partitions = "3";
+	test_cond("topic: a partition it does not have", source_open_log(&s, dir, NULL, &popt, &err) < 0 &&
+		  strstr(err.msg, "partition 3 is out of range"));
+	source_close(&s);
+
+	/* following: all caught up, then a record in partition 2 */
+	source_open_log(&s, dir, NULL, &fopt, &err);
+	rc = read_merged(&s, got, sizeof got, 0);
+	test_cond("topic follower: all, then no record yet", rc == SOURCE_AGAIN &&
+		  !strcmp(got, "0:0:0 1:0:3 2:0:6 2:1:7 0:1:1 0:2:2 1:1:4 1:2:5"));
+	test_cond("topic follower: one descriptor to poll", source_pollfd(&s, &timeout) >= 0 ||
+		  timeout == WATCH_POLL_MS);
+	append_part(&t, 2, 8, 9, ts2);
+	got[0] = 0;
+	for (int tries = 0; !got[0] && tries < 100; tries++) {
+		rc = read_merged(&s, got, sizeof got, 0);
+		if (!got[0])
+			usleep(10000);
+	}
+	test_cond("topic follower: the record appended to partition 2",
+		  rc == SOURCE_AGAIN && !strcmp(got, "2:2:8"));
+	source_close(&s);
+	topic_close(&t);
+	if (system("rm -rf /tmp/test_stream_topic.*") != 0)
+		abort();
+}
+
 int main(void)
 {
 	make_records();
@@ -710,5 +852,6 @@ int main(void)
 	test_envelope_warning();
 	test_log();
 	test_log_merged_copy();
+	test_topic_source();
 	return test_report("test_stream");
 }
