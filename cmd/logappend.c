@@ -115,11 +115,12 @@ static uint32_t partition_arg(const char *opt, const char *s, unsigned long min)
 	return (uint32_t)v;
 }
 
-/* Opens what path is for logappend: --partition needs a topic (a usage
- * error otherwise, before anything is made) and one of its partitions. */
+/* Opens what path is for logappend.  --partition P needs a topic that has
+ * P: a usage error otherwise, before anything is made or locked. */
 static void open_target(struct topic_writer *tw, const char *path, uint32_t partitions,
 			const struct writer_options *wopt, const struct append_options *aopt)
 {
+	struct topic t = { NULL, partitions };
 	struct error err;
 	int kind;
 
@@ -128,14 +129,14 @@ static void open_target(struct topic_writer *tw, const char *path, uint32_t part
 		if (kind != TOPIC_IS_TOPIC && kind != TOPIC_UNFINISHED)
 			usage_error("--partition needs a topic: '%s' is not one "
 				    "(--partitions N makes one)", path);
+		if (kind == TOPIC_IS_TOPIC && topic_open(&t, path, &err) == 0)
+			topic_close(&t);	/* (else topic_writer_open says why) */
 	}
+	if (aopt->fixed_partition && t.n && aopt->partition >= t.n)
+		usage_error("--partition %u: '%s' has %u partitions (0-%u)", aopt->partition,
+			    path, t.n, t.n - 1);
 	if (topic_writer_open(tw, path, partitions, wopt, report_recovery, NULL, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	if (aopt->fixed_partition && aopt->partition >= tw->n) {
-		topic_writer_close(tw, NULL);
-		usage_error("--partition %u: '%s' has %u partitions (0-%u)", aopt->partition,
-			    path, tw->n, tw->n - 1);
-	}
 }
 
 int main(int argc, char **argv)

@@ -11,8 +11,8 @@
 /* The batch memory a topic's partitions share: each partition's batch is
  * at most batch_bytes, and at most this divided among the partitions (but
  * never below TOPIC_BATCH_MIN), so that memory stays bounded whatever N. */
-#define TOPIC_BATCH_BUDGET (32u << 20)
-#define TOPIC_BATCH_MIN (16u << 10)
+#define TOPIC_BATCH_BUDGET (16u << 20)
+#define TOPIC_BATCH_MIN (4u << 10)
 
 /* One partition's sink (or the single log's). */
 struct part {
@@ -140,11 +140,15 @@ static int part_write(struct appender *a, struct source *s, uint32_t p, const st
 	return sink_write(&q->k, r, err);
 }
 
-/* Drops the records of the current group that are not written yet. */
-static void rollback(struct appender *a)
+/* Drops the records of the current group of JSON values that are not
+ * written yet, and gives their round robin turns back.  (A record of
+ * another source stands alone: a bad one was never placed.) */
+static void rollback(struct appender *a, const struct source *s)
 {
 	uint32_t i;
 
+	if (!source_grouped(s))
+		return;
 	for (i = 0; i < a->ndirty; i++)
 		if (a->parts[a->dirty[i]].group == a->group)
 			sink_rollback(&a->parts[a->dirty[i]].k);
@@ -256,7 +260,7 @@ static int run(struct source *s, struct appender *a, struct append_stats *st, st
 				return -1;
 			source_error_at(s, err);
 		}
-		rollback(a);
+		rollback(a, s);
 		if (!opt->skip_bad)
 			return -1;
 		st->bad++;

@@ -36,8 +36,8 @@ struct append_options {
 	size_t max_record;		/* largest encoded record */
 	int linger_ms;			/* how long a batch waits for input */
 	size_t batch_bytes;		/* a batch is written when this full (a
-					 * topic's partitions: at most 32 MiB
-					 * divided among them, at least 16 KiB) */
+					 * topic's partitions: at most 16 MiB
+					 * divided among them, at least 4 KiB) */
 	uint32_t batch_records;		/* ... or holding this many records */
 	/* called for each bad record skipped with skip_bad */
 	void (*on_bad)(void *ctx, const char *msg);

@@ -194,9 +194,11 @@ partitions $n"
 		[ "$(count_records "t/$p")" = 0 ] || fail "partition $p is not empty"
 	done
 	logcat -F '%s\n' t/2 | cmp - <(logcat -F '%s\n' t/2) # read back twice alike
+	printf 'LBAT torn' >>t/1/00000000000000000000.log
 	runio logappend --partition 4 t <events.jsonl
 	expect_status 2
 	expect_match "$T/stderr" "^logappend: --partition 4: 't' has 4 partitions \(0-3\)"
+	[ "$(wc -l <"$T/stderr")" = 2 ] || fail "more than the usage error: $(cat "$T/stderr")"
 	[ "$(count_records t/2)" = 500 ] || fail "records were added"
 }
 
@@ -483,6 +485,11 @@ for l in sys.stdin:
 	expect_file "$T/stderr" "logappend: --partition needs a topic: 'L' is not one (--partitions N makes one)
 Try 'logappend --help' for more information."
 	[ "$(count_records L)" = 1 ] || fail "a record was added to L"
+	# --partition P beyond --partitions N: nothing made
+	runio logappend --partitions 3 --partition 3 t <<<'{"a":1}'
+	expect_status 2
+	expect_match "$T/stderr" "^logappend: --partition 3: 't' has 3 partitions \(0-2\)"
+	[ ! -e t ] || fail "t was made"
 	# --partitions N with --partition P: a new topic, all in P
 	runio logappend --partitions 3 --partition 1 u <<<'{"a":1}'
 	expect_status 0
@@ -546,4 +553,30 @@ Try 'logappend --help' for more information."
 		cut -d ' ' -f 3- >merged.jsonl
 	[ "$(wc -l <merged.jsonl)" = 3000 ] || fail "the model merged $(wc -l <merged.jsonl) records"
 	check_topic clicks16 merged.jsonl 16 --key user_id --time ts
+}
+
+@test "bad input, not JSON: --skip-bad with lines and a framed stream keeps the keyless round robin going over the stored records" {
+	# lines: the 3rd and 7th are too large (--max-record-size 64B)
+	long=$(printf 'x%.0s' $(seq 100))
+	printf 'l0\nl1\n%s\nl3\nl4\nl5\n%s\nl7\nl8\n' "$long" "$long" >in.txt
+	runio logappend --partitions 3 --input lines --max-record-size 64B --skip-bad t <in.txt
+	expect_status 1
+	[ "$(grep -c 'larger than the limit' "$T/stderr")" = 2 ] || fail "$(cat "$T/stderr")"
+	grep -v xxx in.txt | $PY -c 'import json, sys; [print(json.dumps(l.rstrip("\n"))) for l in sys.stdin]' >stored.jsonl
+	check_topic t stored.jsonl 3
+	# a framed stream: record 4 of 9 has the wrong shape (3 elements)
+	$PY - "$PMODEL" <<-'PYEOF'
+		import sys, cbor2
+		sys.path.insert(0, sys.argv[1])
+		from logmodel import FRAMED_HEADER
+		data = FRAMED_HEADER
+		for i in range(9):
+		    data += cbor2.dumps([0, 1700000000000, None] if i == 4 else [0, 1700000000000 + i, None, {"n": i}])
+		open("in.framed", "wb").write(data)
+	PYEOF
+	runio logappend --partitions 4 --skip-bad u <in.framed
+	expect_status 1
+	[ "$(values_of u/0 | tr '\n' ' ')" = "0 5 " ] && [ "$(values_of u/1 | tr '\n' ' ')" = "1 6 " ] &&
+		[ "$(values_of u/2 | tr '\n' ' ')" = "2 7 " ] && [ "$(values_of u/3 | tr '\n' ' ')" = "3 8 " ] ||
+		fail "$(logcat -F '%p %s\n' u 2>&1)"
 }
