@@ -560,3 +560,27 @@ for i in o["intervals"]: print(i["time"], i["count"])' "$T/stdout" >got
 	tail -1 "$T/stdout" >last
 	expect_file last "'clicks/': 4 partitions: no damage"
 }
+
+@test "a topic made by logappend --partitions 4: logseek's records and times per partition are the model's placement of the input" {
+	"$ROOT/scripts/gen-events" 3000 >app.jsonl
+	logappend --partitions 4 --key user_id --time ts TP <app.jsonl
+	$PM place 4 --key user_id <app.jsonl | paste -d ' ' - app.jsonl >placed
+	runio logseek --json TP
+	expect_status 0
+	$PY - placed "$T/stdout" <<-'PYEOF' >check
+		import json, sys
+		want = {}
+		for line in open(sys.argv[1]):
+		    p, rec = line.split(" ", 1)
+		    want.setdefault(int(p), []).append(json.loads(rec)["ts"])
+		got = json.load(open(sys.argv[2]))
+		for q in got["partitions"]:
+		    t = want.get(q["partition"], [])
+		    assert (q["records"], q["next_offset"]) == (len(t), len(t)), q
+		    if t:
+		        assert (q["first_ts"], q["last_ts"], q["min_ts"], q["max_ts"]) == (t[0], t[-1], min(t), max(t)), q
+		assert got["records"] == 3000 and len(got["partitions"]) == 4
+		print("ok")
+	PYEOF
+	expect_file check ok
+}
