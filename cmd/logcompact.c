@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	struct progress bar;
 	struct error err;
 	const char *path, *partitions = NULL;
-	int c, rc, kind, verbose = 0, dry = 0, bar_mode = -1;
+	int c, rc, verbose = 0, dry = 0, bar_mode = -1;
 	int64_t start = time_now_ms();
 
 	cli_start(argv, "logcompact", CLI_SAY_WAITING);
@@ -215,10 +215,7 @@ int main(int argc, char **argv)
 	o.progress = show;
 	o.progress_arg = &bar;
 
-	kind = topic_probe(path, &err);
-	if (kind == TOPIC_UNFINISHED)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (kind == TOPIC_IS_TOPIC) {
+	if (cli_check(topicinfo_is_topic(path, &err), &err)) {
 		rc = run_topic(path, partitions, &o, verbose);
 		progress_end(&bar);
 		cli_close_stdout();

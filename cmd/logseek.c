@@ -252,11 +252,7 @@ static int run_topic(struct args *a)
 /* Opens the log or the topic at a->path; returns whether it is a topic. */
 static int open_operand(struct args *a)
 {
-	int kind = topic_probe(a->path, &err);
-
-	if (kind == TOPIC_UNFINISHED)
-		die(EXIT_FAIL, "%s", err.msg);
-	if (kind != TOPIC_IS_TOPIC) {
+	if (!ok(a, topicinfo_is_topic(a->path, &err))) {
 		if (a->partitions)
 			usage_error("--partition goes with a topic; '%s' is not one", a->path);
 		ok(a, log_open(&a->log, a->path, 0, &err));

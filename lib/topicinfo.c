@@ -3,8 +3,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "logfiles.h"
 #include "topicinfo.h"
+
+/* Whether path/name exists. */
+static int has_file(const char *path, const char *name)
+{
+	char p[4096];
+
+	snprintf(p, sizeof p, "%s/%s", path, name);
+	return access(p, F_OK) == 0;
+}
+
+int topicinfo_is_topic(const char *path, struct error *err)
+{
+	int kind;
+
+	if (!has_file(path, "topic") && has_file(path, LOGFILE_META))
+		return 0;	/* a log: no directory listing on its way */
+	kind = topic_probe(path, err);
+	if (kind == TOPIC_IS_TOPIC)
+		return 1;
+	if (kind == TOPIC_UNFINISHED || (kind < 0 && has_file(path, LOGFILE_META)))
+		return -1;	/* unfinished, or both a log and a topic */
+	return 0;
+}
 
 int topicinfo_open(struct topicinfo *ti, const char *path, struct error *err)
 {

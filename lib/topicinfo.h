@@ -24,6 +24,17 @@ struct topicinfo {
 };
 
 /*
+ * Whether the operand at path is a topic, cheaply (a log's tools call it
+ * on every run): a directory with a topic file is one (topic_probe then
+ * checks the rest), one with a meta file is not; for anything else
+ * topic_probe decides.  Returns 1 for a topic, 0 for what is to be opened
+ * as a log (whose opening says what is wrong with it), or -1 with err set:
+ * an unfinished topic ("... run logappend --partitions N x/"), both a log
+ * and a topic.
+ */
+int topicinfo_is_topic(const char *path, struct error *err);
+
+/*
  * Opens the topic at path (topic_open) and selects all its partitions.
  * The partition logs are not opened.  Returns 0, or -1 with err set (ti
  * then holds nothing).  Release ti with topicinfo_close (which closes the
