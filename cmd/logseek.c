@@ -3,6 +3,7 @@
  * their positions; on a topic, each partition's. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -252,6 +253,8 @@ static int run_topic(struct args *a)
 /* Opens the log or the topic at a->path; returns whether it is a topic. */
 static int open_operand(struct args *a)
 {
+	struct rlimit files;
+
 	if (!ok(a, topicinfo_is_topic(a->path, &err))) {
 		if (a->partitions)
 			usage_error("--partition goes with a topic; '%s' is not one", a->path);
@@ -261,6 +264,11 @@ static int open_operand(struct args *a)
 	ok(a, topicinfo_open(&a->topic, a->path, &err));
 	if (a->partitions && topicinfo_select(&a->topic, a->partitions, &err) < 0)
 		usage_error("--partition: %s", err.msg);
+	/* a descriptor per partition, two for a reset's locks */
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
 	ok(a, topicinfo_logs(&a->topic, &err));
 	return 1;
 }
