@@ -1054,6 +1054,7 @@ int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t
 		       const char *name, struct error *err)
 {
 	struct seeker *s = calloc(ti->n + 1, sizeof *s);
+	struct buf miss = BUF_INIT, line = BUF_INIT;	/* the partitions without a record */
 	struct input in;
 	size_t i;
 	int rc = 0, missing = 0;
@@ -1066,33 +1067,38 @@ int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t
 		input_init(&in, fd, name, 1 << 20);
 	while (!o->closed && rc == 0 &&
 	       (fd < 0 || (rc = position_time_line(&in, flush_before_wait, o, &time, err)) > 0)) {
-		int found = 0;
+		size_t nmiss = 0;
 		rc = 0;
+		buf_reset(&miss);
 		for (i = 0; i < ti->n && rc == 0; i++) {
-			char t[TIME_RFC3339_MAX], line[160];
 			uint64_t off;
 			int64_t ts;
 			int f = seeker_find(&s[i], time, &off, &ts, err);
-			if (f < 0) {
+			if (f < 0)
 				rc = -1;
-				break;
-			}
-			found |= f;
-			if (format_time(&o->buf, time, ti->part[i], off, f, ts, o->json) < 0) {
+			else if (format_time(&o->buf, time, ti->part[i], off, f, ts, o->json) < 0 ||
+				 (!f && buf_printf(&miss, "%s%u", nmiss ? "," : "", ti->part[i]) < 0))
 				rc = out_of_memory(err);
-				break;
-			}
-			if (f)
-				continue;
-			time_format_rfc3339(time, t);
-			snprintf(line, sizeof line, "partition %u: no record at or after %s; the next "
-				 "offset is %llu", ti->part[i], t, (unsigned long long)off);
-			rc = note(o, line, err);
+			nmiss += f == 0;
 		}
-		missing += rc == 0 && !found;
+		if (rc == 0 && nmiss) {
+			char t[TIME_RFC3339_MAX];
+			time_format_rfc3339(time, t);
+			buf_reset(&line);
+			if (buf_printf(&line, "no record at or after %s in partition%s %.*s (%s)%c", t,
+				       nmiss == 1 ? "" : "s", (int)miss.len, (const char *)miss.p,
+				       nmiss == 1 ? "the answer is its next offset" :
+				       "the answers are their next offsets", 0) < 0)
+				rc = out_of_memory(err);
+			else
+				rc = note(o, (const char *)line.p, err);
+		}
+		missing += rc == 0 && nmiss == ti->n;
 		if (fd < 0)
 			break;
 	}
+	buf_release(&miss);
+	buf_release(&line);
 	if (fd >= 0)
 		input_release(&in);
 	for (i = 0; i < ti->n; i++)

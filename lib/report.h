@@ -168,10 +168,11 @@ int report_topic_groups(struct report_out *o, const struct topicinfo *ti, const 
 
 /*
  * logseek --time TOPIC: report_times's answer for each partition, "P
- * OFFSET" a line (JSON: "partition":P after "time"), a partition without
- * a record at or after the time noted ("partition P: no record at or after
- * T; the next offset is N").  Returns how many times had no record in any
- * of the partitions, or -1 with err set.
+ * OFFSET" a line (JSON: "partition":P after "time"), the partitions
+ * without a record at or after a time noted in one line ("no record at or
+ * after T in partitions 1,3 (the answers are their next offsets)").
+ * Returns how many times had no record in any of the partitions, or -1
+ * with err set.
  */
 int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t time, int fd,
 		       const char *name, struct error *err);
