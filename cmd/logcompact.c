@@ -1,4 +1,5 @@
-/* logcompact - key compaction, retention and compression of a log in use. */
+/* logcompact - key compaction, retention and compression of a log in use, or
+ * of each partition of a topic. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,17 +9,21 @@
 #include "compact.h"
 #include "progress.h"
 #include "timeparse.h"
+#include "topicinfo.h"
 #include "units.h"
 
 static const char usage[] =
-"usage: logcompact [options] LOGDIR\n"
-"Compact, trim and compress the sealed segments of LOGDIR while it is in use.\n"
+"usage: logcompact [options] LOGDIR|TOPIC\n"
+"Compact, trim and compress the sealed segments of LOGDIR while it is in use;\n"
+"of a TOPIC, each partition in turn (a failure does not stop the others).\n"
 "\n"
+"  -p, --partition P[,P...]    on a TOPIC: these partitions only\n"
 "  -c, --compact               keep only the latest record of each key\n"
 "      --tombstone-retention DUR  keep deletes (null values) this long (default 1d)\n"
 "      --min-lag DUR           leave segments with records younger than this\n"
 "      --retain-time DUR       delete the oldest segments whose records are all older\n"
-"      --retain-size SIZE      delete the oldest segments while the log is larger\n"
+"      --retain-size SIZE      delete the oldest segments while the log (each\n"
+"                              partition of a topic) is larger\n"
 "      --compress[=LEVEL]      rewrite segments with zlib batches (LEVEL 1-9, default 6;\n"
 "                              0 rewrites them uncompressed)\n"
 "      --segment-bytes SIZE    merge small segments up to this size (default 128M)\n"
@@ -51,6 +56,7 @@ static const struct option longopts[] = {
 	{ "progress", no_argument, NULL, O_PROGRESS },
 	{ "no-progress", no_argument, NULL, O_NO_PROGRESS },
 	{ "now", required_argument, NULL, O_NOW },
+	{ "partition", required_argument, NULL, 'p' },
 	CLI_OPTIONS,
 };
 
@@ -103,6 +109,47 @@ static void summary(const char *path, const struct compact_options *o,
 		st->passes == 1 ? "" : "es", (double)ms / 1000);
 }
 
+/* What a run on a topic reports after each partition. */
+struct topic_run {
+	const struct compact_options *o;
+	int verbose;
+	int64_t start;		/* of the partition's run */
+};
+
+static void partition_done(void *arg, uint32_t partition, const char *path, int rc,
+			   const struct compact_stats *st, const struct error *err)
+{
+	struct topic_run *r = arg;
+	int64_t now = time_now_ms();
+
+	if (rc < 0)
+		warnmsg("partition %u: %s", partition, err->msg);
+	else if (r->verbose)
+		summary(path, r->o, st, now - r->start);
+	r->start = now;
+}
+
+/* Runs o on each selected partition of the topic at path; returns the exit
+ * status. */
+static int run_topic(const char *path, const char *partitions, const struct compact_options *o,
+		     int verbose)
+{
+	struct topic_run r = { .o = o, .verbose = verbose, .start = time_now_ms() };
+	struct topicinfo ti;
+	struct error err;
+	int failed;
+
+	cli_check(topicinfo_open(&ti, path, &err), &err);
+	if (partitions && topicinfo_select(&ti, partitions, &err) < 0)
+		usage_error("--partition: %s", err.msg);
+	failed = compact_topic(&ti, o, partition_done, &r);
+	if (failed)
+		warnmsg("'%s': %d of %zu partition%s failed", path, failed, ti.n,
+			ti.n == 1 ? "" : "s");
+	topicinfo_close(&ti);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct compact_options o = {
@@ -114,12 +161,12 @@ int main(int argc, char **argv)
 	struct compact_stats st;
 	struct progress bar;
 	struct error err;
-	const char *path;
+	const char *path, *partitions = NULL;
 	int c, rc, verbose = 0, dry = 0, bar_mode = -1;
 	int64_t start = time_now_ms();
 
 	cli_start(argv, "logcompact", CLI_SAY_WAITING);
-	while ((c = getopt_long(argc, argv, "chnv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "chnp:v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.compact = 1; break;
 		case O_TOMBSTONE: o.tombstone_retention = duration_arg("--tombstone-retention", optarg); break;
@@ -148,6 +195,7 @@ int main(int argc, char **argv)
 			break;
 		case O_WAIT: o.wait = 1; break;
 		case 'n': dry = 1; break;
+		case 'p': partitions = optarg; break;
 		case 'v': verbose = 1; break;
 		case O_PROGRESS: bar_mode = 1; break;
 		case O_NO_PROGRESS: bar_mode = 0; break;
@@ -158,7 +206,7 @@ int main(int argc, char **argv)
 		default: cli_option(c, usage);
 		}
 	}
-	path = cli_operand(argc, argv, "missing LOGDIR");
+	path = cli_operand(argc, argv, "missing LOGDIR or TOPIC");
 	if (!o.compact && o.retain_time < 0 && o.retain_size == UINT64_MAX && o.compress < 0)
 		usage_error("nothing to do: give --compact, --retain-time, --retain-size or --compress");
 	if (dry)
@@ -167,6 +215,14 @@ int main(int argc, char **argv)
 	o.progress = show;
 	o.progress_arg = &bar;
 
+	if (cli_check(topicinfo_is_topic(path, &err), &err)) {
+		rc = run_topic(path, partitions, &o, verbose);
+		progress_end(&bar);
+		cli_close_stdout();
+		return rc;
+	}
+	if (partitions)
+		usage_error("--partition goes with a topic; '%s' is not one", path);
 	rc = compact_run(path, &o, &st, &err);
 	progress_end(&bar);
 	cli_check(rc, &err);

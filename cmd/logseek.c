@@ -1,7 +1,9 @@
-/* logseek - find positions in a log: its summary, an offset by time, where an
- * offset lives, records per interval, consumer groups and their positions. */
+/* logseek - find positions in a log or a topic: its summary, an offset by
+ * time, where an offset lives, records per interval, consumer groups and
+ * their positions; on a topic, each partition's. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -10,12 +12,15 @@
 #include "position.h"
 #include "report.h"
 #include "timeparse.h"
+#include "topicinfo.h"
 #include "units.h"
 
 static const char usage[] =
-"usage: logseek [options] LOGDIR\n"
-"Summarise LOGDIR (offsets, records, times, segments, groups), or find positions in it.\n"
+"usage: logseek [options] LOGDIR|TOPIC\n"
+"Summarise LOGDIR (offsets, records, times, segments, groups), or find positions in it;\n"
+"on a TOPIC, in each of its partitions.\n"
 "\n"
+"  -p, --partition P[,P...] on a TOPIC: these partitions only (one for --offset)\n"
 "  -t, --time TIME          print the first offset whose record is at or after TIME\n"
 "                           (TIME -: a TIME per line of stdin, an offset per line)\n"
 "  -o, --offset N           say where offset N lives: segment, batch, timestamp\n"
@@ -58,6 +63,7 @@ static const struct option longopts[] = {
 	{ "delete-group", required_argument, NULL, O_DELETE },
 	{ "verify", no_argument, NULL, O_VERIFY },
 	{ "json", no_argument, NULL, 'j' },
+	{ "partition", required_argument, NULL, 'p' },
 	CLI_OPTIONS,
 };
 
@@ -68,8 +74,9 @@ struct args {
 	int64_t time, interval;
 	uint64_t offset;
 	struct position from, to, reset;
-	const char *group, *path;
+	const char *group, *path, *partitions;
 	struct log log;
+	struct topicinfo topic;	/* when path is a topic (topic.path set) */
 	struct report_out out;	/* the answers */
 };
 
@@ -105,7 +112,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 	int64_t now = time_now_ms();
 	int c;
 
-	while ((c = getopt_long(argc, argv, "hjg:o:t:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hjg:o:p:t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			set_mode(a, M_TIME);
@@ -144,6 +151,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case O_EXECUTE: a->execute = 1; break;
 		case O_COMMIT: a->commit = 1; break;
 		case 'j': a->out.json = 1; break;
+		case 'p': a->partitions = optarg; break;
 		default: cli_option(c, usage);
 		}
 	}
@@ -155,7 +163,7 @@ static void parse_args(struct args *a, int argc, char **argv)
 		usage_error("--reset and --commit cannot be used together");
 	if (a->execute && !a->has_reset)
 		usage_error("--execute goes with --reset");
-	a->path = cli_operand(argc, argv, "missing LOGDIR");
+	a->path = cli_operand(argc, argv, "missing LOGDIR or TOPIC");
 }
 
 static void note(void *arg, const char *line)
@@ -200,6 +208,71 @@ static int run(struct args *a)
 	return EXIT_FAIL;
 }
 
+/* Asks the question of each selected partition of the topic; returns the
+ * exit status of its answer.  --offset and --histogram ask one partition
+ * as the log it is. */
+static int run_topic(struct args *a)
+{
+	struct report_out *o = &a->out;
+	struct topicinfo *ti = &a->topic;
+
+	switch (a->mode) {
+	case M_SUMMARY:
+		return ok(a, report_topic_summary(o, ti, &err));
+	case M_TIME:
+		return ok(a, report_topic_times(o, ti, a->time, a->time_stdin ? STDIN_FILENO : -1,
+						"stdin", &err)) ? EXIT_NONE : EXIT_OK;
+	case M_OFFSET:
+		if (!a->partitions || ti->n != 1)
+			usage_error("--offset on a topic needs one --partition P ('%s' has %u)",
+				    a->path, ti->topic.n);
+		a->log = ti->log[0];
+		return run(a);
+	case M_HISTOGRAM:
+		return ok(a, report_topic_histogram(o, ti, a->has_from ? &a->from : NULL,
+						    a->has_to ? &a->to : NULL, a->interval,
+						    report_columns(STDOUT_FILENO), &err));
+	case M_GROUPS:
+		return ok(a, report_topic_groups(o, ti, NULL, &err));
+	case M_GROUP:
+		if (a->commit)
+			return ok(a, report_topic_commit(o, ti, a->group, &err));
+		if (a->has_reset)
+			return ok(a, report_topic_reset(o, ti, a->group, &a->reset, a->execute, &err));
+		return ok(a, report_topic_groups(o, ti, a->group, &err));
+	case M_DELETE:
+		if (ok(a, report_topic_delete(o, ti, a->group, &err)) == 0)
+			die(EXIT_FAIL, "group '%s' of '%s' does not exist", a->group, a->path);
+		return EXIT_OK;
+	case M_VERIFY:		/* exit 1 on damage */
+		return ok(a, report_topic_verify(o, ti, &err)) ? EXIT_FAIL : EXIT_OK;
+	}
+	return EXIT_FAIL;
+}
+
+/* Opens the log or the topic at a->path; returns whether it is a topic. */
+static int open_operand(struct args *a)
+{
+	struct rlimit files;
+
+	if (!ok(a, topicinfo_is_topic(a->path, &err))) {
+		if (a->partitions)
+			usage_error("--partition goes with a topic; '%s' is not one", a->path);
+		ok(a, log_open(&a->log, a->path, 0, &err));
+		return 0;
+	}
+	ok(a, topicinfo_open(&a->topic, a->path, &err));
+	if (a->partitions && topicinfo_select(&a->topic, a->partitions, &err) < 0)
+		usage_error("--partition: %s", err.msg);
+	/* a descriptor per partition, two for a reset's locks */
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
+	ok(a, topicinfo_logs(&a->topic, &err));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { .mode = M_SUMMARY, .out = { .f = stdout, .buf = BUF_INIT, .note = note } };
@@ -207,9 +280,13 @@ int main(int argc, char **argv)
 
 	cli_start(argv, "logseek", 0);
 	parse_args(&a, argc, argv);
-	ok(&a, log_open(&a.log, a.path, 0, &err));
-	code = run(&a);
-	log_close(&a.log);
+	if (open_operand(&a)) {
+		code = run_topic(&a);
+		topicinfo_close(&a.topic);	/* (a.log, when set, is one of its logs) */
+	} else {
+		code = run(&a);
+		log_close(&a.log);
+	}
 	check(&a, report_flush(&a.out, &err), code);
 	buf_release(&a.out.buf);
 	return code;

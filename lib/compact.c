@@ -910,3 +910,24 @@ out:
 	log_close(&r.log);
 	return rc;
 }
+
+int compact_topic(const struct topicinfo *ti, const struct compact_options *opt,
+		  void (*done)(void *arg, uint32_t partition, const char *path, int rc,
+			       const struct compact_stats *st, const struct error *err),
+		  void *arg)
+{
+	struct compact_stats st;
+	struct error err;
+	char path[4096];
+	int failed = 0, rc;
+
+	for (size_t i = 0; i < ti->n; i++) {
+		topicinfo_path(ti, i, path, sizeof path);
+		if (opt->plan)
+			fprintf(opt->plan, "partition %u ('%s'):\n", ti->part[i], path);
+		rc = compact_run(path, opt, &st, &err);
+		failed += rc < 0;
+		done(arg, ti->part[i], path, rc, &st, &err);
+	}
+	return failed;
+}

@@ -35,6 +35,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "topicinfo.h"
 
 #define COMPACT_DEFAULT_MEMORY (64u << 20)
 #define COMPACT_DEFAULT_TOMBSTONE_MS (24 * 3600 * 1000LL)
@@ -73,5 +74,20 @@ struct compact_stats {
  * set; the log is then valid and holds everything it held. */
 int compact_run(const char *path, const struct compact_options *opt,
 		struct compact_stats *st, struct error *err);
+
+/*
+ * compact_run on each selected partition of a topic (ti, opened by
+ * topicinfo_open; its logs need not be), in increasing order, a failure in
+ * one not stopping the others: each partition is a log of its own, with its
+ * own lock, state and retention (--retain-size bounds each partition, as
+ * Kafka's retention.bytes does).  With opt->plan, a line "partition P
+ * ('PATH/P'):" comes before each partition's plan.  After each, done(arg,
+ * partition, path, rc, st, err) is told how it went (rc 0, or -1 with err
+ * saying why).  Returns how many partitions failed.
+ */
+int compact_topic(const struct topicinfo *ti, const struct compact_options *opt,
+		  void (*done)(void *arg, uint32_t partition, const char *path, int rc,
+			       const struct compact_stats *st, const struct error *err),
+		  void *arg);
 
 #endif

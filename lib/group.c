@@ -263,39 +263,80 @@ void group_unlock(struct log *log, const char *name, int fd)
 	close(fd);
 }
 
-int group_delete(struct log *log, const char *name, struct error *err)
+/* Removes the group's files from groups directory dfd, its lock (held by
+ * the caller) last.  Returns 1 when it had a position, 0 when not, -1. */
+static int remove_files(struct log *log, int dfd, const char *name, struct error *err)
 {
 	static const char *const suffixes[] = { "", ".pending", ".lock" };
 	char fname[GROUP_NAME_MAX + 16];
-	int dfd, lk, found = 0;
-	size_t i;
+	int found = 0;
 
-	dfd = groups_dir(log, 0, err);
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : -1;
-	lk = group_lock(log, name, 0, err);
-	if (lk < 0) {
-		close(dfd);
-		return -1;
-	}
-	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
 		file_name(fname, sizeof fname, name, suffixes[i]);
 		if (unlinkat(dfd, fname, 0) == 0)
 			found |= i < 2;
-		else if (errno != ENOENT) {
-			error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR, fname);
-			close(lk);
-			close(dfd);
-			return -1;
+		else if (errno != ENOENT)
+			return error_errno(err, "unable to remove '%s/%s/%s'", log->path, GROUPS_DIR,
+					   fname);
+	}
+	if (fsync(dfd) < 0)
+		return error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
+	return found;
+}
+
+int group_delete_logs(struct log *logs, size_t n, const char *name, size_t *deleted,
+		      struct error *err)
+{
+	int *dfd = malloc((n ? n : 1) * sizeof *dfd), *lk = malloc((n ? n : 1) * sizeof *lk);
+	int rc = -1, found = 0, r;
+	size_t i, locked = 0;
+
+	*deleted = 0;
+	if (!dfd || !lk) {
+		free(dfd);
+		free(lk);
+		return error_set(err, "out of memory");
+	}
+	/* every lock first (where the log has groups at all), in order */
+	for (; locked < n; locked++) {
+		lk[locked] = -1;
+		dfd[locked] = groups_dir(&logs[locked], 0, err);
+		if (dfd[locked] < 0 && errno != ENOENT)
+			goto out;
+		if (dfd[locked] >= 0 && (lk[locked] = group_lock(&logs[locked], name, 0, err)) < 0) {
+			close(dfd[locked++]);
+			goto out;
 		}
 	}
-	close(lk);
-	if (fsync(dfd) < 0) {
-		close(dfd);
-		return error_errno(err, "unable to sync '%s/%s'", log->path, GROUPS_DIR);
+	for (; *deleted < n; ++*deleted) {
+		i = *deleted;
+		if (dfd[i] < 0)
+			continue;
+		if ((r = remove_files(&logs[i], dfd[i], name, err)) < 0)
+			goto out;
+		found += r;
 	}
-	close(dfd);
-	return found;
+	rc = found;
+out:
+	for (i = 0; i < locked; i++) {
+		if (i < *deleted)
+			close(lk[i]);	/* its lock file removed with the others */
+		else
+			group_unlock(&logs[i], name, lk[i]);
+		if (dfd[i] >= 0)
+			close(dfd[i]);
+	}
+	free(dfd);
+	free(lk);
+	return rc;
+}
+
+int group_delete(struct log *log, const char *name, struct error *err)
+{
+	size_t deleted;
+	int rc = group_delete_logs(log, 1, name, &deleted, err);
+
+	return rc < 0 ? -1 : rc > 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -505,29 +546,54 @@ int group_reset_target(struct log *log, const struct group_status *g,
 	return 0;
 }
 
+int group_reset_logs(struct log *logs, size_t n, const char *name, const struct position *r,
+		     int execute, const uint64_t *first, const uint64_t *next,
+		     struct group_status *before, struct group_reset *res, size_t *written,
+		     struct error *err)
+{
+	int *lock = calloc(n ? n : 1, sizeof *lock), rc = -1;
+	size_t i, locked = 0;
+
+	*written = 0;
+	if (!lock)
+		return error_set(err, "out of memory");
+	memset(before, 0, n * sizeof *before);
+	memset(res, 0, n * sizeof *res);
+	/* every lock first, in the order given: a reader of the group
+	 * anywhere makes it fail before anything is written */
+	for (; execute && locked < n; locked++)
+		if ((lock[locked] = group_lock(&logs[locked], name, 0, err)) < 0)
+			goto out;
+	for (i = 0; i < n; i++) {
+		if (group_status(&logs[i], name, first[i], next[i], &before[i], err) < 0 ||
+		    group_reset_target(&logs[i], &before[i], r, first[i], next[i], &res[i], err) < 0)
+			goto out;
+		res[i].computed = 1;
+	}
+	/* a pending position left from before the reset must not undo it at
+	 * the next commit */
+	for (; execute && *written < n; ++*written) {
+		struct log *log = &logs[*written];
+		if (group_write(log, name, 0, res[*written].target, err) < 0 ||
+		    group_clear_pending(log, name, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	while (locked--)
+		group_unlock(&logs[locked], name, lock[locked]);
+	free(lock);
+	return rc;
+}
+
 int group_reset(struct log *log, const char *name, const struct position *r, int execute,
 		uint64_t first, uint64_t next, struct group_status *before,
 		struct group_reset *res, struct error *err)
 {
-	int lock = -1, rc = -1;
+	size_t written;
 
-	memset(before, 0, sizeof *before);
-	memset(res, 0, sizeof *res);
-	if (execute && (lock = group_lock(log, name, 0, err)) < 0)
-		return -1;
-	if (group_status(log, name, first, next, before, err) < 0 ||
-	    group_reset_target(log, before, r, first, next, res, err) < 0)
-		goto out;
-	res->computed = 1;
-	/* a pending position left from before the reset must not undo it at
-	 * the next commit */
-	if (execute && (group_write(log, name, 0, res->target, err) < 0 ||
-			group_clear_pending(log, name, err) < 0))
-		goto out;
-	rc = 0;
-out:
-	group_unlock(log, name, lock);
-	return rc;
+	return group_reset_logs(log, 1, name, r, execute, &first, &next, before, res, &written,
+				err);
 }
 
 int group_commit(struct log *log, const char *name, uint64_t first, uint64_t next,

@@ -83,6 +83,18 @@ void group_unlock(struct log *log, const char *name, int fd);
  * Returns 1 when it existed, 0 when not, -1 with err set. */
 int group_delete(struct log *log, const char *name, struct error *err);
 
+/*
+ * The same in each of n logs (a topic's partitions, in increasing order):
+ * the group's lock of every log that has groups is taken first, in the
+ * order given and without waiting, so that a reader of the group in any
+ * of them makes it fail with nothing removed; then the files of each are
+ * removed in turn.  *deleted: how many logs were done (n on success).
+ * Returns how many had a position, or -1 with err set (logs[0 ..
+ * *deleted-1] done, the others not, logs[*deleted] perhaps in part).
+ */
+int group_delete_logs(struct log *logs, size_t n, const char *name, size_t *deleted,
+		      struct error *err);
+
 /* Lists the groups of the log, sorted by name: *names is an array of *n
  * strings; free it with group_list_free.  Returns 0 or -1. */
 int group_list(struct log *log, char ***names, size_t *n, struct error *err);
@@ -152,6 +164,26 @@ int group_reset_target(struct log *log, const struct group_status *g, const stru
 int group_reset(struct log *log, const char *name, const struct position *r, int execute,
 		uint64_t first, uint64_t next, struct group_status *before,
 		struct group_reset *res, struct error *err);
+
+/*
+ * The reset of group name to r in each of n logs at once (a topic's
+ * partitions, in increasing order; logs[i] against its bounds [first[i],
+ * next[i]]), all or nothing as far as locks go: when execute is set, the
+ * group's lock of every log is taken first, in the order given and
+ * without waiting (two resets never deadlock; a reader of the group in
+ * any of them makes it fail, nothing written); then every target is
+ * computed (a failure there writes nothing); then each is written in
+ * turn, the locks held until the last is.  before[i] and res[i] as
+ * group_reset's (arrays of n).  *written: how many logs have their new
+ * position, n when done.  Returns 0, or -1 with err set: when writing
+ * failed, logs[0 .. *written-1] have the new position, logs[*written] the
+ * old or the new one (its pending one possibly still there), the others
+ * the old one.  group_reset is this for one log.
+ */
+int group_reset_logs(struct log *logs, size_t n, const char *name, const struct position *r,
+		     int execute, const uint64_t *first, const uint64_t *next,
+		     struct group_status *before, struct group_reset *res, size_t *written,
+		     struct error *err);
 
 /*
  * logseek --commit: makes the pending position of group name committed

@@ -154,21 +154,17 @@ static int hist_batch(struct cursor *c, uint64_t pos, uint64_t from, uint64_t to
 	return rc < 0 ? -1 : 0;
 }
 
+/* Counts the records of log's offsets [from, to) into a (empty: a's
+ * counts are freed on failure).  Returns 0 or -1. */
 static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t interval,
-			  size_t max_intervals, struct histogram *hg, struct error *err)
+			  struct hist_acc *a_, struct error *err)
 {
 	struct cursor c;
-	struct hist_acc a = { .max = max_intervals };
+	struct hist_acc a = *a_;
 	struct batch_header h;
 	uint64_t pos;
 	int rc = 0, end = 0;
 
-	memset(hg, 0, sizeof *hg);
-	hg->interval = interval;
-	hg->from = from;
-	hg->to = to;
-	if (interval <= 0)
-		return error_set(err, "the interval must be at least 1ms");
 	cursor_init(&c, log, NULL);
 	for (size_t i = log_seg_for(log, from); i < log->nseg && !end && rc == 0; i++) {
 		if ((rc = cursor_open_tail(&c, i, err)) < 0)
@@ -205,18 +201,78 @@ static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t i
 			rc = 0;
 	}
 	cursor_release(&c);
-	if (rc == 0 && a.overflow)
-		rc = too_many(&a, interval, err);
+	*a_ = a;
 	if (rc < 0) {
-		free(a.cnt);
+		free(a_->cnt);
+		a_->cnt = NULL;
 		return -1;
 	}
-	if (a.have) {
-		assert(a.lo <= a.hi && a.cnt);
-		hg->n = (size_t)((uint64_t)a.hi - (uint64_t)a.lo) + 1;
-		hg->count = a.cnt;
-		hg->records = a.records;
-		if (__builtin_mul_overflow(a.lo, interval, &hg->start))
+	return 0;
+}
+
+/* Adds the counts of part into sum (their intervals line up: both are
+ * aligned on the epoch), or only their extent when part overflowed. */
+static int hist_merge(struct hist_acc *sum, const struct hist_acc *part, int64_t interval,
+		      struct error *err)
+{
+	if (!part->have)
+		return 0;
+	for (int64_t b = part->lo; !part->overflow && b <= part->hi; b++) {
+		uint64_t k = part->cnt[(uint64_t)b - (uint64_t)part->lo];
+		if (k && hist_add(sum, interval, b * interval, k, err) < 0)
+			return -1;
+	}
+	/* (the timestamps themselves, for the extent and the message) */
+	if (hist_add(sum, interval, part->min_ts, 0, err) < 0 ||
+	    hist_add(sum, interval, part->max_ts, 0, err) < 0)
+		return -1;
+	sum->records += part->overflow ? part->records : 0;
+	return 0;
+}
+
+int histogram_logs(struct log *logs, size_t n, const uint64_t *from, uint64_t *to,
+		   int64_t interval, size_t max_intervals, struct histogram *hg, struct error *err)
+{
+	struct hist_acc sum = { .max = max_intervals };
+	uint64_t end;
+	int rc = 0;
+
+	memset(hg, 0, sizeof *hg);
+	hg->interval = interval;
+	if (interval <= 0)
+		return error_set(err, "the interval must be at least 1ms");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct hist_acc a = { .max = max_intervals };
+		int k = 0;
+		if ((rc = seek_end(&logs[i], &end, err)) < 0)
+			break;
+		if (to[i] > end)
+			to[i] = end;	/* the log as it is now, not what is appended meanwhile */
+		while ((rc = histogram_once(&logs[i], from[i], to[i], interval, &a, err)) < 0 &&
+		       k++ < SEEK_RETRIES && seek_relisted(&logs[i]))
+			a = (struct hist_acc){ .max = max_intervals };
+		if (rc == 0 && n == 1) {
+			sum = a;	/* (one log: its counts as they are) */
+			break;
+		}
+		if (rc == 0)
+			rc = hist_merge(&sum, &a, interval, err);
+		free(a.cnt);
+	}
+	if (rc == 0 && sum.overflow)
+		rc = too_many(&sum, interval, err);
+	if (rc < 0) {
+		free(sum.cnt);
+		return -1;
+	}
+	hg->from = n ? from[0] : 0;
+	hg->to = n ? to[0] : 0;
+	if (sum.have) {
+		assert(sum.lo <= sum.hi && sum.cnt);
+		hg->n = (size_t)((uint64_t)sum.hi - (uint64_t)sum.lo) + 1;
+		hg->count = sum.cnt;
+		hg->records = sum.records;
+		if (__builtin_mul_overflow(sum.lo, interval, &hg->start))
 			hg->start = INT64_MIN;
 	}
 	return 0;
@@ -225,17 +281,7 @@ static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t i
 int histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 	      size_t max_intervals, struct histogram *hg, struct error *err)
 {
-	uint64_t end;
-	int rc, k = 0;
-
-	if (seek_end(log, &end, err) < 0)
-		return -1;
-	if (to > end)
-		to = end;	/* the log as it is now, not what is appended meanwhile */
-	while ((rc = histogram_once(log, from, to, interval, max_intervals, hg, err)) < 0 &&
-	       k++ < SEEK_RETRIES && seek_relisted(log))
-		;
-	return rc;
+	return histogram_logs(log, 1, &from, &to, interval, max_intervals, hg, err);
 }
 
 void histogram_release(struct histogram *hg)

@@ -41,4 +41,16 @@ int histogram(struct log *log, uint64_t from, uint64_t to, int64_t interval,
 	      size_t max_intervals, struct histogram *hg, struct error *err);
 void histogram_release(struct histogram *hg);
 
+/*
+ * The same over n logs (a topic's partitions): log i's offsets [from[i],
+ * to[i]), to[i] lowered to that log's end when the question was asked; the
+ * counts of all added up (the intervals line up, being aligned on the
+ * epoch), at most max_intervals over them all.  hg->from and hg->to are
+ * the first log's.  histogram() is this for one log.  Returns as
+ * histogram() does.
+ */
+int histogram_logs(struct log *logs, size_t n, const uint64_t *from, uint64_t *to,
+		   int64_t interval, size_t max_intervals, struct histogram *hg,
+		   struct error *err);
+
 #endif

@@ -59,15 +59,13 @@ static int add_i64_or_null(struct buf *out, const char *key, int have, int64_t v
 	return buf_printf(out, ",\"%s\":%lld", key, (long long)v);
 }
 
-/* One group as text ("billing: committed 1200, lag 34, updated T") or as
- * a JSON object, without a newline. */
-static int add_group(struct buf *out, const struct group_status *g, int json)
+/* A group's position and lag in one log: as text what follows "NAME: ",
+ * as JSON the members that follow its name's. */
+static int add_group_body(struct buf *out, const struct group_status *g, int json)
 {
 	int rc = 0;
 
 	if (json) {
-		rc |= buf_add(out, "{\"name\":", 8);
-		rc |= json_add_string(out, g->name, strlen(g->name));
 		rc |= add_u64_or_null(out, "committed", g->has_committed, g->committed.offset);
 		rc |= add_i64_or_null(out, "updated", g->has_committed, g->committed.updated);
 		rc |= buf_printf(out, ",\"lag\":%llu,\"behind_start\":%s,\"beyond_end\":%s",
@@ -75,10 +73,8 @@ static int add_group(struct buf *out, const struct group_status *g, int json)
 				 g->beyond_end ? "true" : "false");
 		rc |= add_u64_or_null(out, "pending", g->has_pending, g->pending.offset);
 		rc |= add_i64_or_null(out, "pending_updated", g->has_pending, g->pending.updated);
-		rc |= buf_add(out, "}", 1);
 		return rc ? -1 : 0;
 	}
-	rc |= buf_printf(out, "%s: ", g->name);
 	if (!g->has_committed)
 		rc |= buf_printf(out, "no committed position, lag %llu",
 				 (unsigned long long)g->lag);
@@ -98,6 +94,24 @@ static int add_group(struct buf *out, const struct group_status *g, int json)
 				 (unsigned long long)g->pending.offset);
 		rc |= add_time(out, g->pending.updated);
 	}
+	return rc ? -1 : 0;
+}
+
+/* One group as text ("billing: committed 1200, lag 34, updated T") or as
+ * a JSON object, without a newline. */
+static int add_group(struct buf *out, const struct group_status *g, int json)
+{
+	int rc = 0;
+
+	if (json) {
+		rc |= buf_add(out, "{\"name\":", 8);
+		rc |= json_add_string(out, g->name, strlen(g->name));
+	} else {
+		rc |= buf_printf(out, "%s: ", g->name);
+	}
+	rc |= add_group_body(out, g, json);
+	if (json)
+		rc |= buf_add(out, "}", 1);
 	return rc ? -1 : 0;
 }
 
@@ -154,6 +168,32 @@ static int add_segments(struct buf *out, const struct inspect_summary *s)
 	return rc;
 }
 
+/* The JSON members of a log's summary after its name: offsets, records,
+ * times, segments and sizes. */
+static int add_summary_json(struct buf *out, const struct inspect_summary *s)
+{
+	int have = s->records > 0, rc = 0;
+
+	rc |= buf_printf(out, ",\"first_offset\":%llu,\"next_offset\":%llu,"
+			 "\"records\":%llu,\"batches\":%llu",
+			 (unsigned long long)s->first, (unsigned long long)s->next,
+			 (unsigned long long)s->records, (unsigned long long)s->batches);
+	rc |= add_i64_or_null(out, "first_ts", have, s->first_ts);
+	rc |= add_i64_or_null(out, "last_ts", have, s->last_ts);
+	rc |= add_i64_or_null(out, "min_ts", have, s->min_ts);
+	rc |= add_i64_or_null(out, "max_ts", have, s->max_ts);
+	rc |= buf_add(out, ",\"segments\":[", 13);
+	for (size_t i = 0; i < s->nseg; i++)
+		rc |= buf_printf(out, "%s{\"base\":%llu,\"bytes\":%llu,\"index_bytes\":%llu}",
+				 i ? "," : "", (unsigned long long)s->seg[i].base,
+				 (unsigned long long)s->seg[i].bytes,
+				 (unsigned long long)s->seg[i].index_bytes);
+	rc |= buf_printf(out, "],\"segment_bytes\":%llu,\"index_bytes\":%llu,\"bytes\":%llu",
+			 (unsigned long long)s->segment_bytes, (unsigned long long)s->index_bytes,
+			 (unsigned long long)(s->segment_bytes + s->index_bytes));
+	return rc ? -1 : 0;
+}
+
 static int format_summary(struct buf *out, const char *logpath,
 			  const struct inspect_summary *s, const struct group_status *g,
 			  size_t ngroups, int json)
@@ -163,25 +203,8 @@ static int format_summary(struct buf *out, const char *logpath,
 	if (json) {
 		rc |= buf_add(out, "{\"log\":", 7);
 		rc |= json_add_string(out, logpath, strlen(logpath));
-		rc |= buf_printf(out, ",\"first_offset\":%llu,\"next_offset\":%llu,"
-				 "\"records\":%llu,\"batches\":%llu",
-				 (unsigned long long)s->first, (unsigned long long)s->next,
-				 (unsigned long long)s->records, (unsigned long long)s->batches);
-		rc |= add_i64_or_null(out, "first_ts", have, s->first_ts);
-		rc |= add_i64_or_null(out, "last_ts", have, s->last_ts);
-		rc |= add_i64_or_null(out, "min_ts", have, s->min_ts);
-		rc |= add_i64_or_null(out, "max_ts", have, s->max_ts);
-		rc |= buf_add(out, ",\"segments\":[", 13);
-		for (size_t i = 0; i < s->nseg; i++)
-			rc |= buf_printf(out, "%s{\"base\":%llu,\"bytes\":%llu,\"index_bytes\":%llu}",
-					 i ? "," : "", (unsigned long long)s->seg[i].base,
-					 (unsigned long long)s->seg[i].bytes,
-					 (unsigned long long)s->seg[i].index_bytes);
-		rc |= buf_printf(out, "],\"segment_bytes\":%llu,\"index_bytes\":%llu,\"bytes\":%llu,"
-				 "\"groups\":[",
-				 (unsigned long long)s->segment_bytes,
-				 (unsigned long long)s->index_bytes,
-				 (unsigned long long)(s->segment_bytes + s->index_bytes));
+		rc |= add_summary_json(out, s);
+		rc |= buf_add(out, ",\"groups\":[", 11);
 		for (size_t i = 0; i < ngroups; i++) {
 			if (i)
 				rc |= buf_add(out, ",", 1);
@@ -271,8 +294,12 @@ unsigned report_columns(int fd)
 	return 80;
 }
 
+/* The histogram as text (the same for a log and a topic), or as JSON: for
+ * a topic (ti set) the offsets counted in each partition, [from[i], to[i]),
+ * as "partitions" in place of "from_offset" and "to_offset". */
 static int format_histogram(struct buf *out, const struct histogram *hg, unsigned columns,
-			    int json)
+			    int json, const struct topicinfo *ti, const uint64_t *from,
+			    const uint64_t *to)
 {
 	uint64_t max = 0;
 	int cw, width, rc = 0;
@@ -280,9 +307,18 @@ static int format_histogram(struct buf *out, const struct histogram *hg, unsigne
 
 	assert(hg->n == 0 || hg->count);
 	if (json) {
-		rc |= buf_printf(out, "{\"interval\":%lld,\"from_offset\":%llu,\"to_offset\":%llu,"
-				 "\"records\":%llu,\"intervals\":[", (long long)hg->interval,
-				 (unsigned long long)hg->from, (unsigned long long)hg->to,
+		rc |= buf_printf(out, "{\"interval\":%lld", (long long)hg->interval);
+		if (!ti)
+			rc |= buf_printf(out, ",\"from_offset\":%llu,\"to_offset\":%llu",
+					 (unsigned long long)hg->from, (unsigned long long)hg->to);
+		for (size_t i = 0; ti && i < ti->n; i++)
+			rc |= buf_printf(out, "%s{\"partition\":%u,\"from_offset\":%llu,"
+					 "\"to_offset\":%llu}", i ? "," : ",\"partitions\":[",
+					 ti->part[i], (unsigned long long)from[i],
+					 (unsigned long long)to[i]);
+		if (ti)
+			rc |= buf_addc(out, ']');
+		rc |= buf_printf(out, ",\"records\":%llu,\"intervals\":[",
 				 (unsigned long long)hg->records);
 		for (size_t i = 0; i < hg->n; i++) {
 			int64_t t = hg->start + (int64_t)i * hg->interval;
@@ -333,32 +369,44 @@ static int format_missing(struct buf *out, const struct inspect_location *loc, i
 	return buf_add(out, "}\n", 2);
 }
 
-static int format_time(struct buf *out, int64_t time, uint64_t off, int found,
+/* The answer to a time in a log (partition -1: the offset alone), or in
+ * partition P of a topic ("P OFFSET"; JSON gains "partition"). */
+static int format_time(struct buf *out, int64_t time, long partition, uint64_t off, int found,
 		       int64_t rec_ts, int json)
 {
+	if (!json && partition >= 0)
+		return buf_printf(out, "%ld %llu\n", partition, (unsigned long long)off);
 	if (!json)
 		return buf_printf(out, "%llu\n", (unsigned long long)off);
-	if (buf_printf(out, "{\"time\":%lld,\"offset\":%llu,\"found\":%s", (long long)time,
-		       (unsigned long long)off, found ? "true" : "false") < 0 ||
+	if (buf_printf(out, "{\"time\":%lld", (long long)time) < 0 ||
+	    (partition >= 0 && buf_printf(out, ",\"partition\":%ld", partition) < 0) ||
+	    buf_printf(out, ",\"offset\":%llu,\"found\":%s", (unsigned long long)off,
+		       found ? "true" : "false") < 0 ||
 	    add_i64_or_null(out, "ts", found, rec_ts) < 0)
 		return -1;
 	return buf_add(out, "}\n", 2);
 }
 
-static int format_move(struct buf *out, const char *name, int has_old, uint64_t old,
-		       uint64_t new_pos, int executed, int json)
+/* A group's move in one log (partition -1) or partition of a topic. */
+static int format_move(struct buf *out, const char *name, long partition, int has_old,
+		       uint64_t old, uint64_t new_pos, int executed, int json)
 {
 	int rc = 0;
 
 	if (json) {
 		rc |= buf_add(out, "{\"group\":", 9);
 		rc |= json_add_string(out, name, strlen(name));
+		if (partition >= 0)
+			rc |= buf_printf(out, ",\"partition\":%ld", partition);
 		rc |= add_u64_or_null(out, "old", has_old, old);
 		rc |= buf_printf(out, ",\"new\":%llu,\"executed\":%s}\n",
 				 (unsigned long long)new_pos, executed ? "true" : "false");
 		return rc ? -1 : 0;
 	}
-	rc |= buf_printf(out, "group %s: ", name);
+	rc |= buf_printf(out, "group %s", name);
+	if (partition >= 0)
+		rc |= buf_printf(out, " partition %ld", partition);
+	rc |= buf_add(out, ": ", 2);
 	if (has_old)
 		rc |= buf_printf(out, "%llu", (unsigned long long)old);
 	else
@@ -460,7 +508,7 @@ static int answer_time(struct report_out *o, struct seeker *s, int64_t time, int
 
 	if (rc < 0)
 		return -1;
-	if (format_time(&o->buf, time, off, rc, ts, o->json) < 0)
+	if (format_time(&o->buf, time, -1, off, rc, ts, o->json) < 0)
 		return out_of_memory(err);
 	if (rc > 0)
 		return 0;
@@ -522,30 +570,46 @@ int report_offset(struct report_out *o, struct log *log, uint64_t off, struct er
 	return rc;
 }
 
+/* Notes what a reset's target means, once computed (group_reset's
+ * warning), and the pending position it drops; in partition P of a topic
+ * (-1: a log), each line begins "partition P: ". */
+static void note_reset(struct report_out *o, const char *name, long partition,
+		       const struct group_status *g, const struct group_reset *res, int execute)
+{
+	char line[GROUP_NAME_MAX + 400], where[32] = "";
+
+	if (!res->computed)
+		return;
+	if (partition >= 0)
+		snprintf(where, sizeof where, "partition %ld: ", partition);
+	if (res->warning[0]) {
+		snprintf(line, sizeof line, "%s%s", where, res->warning);
+		o->note(o->arg, line);
+	}
+	if (g->has_pending) {
+		snprintf(line, sizeof line, "%sgroup '%s': %s the pending position %llu", where,
+			 name, execute ? "dropped" : "--execute drops",
+			 (unsigned long long)g->pending.offset);
+		o->note(o->arg, line);
+	}
+}
+
 int report_reset(struct report_out *o, struct log *log, const char *name,
 		 const struct position *r, int execute, struct error *err)
 {
 	struct group_status g;
 	struct group_reset res;
 	uint64_t first, next;
-	char line[GROUP_NAME_MAX + 96];
 	int rc;
 
 	if (seek_bounds(log, &first, &next, err) < 0)
 		return -1;
 	rc = group_reset(log, name, r, execute, first, next, &g, &res, err);
-	if (res.computed && res.warning[0])
-		o->note(o->arg, res.warning);
-	if (res.computed && g.has_pending) {
-		snprintf(line, sizeof line, "group '%s': %s the pending position %llu", name,
-			 execute ? "dropped" : "--execute drops",
-			 (unsigned long long)g.pending.offset);
-		o->note(o->arg, line);
-	}
+	note_reset(o, name, -1, &g, &res, execute);
 	if (rc < 0)
 		return -1;
-	if (format_move(&o->buf, name, g.has_committed, g.committed.offset, res.target, execute,
-			o->json) < 0)
+	if (format_move(&o->buf, name, -1, g.has_committed, g.committed.offset, res.target,
+			execute, o->json) < 0)
 		return out_of_memory(err);
 	return 0;
 }
@@ -561,8 +625,8 @@ int report_commit(struct report_out *o, struct log *log, const char *name, struc
 		return -1;
 	if (rc == 0)
 		return error_set(err, "group '%s' of '%s' has no pending position", name, log->path);
-	if (format_move(&o->buf, name, g.has_committed, g.committed.offset, after.committed.offset,
-			1, o->json) < 0)
+	if (format_move(&o->buf, name, -1, g.has_committed, g.committed.offset,
+			after.committed.offset, 1, o->json) < 0)
 		return out_of_memory(err);
 	return 0;
 }
@@ -597,7 +661,7 @@ int report_histogram(struct report_out *o, struct log *log, const struct positio
 	    (to && position_resolve(log, to, &hi, err) < 0) ||
 	    histogram(log, lo, hi, interval, HISTOGRAM_MAX, &hg, err) < 0)
 		return -1;
-	rc = answered(format_histogram(&o->buf, &hg, columns, o->json), err);
+	rc = answered(format_histogram(&o->buf, &hg, columns, o->json, NULL, NULL, NULL), err);
 	histogram_release(&hg);
 	return rc;
 }
@@ -643,4 +707,562 @@ int report_verify(struct report_out *o, struct log *log, struct error *err)
 	    answered(format_verify(&o->buf, log->path, &rep), err) < 0)
 		return -1;
 	return rep.damage > 0;
+}
+
+/* ---- a topic: the questions asked of each of its selected partitions ----- */
+
+/*
+ * Lays out a table: cells holds its rows, a '\t' after each cell but a
+ * row's last and a '\n' after each row; each column as wide as its widest
+ * cell, two spaces apart, right-aligned where align has 'r' (at most
+ * TABLE_COLUMNS columns).
+ */
+#define TABLE_COLUMNS 12
+static int add_table(struct buf *out, const struct buf *cells, const char *align)
+{
+	size_t width[TABLE_COLUMNS] = { 0 }, c = 0, start = 0, i;
+	const char *p = (const char *)cells->p;
+	int rc = 0;
+
+	for (i = 0; i < cells->len; i++) {
+		if (p[i] != '\t' && p[i] != '\n')
+			continue;
+		if (c < TABLE_COLUMNS && i - start > width[c])
+			width[c] = i - start;
+		c = p[i] == '\n' ? 0 : c + 1;
+		start = i + 1;
+	}
+	for (i = start = c = 0; i < cells->len; i++) {
+		size_t len = i - start, pad;
+		int last = p[i] == '\n';
+		if (p[i] != '\t' && !last)
+			continue;
+		pad = c < TABLE_COLUMNS && width[c] > len ? width[c] - len : 0;
+		if (c < TABLE_COLUMNS && align[c] == 'r')
+			rc |= buf_printf(out, "%*s", (int)pad, "");
+		rc |= buf_add(out, p + start, len);
+		if (!last && !(c < TABLE_COLUMNS && align[c] == 'r'))
+			rc |= buf_printf(out, "%*s", (int)pad, "");
+		rc |= buf_add(out, last ? "\n" : "  ", last ? 1 : 2);
+		c = last ? 0 : c + 1;
+		start = i + 1;
+	}
+	return rc ? -1 : 0;
+}
+
+/* A table cell: a time, or "-" when there is none. */
+static int add_time_cell(struct buf *out, int have, int64_t ms)
+{
+	return (have ? add_time(out, ms) : buf_addc(out, '-')) < 0 ||
+	       buf_addc(out, '\t') < 0 ? -1 : 0;
+}
+
+/* What the summary adds up over the partitions. */
+struct topic_total {
+	uint64_t records, batches, segments, segment_bytes, index_bytes;
+	int have;			/* a record somewhere */
+	int64_t first_ts, last_ts, min_ts, max_ts;
+};
+
+static void total_add(struct topic_total *t, const struct inspect_summary *s)
+{
+	t->records += s->records;
+	t->batches += s->batches;
+	t->segments += s->nseg;
+	t->segment_bytes += s->segment_bytes;
+	t->index_bytes += s->index_bytes;
+	if (!s->records)
+		return;
+	if (!t->have || s->first_ts < t->first_ts)
+		t->first_ts = s->first_ts;
+	if (!t->have || s->last_ts > t->last_ts)
+		t->last_ts = s->last_ts;
+	if (!t->have || s->min_ts < t->min_ts)
+		t->min_ts = s->min_ts;
+	if (!t->have || s->max_ts > t->max_ts)
+		t->max_ts = s->max_ts;
+	t->have = 1;
+}
+
+/* A partition's row of the summary's table. */
+static int add_summary_row(struct buf *cells, uint32_t p, const struct inspect_summary *s)
+{
+	int have = s->records > 0, rc = 0;
+
+	rc |= buf_printf(cells, "%u\t%llu\t%llu\t%llu\t%llu\t", p, (unsigned long long)s->first,
+			 (unsigned long long)s->next, (unsigned long long)s->records,
+			 (unsigned long long)s->batches);
+	rc |= add_time_cell(cells, have, s->first_ts);
+	rc |= add_time_cell(cells, have, s->last_ts);
+	rc |= buf_printf(cells, "%zu\t", s->nseg);
+	rc |= add_size(cells, s->segment_bytes + s->index_bytes);
+	rc |= buf_addc(cells, '\n');
+	return rc ? -1 : 0;
+}
+
+static int add_total_text(struct buf *cells, const struct topic_total *t)
+{
+	int rc = buf_printf(cells, "total\t\t\t%llu\t%llu\t", (unsigned long long)t->records,
+			    (unsigned long long)t->batches);
+
+	rc |= add_time_cell(cells, t->have, t->first_ts);
+	rc |= add_time_cell(cells, t->have, t->last_ts);
+	rc |= buf_printf(cells, "%llu\t", (unsigned long long)t->segments);
+	rc |= add_size(cells, t->segment_bytes + t->index_bytes);
+	rc |= buf_addc(cells, '\n');
+	return rc ? -1 : 0;
+}
+
+static int add_total_json(struct buf *out, const struct topic_total *t)
+{
+	int rc = buf_printf(out, "],\"records\":%llu,\"batches\":%llu",
+			    (unsigned long long)t->records, (unsigned long long)t->batches);
+
+	rc |= add_i64_or_null(out, "first_ts", t->have, t->first_ts);
+	rc |= add_i64_or_null(out, "last_ts", t->have, t->last_ts);
+	rc |= add_i64_or_null(out, "min_ts", t->have, t->min_ts);
+	rc |= add_i64_or_null(out, "max_ts", t->have, t->max_ts);
+	rc |= buf_printf(out, ",\"segments\":%llu,\"segment_bytes\":%llu,\"index_bytes\":%llu,"
+			 "\"bytes\":%llu", (unsigned long long)t->segments,
+			 (unsigned long long)t->segment_bytes, (unsigned long long)t->index_bytes,
+			 (unsigned long long)(t->segment_bytes + t->index_bytes));
+	return rc ? -1 : 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the groups of any selected partition, sorted, each once:
+ * an owned array of *n (group_list_free).  Returns 0 or -1. */
+static int topic_group_names(const struct topicinfo *ti, char ***names, size_t *n,
+			     struct error *err)
+{
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	for (size_t i = 0; i < ti->n; i++) {
+		char **k;
+		size_t m;
+		if (group_list(&ti->log[i], &k, &m, err) < 0)
+			goto fail;
+		for (size_t j = 0; j < m; j++) {
+			size_t h = 0;
+			while (h < *n && strcmp((*names)[h], k[j]))
+				h++;
+			if (h < *n)
+				continue;
+			if (*n == cap) {
+				char **q = realloc(*names, (cap = cap ? 2 * cap : 8) * sizeof *q);
+				if (!q) {
+					group_list_free(k, m);
+					error_set(err, "out of memory");
+					goto fail;
+				}
+				*names = q;
+			}
+			(*names)[(*n)++] = k[j];
+			k[j] = NULL;
+		}
+		group_list_free(k, m);
+	}
+	if (*n > 1)
+		qsort(*names, *n, sizeof **names, cmp_name);
+	return 0;
+fail:
+	group_list_free(*names, *n);
+	*names = NULL;
+	*n = 0;
+	return -1;
+}
+
+/*
+ * Group name in each selected partition, against the partitions' bounds
+ * first[i] and next[i]: as text "NAME: lag L" and a line per partition
+ * ("partition P: committed N, lag L, updated T"), each line after indent;
+ * as JSON {"name":N,"partitions":[{"partition":P,...}],"lag":L}.
+ */
+static int add_topic_group(struct buf *out, const struct topicinfo *ti, const char *name,
+			   const uint64_t *first, const uint64_t *next, int json,
+			   const char *indent, struct error *err)
+{
+	struct buf rows = BUF_INIT;
+	struct group_status g;
+	uint64_t lag = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < ti->n; i++) {
+		if (group_status(&ti->log[i], name, first[i], next[i], &g, err) < 0) {
+			buf_release(&rows);
+			return -1;
+		}
+		lag += g.lag;
+		if (json)
+			rc |= buf_printf(&rows, "%s{\"partition\":%u", i ? "," : "", ti->part[i]);
+		else
+			rc |= buf_printf(&rows, "%s  partition %u: ", indent, ti->part[i]);
+		rc |= add_group_body(&rows, &g, json);
+		rc |= buf_add(&rows, json ? "}" : "\n", 1);
+	}
+	if (json) {
+		rc |= buf_add(out, "{\"name\":", 8);
+		rc |= json_add_string(out, name, strlen(name));
+		rc |= buf_add(out, ",\"partitions\":[", 15);
+		rc |= buf_add(out, rows.p, rows.len);
+		rc |= buf_printf(out, "],\"lag\":%llu}", (unsigned long long)lag);
+	} else {
+		rc |= buf_printf(out, "%s%s: lag %llu\n", indent, name, (unsigned long long)lag);
+		rc |= buf_add(out, rows.p, rows.len);
+	}
+	buf_release(&rows);
+	return rc ? out_of_memory(err) : 0;
+}
+
+/* Every group of the selected partitions (add_topic_group), as a JSON array's
+ * members or text lines. */
+static int add_topic_groups(struct buf *out, const struct topicinfo *ti, const uint64_t *first,
+			    const uint64_t *next, int json, const char *indent, int count_line,
+			    struct error *err)
+{
+	char **names;
+	size_t n, i;
+	int rc = 0;
+
+	if (topic_group_names(ti, &names, &n, err) < 0)
+		return -1;
+	if (count_line && buf_printf(out, "%-11s%zu\n", "groups:", n) < 0)
+		rc = out_of_memory(err);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (json && i && buf_addc(out, ',') < 0)
+			rc = out_of_memory(err);
+		else
+			rc = add_topic_group(out, ti, names[i], first, next, json, indent, err);
+	}
+	group_list_free(names, n);
+	return rc;
+}
+
+/* Each selected partition's bounds into the owned arrays *first and *next
+ * (free them).  Returns 0 or -1. */
+static int topic_bounds(const struct topicinfo *ti, uint64_t **first, uint64_t **next,
+			struct error *err)
+{
+	*first = calloc(ti->n + 1, sizeof **first);
+	*next = calloc(ti->n + 1, sizeof **next);
+	if (!*first || !*next)
+		goto fail;
+	for (size_t i = 0; i < ti->n; i++)
+		if (seek_bounds(&ti->log[i], &(*first)[i], &(*next)[i], err) < 0) {
+			free(*first);
+			free(*next);
+			return -1;
+		}
+	return 0;
+fail:
+	free(*first);
+	free(*next);
+	return out_of_memory(err);
+}
+
+int report_topic_summary(struct report_out *o, const struct topicinfo *ti, struct error *err)
+{
+	struct buf cells = BUF_INIT, *out = &o->buf;
+	struct topic_total t = { 0 };
+	uint64_t *first = calloc(ti->n + 1, sizeof *first), *next = calloc(ti->n + 1, sizeof *next);
+	int rc = -1, fmt = 0;
+
+	if (!first || !next) {
+		out_of_memory(err);
+		goto out;
+	}
+	if (o->json) {
+		fmt |= buf_add(out, "{\"topic\":", 9);
+		fmt |= json_add_string(out, ti->topic.path, strlen(ti->topic.path));
+		fmt |= buf_printf(out, ",\"partition_count\":%u,\"partitions\":[", ti->topic.n);
+	} else {
+		fmt |= buf_printf(out, "%-11s%s (%u partition%s)\n", "topic:", ti->topic.path,
+				  ti->topic.n, ti->topic.n == 1 ? "" : "s");
+		fmt |= buf_printf(&cells, "partition\tfirst\tnext\trecords\tbatches\tfirst time\t"
+				  "last time\tsegments\tdisk\n");
+	}
+	for (size_t i = 0; i < ti->n; i++) {
+		struct inspect_summary s;
+		if (inspect_summary(&ti->log[i], &s, err) < 0)
+			goto out;
+		first[i] = s.first;
+		next[i] = s.next;
+		total_add(&t, &s);
+		if (o->json) {
+			fmt |= buf_printf(out, "%s{\"partition\":%u,\"log\":", i ? "," : "",
+					  ti->part[i]);
+			fmt |= json_add_string(out, ti->log[i].path, strlen(ti->log[i].path));
+			fmt |= add_summary_json(out, &s);
+			fmt |= buf_addc(out, '}');
+		} else {
+			fmt |= add_summary_row(&cells, ti->part[i], &s);
+		}
+		inspect_summary_release(&s);
+	}
+	if (o->json) {
+		fmt |= add_total_json(out, &t);
+		fmt |= buf_add(out, ",\"groups\":[", 11);
+	} else {
+		fmt |= add_total_text(&cells, &t);
+		fmt |= add_table(out, &cells, "lrrrrllrr");
+	}
+	if (fmt) {
+		out_of_memory(err);
+		goto out;
+	}
+	if (add_topic_groups(out, ti, first, next, o->json, "  ", !o->json, err) < 0)
+		goto out;
+	rc = answered(o->json ? buf_add(out, "]}\n", 3) : 0, err);
+out:
+	buf_release(&cells);
+	free(first);
+	free(next);
+	return rc;
+}
+
+int report_topic_groups(struct report_out *o, const struct topicinfo *ti, const char *name,
+			struct error *err)
+{
+	uint64_t *first, *next;
+	int rc;
+
+	if (topic_bounds(ti, &first, &next, err) < 0)
+		return -1;
+	if (name)
+		rc = add_topic_group(&o->buf, ti, name, first, next, o->json, "", err);
+	else {
+		rc = o->json && buf_add(&o->buf, "{\"groups\":[", 11) < 0 ? out_of_memory(err) : 0;
+		if (rc == 0)
+			rc = add_topic_groups(&o->buf, ti, first, next, o->json, "", 0, err);
+		if (rc == 0 && o->json && buf_add(&o->buf, "]}", 2) < 0)
+			rc = out_of_memory(err);
+	}
+	if (rc == 0 && o->json && buf_addc(&o->buf, '\n') < 0)
+		rc = out_of_memory(err);
+	free(first);
+	free(next);
+	return rc;
+}
+
+int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t time, int fd,
+		       const char *name, struct error *err)
+{
+	struct seeker *s = calloc(ti->n + 1, sizeof *s);
+	struct buf miss = BUF_INIT, line = BUF_INIT;	/* the partitions without a record */
+	struct input in;
+	size_t i;
+	int rc = 0, missing = 0;
+
+	if (!s)
+		return out_of_memory(err);
+	for (i = 0; i < ti->n; i++)
+		seeker_init(&s[i], &ti->log[i]);
+	if (fd >= 0)
+		input_init(&in, fd, name, 1 << 20);
+	while (!o->closed && rc == 0 &&
+	       (fd < 0 || (rc = position_time_line(&in, flush_before_wait, o, &time, err)) > 0)) {
+		size_t nmiss = 0;
+		rc = 0;
+		buf_reset(&miss);
+		for (i = 0; i < ti->n && rc == 0; i++) {
+			uint64_t off;
+			int64_t ts;
+			int f = seeker_find(&s[i], time, &off, &ts, err);
+			if (f < 0)
+				rc = -1;
+			else if (format_time(&o->buf, time, ti->part[i], off, f, ts, o->json) < 0 ||
+				 (!f && buf_printf(&miss, "%s%u", nmiss ? "," : "", ti->part[i]) < 0))
+				rc = out_of_memory(err);
+			nmiss += f == 0;
+		}
+		if (rc == 0 && nmiss) {
+			char t[TIME_RFC3339_MAX];
+			time_format_rfc3339(time, t);
+			buf_reset(&line);
+			if (buf_printf(&line, "no record at or after %s in partition%s %.*s (%s)%c", t,
+				       nmiss == 1 ? "" : "s", (int)miss.len, (const char *)miss.p,
+				       nmiss == 1 ? "the answer is its next offset" :
+				       "the answers are their next offsets", 0) < 0)
+				rc = out_of_memory(err);
+			else
+				rc = note(o, (const char *)line.p, err);
+		}
+		missing += rc == 0 && nmiss == ti->n;
+		if (fd < 0)
+			break;
+	}
+	buf_release(&miss);
+	buf_release(&line);
+	if (fd >= 0)
+		input_release(&in);
+	for (i = 0; i < ti->n; i++)
+		seeker_release(&s[i]);
+	free(s);
+	if (rc < 0 && !o->closed) {
+		report_flush(o, err);	/* (its message instead, when it fails) */
+		return -1;
+	}
+	return missing;
+}
+
+/* what, then "0,1,2" for partitions part[from .. to-1], into out (outsz
+ * bytes). */
+static void partition_list(const struct topicinfo *ti, size_t from, size_t to,
+			   const char *what, char *out, size_t outsz)
+{
+	size_t len = (size_t)snprintf(out, outsz, "%s", what);
+
+	for (size_t i = from; i < to && len + 1 < outsz; i++)
+		len += (size_t)snprintf(out + len, outsz - len, "%s%u", i > from ? "," : "",
+					ti->part[i]);
+}
+
+int report_topic_reset(struct report_out *o, const struct topicinfo *ti, const char *name,
+		       const struct position *r, int execute, struct error *err)
+{
+	struct group_status *g = calloc(ti->n + 1, sizeof *g);
+	struct group_reset *res = calloc(ti->n + 1, sizeof *res);
+	uint64_t *first = NULL, *next = NULL;
+	size_t written = 0, i;
+	int rc = -1;
+
+	if (!g || !res) {
+		out_of_memory(err);
+		goto out;
+	}
+	if (topic_bounds(ti, &first, &next, err) < 0)
+		goto out;
+	rc = group_reset_logs(ti->log, ti->n, name, r, execute, first, next, g, res, &written,
+			      err);
+	for (i = 0; i < ti->n; i++)
+		note_reset(o, name, ti->part[i], &g[i], &res[i], execute);
+	if (rc < 0) {
+		if (execute && written < ti->n && res[written].computed) {
+			char done[200] = "no partition", rest[200] = "";
+			if (written)
+				partition_list(ti, 0, written, written == 1 ? "partition " :
+					       "partitions ", done, sizeof done);
+			if (written + 1 < ti->n)
+				partition_list(ti, written + 1, ti->n, written + 2 == ti->n ?
+					       ", not in partition " : ", not in partitions ", rest,
+					       sizeof rest);
+			error_prefix(err, "group '%s' of '%s': reset written in %s%s, perhaps in "
+				     "partition %u", name, ti->topic.path, done, rest,
+				     ti->part[written]);
+		}
+		goto out;
+	}
+	for (i = 0; i < ti->n; i++)
+		if (format_move(&o->buf, name, ti->part[i], g[i].has_committed,
+				g[i].committed.offset, res[i].target, execute, o->json) < 0) {
+			rc = out_of_memory(err);
+			break;
+		}
+out:
+	free(g);
+	free(res);
+	free(first);
+	free(next);
+	return rc;
+}
+
+int report_topic_commit(struct report_out *o, const struct topicinfo *ti, const char *name,
+			struct error *err)
+{
+	struct group_status g, after;
+	uint64_t first, next;
+	size_t i, done = 0;
+	int rc = 0;
+
+	for (i = 0; i < ti->n && rc == 0; i++) {
+		struct log *log = &ti->log[i];
+		if (seek_bounds(log, &first, &next, err) < 0 ||
+		    (rc = group_commit(log, name, first, next, &g, &after, err)) < 0)
+			break;
+		if (rc == 0)
+			continue;
+		done++;
+		rc = format_move(&o->buf, name, ti->part[i], g.has_committed, g.committed.offset,
+				 after.committed.offset, 1, o->json) < 0 ? out_of_memory(err) : 0;
+	}
+	if (i < ti->n) {	/* the answers so far, then the failure */
+		struct error ignored;
+		report_flush(o, &ignored);
+		return -1;
+	}
+	if (done == 0)
+		return error_set(err, "group '%s' of '%s' has no pending position in %s", name,
+				 ti->topic.path, ti->n == ti->topic.n ? "any partition" :
+				 "the partitions given");
+	return 0;
+}
+
+int report_topic_delete(struct report_out *o, const struct topicinfo *ti, const char *name,
+			struct error *err)
+{
+	size_t deleted;
+
+	return group_delete_logs(ti->log, ti->n, name, &deleted, err);
+}
+
+int report_topic_verify(struct report_out *o, const struct topicinfo *ti, struct error *err)
+{
+	char damaged[400];
+	size_t len = 0, bad = 0;
+
+	damaged[0] = 0;
+	for (size_t i = 0; i < ti->n; i++) {
+		struct log *log = &ti->log[i];
+		int rc = report_verify(o, log, err);
+		if (rc < 0 || report_flush(o, err) < 0)
+			return -1;
+		if (!rc)
+			continue;
+		if (len + 1 < sizeof damaged)
+			len += (size_t)snprintf(damaged + len, sizeof damaged - len, "%s%u",
+						bad ? "," : "", ti->part[i]);
+		bad++;
+	}
+	if (!bad)
+		return answered(buf_printf(&o->buf, "'%s': %zu partition%s: no damage\n",
+					   ti->topic.path, ti->n, ti->n == 1 ? "" : "s"), err);
+	if (answered(buf_printf(&o->buf, "'%s': %zu partition%s: damage in partition%s %s\n",
+				ti->topic.path, ti->n, ti->n == 1 ? "" : "s", bad == 1 ? "" : "s",
+				damaged), err) < 0)
+		return -1;
+	return 1;
+}
+
+int report_topic_histogram(struct report_out *o, const struct topicinfo *ti,
+			   const struct position *from, const struct position *to, int64_t interval,
+			   unsigned columns, struct error *err)
+{
+	uint64_t *lo = calloc(ti->n + 1, sizeof *lo), *hi = calloc(ti->n + 1, sizeof *hi);
+	struct histogram hg;
+	int rc = -1;
+
+	if (!lo || !hi) {
+		out_of_memory(err);
+		goto out;
+	}
+	for (size_t i = 0; i < ti->n; i++) {
+		hi[i] = UINT64_MAX;
+		if ((from && position_resolve(&ti->log[i], from, &lo[i], err) < 0) ||
+		    (to && position_resolve(&ti->log[i], to, &hi[i], err) < 0))
+			goto out;
+	}
+	if (histogram_logs(ti->log, ti->n, lo, hi, interval, HISTOGRAM_MAX, &hg, err) < 0)
+		goto out;
+	rc = answered(format_histogram(&o->buf, &hg, columns, o->json, ti, lo, hi), err);
+	histogram_release(&hg);
+out:
+	free(lo);
+	free(hi);
+	return rc;
 }

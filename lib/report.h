@@ -23,6 +23,7 @@
 #include "error.h"
 #include "log.h"
 #include "position.h"
+#include "topicinfo.h"
 
 /*
  * Where the answers go: appended to buf, written to f (standard output) by
@@ -136,5 +137,88 @@ int report_commit(struct report_out *o, struct log *log, const char *name, struc
  * Returns 0, or 1 when there was damage.
  */
 int report_verify(struct report_out *o, struct log *log, struct error *err);
+
+/* ---- a topic: each question asked of its selected partitions ------------
+ *
+ * ti's partitions are those asked about (all, or --partition's), their logs
+ * opened (topicinfo_logs).  The answers name each partition: a column of
+ * the text, a "partition" member of the JSON. */
+
+/*
+ * logseek TOPIC: "topic: PATH (N partitions)", a table with a row per
+ * partition (partition, first and next offsets, records, batches, the
+ * first and the last record's times, segments, disk use) and a total row;
+ * then "groups: G" and for each group "NAME: lag L" (L summed over the
+ * partitions) and a line per partition as report_group's.  As JSON one
+ * object: {"topic":PATH,"partition_count":N,"partitions":[{"partition":P,
+ * "log":PATH/P, the members of report_summary's but groups}], the totals
+ * (records, batches, first_ts, last_ts, min_ts, max_ts, segments,
+ * segment_bytes, index_bytes, bytes), "groups":[{"name":NAME,"partitions":
+ * [{"partition":P, report_group's members but name}],"lag":L}]}.  Returns
+ * 0.
+ */
+int report_topic_summary(struct report_out *o, const struct topicinfo *ti, struct error *err);
+
+/* logseek --groups TOPIC (name NULL: every group of any of the partitions,
+ * as JSON {"groups":[...]}) and --group NAME TOPIC: each group as in the
+ * summary.  A partition where the group has no position counts its lag
+ * from its first offset.  Returns 0. */
+int report_topic_groups(struct report_out *o, const struct topicinfo *ti, const char *name,
+			struct error *err);
+
+/*
+ * logseek --time TOPIC: report_times's answer for each partition, "P
+ * OFFSET" a line (JSON: "partition":P after "time"), the partitions
+ * without a record at or after a time noted in one line ("no record at or
+ * after T in partitions 1,3 (the answers are their next offsets)").
+ * Returns how many times had no record in any of the partitions, or -1
+ * with err set.
+ */
+int report_topic_times(struct report_out *o, const struct topicinfo *ti, int64_t time, int fd,
+		       const char *name, struct error *err);
+
+/*
+ * logseek --group NAME --reset TOPIC: group_reset_logs over the partitions
+ * (all locks first, in increasing order; a reader of the group holding any
+ * of them makes it fail before anything is written), answered per
+ * partition as report_reset's ("group NAME partition P: OLD -> NEW", JSON
+ * with "partition"), its notes beginning "partition P: ".  Returns 0, or
+ * -1 with err set; when writing failed part way, err says in which
+ * partitions the reset was written ("group 'g' of 't/': reset written in
+ * partitions 0,1, not in partition 3, perhaps in partition 2: unable to
+ * rename ...").
+ */
+int report_topic_reset(struct report_out *o, const struct topicinfo *ti, const char *name,
+		       const struct position *r, int execute, struct error *err);
+
+/* logseek --group NAME --commit TOPIC: report_commit in each partition that
+ * has a pending position (the others are left as they are), answered per
+ * partition.  Returns 0, or -1 with err set, also when no partition had a
+ * pending position; after a failure part way, the answers for the
+ * partitions committed before it are written first. */
+int report_topic_commit(struct report_out *o, const struct topicinfo *ti, const char *name,
+			struct error *err);
+
+/* logseek --delete-group NAME TOPIC: group_delete_logs over the partitions
+ * (all locks first: a reader of the group in any makes it fail, nothing
+ * removed).  Returns how many partitions had it, or -1 with err set. */
+int report_topic_delete(struct report_out *o, const struct topicinfo *ti, const char *name,
+			struct error *err);
+
+/* logseek --histogram TOPIC: the records of the partitions per interval,
+ * added up (histogram_logs), from and to resolved in each partition (an
+ * offset is the same in each, @TIME each partition's own), as
+ * report_histogram's; as JSON "partitions":[{"partition":P,"from_offset":
+ * F,"to_offset":T}] in place of "from_offset" and "to_offset".  Returns
+ * 0. */
+int report_topic_histogram(struct report_out *o, const struct topicinfo *ti,
+			   const struct position *from, const struct position *to, int64_t interval,
+			   unsigned columns, struct error *err);
+
+/* logseek --verify TOPIC: report_verify of each partition in turn (its
+ * lines name the partition's log, PATH/P), then "'PATH': N partitions: no
+ * damage" or "...: damage in partitions 2,5".  Returns 0, or 1 when any
+ * partition was damaged, or -1 with err set. */
+int report_topic_verify(struct report_out *o, const struct topicinfo *ti, struct error *err);
 
 #endif

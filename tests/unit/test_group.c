@@ -1,5 +1,6 @@
 /* test_group.c - group names, position files, and what a group is to its
- * log: lag, reset targets, the reset transaction, commits (lib/group.c). */
+ * log: lag, reset targets, the reset transaction, commits (lib/group.c);
+ * resets and deletes over several logs (a topic's partitions). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,78 @@ static void status_and_resets(void)
 	test_cond("the temporary directory removed", system(cmd) == 0);
 }
 
+/* The committed offset of group g in log (-1: none). */
+static long long committed(struct log *log)
+{
+	struct group_pos pos;
+	struct error err;
+
+	return group_read(log, "g", 0, &pos, &err) == 1 ? (long long)pos.offset : -1;
+}
+
+/* group_reset_logs and group_delete_logs over three logs: a reader of the
+ * group in the second stops both before anything is written or removed. */
+static void several_logs(void)
+{
+	char dir[] = "/tmp/test_group.XXXXXX", path[64], cmd[64];
+	uint64_t first[3] = { 0, 10, 20 }, next[3] = { 5, 50, 25 };
+	struct group_status before[3];
+	struct group_reset res[3];
+	struct log logs[3];
+	struct position p;
+	struct error err;
+	size_t done;
+	int i, held, ok = 1;
+
+	if (!mkdtemp(dir)) {
+		test_cond("a temporary directory", 0);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%d", dir, i);
+		ok &= log_open(&logs[i], path, 1, &err) == 0;
+	}
+	test_cond("three logs", ok);
+	if (!ok)
+		return;
+	group_write(&logs[0], "g", 0, 3, &err);
+	group_write(&logs[2], "g", 1, 22, &err);	/* pending only */
+	held = group_lock(&logs[1], "g", 0, &err);
+	position_reset_parse("latest", 0, &p, &err);
+	test_cond("a reader in log 1: the reset fails", held >= 0 &&
+		  group_reset_logs(logs, 3, "g", &p, 1, first, next, before, res, &done, &err) < 0 &&
+		  done == 0 && !res[0].computed && strstr(err.msg, "in use by another reader"));
+	test_cond("nothing written, no lock left in logs 0 and 2",
+		  committed(&logs[0]) == 3 && committed(&logs[1]) == -1 &&
+		  committed(&logs[2]) == -1 &&
+		  faccessat(logs[0].dirfd, "groups/g.lock", F_OK, 0) < 0 &&
+		  faccessat(logs[2].dirfd, "groups/g.lock", F_OK, 0) < 0);
+	test_cond("a dry run with the reader there: each target",
+		  group_reset_logs(logs, 3, "g", &p, 0, first, next, before, res, &done, &err) == 0 &&
+		  res[0].target == 5 && res[1].target == 50 && res[2].target == 25 &&
+		  before[0].committed.offset == 3 && before[2].has_pending && done == 0);
+	test_cond("a reader in log 1: the delete fails, nothing removed",
+		  group_delete_logs(logs, 3, "g", &done, &err) < 0 && committed(&logs[0]) == 3 &&
+		  faccessat(logs[2].dirfd, "groups/g.pending", F_OK, 0) == 0 &&
+		  faccessat(logs[0].dirfd, "groups/g.lock", F_OK, 0) < 0);
+	group_unlock(&logs[1], "g", held);
+	position_reset_parse("4", 0, &p, &err);
+	test_cond("the reset of all three to offset 4, clamped to each one's bounds",
+		  group_reset_logs(logs, 3, "g", &p, 1, first, next, before, res, &done, &err) == 0 &&
+		  done == 3 && committed(&logs[0]) == 4 && committed(&logs[1]) == 10 &&
+		  committed(&logs[2]) == 20 &&
+		  faccessat(logs[2].dirfd, "groups/g.pending", F_OK, 0) < 0);
+	test_cond("the delete of all three: 3 had it, nothing left",
+		  group_delete_logs(logs, 3, "g", &done, &err) == 3 && done == 3 &&
+		  committed(&logs[0]) == -1 && committed(&logs[1]) == -1 &&
+		  committed(&logs[2]) == -1 && faccessat(logs[1].dirfd, "groups/g.lock", F_OK, 0) < 0);
+	test_cond("again: none had it", group_delete_logs(logs, 3, "g", &done, &err) == 0);
+	for (i = 0; i < 3; i++)
+		log_close(&logs[i]);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	test_cond("the temporary directory removed", system(cmd) == 0);
+}
+
 int main(void)
 {
 	static const char *const good[] = { "a", "billing", "Bill.ing-2_x", "x.y.z", "0" };
@@ -143,5 +216,6 @@ int main(void)
 	test_cond("empty number", !parses("logtools-group 1\noffset \nupdated 0\n", &off, &upd));
 	test_cond("truncated", !parses("logtools-group 1\noff", &off, &upd));
 	status_and_resets();
+	several_logs();
 	return test_report("group");
 }
