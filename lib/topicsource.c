@@ -259,15 +259,11 @@ static int ahead_next(struct topicsource *t, size_t i, struct error *err)
 	}
 }
 
-static void ahead_stop(struct topicsource *t)
+/* Releases t->ahead, its thread stopped (or never started). */
+static void ahead_free(struct topicsource *t)
 {
 	struct topicahead *a = t->ahead;
 
-	pthread_mutex_lock(&a->mu);
-	a->quit = 1;
-	pthread_cond_signal(&a->thread_cv);
-	pthread_mutex_unlock(&a->mu);
-	pthread_join(a->thread, NULL);
 	for (size_t i = 0; i < t->n; i++)
 		for (size_t k = 0; k < TOPICSOURCE_AHEAD_CHUNKS; k++) {
 			buf_release(&a->ap[i].ring[k].bytes);
@@ -279,6 +275,18 @@ static void ahead_stop(struct topicsource *t)
 	free(a->ap);
 	free(a);
 	t->ahead = NULL;
+}
+
+static void ahead_stop(struct topicsource *t)
+{
+	struct topicahead *a = t->ahead;
+
+	pthread_mutex_lock(&a->mu);
+	a->quit = 1;
+	pthread_cond_signal(&a->thread_cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	ahead_free(t);
 }
 
 int topicsource_read_ahead(struct source *s, struct error *err)
@@ -309,14 +317,8 @@ int topicsource_read_ahead(struct source *s, struct error *err)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&a->thread, NULL, ahead_thread, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		pthread_mutex_destroy(&a->mu);
-		pthread_cond_destroy(&a->merge_cv);
-		pthread_cond_destroy(&a->thread_cv);
-		free(a->ap);
-		free(a);
-		t->ahead = NULL;
-	}
+	if (rc != 0)
+		ahead_free(t);	/* read as before */
 	return 0;
 }
 
