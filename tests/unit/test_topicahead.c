@@ -21,6 +21,7 @@
 #include "framed.h"
 #include "replay.h"
 #include "test.h"
+#include "topicsource.h"
 #include "topicwriter.h"
 
 static char dir[256];
@@ -118,6 +119,36 @@ static int replayed(const char *path, const struct replay_range *range, struct b
 	return rc;
 }
 
+/* The topic read ahead by a slow merge, directly (topicsource_next_framed):
+ * the thread gets ahead of every partition, its rings full, while the
+ * merge sleeps. */
+static int slow(const char *path, struct buf *out, struct error *err)
+{
+	struct replay_range all = REPLAY_RANGE_ALL;
+	struct source_options sopt = { .nonblock = 1 };
+	struct source s;
+	struct record r;
+	const uint8_t *p;
+	size_t n;
+	long i = 0;
+	int rc;
+
+	buf_reset(out);
+	framed_put_header(out);
+	if (source_open_log(&s, path, &all, &sopt, err) < 0 ||
+	    topicsource_read_ahead(&s, err) < 0 || !topicsource_reads_ahead(&s)) {
+		source_close(&s);
+		return SOURCE_ERROR - 10;
+	}
+	while ((rc = topicsource_next_framed(&s, &r, &p, &n, err)) == SOURCE_RECORD) {
+		if (i++ % 5000 == 0)
+			usleep(30000);
+		buf_add(out, p, n);
+	}
+	source_close(&s);
+	return rc;
+}
+
 static int same(const struct buf *a, const struct buf *b)
 {
 	return a->len == b->len && !memcmp(a->p, b->p, a->len);
@@ -158,6 +189,10 @@ int main(void)
 	test_cond("the whole topic: read record by record, to its end", rc == SOURCE_END);
 	test_cond("... read ahead: OUTPUT_OK", rc2 == OUTPUT_OK);
 	test_cond("... the same bytes (30000 records)", same(&want, &got) && want.len > 3000000);
+
+	rc2 = slow(at("t"), &got, &err2);
+	test_cond("... read by a slow merge (the thread's rings full): the same bytes",
+		  rc2 == SOURCE_END && same(&want, &got));
 
 	range.from = FROM_TIME;
 	range.from_time = 4000;
