@@ -109,6 +109,7 @@ struct topicahead {
 	pthread_mutex_t mu;
 	pthread_cond_t merge_cv, thread_cv;
 	int merge_waits, thread_waits, quit;
+	size_t chunk;		/* a chunk's size */
 	struct aheadpart *ap;
 };
 
@@ -165,15 +166,15 @@ static int ahead_record(struct topicpart *pt, struct aheadchunk *c)
 	return SOURCE_RECORD;
 }
 
-/* Fills c with part i's next records, about TOPICSOURCE_AHEAD_BYTES. */
-static void ahead_fill(struct topicpart *pt, struct aheadchunk *c)
+/* Fills c with part i's next records, about size bytes. */
+static void ahead_fill(struct topicpart *pt, struct aheadchunk *c, size_t size)
 {
 	buf_reset(&c->bytes);
 	c->nrec = 0;
 	c->bad = 0;
 	do
 		c->rc = ahead_record(pt, c);
-	while (c->rc == SOURCE_RECORD && c->bytes.len < TOPICSOURCE_AHEAD_BYTES);
+	while (c->rc == SOURCE_RECORD && c->bytes.len < size);
 }
 
 /* The thread: fills the part least ahead, while one has room. */
@@ -206,7 +207,7 @@ static void *ahead_thread(void *arg)
 		}
 		pthread_mutex_unlock(&a->mu);
 		struct aheadchunk *c = &a->ap[best].ring[a->ap[best].w % TOPICSOURCE_AHEAD_CHUNKS];
-		ahead_fill(&t->parts[best], c);
+		ahead_fill(&t->parts[best], c, a->chunk);
 		pthread_mutex_lock(&a->mu);
 		a->ap[best].w++;
 		if (c->rc != SOURCE_RECORD)
@@ -303,6 +304,11 @@ int topicsource_read_ahead(struct source *s, struct error *err)
 		free(a);
 		return error_set(err, "out of memory");
 	}
+	a->chunk = TOPICSOURCE_AHEAD_TOTAL / TOPICSOURCE_AHEAD_CHUNKS / t->n;
+	if (a->chunk > TOPICSOURCE_AHEAD_BYTES)
+		a->chunk = TOPICSOURCE_AHEAD_BYTES;
+	if (a->chunk < TOPICSOURCE_AHEAD_MIN)
+		a->chunk = TOPICSOURCE_AHEAD_MIN;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->merge_cv, NULL);
 	pthread_cond_init(&a->thread_cv, NULL);

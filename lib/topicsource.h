@@ -112,7 +112,10 @@ void topicsource_item_done(struct source *s, size_t len);
  * each partition's batches (read, crc, inflate), walks their records and
  * writes each as the framed stream's 6-element record (record.h: the
  * partition last) into chunks, TOPICSOURCE_AHEAD_CHUNKS of about
- * TOPICSOURCE_AHEAD_BYTES per partition ahead of the merge; the caller
+ * TOPICSOURCE_AHEAD_BYTES per partition ahead of the merge (less with many
+ * partitions: about TOPICSOURCE_AHEAD_TOTAL for all, a chunk at least
+ * TOPICSOURCE_AHEAD_MIN; a record larger than a chunk makes its chunk as
+ * large); the caller
  * only merges and copies (topicsource_next_framed).  The records, their
  * order and the errors (the same messages, due at the same place in the
  * merged order) are those of topicsource_next_item.  Called after
@@ -123,6 +126,8 @@ void topicsource_item_done(struct source *s, size_t len);
  */
 #define TOPICSOURCE_AHEAD_CHUNKS 4
 #define TOPICSOURCE_AHEAD_BYTES (128 * 1024)
+#define TOPICSOURCE_AHEAD_TOTAL (8 << 20)
+#define TOPICSOURCE_AHEAD_MIN (16 * 1024)
 int topicsource_read_ahead(struct source *s, struct error *err);
 
 /* Whether s reads ahead (topicsource_next_framed is the way to read it). */
