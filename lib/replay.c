@@ -142,6 +142,16 @@ static int topic_framed(struct replay *rp, int *got, struct error *err)
 	struct record rec;
 	int rc;
 
+	if (topicsource_reads_ahead(s)) {
+		/* the record is framed already, by the thread */
+		*got = topicsource_next_framed(s, &rec, &p, &n, err);
+		if (*got != SOURCE_RECORD)
+			return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
+		rc = output_raw(out, p, n, err);
+		if (rc == OUTPUT_OK)
+			given(rp, source_last_part(s), rec.offset + 1);
+		return rc;
+	}
 	*got = source_next_item(s, &rec, &p, &n, err);
 	if (*got != SOURCE_RECORD)
 		return *got == SOURCE_ERROR ? OUTPUT_ERROR : OUTPUT_OK;
@@ -281,6 +291,10 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 	if (delivery_init_parts(&rp->dv, rp->out->fd, n, rp->committed) < 0)
 		return error_set(err, "out of memory");
 	rp->dv_init = 1;
+	/* a topic to a framed output, read once: walked on a second thread */
+	if (rp->s.kind == SOURCE_TOPIC && !opt->follow && !opt->group &&
+	    rp->out->format == OUT_FRAMED && topicsource_read_ahead(&rp->s, err) < 0)
+		return -1;
 	if (opt->note && opt->members && n == 0)
 		error_set(opt->note, "member %u/%u has no partition of '%s' (%u partitions): "
 			  "nothing to read", opt->member, opt->members, path, rp->s.topic->t.n);

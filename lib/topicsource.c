@@ -1,6 +1,8 @@
 /* topicsource.c - a topic's partitions merged by time (see topicsource.h). */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -71,6 +73,264 @@ static void pop(struct topicsource *t)
 	t->heap[0] = t->heap[--t->nheap];
 	if (t->nheap > 0)
 		sift_down(t);
+}
+
+/* --- reading ahead on a thread ------------------------------------------ */
+
+/* A record in a chunk: its framed bytes end at end. */
+struct aheadrec {
+	int64_t ts;
+	uint64_t offset;
+	size_t end;
+};
+
+/* A part's records read ahead, framed, one after another in bytes. */
+struct aheadchunk {
+	struct buf bytes;
+	struct aheadrec *recs;
+	size_t nrec, cap;
+	int rc;			/* after its records: SOURCE_RECORD, more
+				 * chunks follow; SOURCE_END; SOURCE_ERROR (err) */
+	int bad;		/* SOURCE_ERROR: at its last record's item */
+	struct error err;
+};
+
+/* A part's ring of chunks: the thread fills ring[w % N], the merge reads
+ * ring[r % N]; w and r under mu. */
+struct aheadpart {
+	struct aheadchunk ring[TOPICSOURCE_AHEAD_CHUNKS];
+	unsigned w, r;
+	int done;		/* its last chunk is filled */
+	size_t next;		/* the merge: its next record in ring[r % N] */
+};
+
+struct topicahead {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t merge_cv, thread_cv;
+	int merge_waits, thread_waits, quit;
+	size_t chunk;		/* a chunk's size */
+	struct aheadpart *ap;
+};
+
+/* Appends part i's next record to c as the framed stream's record:
+ * SOURCE_RECORD, else the part's answer (SOURCE_END; SOURCE_ERROR with c->err
+ * set, c->bad when the record's item is bad).  What topic_framed did
+ * record by record: the item's array head rewritten, headers null when it
+ * has none, the partition after them; an item of another head decoded and
+ * encoded. */
+static int ahead_record(struct topicpart *pt, struct aheadchunk *c)
+{
+	struct record head;
+	const uint8_t *p;
+	size_t n, len, start = c->bytes.len;
+	int rc = source_next_item(&pt->s, &head, &p, &n, &c->err);
+
+	if (rc != SOURCE_RECORD)
+		return rc == SOURCE_END ? SOURCE_END : SOURCE_ERROR;
+	if (c->nrec == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		struct aheadrec *recs = realloc(c->recs, cap * sizeof *recs);
+		if (!recs)
+			return error_set(&c->err, "out of memory"), SOURCE_ERROR;
+		c->recs = recs;
+		c->cap = cap;
+	}
+	if (item_check(p, n, &len, &c->err) == ITEM_OK && (p[0] == 0x84 || p[0] == 0x85)) {
+		uint8_t *o;
+		size_t k = len;
+		if (buf_grow(&c->bytes, len + 1 + 9) < 0)
+			return error_set(&c->err, "out of memory"), SOURCE_ERROR;
+		o = c->bytes.p + start;
+		o[0] = 0x86;
+		memcpy(o + 1, p + 1, len - 1);
+		if (p[0] == 0x84)
+			o[k++] = 0xf6;	/* no headers: null */
+		k += item_put_head(o + k, 0, pt->p);
+		c->bytes.len += k;
+	} else {
+		struct record whole;
+		if (record_decode(p, n, &whole, &len, &c->err) != ITEM_OK) {
+			source_error_at(&pt->s, &c->err);
+			c->recs[c->nrec++] = (struct aheadrec){ head.ts, head.offset, start };
+			c->bad = 1;
+			return SOURCE_ERROR;
+		}
+		whole.has_partition = 1;
+		whole.partition = pt->p;
+		if (record_encode(&c->bytes, &whole) < 0)
+			return error_set(&c->err, "out of memory"), SOURCE_ERROR;
+	}
+	source_item_done(&pt->s, len);
+	c->recs[c->nrec++] = (struct aheadrec){ head.ts, head.offset, c->bytes.len };
+	return SOURCE_RECORD;
+}
+
+/* Fills c with part i's next records, about size bytes. */
+static void ahead_fill(struct topicpart *pt, struct aheadchunk *c, size_t size)
+{
+	buf_reset(&c->bytes);
+	c->nrec = 0;
+	c->bad = 0;
+	do
+		c->rc = ahead_record(pt, c);
+	while (c->rc == SOURCE_RECORD && c->bytes.len < size);
+}
+
+/* The thread: fills the part least ahead, while one has room. */
+static void *ahead_thread(void *arg)
+{
+	struct topicsource *t = arg;
+	struct topicahead *a = t->ahead;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		size_t best = t->n;
+		unsigned least = TOPICSOURCE_AHEAD_CHUNKS, live = 0;
+		for (size_t i = 0; i < t->n; i++) {
+			struct aheadpart *ap = &a->ap[i];
+			if (ap->done)
+				continue;
+			live++;
+			if (ap->w - ap->r < least) {
+				least = ap->w - ap->r;
+				best = i;
+			}
+		}
+		if (a->quit || live == 0)
+			break;
+		if (best == t->n) {
+			a->thread_waits = 1;
+			pthread_cond_wait(&a->thread_cv, &a->mu);
+			a->thread_waits = 0;
+			continue;
+		}
+		pthread_mutex_unlock(&a->mu);
+		struct aheadchunk *c = &a->ap[best].ring[a->ap[best].w % TOPICSOURCE_AHEAD_CHUNKS];
+		ahead_fill(&t->parts[best], c, a->chunk);
+		pthread_mutex_lock(&a->mu);
+		a->ap[best].w++;
+		if (c->rc != SOURCE_RECORD)
+			a->ap[best].done = 1;
+		if (a->merge_waits)
+			pthread_cond_signal(&a->merge_cv);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/* read_part's source_next_item when reading ahead: part i's next record
+ * from its chunks, waiting for the thread when it has none yet. */
+static int ahead_next(struct topicsource *t, size_t i, struct error *err)
+{
+	struct topicahead *a = t->ahead;
+	struct aheadpart *ap = &a->ap[i];
+	struct topicpart *pt = &t->parts[i];
+
+	for (;;) {
+		struct aheadchunk *c = &ap->ring[ap->r % TOPICSOURCE_AHEAD_CHUNKS];
+		if (ap->next < c->nrec) {
+			const struct aheadrec *rec = &c->recs[ap->next];
+			size_t start = ap->next ? rec[-1].end : 0;
+			pt->head.ts = rec->ts;
+			pt->head.offset = rec->offset;
+			pt->item = c->bytes.p + start;
+			pt->avail = rec->end - start;
+			pt->bad = c->bad && ap->next + 1 == c->nrec ? &c->err : NULL;
+			ap->next++;
+			return SOURCE_RECORD;
+		}
+		if (c->rc != SOURCE_RECORD) {
+			if (c->rc == SOURCE_ERROR)
+				*err = c->err;
+			return c->rc;
+		}
+		/* the chunk is used up: give it back, take the next */
+		pthread_mutex_lock(&a->mu);
+		ap->r++;
+		ap->next = 0;
+		if (a->thread_waits)
+			pthread_cond_signal(&a->thread_cv);
+		while (ap->w == ap->r) {
+			a->merge_waits = 1;
+			pthread_cond_wait(&a->merge_cv, &a->mu);
+			a->merge_waits = 0;
+		}
+		pthread_mutex_unlock(&a->mu);
+	}
+}
+
+/* Releases t->ahead, its thread stopped (or never started). */
+static void ahead_free(struct topicsource *t)
+{
+	struct topicahead *a = t->ahead;
+
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t k = 0; k < TOPICSOURCE_AHEAD_CHUNKS; k++) {
+			buf_release(&a->ap[i].ring[k].bytes);
+			free(a->ap[i].ring[k].recs);
+		}
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->merge_cv);
+	pthread_cond_destroy(&a->thread_cv);
+	free(a->ap);
+	free(a);
+	t->ahead = NULL;
+}
+
+static void ahead_stop(struct topicsource *t)
+{
+	struct topicahead *a = t->ahead;
+
+	pthread_mutex_lock(&a->mu);
+	a->quit = 1;
+	pthread_cond_signal(&a->thread_cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	ahead_free(t);
+}
+
+int topicsource_read_ahead(struct source *s, struct error *err)
+{
+	struct topicsource *t = s->topic;
+	struct topicahead *a;
+	sigset_t all, old;
+	int rc;
+
+	assert(s->kind == SOURCE_TOPIC && !t->ahead && !s->opt.follow);
+	if (t->n == 0)
+		return 0;
+	if (!(a = calloc(1, sizeof *a)) || !(a->ap = calloc(t->n, sizeof *a->ap))) {
+		free(a);
+		return error_set(err, "out of memory");
+	}
+	a->chunk = TOPICSOURCE_AHEAD_TOTAL / TOPICSOURCE_AHEAD_CHUNKS / t->n;
+	if (a->chunk > TOPICSOURCE_AHEAD_BYTES)
+		a->chunk = TOPICSOURCE_AHEAD_BYTES;
+	if (a->chunk < TOPICSOURCE_AHEAD_MIN)
+		a->chunk = TOPICSOURCE_AHEAD_MIN;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->merge_cv, NULL);
+	pthread_cond_init(&a->thread_cv, NULL);
+	/* each part starts reading an empty chunk, ring[N - 1], used up */
+	for (size_t i = 0; i < t->n; i++) {
+		a->ap[i].r = (unsigned)-1;
+		a->ap[i].ring[TOPICSOURCE_AHEAD_CHUNKS - 1].rc = SOURCE_RECORD;
+	}
+	t->ahead = a;
+	/* signals are the caller's thread's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&a->thread, NULL, ahead_thread, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		ahead_free(t);	/* read as before */
+	return 0;
+}
+
+int topicsource_reads_ahead(const struct source *s)
+{
+	return s->kind == SOURCE_TOPIC && s->topic->ahead;
 }
 
 /* --- opening ------------------------------------------------------------- */
@@ -184,7 +444,8 @@ int topicsource_start(struct source *s, struct error *err)
 static int read_part(struct topicsource *t, size_t i, int top, struct error *err)
 {
 	struct topicpart *pt = &t->parts[i];
-	int rc = source_next_item(&pt->s, &pt->head, &pt->item, &pt->avail, err);
+	int rc = t->ahead ? ahead_next(t, i, err) :
+		 source_next_item(&pt->s, &pt->head, &pt->item, &pt->avail, err);
 
 	if (rc == SOURCE_RECORD) {
 		pt->state = PART_HEAD;
@@ -200,10 +461,10 @@ static int read_part(struct topicsource *t, size_t i, int top, struct error *err
 		pt->state = PART_AGAIN;
 		t->again++;
 	} else if (rc == SOURCE_END) {
-		int tmo, fd = source_pollfd(&pt->s, &tmo);
+		int tmo, fd = t->epfd >= 0 ? source_pollfd(&pt->s, &tmo) : -1;
 		pt->state = PART_END;
 		/* its watch no longer wakes the caller */
-		if (t->epfd >= 0 && fd >= 0)
+		if (fd >= 0)
 			epoll_ctl(t->epfd, EPOLL_CTL_DEL, fd, NULL);
 	} else {
 		t->last = i;	/* for source_error_at */
@@ -308,6 +569,27 @@ int topicsource_next_item(struct source *s, struct record *r, const uint8_t **it
 	return SOURCE_RECORD;
 }
 
+int topicsource_next_framed(struct source *s, struct record *r, const uint8_t **p, size_t *n,
+			    struct error *err)
+{
+	struct topicpart *pt;
+	int rc = next_part(s, err);
+
+	if (rc != SOURCE_RECORD)
+		return rc;
+	pt = &s->topic->parts[s->topic->cur];
+	if (pt->bad) {
+		*err = *pt->bad;
+		return SOURCE_ERROR;
+	}
+	*r = pt->head;
+	r->has_partition = 1;
+	r->partition = pt->p;
+	*p = pt->item;
+	*n = pt->avail;
+	return SOURCE_RECORD;
+}
+
 void topicsource_item_done(struct source *s, size_t len)
 {
 	struct topicsource *t = s->topic;
@@ -331,6 +613,8 @@ void topicsource_close(struct source *s)
 
 	if (!t)
 		return;
+	if (t->ahead)
+		ahead_stop(t);
 	for (size_t i = 0; i < t->n; i++)
 		source_close(&t->parts[i].s);
 	if (t->epfd >= 0)

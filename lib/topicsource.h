@@ -45,8 +45,11 @@ struct topicpart {
 	int state;		/* (topicsource.c) */
 	struct record head;	/* its next record's offset and timestamp, while
 				 * it waits in the heap (source_next_item) */
-	const uint8_t *item;	/* its item, avail bytes to its batch's end */
+	const uint8_t *item;	/* its item, avail bytes to its batch's end;
+				 * read ahead: its framed record, avail bytes */
 	size_t avail;
+	const struct error *bad;	/* read ahead: its item is bad, this says
+					 * why (the error is due when it is output) */
 };
 
 /* The heap's entries: a part's index and its next record's timestamp. */
@@ -74,6 +77,7 @@ struct topicsource {
 	unsigned since_look;	/* records since the caught-up parts were looked at */
 	int epfd;		/* following: an epoll of the parts' watches, or -1 */
 	int poll_ms;		/* following: a part has no watch (poll it) */
+	struct topicahead *ahead;	/* read ahead on a thread, or NULL */
 };
 
 /*
@@ -102,6 +106,38 @@ int topicsource_next(struct source *s, struct record *r, struct error *err);
 int topicsource_next_item(struct source *s, struct record *r, const uint8_t **item,
 			  size_t *avail, struct error *err);
 void topicsource_item_done(struct source *s, size_t len);
+
+/*
+ * Reading ahead, for a framed output that is not following: a thread reads
+ * each partition's batches (read, crc, inflate), walks their records and
+ * writes each as the framed stream's 6-element record (record.h: the
+ * partition last) into chunks, TOPICSOURCE_AHEAD_CHUNKS of about
+ * TOPICSOURCE_AHEAD_BYTES per partition ahead of the merge (less with many
+ * partitions: about TOPICSOURCE_AHEAD_TOTAL for all, a chunk at least
+ * TOPICSOURCE_AHEAD_MIN; a record larger than a chunk makes its chunk as
+ * large); the caller
+ * only merges and copies (topicsource_next_framed).  The records, their
+ * order and the errors (the same messages, due at the same place in the
+ * merged order) are those of topicsource_next_item.  Called after
+ * topicsource_start (and any source_seek_part), before the first record;
+ * the parts' sources are the thread's until topicsource_close.  Returns 0
+ * (also when no thread could be started: then it reads as before), or -1
+ * with err set (memory).
+ */
+#define TOPICSOURCE_AHEAD_CHUNKS 4
+#define TOPICSOURCE_AHEAD_BYTES (128 * 1024)
+#define TOPICSOURCE_AHEAD_TOTAL (8 << 20)
+#define TOPICSOURCE_AHEAD_MIN (16 * 1024)
+int topicsource_read_ahead(struct source *s, struct error *err);
+
+/* Whether s reads ahead (topicsource_next_framed is the way to read it). */
+int topicsource_reads_ahead(const struct source *s);
+
+/* The next record of a topic read ahead, framed: SOURCE_RECORD with r's
+ * offset, timestamp and partition set and p[0..n) its 6-element record
+ * (valid until the next call), SOURCE_END or SOURCE_ERROR with err set. */
+int topicsource_next_framed(struct source *s, struct record *r, const uint8_t **p, size_t *n,
+			    struct error *err);
 
 /* source_pollfd of a topic. */
 int topicsource_pollfd(const struct source *s, int *timeout_ms);
