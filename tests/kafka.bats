@@ -76,3 +76,148 @@ error jump: unknown command or wrong number of arguments"
 	kafka_ctl "clear 0"
 	kafka_stop
 }
+
+KCATJSON="$PY $ROOT/tests/kafka/kcatjson.py"
+PM="$PY $ROOT/tests/model/partitionmodel.py"
+
+@test "kcat -P then kcat -C -J -e: keys (-K), headers (-H), null keys, tombstones, binary values come back exactly" {
+	kafka_start --topic rt:1
+	# three producers into the one partition, in turn: 150 records with
+	# binary keys and values split by -D '\x1e' -K '\x1f', three headers;
+	# 50 with -Z (empty key: null key, empty value: tombstone), no headers;
+	# two files as whole messages with a fixed key (-k): every byte 0-255
+	$PY - <<-'PYEOF'
+		import json, random
+		r = random.Random(16)
+		body = [b for b in range(256) if b not in (0x1e, 0x1f)]
+		def rnd(lo, hi):
+		    return bytes(r.choice(body) for _ in range(r.randint(lo, hi)))
+		exp = []
+		h1 = [[b"h1", b"v1"], ["hé".encode(), "ü=x".encode()], [b"noeq", None]]
+		with open("in1", "wb") as f:
+		    for i in range(150):
+		        v = rnd(0, 60)
+		        if i % 10 == 3:                     # no delimiter: a null key
+		            f.write(v + b"\x1e"); k = None
+		        else:
+		            k = rnd(0, 20)                  # "" stays an empty key
+		            f.write(k + b"\x1f" + v + b"\x1e")
+		        exp.append([k, v, h1])
+		with open("in2", "wb") as f:
+		    for i in range(50):
+		        k = rnd(0, 8) if i % 3 else b""
+		        v = rnd(1, 30) if i % 4 else b""
+		        f.write(k + b"\x1f" + v + b"\x1e")
+		        exp.append([k or None, v or None, None])
+		every = bytes(range(256))
+		open("f1", "wb").write(every)
+		open("f2", "wb").write(b"\n\x00\n")
+		h3 = [[b"bin", "\u00ff\u0001".encode()]]
+		exp += [[b"fixed", every, h3], [b"fixed", b"\n\x00\n", h3]]
+		hx = lambda b: None if b is None else b.hex()
+		with open("expected", "w") as f:
+		    for k, v, h in exp:
+		        f.write(json.dumps([hx(k), hx(v), None if h is None else [[hx(a), hx(b)] for a, b in h]],
+		                           separators=(",", ":")) + "\n")
+	PYEOF
+	t0=$(now_ms)
+	kcat -P -b "$BROKERS" -t rt -p 0 -K '\x1f' -D '\x1e' -H h1=v1 -H 'hé=ü=x' -H noeq <in1
+	kcat -P -b "$BROKERS" -t rt -p 0 -K '\x1f' -D '\x1e' -Z <in2
+	kcat -P -b "$BROKERS" -t rt -p 0 -k fixed -H "$(printf 'bin=\303\277\001')" f1 f2
+	t1=$(now_ms)
+	runio timeout 20 kcat -C -b "$BROKERS" -t rt -J -e -q
+	expect_status 0
+	$KCATJSON <"$T/stdout" >decoded
+	expect_lines decoded 202
+	# partition 0, offsets 0..201 in order, CreateTime stamped while producing
+	awk -F, -v t0="$t0" -v t1="$t1" '$1 != "[\"rt\"" || $2 != 0 || $3 != NR - 1 ||
+		$4 != "\"create\"" || $5 < t0 || $5 > t1 { print "line " NR ": " $0; bad = 1 }
+		END { exit bad }' decoded
+	$PY -c 'import json, sys
+for l in open("decoded"): print(json.dumps(json.loads(l)[5:], separators=(",", ":")))' >got
+	expect_same expected got
+	kafka_stop
+}
+
+# keyed_input N: in.jsonl ({"k": KEY, "n": I}) and in.tsv (KEY<TAB>I) with
+# N records over 400 distinct text keys of 1 to 40 UTF-8 bytes, ASCII and
+# not (é, ß, Ω, 日本語, emoji), each key once or more
+keyed_input() {
+	$PY - "$1" <<-'PYEOF'
+		import json, random, sys
+		r = random.Random(15)
+		pool = [chr(c) for c in range(0x21, 0x7f)] + list("éüßΩж日本語😀€ \u00a0")
+		keys = set()
+		while len(keys) < 400:
+		    want, k = r.randint(1, 40), ""
+		    while True:
+		        c = r.choice(pool)
+		        if len((k + c).encode()) > want:
+		            break
+		        k += c
+		    if k and k.strip() == k:
+		        keys.add(k)
+		keys = sorted(keys)
+		n = int(sys.argv[1])
+		recs = keys + [r.choice(keys) for _ in range(n - len(keys))]
+		r.shuffle(recs)
+		with open("in.jsonl", "w") as j, open("in.tsv", "w") as t:
+		    for i, k in enumerate(recs):
+		        j.write(json.dumps({"k": k, "n": i}) + "\n")
+		        t.write("%s\t%d\n" % (k, i))
+		lens = [len(k.encode()) for k in keys]
+		assert min(lens) == 1 and max(lens) == 40 and any(max(map(ord, k)) > 0x7f for k in keys)
+	PYEOF
+}
+
+# kafka_placement TOPIC: "KEY<TAB>PARTITION" per message of TOPIC, as
+# kcat -C -J reports them, sorted
+kafka_placement() {
+	timeout 20 kcat -C -b "$BROKERS" -t "$1" -J -e -q | $KCATJSON | $PY -c 'import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    sys.stdout.buffer.write(bytes.fromhex(m[5]) + b"\t%d\n" % m[1])' | sort
+}
+
+@test "kcat -X partitioner=murmur2_random places keys as partitionmodel.py and logappend --partitions do (8 and 3 partitions)" {
+	kafka_start --topic k8:8 --topic k3:3
+	keyed_input 600
+	for n in 8 3; do
+		kcat -P -b "$BROKERS" -t k$n -K '\t' -X partitioner=murmur2_random <in.tsv
+		kafka_placement k$n >kafka.$n
+		expect_lines kafka.$n 600
+		# the model: Java's murmur2 of the key's UTF-8, (h & 0x7fffffff) % n
+		$PM place $n --key k <in.jsonl | paste <(cut -f1 in.tsv) - | sort >model.$n
+		expect_same model.$n kafka.$n
+		# every partition used, each key in one
+		[ "$(cut -f2 kafka.$n | sort -u | wc -l)" -eq $n ]
+		[ "$(sort -u kafka.$n | cut -f1 | uniq -d | wc -l)" -eq 0 ]
+		# logtools' topic of n partitions: the keys of each partition
+		logappend --partitions $n --key k topic$n <in.jsonl
+		for ((p = 0; p < n; p++)); do
+			logcat -F '%k\n' topic$n/$p | sed "s/\$/	$p/"
+		done | sort >logtools.$n
+		expect_same kafka.$n logtools.$n
+	done
+	kafka_stop
+}
+
+@test "kcat's default partitioner is librdkafka's consistent_random: CRC32 of the key, not Java's placement" {
+	kafka_start --topic c8:8
+	keyed_input 400
+	kcat -P -b "$BROKERS" -t c8 -K '\t' <in.tsv
+	kafka_placement c8 >kafka
+	expect_lines kafka 400
+	$PY -c 'import sys, zlib
+sys.path.insert(0, sys.argv[1])
+import partitionmodel as pm
+same = 0
+for l in open("kafka", "rb"):
+    k, p = l.rstrip(b"\n").rsplit(b"\t", 1)
+    if zlib.crc32(k) % 8 != int(p):
+        sys.exit("key %r in partition %s, crc32 %% 8 is %d" % (k, p, zlib.crc32(k) % 8))
+    same += pm.partition_of(k, 8) == int(p)
+if same > 100:
+    sys.exit("%d of 400 keys where murmur2 puts them too" % same)' "$ROOT/tests/model"
+	kafka_stop
+}
