@@ -221,3 +221,78 @@ if same > 100:
     sys.exit("%d of 400 keys where murmur2 puts them too" % same)' "$ROOT/tests/model"
 	kafka_stop
 }
+
+# messages TOPIC: "PARTITION OFFSET PAYLOAD" of every message, sorted
+messages() {
+	timeout 20 kcat -C -b "$BROKERS" -t "$1" -e -q -f '%p %o %s\n' | sort
+}
+
+@test "a broker down (control line) and up: kcat fails to deliver to its partitions, delivers to the others, and after 'up' a waiting producer gets through" {
+	kafka_start --topic t:3
+	kafka_ctl "leader t 0 1"
+	kafka_ctl "leader t 1 2"
+	kafka_ctl "leader t 2 3"
+	kafka_ctl "down 1"
+	# no leader change: the metadata still names broker 1 for partition 0
+	runio timeout 10 kcat -L -b "$BROKERS" -t t
+	expect_status 0
+	grep -q '^    partition 0, leader 1,' "$T/stdout"
+	# partition 0's producer retries until message.timeout.ms, then exit 1
+	runio timeout 10 kcat -P -b "$BROKERS" -t t -p 0 -X message.timeout.ms=1500 <<<lost
+	expect_status 1
+	grep -q '^% Delivery failed for message: Local: Message timed out$' "$T/stderr"
+	echo m1 | kcat -P -b "$BROKERS" -t t -p 1 2>/dev/null
+	# a consumer to the end never gets there: partition 0 has no end while down
+	runio timeout 2 kcat -C -b "$BROKERS" -t t -e -q -f '%p %o %s\n'
+	expect_status 124
+	expect_file "$T/stdout" "1 0 m1"
+	# a producer waiting for partition 0 gets through once broker 1 is up
+	echo late | kcat -P -b "$BROKERS" -t t -p 0 -X message.timeout.ms=15000 2>err 3>&- &
+	pid=$!
+	bg_started $pid
+	sleep 1
+	gone $pid && fail "the producer ended while broker 1 was down"
+	kafka_ctl "up 1"
+	wait_end $pid 10
+	expect_status 0
+	messages t >got
+	expect_file got "0 0 late
+1 0 m1"
+	kafka_stop
+}
+
+@test "failed Produce requests (control lines): retriable errors are retried, others fail the message; a late answer is a duplicate unless transactional" {
+	kafka_start --topic r:1 --topic x:1 --topic d:1 --topic tx:1
+	kafka_ctl "fail-produce 3 NOT_LEADER_FOR_PARTITION"
+	runio kcat -P -b "$BROKERS" -t r < <(seq 5)
+	expect_status 0
+	messages r | cut -d' ' -f3 | paste -sd' ' >got
+	expect_file got "1 2 3 4 5"
+	kafka_ctl "fail-produce 1 INVALID_RECORD"
+	runio kcat -P -b "$BROKERS" -t x < <(seq 5)
+	expect_status 1
+	grep -q '^% Delivery failed for message: Broker: Broker failed to validate record$' "$T/stderr"
+	messages x >got
+	expect_file got ""
+	# the first Produce to the leader is applied, its answer 2 s late; the
+	# client's request times out after 0.7 s and is sent again.  The mock
+	# of 2.0.2 checks sequence numbers of transactional producers only: the
+	# idempotent producer's retry is stored twice, the transactional one's once
+	for topic in d tx; do
+		leader=$(kcat -L -b "$BROKERS" -t $topic | sed -n 's/^    partition 0, leader \([0-9]\),.*/\1/p')
+		kafka_ctl "fail-broker $leader 0 1 NO_ERROR 2000"
+		opt=(-X enable.idempotence=true)
+		[ $topic = tx ] && opt=(-X transactional.id=tx1)
+		runio kcat -P -b "$BROKERS" -t $topic -X socket.timeout.ms=700 -X request.timeout.ms=700 \
+			-X message.timeout.ms=20000 -X retry.backoff.ms=100 "${opt[@]}" < <(seq 3)
+		expect_status 0
+		grep -q 'request(s) timed out' "$T/stderr"
+		messages $topic | cut -d' ' -f2,3 | paste -sd' ' >got.$topic
+	done
+	# d: each of 1 2 3 stored, and more than three messages (here, one
+	# request for all three: "0 1 1 2 2 3 3 1 4 2 5 3")
+	[ "$(tr ' ' '\n' <got.d | awk 'NR % 2 == 0' | sort -u | paste -sd' ')" = "1 2 3" ] &&
+		[ "$(wc -w <got.d)" -gt 6 ] || fail "topic d holds: $(cat got.d)"
+	expect_file got.tx "0 1 1 2 2 3"
+	kafka_stop
+}

@@ -35,8 +35,11 @@
  *                       ERR (rd_kafka_mock_push_request_errors, ApiKey 0)
  *   fail API N ERR      the same for protocol request type API (a number:
  *                       0 Produce, 1 Fetch, 3 Metadata, 8 OffsetCommit, ...)
- *   fail-broker B API N ERR  the next N requests API to broker B fail
- *                       (rd_kafka_mock_broker_push_request_error_rtts, no delay)
+ *   fail-broker B API N ERR [MS]  the next N requests API to broker B get
+ *                       ERR, their responses MS ms late (default 0)
+ *                       (rd_kafka_mock_broker_push_request_error_rtts); ERR
+ *                       NO_ERROR with MS: the request is applied, its answer
+ *                       late (a client's timeout then retries it)
  *   clear API           forget the cluster's pending errors for API
  *   topic T:P           create a topic now
  *   ERR is a librdkafka error name as rd_kafka_err2name gives it, e.g.
@@ -68,7 +71,8 @@ static const char usage[] =
 "A librdkafka mock Kafka cluster on 127.0.0.1; prints its bootstrap servers,\n"
 "runs until SIGTERM/SIGINT, --lifetime (default 180 s) or, with --until-eof,\n"
 "EOF of stdin.  Control lines on stdin: down B, up B, rtt B MS, leader T P B,\n"
-"fail-produce N ERR, fail API N ERR, fail-broker B API N ERR, clear API, topic T:P.\n";
+"fail-produce N ERR, fail API N ERR, fail-broker B API N ERR [MS], clear API,\n"
+"topic T:P.\n";
 
 static volatile sig_atomic_t stop_signal;
 
@@ -183,7 +187,10 @@ static const char *control(rd_kafka_mock_cluster_t *mc, int brokers, char *line)
 	} else if (!strcmp(argv[0], "fail") && argc == 4) {
 		if (parse_long(argv[1], 0, 32767, &api))
 			return "bad API key";
-	} else if (!strcmp(argv[0], "fail-broker") && argc == 5) {
+	} else if (!strcmp(argv[0], "fail-broker") && (argc == 5 || argc == 6)) {
+		long ms = 0;
+		if (argc == 6 && parse_long(argv[5], 0, 600000, &ms))
+			return "bad milliseconds";
 		if (parse_long(argv[1], 1, brokers, &b))
 			return "no such broker";
 		if (parse_long(argv[2], 0, 32767, &api))
@@ -193,7 +200,7 @@ static const char *control(rd_kafka_mock_cluster_t *mc, int brokers, char *line)
 		if (parse_err(argv[4], &err))
 			return "unknown error name";
 		for (; n > 0; n--) {
-			e = rd_kafka_mock_broker_push_request_error_rtts(mc, (int32_t)b, (int16_t)api, 1, err, 0);
+			e = rd_kafka_mock_broker_push_request_error_rtts(mc, (int32_t)b, (int16_t)api, 1, err, (int)ms);
 			if (e)
 				return rd_kafka_err2str(e);
 		}
