@@ -296,3 +296,26 @@ messages() {
 	expect_file got.tx "0 1 1 2 2 3"
 	kafka_stop
 }
+
+@test "the mock keeps at most 5 MiB of message sets per partition: older ones are dropped, the log start moves" {
+	kafka_start --topic big:1
+	# 120000 messages of 80 bytes, about 10 MB: twice what a partition keeps
+	awk 'BEGIN { for (i = 0; i < 120000; i++) printf "%080d\n", i }' >in
+	runio kcat -P -b "$BROKERS" -t big <in
+	expect_status 0
+	# the high watermark counts every message; the low one moved past 0
+	hw=$(kcat -Q -b "$BROKERS" -t big:0:-1 | sed -n 's/^big \[0\] offset //p')
+	lw=$(kcat -Q -b "$BROKERS" -t big:0:-2 | sed -n 's/^big \[0\] offset //p')
+	[ "$hw" = 120000 ] || fail "high watermark '$hw', expected 120000"
+	[ "$lw" -gt 0 ] || fail "low watermark '$lw', expected above 0"
+	timeout 20 kcat -C -b "$BROKERS" -t big -e -q -f '%o %s\n' >got
+	# what is read: offsets lw..119999, each with its own payload, and at
+	# most 5 MiB of payload
+	awk -v lw="$lw" '$1 != lw + NR - 1 || $2 + 0 != $1 { print "line " NR ": " $0; exit 1 }
+		END { if ($1 != 119999) { print "last offset " $1; exit 1 } }' got
+	[ "$(cut -d' ' -f2 got | wc -c)" -le $((5 * 1024 * 1024)) ]
+	# offsets for times are not implemented: -1 for any timestamp
+	kcat -Q -b "$BROKERS" -t big:0:1000 >q
+	expect_file q "big [0] offset -1"
+	kafka_stop
+}
