@@ -6,13 +6,18 @@
     kcatjson.py < kcat.json
 
 Each input line is one message, a JSON object whose members come in this
-order: topic, partition, offset, tstype, ts, broker, headers (absent when
-the message has none), key, payload.  kcat escapes the bytes 0x00-0x1f, '"'
+order: topic, partition, offset, tstype and ts (both absent when the
+message has no timestamp), broker, headers (absent when the message has
+none), key, payload.  (kcat 1.7.1's json.c; its -h text shows headers as an
+object, but kcat writes a flat array [name, value, ...], value null for a
+header without one.)  kcat escapes the bytes 0x00-0x1f, '"'
 and '\\' and writes every other byte as it is, so a line is not always
 UTF-8: the decoder reads bytes and takes a key, payload or header back to
 its exact bytes.  Prints one canonical JSON line per message:
 
     [topic, partition, offset, tstype, ts, key, payload, headers]
+
+(tstype and ts null when the message had none.)
 
 key and payload as hex (null for a null key or payload), headers a list of
 [name, value] in hex (value null for a header without value), or null when
@@ -38,14 +43,18 @@ def hexof(s):
 def decode(line, n):
     pairs = json.loads(line.decode("utf-8", "surrogateescape"), object_pairs_hook=list)
     names = [k for k, _ in pairs]
-    want = [f for f in FIELDS if f != "headers" or "headers" in names]
+    want = [f for f in FIELDS if f not in ("headers", "tstype", "ts") or f in names]
+    if ("tstype" in names) != ("ts" in names):
+        raise ValueError("line %d: tstype and ts come together" % n)
     if names != want:
         raise ValueError("line %d: members %s, expected %s" % (n, names, want))
     m = dict(pairs)
+    m.setdefault("tstype", None)
+    m.setdefault("ts", None)
     for f in ("partition", "offset", "ts", "broker"):
-        if not isinstance(m[f], int):
+        if not isinstance(m[f], int) and not (f == "ts" and m[f] is None):
             raise ValueError("line %d: %s is not an integer" % (n, f))
-    if m["tstype"] not in ("create", "logappend", "notavailable"):
+    if m["tstype"] not in ("create", "logappend", "unknown", None):
         raise ValueError("line %d: tstype %r" % (n, m["tstype"]))
     headers = None
     if "headers" in m:
