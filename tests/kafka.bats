@@ -72,6 +72,11 @@ load kafka-helper
 error fail-produce x NOT_LEADER_FOR_PARTITION: bad count (1..1000)
 error fail 0 1 NO_SUCH_ERROR: unknown error name
 error jump: unknown command or wrong number of arguments"
+	# a line longer than its 4 KiB buffer: one answer, the rest of it dropped
+	printf '%09000d\n' 0 >&"$KAFKA_FD"
+	lines_within "$KAFKA_DIR/out" 6 5
+	sed -n '6p' "$KAFKA_DIR/out" >answer
+	expect_file answer "error $(printf '%040d' 0)...: line too long"
 	kafka_ctl "fail-produce 2 _TRANSPORT"
 	kafka_ctl "clear 0"
 	kafka_stop

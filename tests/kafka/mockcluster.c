@@ -9,9 +9,9 @@
  *                  (default 3, at most 16)
  * --topic T:P      create topic T with P partitions (1..10000), replication
  *                  factor min(3, N); the mock assigns leaders round robin.
- *                  Topics not created are auto-created by the mock on a
- *                  client's first Metadata or Produce for them (with
- *                  librdkafka's default of 4 partitions... as the mock sets it).
+ *                  A topic not created here is auto-created by the mock when
+ *                  a client first asks for it: 4 partitions, replication
+ *                  factor min(3, N).
  * --lifetime S     stop after S seconds whatever happens (default 180, 1..86400)
  * --until-eof      stop when stdin reaches end of file (a test that dies closes
  *                  its end and takes the cluster along)
@@ -48,7 +48,10 @@
  *
  * Exit status: 0 stopped as asked, 1 the cluster could not be made, 2 usage.
  * A test program, not part of the toolkit: it uses librdkafka's experimental
- * mock API (no stability promise), tested here with 2.0.2. */
+ * mock API (no stability promise), tested here with 2.0.2.  What that mock
+ * can and cannot do (5 MiB kept per partition, no offsets for times,
+ * sequence numbers checked for transactional producers only):
+ * tests/model/KAFKA-NOTES.md. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -244,6 +247,7 @@ int main(int argc, char **argv)
 	int parts[MAX_TOPICS];
 	char errstr[512], line[4096];
 	size_t linelen = 0;
+	int discarding = 0;	/* within a line too long, up to its newline */
 	rd_kafka_conf_t *conf;
 	rd_kafka_t *rk;
 	rd_kafka_mock_cluster_t *mc;
@@ -361,10 +365,25 @@ int main(int argc, char **argv)
 		while ((nl = memchr(line, '\n', linelen)) || linelen == sizeof line - 1) {
 			size_t len = nl ? (size_t)(nl - line) : linelen;
 			char cmd[sizeof line], copy[sizeof line];
+			const char *bad;
+			if (!nl || discarding) {
+				/* a line longer than the buffer: one error, its rest
+				 * dropped up to its newline */
+				if (!discarding) {
+					printf("error %.40s...: line too long\n", line);
+					fprintf(stderr, "mockcluster: '%.40s...': line too long\n", line);
+					fflush(stdout);
+				}
+				discarding = !nl;
+				len += nl ? 1 : 0;
+				memmove(line, line + len, linelen - len);
+				linelen -= len;
+				continue;
+			}
 			memcpy(cmd, line, len);
 			cmd[len] = 0;
 			memcpy(copy, cmd, len + 1);
-			const char *bad = nl ? control(mc, (int)brokers, cmd) : "line too long";
+			bad = control(mc, (int)brokers, cmd);
 			if (bad) {
 				printf("error %s: %s\n", copy, bad);
 				fprintf(stderr, "mockcluster: '%s': %s\n", copy, bad);
@@ -372,9 +391,8 @@ int main(int argc, char **argv)
 				printf("ok %s\n", copy);
 			}
 			fflush(stdout);
-			len += nl ? 1 : 0;
-			memmove(line, line + len, linelen - len);
-			linelen -= len;
+			memmove(line, line + len + 1, linelen - len - 1);
+			linelen -= len + 1;
 		}
 	}
 	rd_kafka_mock_cluster_destroy(mc);
