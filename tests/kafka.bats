@@ -243,7 +243,10 @@ messages() {
 	expect_status 0
 	grep -q '^    partition 0, leader 1,' "$T/stdout"
 	# partition 0's producer retries until message.timeout.ms, then exit 1
-	runio timeout 10 kcat -P -b "$BROKERS" -t t -p 0 -X message.timeout.ms=1500 <<<lost
+	# (librdkafka's reconnect backoff grows to 10 s and delays the exit: kept
+	# short here and below)
+	runio timeout 10 kcat -P -b "$BROKERS" -t t -p 0 -X message.timeout.ms=1500 \
+		-X reconnect.backoff.max.ms=200 <<<lost
 	expect_status 1
 	grep -q '^% Delivery failed for message: Local: Message timed out$' "$T/stderr"
 	echo m1 | kcat -P -b "$BROKERS" -t t -p 1 2>/dev/null
@@ -252,7 +255,8 @@ messages() {
 	expect_status 124
 	expect_file "$T/stdout" "1 0 m1"
 	# a producer waiting for partition 0 gets through once broker 1 is up
-	echo late | kcat -P -b "$BROKERS" -t t -p 0 -X message.timeout.ms=15000 2>err 3>&- &
+	echo late | kcat -P -b "$BROKERS" -t t -p 0 -X message.timeout.ms=15000 \
+		-X reconnect.backoff.ms=50 -X reconnect.backoff.max.ms=200 2>err 3>&- &
 	pid=$!
 	bg_started $pid
 	sleep 1
