@@ -100,7 +100,7 @@ unit: units
 TEST_TMPDIR ?= $(shell [ -w /dev/shm ] && df -Pk /dev/shm 2>/dev/null | \
                  awk 'NR == 2 && $$4 > 4194304 { print "/dev/shm" }')
 ON_TMPFS = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
-bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so
+bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so build/mockcluster
 	DISK_TMPDIR=$${DISK_TMPDIR:-$${TMPDIR:-/tmp}} $(ON_TMPFS) \
 	  LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so bats tests/
 
@@ -108,6 +108,12 @@ bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so
 build/faultshim.so: tests/faults/faultshim.c
 	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -O2 -g -Wall -Wextra -o $@ $< -ldl
+
+# the Kafka-protocol cluster of the tests (librdkafka's mock cluster):
+# tests/kafka/mockcluster.c
+build/mockcluster: tests/kafka/mockcluster.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter -o $@ $< -lrdkafka
 
 # the sanitizer pass: the crash loops of tests/crash.bats and logcompact.bats
 # at CRASH_PERCENT of their size (what they look for there is a memory
