@@ -212,19 +212,30 @@ static int integer(struct kp *k, const char *what, int64_t min, int64_t max, int
 	return 0;
 }
 
-/* Skips a scalar value (string, number, true, false, null) of a member
- * not known. */
-static int skip_scalar(struct kp *k, const char *what)
+/* Skips the scalar value (string, number, true, false, null) of the member
+ * name[0..len) not known. */
+static int skip_scalar(struct kp *k, const uint8_t *name, size_t len)
 {
+	static const char *const literals[] = { "true", "false", "null" };
 	const uint8_t *s;
+	char what[80];
 	size_t n;
 
+	snprintf(what, sizeof what, "\"%.*s\"", len > 64 ? 64 : (int)len, (const char *)name);
 	if (k->p < k->end && *k->p == '"')
 		return string(k, what, &s, &n);
-	for (n = 0; k->p + n < k->end && strchr("+-.0123456789eEtrufalsn", k->p[n]) && k->p[n];)
+	for (int i = 0; i < 3; i++) {
+		n = strlen(literals[i]);
+		if ((size_t)(k->end - k->p) >= n && !memcmp(k->p, literals[i], n)) {
+			k->p += n;
+			return 0;
+		}
+	}
+	for (n = 0; k->p + n < k->end && k->p[n] && strchr("+-.0123456789eE", k->p[n]);)
 		n++;
-	if (n == 0)
-		return fail(k, k->p, what, "a member not known, and not a scalar");
+	if (n == 0 || (*k->p != '-' && (*k->p < '0' || *k->p > '9')))
+		return fail(k, k->p, what, "a member not known whose value is not a string, number, "
+			    "true, false or null");
 	k->p += n;
 	return 0;
 }
@@ -416,7 +427,7 @@ int kcat_decode(struct kcat_decoder *d, const uint8_t *p, size_t n, struct recor
 			seen |= 1u << m;
 			if (member(&k, m, r) < 0)
 				goto out;
-		} else if (skip_scalar(&k, "member not known") < 0) {
+		} else if (skip_scalar(&k, name, len) < 0) {
 			goto out;
 		}
 		ws(&k);

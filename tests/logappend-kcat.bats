@@ -202,7 +202,8 @@ four"
 		{"partition":0,"offset":0,"key":"k","payload":"v"|',' or '}' expected|49
 		{"partition":0,"offset":0,"key":"k","payload":"v|payload: the line ends inside a string|46
 		{"partition":0,"offset":0,"key":"k","payload":"v"} x|more after the object|51
-		{"partition":0,"offset":0,"x":[1],"key":"k","payload":"v"}|member not known: a member not known, and not a scalar|30
+		{"partition":0,"offset":0,"x":[1],"key":"k","payload":"v"}|"x": a member not known whose value is not a string, number, true, false or null|30
+		{"partition":0,"offset":0,"x":nul,"key":"k","payload":"v"}|"x": a member not known whose value is not a string, number, true, false or null|30
 	EOF
 	# with --skip-bad: every bad line named, every good one kept
 	{ echo "$good"; echo 'not json'; echo "$good"; echo '{"partition":0}'; echo "$good"; } >in
@@ -218,6 +219,19 @@ stdin:4"
 	expect_status 0
 	logcat --json U/ >got
 	expect_file got '{"offset":0,"ts":'"$(logcat -F '%T' U/)"',"key":"k","value":"v"}'
+	# at most 1024 headers (logformat(5)): the 1025th is named
+	for n in 1024 1025; do
+		$PY -c 'import sys, json
+n = int(sys.argv[1])
+h = json.dumps([x for i in range(n) for x in ("h%d" % i, "v")], separators=(",", ":"))
+print("{\"partition\":0,\"offset\":0,\"headers\":%s,\"key\":null,\"payload\":\"v\"}" % h)' $n >h$n
+	done
+	runio logappend --input kcat H/ <h1024
+	expect_status 0
+	[ "$(logcat --json H/ | $PY -c 'import json, sys; print(len(json.load(sys.stdin)["headers"]))')" -eq 1024 ]
+	runio logappend --input kcat H/ <h1025
+	expect_status 1
+	expect_file "$T/stderr" "logappend: stdin:1: headers: more than 1024 headers (byte $(grep -bo '"h1024"' h1025 | cut -d: -f1))"
 	# a partition the topic does not have
 	printf '%s\n' "$good" '{"partition":3,"offset":0,"key":"k","payload":"v"}' >in
 	runio logappend --partitions 3 --input kcat T/ <in
