@@ -191,6 +191,9 @@ four"
 		{"partition":0,"offset":0,"headers":["a",2],"key":"k","payload":"v"}|headers: a header value that is neither a string nor null|41
 		{"partition":0,"offset":0,"headers":{"a":"x"},"key":"k","payload":"v"}|headers: not an array|36
 		{"partition":0,"offset":0,"headers":["\u00ff\udc80","x"],"key":"k","payload":"v"}|headers: a lone low surrogate escaped|44
+		{"partition":0,"offset":0,"headers":["A\t","x","A\u0009","y"],"key":"k","payload":"v"}|headers: header "A	" twice (a record's headers are a map)|47
+		{"partition":0,"offset":0,"headers":["\u00e9","x","\u00E9","\u00e9"],"key":"k","payload":"v"}|headers: header "é" twice (a record's headers are a map)|50
+		{"partition":0,"offset":0,"headers":["a","\u00ff\u00e9",""],"key":"k","payload":"v"}|headers: a header name without a value (not a flat [name, value, ...] array)|58
 		{"partition":0,"partition":1,"offset":0,"key":"k","payload":"v"}|partition: the member twice|15
 		{"partition":-1,"offset":0,"key":"k","payload":"v"}|partition: an integer out of range|13
 		{"partition":0,"offset":0.5,"key":"k","payload":"v"}|offset: not an integer|24
