@@ -15,7 +15,8 @@
 
 static const char usage[] =
 "usage: logappend [options] LOGDIR|TOPIC\n"
-"Append records read from stdin (a framed stream, JSON values or lines) to a log or a topic.\n"
+"Append records read from stdin (a framed stream, JSON values, lines, or the lines\n"
+"of kcat -C -J) to a log or a topic.\n"
 "\n"
 "      --partitions N       make TOPIC a topic of N partitions (or check it has N)\n"
 "      --partition P        put every record in partition P of the topic\n"
