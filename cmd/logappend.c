@@ -15,7 +15,8 @@
 
 static const char usage[] =
 "usage: logappend [options] LOGDIR|TOPIC\n"
-"Append records read from stdin (a framed stream, JSON values or lines) to a log or a topic.\n"
+"Append records read from stdin (a framed stream, JSON values, lines, or the lines\n"
+"of kcat -C -J) to a log or a topic.\n"
 "\n"
 "      --partitions N       make TOPIC a topic of N partitions (or check it has N)\n"
 "      --partition P        put every record in partition P of the topic\n"
@@ -23,7 +24,7 @@ static const char usage[] =
 "  -k, --key PATH           take each record's key from this field of the value\n"
 "  -t, --time PATH          take its timestamp from this field (epoch ms or RFC 3339)\n"
 "      --time-unit ms|s     unit of numeric --time fields (default ms)\n"
-"      --input FORMAT       framed, json or lines (default: detected)\n"
+"      --input FORMAT       framed, json, lines or kcat (default: detected)\n"
 "      --envelope           read the objects logcat --json writes (ts, key, value, headers)\n"
 "      --plain-json         store JSON as it is: no $tag, $bytes, $float, $map, $undefined forms\n"
 "      --sync MODE          always, batch or never (default batch)\n"
@@ -184,7 +185,8 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "framed")) aopt.format = INPUT_FRAMED;
 			else if (!strcmp(optarg, "json")) aopt.format = INPUT_JSON;
 			else if (!strcmp(optarg, "lines")) aopt.format = INPUT_LINES;
-			else usage_error("--input: invalid format '%s' (accepted: framed, json, lines)", optarg);
+			else if (!strcmp(optarg, "kcat")) aopt.format = INPUT_KCAT;
+			else usage_error("--input: invalid format '%s' (accepted: framed, json, lines, kcat)", optarg);
 			break;
 		case O_ENVELOPE: aopt.envelope = 1; break;
 		case O_PLAIN_JSON: aopt.plain_json = 1; break;
@@ -228,6 +230,9 @@ int main(int argc, char **argv)
 		usage_error("--envelope reads JSON input");
 	if (aopt.envelope)
 		aopt.format = INPUT_JSON;
+	if (aopt.format == INPUT_KCAT && (aopt.key || aopt.time))
+		usage_error("--input kcat keeps each message's key and ts: --%s takes a field of a "
+			    "JSON value, and kcat's payloads are strings", aopt.key ? "key" : "time");
 	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
 		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 

@@ -330,6 +330,7 @@ int append_run(struct topic_writer *tw, int fd, const char *name,
 	static const enum source_kind kinds[] = {
 		[INPUT_AUTO] = SOURCE_DETECT, [INPUT_FRAMED] = SOURCE_FRAMED,
 		[INPUT_JSON] = SOURCE_JSON, [INPUT_LINES] = SOURCE_LINES,
+		[INPUT_KCAT] = SOURCE_KCAT,
 	};
 	struct source_options sopt = {
 		.nonblock = 1, .plain_json = opt->plain_json, .values = !opt->envelope,

@@ -1,9 +1,10 @@
 /*
  * append.h - logappend's engine: reads records from an input (a framed
- * stream, JSON values, lines of text, or the JSON envelopes logcat --json
- * writes), gives them keys and timestamps, places each in a partition of a
- * topic (tests/model/PARTITION-SPEC.md, "Placement"), groups them into
- * batches and appends the batches through the writers of a topic_writer
+ * stream, JSON values, lines of text, the JSON envelopes logcat --json
+ * writes, or the JSON lines kcat -C -J writes), gives them keys and
+ * timestamps, places each in a partition of a topic
+ * (tests/model/PARTITION-SPEC.md, "Placement"), groups them into batches
+ * and appends the batches through the writers of a topic_writer
  * (topicwriter.h): a single log's, or one per partition.
  */
 #ifndef APPEND_H
@@ -16,7 +17,7 @@
 #include "fieldpath.h"
 #include "topicwriter.h"
 
-enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES };
+enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES, INPUT_KCAT };
 
 struct append_options {
 	enum input_format format;
@@ -77,8 +78,8 @@ struct append_stats {
  *
  * In a topic, a record goes to opt->partition when fixed_partition is set;
  * else to the partition it carries (has_partition: framed input from
- * logcat TOPIC, an envelope's "partition"), a partition the topic does not
- * have being a bad record ("carries partition 11; 'B/' has 8: give
+ * logcat TOPIC, an envelope's "partition", a kcat line's "partition"), a
+ * partition the topic does not have being a bad record ("carries partition 11; 'B/' has 8: give
  * --repartition"), unless repartition; else by Kafka's default partitioner
  * of its key's bytes (partitioner.h); else (a null key) round robin, one
  * record each, starting at tw->start mod N (the records in the topic at

@@ -677,19 +677,21 @@ static __attribute__((noinline)) int json_next(struct source *s, struct record *
 	}
 }
 
-/* The next line of a lines source. */
-static __attribute__((noinline)) int lines_next(struct source *s, struct record *r,
-						struct error *err)
+/* The next line of a lines or kcat source: 1 with p[0..*len) its bytes
+ * (without the newline) and *used the bytes to consume for it; SOURCE_END,
+ * SOURCE_AGAIN, SOURCE_ERROR, or SOURCE_BAD for a line longer than the
+ * window (err set; its rest skipped by the next call). */
+static int next_line(struct source *s, const uint8_t **line, size_t *len, size_t *used,
+		     struct error *err)
 {
 	struct input *in = &s->in;
-	uint8_t head[9];
 	int rc;
 
 	if (s->skip && (rc = skip_line(s, err)) < 0)
 		return rc;
 	for (;;) {
 		const uint8_t *p = input_data(in), *nl;
-		size_t n = input_avail(in), len, tl, hl;
+		size_t n = input_avail(in);
 
 		nl = memchr(p, '\n', n);
 		if (!nl && !in->eof && n >= in->max_window) {
@@ -705,21 +707,65 @@ static __attribute__((noinline)) int lines_next(struct source *s, struct record 
 		}
 		if (!nl && n == 0)
 			return SOURCE_END;
-		len = nl ? (size_t)(nl - p) : n;
-		tl = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
-		hl = item_put_head(head, utf8_valid_prefix(p, tl) == tl ? 3 : 2, tl);
-		buf_reset(&s->value);
-		if (buf_grow(&s->value, hl + tl) < 0)
-			return error_set(err, "out of memory");
-		buf_add_unchecked(&s->value, head, hl);
-		buf_add_unchecked(&s->value, p, tl);
-		stream_blank(r);
-		r->value = s->value.p;
-		r->valuelen = s->value.len;
+		*line = p;
+		*len = nl ? (size_t)(nl - p) : n;
+		*used = nl ? *len + 1 : *len;
 		s->line = in->line;
-		input_consume(in, nl ? len + 1 : len, 1);
-		return SOURCE_RECORD;
+		return 1;
 	}
+}
+
+/* The next line of a lines source. */
+static __attribute__((noinline)) int lines_next(struct source *s, struct record *r,
+						struct error *err)
+{
+	const uint8_t *p;
+	uint8_t head[9];
+	size_t len, used, tl, hl;
+	int rc;
+
+	if ((rc = next_line(s, &p, &len, &used, err)) != 1)
+		return rc;
+	tl = len > 0 && p[len - 1] == '\r' ? len - 1 : len;
+	hl = item_put_head(head, utf8_valid_prefix(p, tl) == tl ? 3 : 2, tl);
+	buf_reset(&s->value);
+	if (buf_grow(&s->value, hl + tl) < 0)
+		return error_set(err, "out of memory");
+	buf_add_unchecked(&s->value, head, hl);
+	buf_add_unchecked(&s->value, p, tl);
+	stream_blank(r);
+	r->value = s->value.p;
+	r->valuelen = s->value.len;
+	input_consume(&s->in, used, 1);
+	return SOURCE_RECORD;
+}
+
+/* The next line of a kcat source: a Kafka message as kcat -C -J writes it
+ * (kcatjson.h); a line of whitespace only is skipped, a bad line is
+ * SOURCE_BAD naming the line and the byte where it went wrong. */
+static __attribute__((noinline)) int kcat_next(struct source *s, struct record *r,
+					       struct error *err)
+{
+	struct input *in = &s->in;
+	struct error why;
+	const uint8_t *p;
+	size_t len, used, at;
+	int rc;
+
+	for (;;) {
+		if ((rc = next_line(s, &p, &len, &used, err)) != 1)
+			return rc;
+		if (leading_ws((const char *)p, len) < len)
+			break;
+		input_consume(in, used, 1);
+	}
+	stream_blank(r);
+	rc = kcat_decode(&s->kcat, p, len, r, &at, &why);
+	if (rc < 0)
+		error_set(err, "%s:%llu: %s (byte %llu)", in->name, (unsigned long long)s->line,
+			  why.msg, (unsigned long long)(in->offset + at));
+	input_consume(in, used, 1);
+	return rc < 0 ? SOURCE_BAD : SOURCE_RECORD;
 }
 
 /* The next answer of a descriptor source whose kind is known, its range
@@ -733,7 +779,8 @@ static int fd_read(struct source *s, struct record *r, struct error *err)
 		return rc > 0 ? SOURCE_RECORD : rc == 0 ? SOURCE_END : rc == FRAMED_BAD_RECORD ?
 		       SOURCE_BAD : rc == FRAMED_AGAIN ? SOURCE_AGAIN : SOURCE_ERROR;
 	}
-	return s->kind == SOURCE_JSON ? json_next(s, r, err) : lines_next(s, r, err);
+	return s->kind == SOURCE_JSON ? json_next(s, r, err) :
+	       s->kind == SOURCE_KCAT ? kcat_next(s, r, err) : lines_next(s, r, err);
 }
 
 static __attribute__((noinline)) int fd_next(struct source *s, struct record *r, struct error *err)
@@ -816,6 +863,7 @@ void source_close(struct source *s)
 	} else {
 		input_release(&s->in);
 	}
+	kcat_decoder_release(&s->kcat);
 	buf_release(&s->value);
 	buf_release(&s->scratch);
 }

@@ -14,6 +14,8 @@
  *     (envelope.h), one object per record, or JSON values, each a record's
  *     value (source_options.values);
  *   - a file descriptor carrying lines of text, each a record's value;
+ *   - a file descriptor carrying the JSON lines kcat -C -J writes, each a
+ *     Kafka message (kcatjson.h), the partition carried;
  * and, for a file descriptor, detects which of framed or JSON from its
  * first bytes (as logappend does) when asked to.
  *
@@ -43,6 +45,7 @@
 #include "error.h"
 #include "framed.h"
 #include "input.h"
+#include "kcatjson.h"
 #include "output.h"
 #include "reader.h"
 #include "record.h"
@@ -90,6 +93,9 @@ enum source_kind {
 				 * (a CR before its newline dropped) a record's
 				 * value, a text string when valid UTF-8, else a
 				 * byte string */
+	SOURCE_KCAT,		/* a descriptor carrying the lines kcat -C -J
+				 * writes, each a record (kcatjson.h): its
+				 * timestamp, key, value, headers and partition */
 	SOURCE_LOG,		/* a log directory */
 	SOURCE_TOPIC,		/* a topic directory: its partitions merged */
 };
@@ -145,7 +151,8 @@ struct source {
 	int new_line;		/* JSON: the next value starts a line (the
 				 * input's start, or after a skipped line) */
 	int line_start;		/* JSON: see source_line_start */
-	uint64_t line;		/* lines: the last record's line number */
+	uint64_t line;		/* lines, kcat: the last record's line number */
+	struct kcat_decoder kcat;	/* kcat: the decoder's storage */
 	int warned;		/* JSON envelopes: the warning was given */
 	const char *warning;	/* see source_warning */
 	char warn[256];
@@ -183,8 +190,8 @@ int source_open_log(struct source *s, const char *path, const struct replay_rang
 
 /*
  * Sets up a source reading fd (name is for messages: "stdin"; it must
- * outlive the source) as kind (SOURCE_DETECT, SOURCE_FRAMED, SOURCE_JSON or
- * SOURCE_LINES),
+ * outlive the source) as kind (SOURCE_DETECT, SOURCE_FRAMED, SOURCE_JSON,
+ * SOURCE_LINES or SOURCE_KCAT),
  * keeping the records of range (NULL: all; a time range starts at the first
  * record at or after from_time and ends at the first at or after to_time,
  * in stream order; FROM_LAST and FROM_END yield no record on a
@@ -201,7 +208,7 @@ void source_open_fd(struct source *s, int fd, const char *name, enum source_kind
  * descriptor's record that is bad but whose extent is known, skipped: a
  * framed record of the wrong shape or with invalid contents, a JSON
  * envelope without "value" or with a bad member, a line longer than the
- * window, and with resync a JSON value not well formed or too large; JSON
+ * window, a kcat line that is not what kcat -J writes, and with resync a JSON value not well formed or too large; JSON
  * that is not well formed is otherwise SOURCE_ERROR).  A follower of a log returns SOURCE_END when
  * *stop is set.
  */
