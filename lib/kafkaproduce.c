@@ -41,6 +41,7 @@ struct producer {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
 	struct buf msg;		/* a failure's message */
+	char last[256];		/* the cluster's last error (error_cb), or "" */
 	struct chunk *chunks;	/* every chunk, to free at the end */
 	struct inflight *free;	/* the free list */
 };
@@ -134,10 +135,38 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	inflight_put(pr, f);
 }
 
-/* Kafka's errors that are not about one message: kept quiet (the delivery
- * reports say what they cost), except a fatal one, which ends the run. */
+/* Kafka's errors that are not about one message (a broker unreachable):
+ * the last one kept, for the message at the end; the delivery reports
+ * say what they cost.  librdkafka's own log lines are kept quiet unless
+ * asked for (-X debug=... or log_level=...). */
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
+	struct producer *pr = opaque;
+
+	snprintf(pr->last, sizeof pr->last, "%s", reason);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+}
+
+/* Whether -X asks for librdkafka's log lines. */
+static int wants_log(const struct kafka_options *k)
+{
+	for (size_t i = 0; i < k->nprops; i++)
+		if (!strncmp(k->props[i], "debug=", 6) || !strncmp(k->props[i], "log_level=", 10))
+			return 1;
+	return 0;
+}
+
+/* Adds the cluster's last error to err, when there was one. */
+static void add_last(const struct producer *pr, struct error *err)
+{
+	size_t l = strlen(err->msg);
+
+	if (pr->last[0])
+		snprintf(err->msg + l, sizeof err->msg - l, " (the cluster's last error: %s)",
+			 pr->last);
 }
 
 /* The topic's partition count from the cluster's metadata, waiting at
@@ -349,6 +378,8 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 		mto = 60000;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);
+	if (!wants_log(&o->k))
+		rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_opaque(conf, &pr);
 	pr.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
 	if (!pr.rk) {
@@ -362,16 +393,21 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 		goto out;
 	}
 	rc = topic_partitions(&pr, o->k.topic, (int)mto, &st->partitions, err);
-	if (rc < 0)
+	if (rc < 0) {
+		rd_kafka_poll(pr.rk, 0);	/* the error events waiting */
+		add_last(&pr, err);
 		goto out;
+	}
 	source_open_fd(&s, fd, name, SOURCE_DETECT, NULL, &sopt);
 	rc = run(&pr, &s, err);
 	source_close(&s);
 	/* what was read before a bad input is delivered all the same */
 	flush_all(&pr);
-	if (rc == 0 && st->failed)
+	if (rc == 0 && st->failed) {
 		rc = error_set(err, "%llu record%s not acknowledged",
 			       (unsigned long long)st->failed, st->failed == 1 ? "" : "s");
+		add_last(&pr, err);
+	}
 	if (rc < 0 && st->failed && !strstr(err->msg, "not acknowledged")) {
 		/* the input's error first; the losses counted after it */
 		char lost[64];

@@ -384,6 +384,17 @@ special_stream() {
 	kafka_stop
 }
 
+@test "failures: no broker reachable: exit 1 within message.timeout.ms, saying why, no librdkafka log lines" {
+	seq_json 3 | logappend log/ 2>/dev/null
+	logcat log/ >in.framed
+	local t0=$SECONDS
+	runio logkafka produce --brokers 127.0.0.1:1 --topic t -X message.timeout.ms=1000 <in.framed
+	expect_status 1
+	[ $((SECONDS - t0)) -le 4 ] || fail "it took $((SECONDS - t0)) s"
+	expect_match "$T/stderr" "^logkafka: 't': unable to get the topic's metadata: .*\\(the cluster's last error: .*Connection refused"
+	[ "$(wc -l <"$T/stderr")" -eq 1 ] || fail "$(cat "$T/stderr")"
+}
+
 # ---- the man page's EXAMPLES -------------------------------------------------
 
 # man_kafka_examples: the command lines of logkafka(1)'s EXAMPLES that
