@@ -311,6 +311,13 @@ static int run(struct producer *pr, struct source *s, struct error *err)
 		rc = source_next(s, &r, err);
 		if (source_warning(s))
 			report(pr, source_warning(s));
+		if (rc == SOURCE_AGAIN) {
+			/* nothing to read yet: serve the delivery reports, and
+			 * look at *stop at least every 100 ms */
+			rd_kafka_poll(pr->rk, 0);
+			source_wait(s, 100);
+			continue;
+		}
 		if (rc == SOURCE_END) {
 			rc = 0;
 			break;
@@ -359,7 +366,7 @@ static void flush_all(struct producer *pr)
 int kafka_produce(int fd, const char *name, const struct kafka_produce_options *o,
 		  struct kafka_produce_stats *st, struct error *err)
 {
-	struct source_options sopt = { .resync = o->k.skip_bad };
+	struct source_options sopt = { .nonblock = 1, .resync = o->k.skip_bad };
 	struct producer pr = { .o = o, .name = name, .st = st, .msg = BUF_INIT };
 	rd_kafka_conf_t *conf;
 	struct source s;

@@ -335,6 +335,25 @@ special_stream() {
 	kafka_stop
 }
 
+@test "SIGINT while stdin is idle: stops reading, what was read is delivered, exit 0" {
+	kafka_start --topic s:2
+	seq_json 5 | logappend -k n log/ 2>/dev/null
+	logcat log/ >in.framed
+	{ cat in.framed; sleep 5; } 3>&- | logkafka produce --brokers "$BROKERS" --topic s 2>err 3>&- &
+	local pid=$!
+	bg_started $pid
+	sleep 1
+	kill -INT $pid
+	wait_end $pid 2
+	[ "$status" -eq 0 ] || fail "status $status: $(cat err)"
+	expect_file err "logkafka: 5 records produced to s (2 partitions)"
+	read_topic s msgs
+	runio check_produced in.framed msgs 2 json json key
+	expect_status 0
+	expect_file "$T/stdout" "5 messages"
+	kafka_stop
+}
+
 # ---- failures -----------------------------------------------------------------
 
 @test "failures: a retriable produce error is retried: exit 0, every record once" {
@@ -369,6 +388,11 @@ special_stream() {
 @test "failures: a broker down, message.timeout.ms small: exit 1 naming exactly the records not acknowledged" {
 	kafka_start --topic down:6
 	special_stream mixed.framed mixed
+	# the mock picks leaders at random: broker 2 leads 0 and 3, no other
+	local p
+	for p in 0 1 2 3 4 5; do
+		kafka_ctl "leader down $p $((p % 3 == 0 ? 2 : p % 3 == 1 ? 1 : 3))"
+	done
 	kafka_ctl "down 2"
 	runio timeout 30 logkafka produce --brokers "$BROKERS" --topic down \
 		-X message.timeout.ms=1500 -X reconnect.backoff.max.ms=200 <mixed.framed
