@@ -354,6 +354,29 @@ special_stream() {
 	kafka_stop
 }
 
+@test "a timestamp not after the epoch: an error naming the record (librdkafka takes 0 for now), --skip-bad skips it" {
+	kafka_start --topic z:2
+	$PY - <<-'EOF'
+		import cbor2
+		d = bytes.fromhex("d9d9f7826f6c6f67746f6f6c732f6672616d656401")
+		d += cbor2.dumps([0, 1700000000000, "a", 1]) + cbor2.dumps([1, 0, "b", 2]) + cbor2.dumps([2, -5, "c", 3]) + cbor2.dumps([3, 1700000000003, "d", 4])
+		open("in.framed", "wb").write(d)
+	EOF
+	runio logkafka produce --brokers "$BROKERS" --topic z <in.framed
+	expect_status 1
+	grep -q "^logkafka: stdin: record 2 .*offset 1: timestamp 0: Kafka's CreateTime must be after 0" "$T/stderr" ||
+		fail "$(cat "$T/stderr")"
+	runio logkafka produce --brokers "$BROKERS" --topic z --skip-bad <in.framed
+	expect_status 0
+	grep -q "^logkafka: 2 bad records skipped$" "$T/stderr"
+	grep -q "record 3 .*timestamp -5" "$T/stderr"
+	read_topic z msgs
+	# the first run's record 1, the second's 1 and 4
+	[ "$(cut -d, -f5 msgs | sort | tr '\n' ' ')" = "1700000000000 1700000000000 1700000000003 " ] ||
+		fail "$(cat msgs)"
+	kafka_stop
+}
+
 # ---- failures -----------------------------------------------------------------
 
 @test "failures: a retriable produce error is retried: exit 0, every record once" {
