@@ -156,8 +156,10 @@ check_produced() {
 	grep -q "^logkafka: -X 'novalue': expected key=value" "$T/stderr"
 	runio logkafka produce --brokers 127.0.0.1:1 --topic t --from beginning
 	expect_status 2
+	grep -q "^logkafka: --from is an option of consume, not of produce" "$T/stderr"
 	runio logkafka consume --brokers 127.0.0.1:1 --topic t --keep-partitions
 	expect_status 2
+	grep -q "^logkafka: --keep-partitions is an option of produce, not of consume" "$T/stderr"
 	runio logkafka produce --brokers 127.0.0.1:1 --topic t somefile
 	expect_status 2
 	grep -q "^logkafka: unexpected argument 'somefile'" "$T/stderr"
