@@ -4,7 +4,7 @@
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
-BINS     = logappend logcat logseek logcompact logwindow logjoin
+BINS     = logappend logcat logseek logcompact logwindow logjoin logkafka
 MAN1     = $(BINS:%=man/%.1)
 MAN5     = man/logformat.5
 MAN7     = man/logtools.7
@@ -13,7 +13,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 XCFLAGS  = -std=c11 -D_GNU_SOURCE -DLOGTOOLS_VERSION='"$(VERSION)"' \
            -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Ilib
-LDLIBS   = -lcbor -lz -lisal -lxxhash -lm -lpthread
+LDLIBS   = -lcbor -lz -lisal -lxxhash -lrdkafka -lm -lpthread
 
 # BUILD is where objects and binaries go; the sanitizer build uses another.
 BUILD   ?= build/release
