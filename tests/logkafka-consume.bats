@@ -270,8 +270,9 @@ for l in sys.stdin:
 		logkafka consume --brokers "$BROKERS" --topic g --group grp "${G[@]}" -F '%p %o\n' >$c.out 2>$c.err 3>&- &
 		eval pid_$c=$!
 		bg_started $!
+		# the mock's first join waits 3 s; a second member's rebalance 2 s
+		sleep 4
 	done
-	sleep 4.5	# the mock's first join waits 3 s
 	for p in 0 1 2 3; do seq 1 50 | kcat -P -b "$BROKERS" -t g -p $p; done
 	for ((i = 0; i < 250; i++)); do
 		[ "$(cat a.out b.out | wc -l)" -ge 200 ] && break
@@ -279,8 +280,8 @@ for l in sys.stdin:
 	done
 	sleep 0.3
 	cat a.out b.out | sort >all
-	expect_lines all 200
-	[ "$(sort -u all | wc -l)" -eq 200 ] || fail "a record twice: $(uniq -d all | head -3)"
+	expect_lines all 200 || fail "a: $(wc -l <a.out) $(cat a.err)" "b: $(wc -l <b.out) $(cat b.err)"
+	[ "$(sort -u all | wc -l)" -eq 200 ] || fail "a record twice: $(uniq -d all | head -3)" "$(cat a.err b.err)"
 	# each took whole partitions, and each some
 	pa=$(cut -d' ' -f1 a.out | sort -u | paste -sd,)
 	pb=$(cut -d' ' -f1 b.out | sort -u | paste -sd,)
