@@ -4,7 +4,7 @@
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
-BINS     = logappend logcat logseek logcompact logwindow logjoin
+BINS     = logappend logcat logseek logcompact logwindow logjoin logkafka
 MAN1     = $(BINS:%=man/%.1)
 MAN5     = man/logformat.5
 MAN7     = man/logtools.7

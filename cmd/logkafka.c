@@ -131,6 +131,17 @@ static void parse_position(const char *opt, const char *s, struct replay_range *
 	}
 }
 
+/* The long name of option c, for messages. */
+static const char *opt_name(int c)
+{
+	const struct option *o;
+
+	for (o = longopts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
 /* A consume option: checked and kept; a usage error for produce. */
 static void consume_option(struct args *a, int c, const char *arg)
 {
@@ -138,7 +149,7 @@ static void consume_option(struct args *a, int c, const char *arg)
 	size_t n;
 
 	if (a->produce)
-		cli_option('?', usage_produce);
+		usage_error("--%s is an option of consume, not of produce", opt_name(c));
 	a->consume_only = 1;
 	switch (c) {
 	case 'p':
@@ -209,7 +220,7 @@ static void parse(int argc, char **argv, struct args *a, const char *help)
 		case 'q': a->k.quiet = 1; break;
 		case O_KEEP:
 			if (!a->produce)
-				cli_option('?', usage_consume);
+				usage_error("--keep-partitions is an option of produce, not of consume");
 			a->p.keep_partitions = 1;
 			break;
 		case 'h':

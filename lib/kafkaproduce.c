@@ -22,6 +22,16 @@
 struct inflight {
 	uint64_t recno;		/* the record's number in the input, from 1 */
 	uint64_t offset;	/* its offset field */
+	struct inflight *next;	/* free: the next free one */
+};
+
+/* The messages in flight come from chunks of this many, reused through a
+ * free list (a malloc per message cost 10% of the run). */
+#define INFLIGHT_CHUNK 4096
+
+struct chunk {
+	struct chunk *next;
+	struct inflight f[INFLIGHT_CHUNK];
 };
 
 struct producer {
@@ -31,7 +41,35 @@ struct producer {
 	rd_kafka_t *rk;
 	rd_kafka_topic_t *rkt;
 	struct buf msg;		/* a failure's message */
+	char last[256];		/* the cluster's last error (error_cb), or "" */
+	struct chunk *chunks;	/* every chunk, to free at the end */
+	struct inflight *free;	/* the free list */
 };
+
+static struct inflight *inflight_get(struct producer *pr)
+{
+	struct inflight *f = pr->free;
+
+	if (!f) {
+		struct chunk *c = malloc(sizeof *c);
+		if (!c)
+			return NULL;
+		c->next = pr->chunks;
+		pr->chunks = c;
+		for (size_t i = 0; i < INFLIGHT_CHUNK; i++) {
+			c->f[i].next = f;
+			f = &c->f[i];
+		}
+	}
+	pr->free = f->next;
+	return f;
+}
+
+static void inflight_put(struct producer *pr, struct inflight *f)
+{
+	f->next = pr->free;
+	pr->free = f;
+}
 
 /* The tool's own settings (-X goes over them). */
 static const char *const defaults[] = {
@@ -41,8 +79,6 @@ static const char *const defaults[] = {
 	/* memory bound: what waits for the cluster (librdkafka's default is
 	 * 1 GiB); 100000 messages is its default count bound */
 	"queue.buffering.max.kbytes", "65536",
-	"linger.ms", "20",
-	"batch.size", "1000000",
 	NULL,
 };
 
@@ -96,13 +132,41 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 		report_failed(pr, f->recno, f->offset, m->key, m->key_len,
 			      rd_kafka_err2str(m->err));
 	}
-	free(f);
+	inflight_put(pr, f);
 }
 
-/* Kafka's errors that are not about one message: kept quiet (the delivery
- * reports say what they cost), except a fatal one, which ends the run. */
+/* Kafka's errors that are not about one message (a broker unreachable):
+ * the last one kept, for the message at the end; the delivery reports
+ * say what they cost.  librdkafka's own log lines are kept quiet unless
+ * asked for (-X debug=... or log_level=...). */
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
+	struct producer *pr = opaque;
+
+	snprintf(pr->last, sizeof pr->last, "%s", reason);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+}
+
+/* Whether -X asks for librdkafka's log lines. */
+static int wants_log(const struct kafka_options *k)
+{
+	for (size_t i = 0; i < k->nprops; i++)
+		if (!strncmp(k->props[i], "debug=", 6) || !strncmp(k->props[i], "log_level=", 10))
+			return 1;
+	return 0;
+}
+
+/* Adds the cluster's last error to err, when there was one. */
+static void add_last(const struct producer *pr, struct error *err)
+{
+	size_t l = strlen(err->msg);
+
+	if (pr->last[0])
+		snprintf(err->msg + l, sizeof err->msg - l, " (the cluster's last error: %s)",
+			 pr->last);
 }
 
 /* The topic's partition count from the cluster's metadata, waiting at
@@ -190,7 +254,7 @@ static int produce(struct producer *pr, const struct record *r, uint64_t recno,
 			return 1;
 		}
 	}
-	f = malloc(sizeof *f);
+	f = inflight_get(pr);
 	if (!f) {
 		if (h)
 			rd_kafka_headers_destroy(h);
@@ -217,7 +281,7 @@ static int produce(struct producer *pr, const struct record *r, uint64_t recno,
 	/* not queued: headers and opaque stay ours */
 	if (h)
 		rd_kafka_headers_destroy(h);
-	free(f);
+	inflight_put(pr, f);
 	pr->st->failed++;
 	report_failed(pr, recno, r->offset, knull ? NULL : key->p, knull ? 0 : key->len,
 		      rd_kafka_err2str(e));
@@ -247,6 +311,13 @@ static int run(struct producer *pr, struct source *s, struct error *err)
 		rc = source_next(s, &r, err);
 		if (source_warning(s))
 			report(pr, source_warning(s));
+		if (rc == SOURCE_AGAIN) {
+			/* nothing to read yet: serve the delivery reports, and
+			 * look at *stop at least every 100 ms */
+			rd_kafka_poll(pr->rk, 0);
+			source_wait(s, 100);
+			continue;
+		}
 		if (rc == SOURCE_END) {
 			rc = 0;
 			break;
@@ -295,7 +366,7 @@ static void flush_all(struct producer *pr)
 int kafka_produce(int fd, const char *name, const struct kafka_produce_options *o,
 		  struct kafka_produce_stats *st, struct error *err)
 {
-	struct source_options sopt = { .resync = o->k.skip_bad };
+	struct source_options sopt = { .nonblock = 1, .resync = o->k.skip_bad };
 	struct producer pr = { .o = o, .name = name, .st = st, .msg = BUF_INIT };
 	rd_kafka_conf_t *conf;
 	struct source s;
@@ -314,6 +385,8 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 		mto = 60000;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	rd_kafka_conf_set_error_cb(conf, on_error);
+	if (!wants_log(&o->k))
+		rd_kafka_conf_set_log_cb(conf, on_log);
 	rd_kafka_conf_set_opaque(conf, &pr);
 	pr.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
 	if (!pr.rk) {
@@ -327,16 +400,21 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 		goto out;
 	}
 	rc = topic_partitions(&pr, o->k.topic, (int)mto, &st->partitions, err);
-	if (rc < 0)
+	if (rc < 0) {
+		rd_kafka_poll(pr.rk, 0);	/* the error events waiting */
+		add_last(&pr, err);
 		goto out;
+	}
 	source_open_fd(&s, fd, name, SOURCE_DETECT, NULL, &sopt);
 	rc = run(&pr, &s, err);
 	source_close(&s);
 	/* what was read before a bad input is delivered all the same */
 	flush_all(&pr);
-	if (rc == 0 && st->failed)
+	if (rc == 0 && st->failed) {
 		rc = error_set(err, "%llu record%s not acknowledged",
 			       (unsigned long long)st->failed, st->failed == 1 ? "" : "s");
+		add_last(&pr, err);
+	}
 	if (rc < 0 && st->failed && !strstr(err->msg, "not acknowledged")) {
 		/* the input's error first; the losses counted after it */
 		char lost[64];
@@ -350,5 +428,10 @@ out:
 		rd_kafka_topic_destroy(pr.rkt);
 	rd_kafka_destroy(pr.rk);
 	buf_release(&pr.msg);
+	while (pr.chunks) {
+		struct chunk *c = pr.chunks;
+		pr.chunks = c->next;
+		free(c);
+	}
 	return rc;
 }
