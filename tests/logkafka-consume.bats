@@ -348,3 +348,33 @@ time.sleep(60)' <pipe 3>&- &
 	kill $reader
 	kafka_stop
 }
+
+@test "man logkafka.1: the consume section's EXAMPLE runs; a reader that goes away ends it quietly, status 0" {
+	kafka_start --topic clicks:3
+	for p in 0 1 2; do
+		seq 1 5 | awk -v p=$p '{ printf "\"u%d\"\t{\"n\":%d}\n", p * 10 + $1, $1 }' |
+			kcat -P -b "$BROKERS" -t clicks -p $p -K '\t'
+	done
+	man -l "$ROOT/man/logkafka.1" 2>/dev/null | sed -n '/^ *consume$/,/^[A-Z]/p' |
+		grep -E '^ +logkafka consume --brokers ' | sed 's/^ *//' >examples
+	expect_lines examples 1
+	cmd=$(sed "s/kafka1:9092/$BROKERS/" examples)
+	runio timeout 20 bash -c "$cmd"
+	expect_status 0
+	sort "$T/stdout" >got
+	expect_file got '0 2 u3 {"n":3}
+0 3 u4 {"n":4}
+0 4 u5 {"n":5}
+1 2 u13 {"n":3}
+1 3 u14 {"n":4}
+1 4 u15 {"n":5}
+2 2 u23 {"n":3}
+2 3 u24 {"n":4}
+2 4 u25 {"n":5}'
+	# the reader takes one line and goes: status 0, nothing on stderr
+	runio bash -c "logkafka consume --brokers '$BROKERS' --topic clicks -F '%p %o\n' | head -1"
+	expect_status 0
+	expect_lines "$T/stdout" 1
+	expect_file "$T/stderr" ""
+	kafka_stop
+}
