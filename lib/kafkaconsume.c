@@ -513,9 +513,16 @@ static rd_kafka_conf_t *make_conf(struct kc *kc, struct error *err)
 		"enable.auto.commit", "false",
 		"enable.auto.offset.store", "false",
 		"auto.offset.reset", reset,
-		/* a bounded fetch queue: at most this many KiB prefetched */
-		"queued.max.messages.kbytes", "16384",
-		"fetch.max.bytes", "8388608",
+		/* a bounded fetch queue: at most 64 MiB of messages
+		 * prefetched, whatever their number.  librdkafka 2.0.2 looks
+		 * at a partition it stopped fetching for a full queue only
+		 * when its broker thread wakes, up to a second later: a
+		 * bound by count (queued.min.messages, default 100000) hit
+		 * every 100000 messages stalled reading 1M events for 3 s of
+		 * 5; fetches of 2 MiB keep the buffers the queue pins small */
+		"queued.min.messages", "10000000",
+		"queued.max.messages.kbytes", "65536",
+		"fetch.max.bytes", "2097152",
 		/* librdkafka 2.0.2 assigns partitions only in a group: without
 		 * --group, one that never subscribes nor commits */
 		"group.id", o->group ? o->group : "logkafka-consume",
