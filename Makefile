@@ -109,7 +109,7 @@ bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so build/mockcluster
 # and librdkafka's, and make test's 20 minutes are short): logkafka's and
 # kcatjson's C code runs under ASan+UBSan in test_kafka and fuzz_kcatjson
 BATS_FILES ?= tests/
-ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka-%.bats,$(wildcard tests/*.bats))
+ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka.bats tests/logkafka-%.bats,$(wildcard tests/*.bats))
 
 # the fault-injection shim (LD_PRELOAD): tests/faults/faultshim.c
 build/faultshim.so: tests/faults/faultshim.c

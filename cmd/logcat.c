@@ -86,29 +86,6 @@ static void parse_partitions(const char *s)
 	free(set);
 }
 
-/* --from and --to (position.h); --to is a position as logseek takes it. */
-static void parse_position(const char *opt, const char *s, struct replay_range *r)
-{
-	static const enum from_kind from[] = { [POS_OFFSET] = FROM_OFFSET, [POS_TIME] = FROM_TIME,
-		[POS_BEGINNING] = FROM_BEGINNING, [POS_END] = FROM_END, [POS_BACK] = FROM_LAST };
-	int is_from = !strcmp(opt, "--from");
-	struct position p;
-	struct error err;
-
-	if (position_parse(s, is_from ? POSITION_FROM : POSITION_EXACT, time_now_ms(), &p,
-			   &err) < 0)
-		usage_error("%s: %s", opt, err.msg);
-	if (is_from) {
-		r->from = from[p.kind];
-		r->from_offset = r->last = p.n;
-		r->from_time = p.ts;
-	} else {
-		r->to = p.kind == POS_TIME ? TO_TIME : TO_OFFSET;
-		r->to_offset = p.n;
-		r->to_time = p.ts;
-	}
-}
-
 int main(int argc, char **argv)
 {
 	struct replay_range range = { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX };
@@ -122,8 +99,11 @@ int main(int argc, char **argv)
 	cli_start(argv, "logcat", CLI_SAY_WAITING);
 	while ((c = getopt_long(argc, argv, "fg:hjn:p:F:", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_FROM: parse_position("--from", optarg, &range); break;
-		case O_TO: parse_position("--to", optarg, &range); break;
+		case O_FROM:
+		case O_TO:
+			if (stream_range_position(&range, c == O_FROM, optarg, time_now_ms(), &err) < 0)
+				usage_error("%s: %s", c == O_FROM ? "--from" : "--to", err.msg);
+			break;
 		case 'n':
 			if (number_parse(optarg, &range.count) < 0)
 				usage_error("--max-records: invalid count '%s' (accepted: a number)", optarg);

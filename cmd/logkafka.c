@@ -108,29 +108,6 @@ struct args {
 	int consume_only, group_only;	/* an option of consume given; of --group */
 };
 
-/* --from and --to (position.h), as logcat takes them. */
-static void parse_position(const char *opt, const char *s, struct replay_range *r)
-{
-	static const enum from_kind from[] = { [POS_OFFSET] = FROM_OFFSET, [POS_TIME] = FROM_TIME,
-		[POS_BEGINNING] = FROM_BEGINNING, [POS_END] = FROM_END, [POS_BACK] = FROM_LAST };
-	int is_from = !strcmp(opt, "--from");
-	struct position p;
-	struct error err;
-
-	if (position_parse(s, is_from ? POSITION_FROM : POSITION_EXACT, time_now_ms(), &p,
-			   &err) < 0)
-		usage_error("%s: %s", opt, err.msg);
-	if (is_from) {
-		r->from = from[p.kind];
-		r->from_offset = r->last = p.n;
-		r->from_time = p.ts;
-	} else {
-		r->to = p.kind == POS_TIME ? TO_TIME : TO_OFFSET;
-		r->to_offset = p.n;
-		r->to_time = p.ts;
-	}
-}
-
 /* The long name of option c, for messages. */
 static const char *opt_name(int c)
 {
@@ -159,8 +136,11 @@ static void consume_option(struct args *a, int c, const char *arg)
 		a->c.partitions = a->partitions;
 		a->c.npartitions = n;
 		break;
-	case O_FROM: parse_position("--from", arg, &a->c.range); break;
-	case O_TO: parse_position("--to", arg, &a->c.range); break;
+	case O_FROM:
+	case O_TO:
+		if (stream_range_position(&a->c.range, c == O_FROM, arg, time_now_ms(), &err) < 0)
+			usage_error("%s: %s", c == O_FROM ? "--from" : "--to", err.msg);
+		break;
 	case 'n':
 		if (number_parse(arg, &a->c.range.count) < 0)
 			usage_error("--count: invalid count '%s' (accepted: a number)", arg);

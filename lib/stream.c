@@ -8,12 +8,34 @@
 #include "seek.h"
 #include "item.h"
 #include "json.h"
+#include "position.h"
 #include "stream.h"
 #include "timeparse.h"
 #include "topicsource.h"
 #include "utf8.h"
 
 /* --- ranges ------------------------------------------------------------- */
+
+int stream_range_position(struct replay_range *r, int is_from, const char *s, int64_t now,
+			  struct error *err)
+{
+	static const enum from_kind from[] = { [POS_OFFSET] = FROM_OFFSET, [POS_TIME] = FROM_TIME,
+		[POS_BEGINNING] = FROM_BEGINNING, [POS_END] = FROM_END, [POS_BACK] = FROM_LAST };
+	struct position p;
+
+	if (position_parse(s, is_from ? POSITION_FROM : POSITION_EXACT, now, &p, err) < 0)
+		return -1;
+	if (is_from) {
+		r->from = from[p.kind];
+		r->from_offset = r->last = p.n;
+		r->from_time = p.ts;
+	} else {
+		r->to = p.kind == POS_TIME ? TO_TIME : TO_OFFSET;
+		r->to_offset = p.n;
+		r->to_time = p.ts;
+	}
+	return 0;
+}
 
 int stream_resolve(struct reader *r, const struct replay_range *range, int follow,
 		   uint64_t *lo, uint64_t *hi, struct error *err)

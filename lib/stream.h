@@ -69,6 +69,15 @@ struct replay_range {
 	uint64_t count;		/* at most this many records; UINT64_MAX: all */
 };
 
+/*
+ * Sets r's start (is_from: --from) or its end (--to) from a position as
+ * logcat takes them (position.h: --from OFFSET, @TIME, -N, beginning or
+ * end; --to OFFSET or @TIME), TIME relative to now (ms).  Returns 0, or -1
+ * with err saying what is wrong with s (r unchanged).
+ */
+int stream_range_position(struct replay_range *r, int is_from, const char *s, int64_t now,
+			  struct error *err);
+
 /* The whole of a log or stream. */
 #define REPLAY_RANGE_ALL { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX }
 
