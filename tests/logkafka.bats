@@ -178,7 +178,7 @@ check_produced() {
 
 @test "every event file: logappend, logcat | logkafka produce, read back by kcat: each record once, where murmur2 puts it" {
 	need_data events
-	local args=(--topic ev0:8 --topic ev1:8 --topic ev2:8 --topic ev3:8 --topic ev4:8 --topic ev5:8)
+	local args=(--topic ev0:8 --topic ev1:8 --topic ev2:8 --topic ev3:8 --topic ev4:8 --topic ev5:8 --topic ev6:8)
 	kafka_start "${args[@]}"
 	local i=0 f opts
 	for f in "$EVENTS"/*; do
@@ -206,7 +206,7 @@ print(c)' "in$i.framed")
 		expect_file "$T/stdout" "$n messages"
 		i=$((i + 1))
 	done
-	[ "$i" -eq 6 ] || fail "$i event files, expected 6"
+	[ "$i" -eq 7 ] || fail "$i event files, expected 7"
 	kafka_stop
 }
 
