@@ -52,8 +52,9 @@ static void ws(struct wp *k)
 		k->p++;
 }
 
-/* The JSON value at k->p (whitespace before it skipped) into d->line as a leaf. */
-static int leaf(struct wp *k, const char *what, struct leaf *f)
+/* The JSON value at k->p (whitespace before it skipped) into d->line as
+ * a leaf; an error names what (and [i] unless i is SIZE_MAX). */
+static int leaf_at(struct wp *k, const char *what, size_t i, struct leaf *f)
 {
 	struct buf *line = &k->d->line;
 	struct error why;
@@ -64,15 +65,21 @@ static int leaf(struct wp *k, const char *what, struct leaf *f)
 	f->off = line->len;
 	rc = json_to_cbor((const char *)k->p, (size_t)(k->end - k->p), JSON_EOF | JSON_PLAIN,
 			  line, &used, &why);
-	if (rc == JSON_END)
-		return error_set(k->err, "%s: a value expected", what);
-	if (rc != JSON_OK)
-		return error_set(k->err, "%s: %s", what, why.msg);
+	if (rc != JSON_OK) {
+		error_set(k->err, "%s", rc == JSON_END ? "a value expected" : why.msg);
+		return i == SIZE_MAX ? error_prefix(k->err, "%s", what) :
+		       error_prefix(k->err, "%s[%zu]", what, i);
+	}
 	f->len = line->len - f->off;
 	f->raw = k->p;
 	f->rawlen = used;
 	k->p += used;
 	return 0;
+}
+
+static int leaf(struct wp *k, const char *what, struct leaf *f)
+{
+	return leaf_at(k, what, SIZE_MAX, f);
 }
 
 /* The CBOR head of a leaf. */
@@ -145,21 +152,21 @@ static int member_end(struct wp *k, char close)
 	return error_set(k->err, "',' or '%c' expected", close);
 }
 
-/* An entry of list l: {"name":..., "type":..., "value":...}. */
+/* An entry of list l: {"name":..., "type":..., "value":...}; errors
+ * name it ("columns[3]: ..."). */
 static int entry(struct wp *k, int l)
 {
 	static const char *const names[] = { "name", "type", "value" };
-	struct col c;
+	const char *what = list_names[l];
+	size_t i = k->count[l], n;
 	const uint8_t *s;
-	size_t n;
-	char what[48];
+	struct col c;
 	int rc = 0, m;
 
 	memset(&c, 0, sizeof c);
-	snprintf(what, sizeof what, "%s[%zu]", list_names[l], k->count[l]);
 	ws(k);
 	if (k->p >= k->end || *k->p != '{')
-		return error_set(k->err, "%s: not an object", what);
+		return error_set(k->err, "%s[%zu]: not an object", what, i);
 	k->p++;
 	ws(k);
 	if (k->p < k->end && *k->p == '}') {
@@ -168,28 +175,28 @@ static int entry(struct wp *k, int l)
 		struct leaf f, *dst;
 		int *has;
 		if ((rc = member_name(k, names, 3, &m)) < 0)
-			return error_prefix(k->err, "%s", what);
+			return error_prefix(k->err, "%s[%zu]", what, i);
 		if (rc == 0) {
-			if (leaf(k, what, &f) < 0)
+			if (leaf_at(k, what, i, &f) < 0)
 				return -1;
 			continue;
 		}
 		dst = m == 0 ? &c.name : m == 1 ? &c.type : &c.value;
 		has = m == 0 ? &c.has_name : m == 1 ? &c.has_type : &c.has_value;
 		if (*has)
-			return error_set(k->err, "%s: \"%s\" twice", what, names[m]);
+			return error_set(k->err, "%s[%zu]: \"%s\" twice", what, i, names[m]);
 		*has = 1;
-		if (leaf(k, what, dst) < 0)
+		if (leaf_at(k, what, i, dst) < 0)
 			return -1;
 	} while ((rc = member_end(k, '}')) == 0);
 	if (rc < 0)
-		return error_prefix(k->err, "%s", what);
+		return error_prefix(k->err, "%s[%zu]", what, i);
 	if (!c.has_name || !leaf_text(k->d, &c.name, &s, &n))
-		return error_set(k->err, "%s: no \"name\" string", what);
+		return error_set(k->err, "%s[%zu]: no \"name\" string", what, i);
 	if (!c.has_type && l != L_PK)
-		return error_set(k->err, "%s: no \"type\"", what);
+		return error_set(k->err, "%s[%zu]: no \"type\"", what, i);
 	if (!c.has_value && l != L_PK)
-		return error_set(k->err, "%s: no \"value\"", what);
+		return error_set(k->err, "%s[%zu]: no \"value\"", what, i);
 	if (buf_add(&k->d->cols, &c, sizeof c) < 0)
 		return error_set(k->err, "out of memory");
 	k->count[l]++;
