@@ -31,7 +31,7 @@ FUZZ_SAN = -O1 -g -fsanitize=address,undefined
 FUZZ_SECONDS ?= 30
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join bench-topic bench-kafka crash faults \
+.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join bench-topic bench-kafka bench-cdc crash faults \
         soak soak-tsan install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
@@ -107,9 +107,10 @@ bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so build/mockcluster
 # make bats runs every tests/*.bats; make asan leaves out the files that
 # test against the Kafka mock cluster (their time is mostly the cluster's
 # and librdkafka's, and make test's 20 minutes are short): logkafka's and
-# kcatjson's C code runs under ASan+UBSan in test_kafka and fuzz_kcatjson
+# kcatjson's C code runs under ASan+UBSan in test_kafka and fuzz_kcatjson;
+# and tests/cdc.bats (PostgreSQL's time: wal2json's is in logappend-wal2json.bats)
 BATS_FILES ?= tests/
-ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka.bats tests/logkafka-%.bats,$(wildcard tests/*.bats))
+ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka.bats tests/logkafka-%.bats tests/cdc.bats,$(wildcard tests/*.bats))
 
 # the fault-injection shim (LD_PRELOAD): tests/faults/faultshim.c
 build/faultshim.so: tests/faults/faultshim.c
@@ -182,6 +183,11 @@ bench-topic: bins
 # logkafka produce and consume against kcat on the mock cluster (issue 16's goals)
 bench-kafka: bins build/mockcluster
 	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin MOCKCLUSTER=$(CURDIR)/build/mockcluster scripts/bench-kafka
+
+# PostgreSQL's changes through pg_recvlogical into logappend --input wal2json
+# against pg_recvlogical to a file (issue 18's goal)
+bench-cdc: bins
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-cdc
 
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a

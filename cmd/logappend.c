@@ -15,8 +15,9 @@
 
 static const char usage[] =
 "usage: logappend [options] LOGDIR|TOPIC\n"
-"Append records read from stdin (a framed stream, JSON values, lines, or the lines\n"
-"of kcat -C -J) to a log or a topic.\n"
+"Append records read from stdin (a framed stream, JSON values, lines, the lines\n"
+"of kcat -C -J, or a PostgreSQL table's changes as wal2json writes them) to a log\n"
+"or a topic.\n"
 "\n"
 "      --partitions N       make TOPIC a topic of N partitions (or check it has N)\n"
 "      --partition P        put every record in partition P of the topic\n"
@@ -24,7 +25,8 @@ static const char usage[] =
 "  -k, --key PATH           take each record's key from this field of the value\n"
 "  -t, --time PATH          take its timestamp from this field (epoch ms or RFC 3339)\n"
 "      --time-unit ms|s     unit of numeric --time fields (default ms)\n"
-"      --input FORMAT       framed, json, lines or kcat (default: detected)\n"
+"      --input FORMAT       framed, json, lines, kcat or wal2json (default: detected)\n"
+"      --table SCHEMA.NAME  wal2json: the table whose changes the log holds\n"
 "      --envelope           read the objects logcat --json writes (ts, key, value, headers)\n"
 "      --plain-json         store JSON as it is: no $tag, $bytes, $float, $map, $undefined forms\n"
 "      --sync MODE          always, batch or never (default batch)\n"
@@ -40,7 +42,7 @@ static const char usage[] =
 
 enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
        O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_PLAIN_JSON, O_PARTITIONS,
-       O_PARTITION, O_REPARTITION };
+       O_PARTITION, O_REPARTITION, O_TABLE };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "partitions", required_argument, NULL, O_PARTITIONS },
 	{ "partition", required_argument, NULL, O_PARTITION },
 	{ "repartition", no_argument, NULL, O_REPARTITION },
+	{ "table", required_argument, NULL, O_TABLE },
 	CLI_OPTIONS,
 };
 
@@ -186,7 +189,8 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "json")) aopt.format = INPUT_JSON;
 			else if (!strcmp(optarg, "lines")) aopt.format = INPUT_LINES;
 			else if (!strcmp(optarg, "kcat")) aopt.format = INPUT_KCAT;
-			else usage_error("--input: invalid format '%s' (accepted: framed, json, lines, kcat)", optarg);
+			else if (!strcmp(optarg, "wal2json")) aopt.format = INPUT_WAL2JSON;
+			else usage_error("--input: invalid format '%s' (accepted: framed, json, lines, kcat, wal2json)", optarg);
 			break;
 		case O_ENVELOPE: aopt.envelope = 1; break;
 		case O_PLAIN_JSON: aopt.plain_json = 1; break;
@@ -222,6 +226,13 @@ int main(int argc, char **argv)
 			aopt.fixed_partition = 1;
 			break;
 		case O_REPARTITION: aopt.repartition = 1; break;
+		case O_TABLE:
+			if (aopt.table)
+				usage_error("--table given twice: a log holds the changes of one table");
+			if (!strchr(optarg, '.'))
+				usage_error("--table: '%s' is not SCHEMA.NAME", optarg);
+			aopt.table = optarg;
+			break;
 		default: cli_option(c, usage);
 		}
 	}
@@ -233,6 +244,14 @@ int main(int argc, char **argv)
 	if (aopt.format == INPUT_KCAT && (aopt.key || aopt.time))
 		usage_error("--input kcat keeps each message's key and ts: --%s takes a field of a "
 			    "JSON value, and kcat's payloads are strings", aopt.key ? "key" : "time");
+	if (aopt.table && aopt.format != INPUT_WAL2JSON)
+		usage_error("--table goes with --input wal2json");
+	if (aopt.format == INPUT_WAL2JSON && (aopt.key || aopt.time || aopt.skip_bad || partitions ||
+					     aopt.fixed_partition || aopt.repartition))
+		usage_error("--input wal2json keys each change by its primary key and writes every "
+			    "change to a single log: not with --%s", aopt.key ? "key" : aopt.time ?
+			    "time" : aopt.skip_bad ? "skip-bad" : partitions ? "partitions" :
+			    aopt.fixed_partition ? "partition" : "repartition");
 	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
 		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 
@@ -243,6 +262,9 @@ int main(int argc, char **argv)
 	}
 	open_target(&tw, argv[optind], partitions, &wopt, &aopt);
 	rc = append_run(&tw, STDIN_FILENO, "stdin", &aopt, &st, &err);
+	if (st.skipped)
+		warnmsg("%llu changes already in '%s' skipped", (unsigned long long)st.skipped,
+			argv[optind]);
 	if (rc < 0 && !reader_gone) {
 		topic_writer_close(&tw, NULL);
 		die(EXIT_FAIL, "%s", err.msg);

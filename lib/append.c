@@ -3,10 +3,13 @@
 #include <string.h>
 
 #include "append.h"
+#include "item.h"
+#include "keymap.h"
 #include "partitioner.h"
 #include "record.h"
 #include "stream.h"
 #include "timeparse.h"
+#include "wal2json.h"
 
 /* The batch memory a topic's partitions share: each partition's batch is
  * at most batch_bytes, and at most this divided among the partitions (but
@@ -269,6 +272,197 @@ static int run(struct source *s, struct appender *a, struct append_stats *st, st
 	}
 }
 
+/* --- wal2json: a table's changes (CDC-SPEC.md) --------------------------- */
+
+/* The change log being appended to: its decoder and the position of its
+ * last record (have_last), which every record appended must follow. */
+struct cdc {
+	struct wal2json dec;
+	struct w2j_pos last;
+	int have_last;
+	const char *path;	/* the log */
+};
+
+/* The longest a truncate's map of keys may grow (24 bytes a key). */
+#define CDC_KEYMAP_MEMORY (4ull << 30)
+
+/* Reads the position and the table of the log's last record into c
+ * (nothing when the log is empty); checks it against --table. */
+static int cdc_start(struct cdc *c, const struct append_options *opt, struct error *err)
+{
+	struct replay_range range = REPLAY_RANGE_ALL;
+	struct source_options sopt = { 0 };
+	struct source s;
+	struct record r;
+	struct error why;
+	const uint8_t *table = NULL;
+	size_t tlen = 0;
+	int rc;
+
+	range.from = FROM_LAST;
+	range.last = 1;
+	if (opt->table && wal2json_set_table(&c->dec, opt->table, strlen(opt->table), 1) < 0)
+		return error_set(err, "out of memory");
+	if (source_open_log(&s, c->path, &range, &sopt, err) < 0) {
+		source_close(&s);
+		return -1;
+	}
+	rc = source_next(&s, &r, err);
+	if (rc == SOURCE_RECORD) {
+		if (wal2json_record_position(&r, &c->last, &table, &tlen, &why) < 0) {
+			error_set(err, "'%s': its last record (offset %llu) is not a change from "
+				  "--input wal2json: %s", c->path, (unsigned long long)r.offset, why.msg);
+			rc = SOURCE_ERROR;
+		} else if (opt->table && (tlen != strlen(opt->table) ||
+					  memcmp(table, opt->table, tlen))) {
+			error_set(err, "'%s' holds the changes of table %.*s, not %s (a log holds "
+				  "one table)", c->path, (int)tlen, (const char *)table, opt->table);
+			rc = SOURCE_ERROR;
+		} else if (!opt->table &&
+			   wal2json_set_table(&c->dec, (const char *)table, tlen, 0) < 0) {
+			error_set(err, "out of memory");
+			rc = SOURCE_ERROR;
+		}
+		c->have_last = 1;
+	}
+	source_close(&s);
+	return rc == SOURCE_ERROR ? -1 : 0;
+}
+
+/* Appends r at position pos, unless the log has it already (dedupe): then
+ * *appended is left as it is. */
+static int cdc_put(struct appender *a, struct cdc *c, struct source *s, const struct record *r,
+		   const struct w2j_pos *pos, int *appended, struct error *err)
+{
+	if (c->have_last && w2j_pos_cmp(pos, &c->last) <= 0)
+		return 0;
+	if (put(a, s, r, err) < 0)
+		return -1;
+	c->last = *pos;
+	c->have_last = 1;
+	*appended = 1;
+	return 0;
+}
+
+/*
+ * A truncate: a tombstone for every key live in the log before it (its
+ * latest record, among those before the truncate's first position, not a
+ * tombstone), in the order of those records.  What this run appended is
+ * made durable first, so that the log is read whole; the log is read
+ * twice, the first time into a map of each key's latest offset.  Records
+ * at or after the truncate's position (those a killed run of it left) are
+ * not read, so a run again gives the same tombstones at the same positions.
+ */
+static int cdc_truncate(struct appender *a, struct cdc *c, struct source *in,
+			int *appended, struct error *err)
+{
+	struct w2j_pos start = wal2json_next(&c->dec), pos;
+	struct source_options sopt = { 0 };
+	struct keymap map;
+	struct record r, t;
+	struct error why;
+	const uint8_t *table;
+	size_t tlen;
+	uint64_t off;
+	int pass, rc = 0;
+
+	if (c->have_last && start.lsn < c->last.lsn)
+		return 0;	/* the log has the whole transaction */
+	if (flush(a, err) < 0)
+		return -1;
+	if (keymap_init(&map, CDC_KEYMAP_MEMORY) < 0)
+		return error_set(err, "out of memory");
+	for (pass = 0; pass < 2 && rc == 0; pass++) {
+		struct source s;
+		if (source_open_log(&s, c->path, NULL, &sopt, err) < 0) {
+			source_close(&s);
+			rc = -1;
+			break;
+		}
+		while (rc == 0 && (rc = source_next(&s, &r, err)) == SOURCE_RECORD) {
+			rc = 0;
+			if (wal2json_record_position(&r, &pos, &table, &tlen, &why) < 0) {
+				rc = error_set(err, "'%s': record %llu is not a change from --input "
+					       "wal2json: %s", c->path, (unsigned long long)r.offset,
+					       why.msg);
+			} else if (w2j_pos_cmp(&pos, &start) >= 0) {
+				rc = SOURCE_END;	/* a killed run's tombstones */
+			} else if (pass == 0) {
+				if (!keymap_put(&map, r.key, r.keylen, r.offset))
+					rc = error_set(err, "'%s': too many keys for a truncate's map",
+						       c->path);
+			} else if (keymap_get(&map, r.key, r.keylen, &off) && off == r.offset &&
+				   !(r.valuelen == 1 && r.value[0] == 0xf6)) {
+				if (wal2json_tombstone(&c->dec, r.key, r.keylen, &t, &pos, err) < 0 ||
+				    cdc_put(a, c, in, &t, &pos, appended, err) < 0)
+					rc = -1;
+			}
+		}
+		rc = rc == SOURCE_END ? 0 : -1;
+		source_close(&s);
+	}
+	keymap_release(&map);
+	return rc;
+}
+
+/* The lines of s, wal2json's, into the log as change records; stops at
+ * the first bad line. */
+static int run_wal2json(struct source *s, struct appender *a, struct append_stats *st,
+			struct error *err)
+{
+	struct cdc c;
+	struct record r;
+	struct item_head h;
+	struct error why;
+	struct w2j_pos first;
+	int rc, appended;
+
+	if (a->tw->is_topic)
+		return error_set(err, "'%s' is a topic: --input wal2json writes a single log "
+				 "(a table's changes, in commit order)", a->tw->t.path);
+	memset(&c, 0, sizeof c);
+	wal2json_init(&c.dec);
+	c.path = a->tw->w[0].log.path;
+	rc = cdc_start(&c, a->opt, err);
+	while (rc == 0) {
+		rc = source_next(s, &r, err);
+		if (rc == SOURCE_AGAIN) {
+			rc = idle(s, a, err);
+			continue;
+		}
+		if (rc != SOURCE_RECORD) {
+			rc = rc == SOURCE_END ? 0 : -1;
+			break;
+		}
+		/* a line: its bytes, as a text or byte string */
+		if (item_head(r.value, r.valuelen, &h, NULL) != ITEM_OK) {
+			h.data = r.value;
+			h.val = 0;
+		}
+		rc = wal2json_decode(&c.dec, h.data, (size_t)h.val, &why);
+		if (rc < 0) {
+			error_set(err, "%s:%llu: %s", s->in.name, (unsigned long long)s->line, why.msg);
+			break;
+		}
+		if (rc == W2J_NONE)
+			continue;
+		/* a change: skipped when the log had all its records */
+		first = rc == W2J_TRUNCATE ? wal2json_next(&c.dec) : c.dec.pos[0];
+		appended = 0;
+		if (rc == W2J_TRUNCATE) {
+			rc = cdc_truncate(a, &c, s, &appended, err);
+		} else {
+			rc = 0;
+			for (size_t i = 0; i < c.dec.n && rc == 0; i++)
+				rc = cdc_put(a, &c, s, &c.dec.rec[i], &c.dec.pos[i], &appended, err);
+		}
+		if (rc == 0 && !appended && c.have_last && w2j_pos_cmp(&first, &c.last) <= 0)
+			st->skipped++;
+	}
+	wal2json_release(&c.dec);
+	return rc;
+}
+
 /* Sets up a's sinks, one per writer of tw. */
 static int appender_init(struct appender *a, struct topic_writer *tw,
 			 const struct append_options *opt, struct error *err)
@@ -330,7 +524,7 @@ int append_run(struct topic_writer *tw, int fd, const char *name,
 	static const enum source_kind kinds[] = {
 		[INPUT_AUTO] = SOURCE_DETECT, [INPUT_FRAMED] = SOURCE_FRAMED,
 		[INPUT_JSON] = SOURCE_JSON, [INPUT_LINES] = SOURCE_LINES,
-		[INPUT_KCAT] = SOURCE_KCAT,
+		[INPUT_KCAT] = SOURCE_KCAT, [INPUT_WAL2JSON] = SOURCE_LINES,
 	};
 	struct source_options sopt = {
 		.nonblock = 1, .plain_json = opt->plain_json, .values = !opt->envelope,
@@ -344,7 +538,7 @@ int append_run(struct topic_writer *tw, int fd, const char *name,
 	if (appender_init(&a, tw, opt, err) < 0)
 		return -1;
 	source_open_fd(&s, fd, name, kinds[opt->format], NULL, &sopt);
-	rc = run(&s, &a, st, err);
+	rc = opt->format == INPUT_WAL2JSON ? run_wal2json(&s, &a, st, err) : run(&s, &a, st, err);
 	if (rc < 0) {
 		/* what came before the bad record is appended and durable */
 		struct error ferr;

@@ -1,7 +1,8 @@
 /*
  * append.h - logappend's engine: reads records from an input (a framed
  * stream, JSON values, lines of text, the JSON envelopes logcat --json
- * writes, or the JSON lines kcat -C -J writes), gives them keys and
+ * writes, the JSON lines kcat -C -J writes, or wal2json's lines of a
+ * PostgreSQL table's changes), gives them keys and
  * timestamps, places each in a partition of a topic
  * (tests/model/PARTITION-SPEC.md, "Placement"), groups them into batches
  * and appends the batches through the writers of a topic_writer
@@ -17,7 +18,8 @@
 #include "fieldpath.h"
 #include "topicwriter.h"
 
-enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES, INPUT_KCAT };
+enum input_format { INPUT_AUTO, INPUT_FRAMED, INPUT_JSON, INPUT_LINES, INPUT_KCAT,
+		    INPUT_WAL2JSON };
 
 struct append_options {
 	enum input_format format;
@@ -26,6 +28,7 @@ struct append_options {
 	const struct fieldpath *key;	/* --key, or NULL */
 	const struct fieldpath *time;	/* --time, or NULL */
 	const char *key_spec, *time_spec;	/* as given, for messages */
+	const char *table;		/* wal2json: --table schema.name, or NULL */
 	int time_in_seconds;		/* --time-unit s */
 	int skip_bad;			/* report bad records and go on */
 	/* a topic: --partition P puts every record in P (below the topic's
@@ -60,6 +63,7 @@ struct append_stats {
 	uint64_t seen;		/* records whose fields were looked for */
 	uint64_t key_found;	/* ... whose value had the --key field */
 	uint64_t time_found;	/* ... whose value had the --time field */
+	uint64_t skipped;	/* wal2json: changes the log had already */
 };
 
 /*
@@ -90,6 +94,17 @@ struct append_stats {
  * An envelope's "headers" may be null (no headers); members other than
  * offset, ts, key, value and headers are ignored, the first one with a
  * warning through on_warn.
+ *
+ * With INPUT_WAL2JSON (a single log: a topic is an error), the lines are
+ * wal2json's (wal2json.h) and the records a table's changes
+ * (tests/model/CDC-SPEC.md): the log's last record gives the table (unless
+ * opt->table, which must then be the same) and the position after which
+ * changes are appended; those at or before it are counted in st->skipped,
+ * not appended (nor are those at or before the last one appended, when
+ * the input sends a transaction again).  A truncate makes what came before
+ * it durable, then reads the log twice for its live keys.  A bad line
+ * ends the run as a bad record does: err names the line; the records of
+ * the lines before it are appended and durable, none of its own.
  */
 int append_run(struct topic_writer *tw, int fd, const char *name,
 	       const struct append_options *opt, struct append_stats *st, struct error *err);
