@@ -65,14 +65,14 @@ units: $(UNITS)
 #              their size (CRASH_PERCENT=25) and the fault matrix's smaller part
 #   soak       the soak for 60 s (SECONDS)
 #   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
-#   fuzz       each fuzz target for 30 s (FUZZ_SECONDS) from its seed corpus
+#   fuzz       each fuzz target for 20 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
 test: deps
 	@scripts/stages \
 	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
 	  asan '$(MAKE) asan' \
 	  soak '$(MAKE) soak SECONDS=60' \
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
-	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=30'
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=20'
 
 # make check-long: the same loops at large size (about an hour on 2 cores,
 # estimated from its parts): the crash and power-loss loops 1000 times
