@@ -27,7 +27,9 @@ struct kafka_consume_options {
 	int commit_manual;		/* --commit manual: never commit */
 	int64_t commit_interval;	/* ms between commits while writing */
 	/* called with a warning: a record skipped with skip_bad, a
-	 * partition's position at the end with --commit manual */
+	 * partition's position at the end with --commit manual, offsets
+	 * written and left uncommitted because the group moved on (a
+	 * commit refused in a rebalance, an assignment lost) */
 	void (*on_warn)(void *ctx, const char *msg);
 	void *ctx;
 };
@@ -42,8 +44,9 @@ struct kafka_consume_stats {
  * partition is at its end (exit_at_end), or *k.stop is set.  Returns
  * OUTPUT_OK, OUTPUT_CLOSED (the reader went away: nothing committed past
  * what it took) or OUTPUT_ERROR with err set (naming the partition and
- * offset of a message that does not map, or librdkafka's error).  Output
- * is flushed on return.
+ * offset of a message that does not map, or librdkafka's error; not for
+ * a commit the group refused because it moved on: that is a warning).
+ * Output is flushed on return.
  */
 int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 		  struct kafka_consume_stats *st, struct error *err);
