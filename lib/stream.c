@@ -797,7 +797,14 @@ static int fd_read(struct source *s, struct record *r, struct error *err)
 	int rc;
 
 	if (s->kind == SOURCE_FRAMED) {
-		rc = framed_next(&s->fr, r, err);
+		while ((rc = framed_next(&s->fr, r, err)) == FRAMED_CONTROL) {
+			if (s->opt.controls) {
+				s->control = s->fr.control;
+				s->control_len = s->fr.control_len;
+				return SOURCE_CONTROL;
+			}
+			s->controls_skipped++;
+		}
 		return rc > 0 ? SOURCE_RECORD : rc == 0 ? SOURCE_END : rc == FRAMED_BAD_RECORD ?
 		       SOURCE_BAD : rc == FRAMED_AGAIN ? SOURCE_AGAIN : SOURCE_ERROR;
 	}
