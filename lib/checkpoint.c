@@ -4,10 +4,16 @@
  * a log's last checkpoint from its end.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "checkpoint.h"
+#include "cursor.h"
+#include "json.h"
 #include "item.h"
 #include "log.h"
 #include "segment.h"
@@ -66,20 +72,31 @@ int checkpoint_split(const uint8_t *p, size_t n, size_t *before, struct error *e
 	return 0;
 }
 
-/* The checkpoint record's value and offset, r[0..n) checked whole. */
-static int take(const uint8_t *r, size_t n, struct buf *body, uint64_t *offset)
+/* The value (BODY) and offset of the checkpoint record r[0..n), which
+ * check_record accepted. */
+void checkpoint_body(const uint8_t *r, size_t n, const uint8_t **body, size_t *len,
+		     uint64_t *offset)
 {
 	struct item_head h;
-	size_t pos = 1, len;
+	size_t pos = 1;
 
 	item_head(r + pos, n - pos, &h, NULL);
 	*offset = h.val;
 	pos += h.len;
 	item_head(r + pos, n - pos, &h, NULL);
 	pos += h.len + 1;
-	item_check(r + pos, n - pos, &len, NULL);
+	*body = r + pos;
+	*len = n - pos - 1;
+}
+
+static int take(const uint8_t *r, size_t n, struct buf *body, uint64_t *offset)
+{
+	const uint8_t *p;
+	size_t len;
+
+	checkpoint_body(r, n, &p, &len, offset);
 	buf_reset(body);
-	return buf_add(body, r + pos, len);
+	return buf_add(body, p, len);
 }
 
 /*
@@ -177,4 +194,110 @@ int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct
 	buf_release(&b);
 	buf_release(&scratch);
 	return rc;
+}
+
+int checkpoint_list(const char *path,
+		    int (*fn)(void *ctx, uint64_t offset, const uint8_t *body, size_t n,
+			      struct error *err),
+		    void *ctx, struct error *err)
+{
+	struct batch_header h;
+	struct cursor c;
+	struct log log;
+	size_t i;
+	int rc = 0;
+
+	if (topic_probe(path, NULL) == TOPIC_IS_TOPIC)
+		return error_set(err, "'%s' is a topic: a checkpoint is in a log", path);
+	if (log_open(&log, path, 0, err) < 0)
+		return -1;
+	cursor_init(&c, &log, NULL);
+	for (i = 0; i < log.nseg && rc == 0; i++) {
+		uint64_t pos = SEGMENT_HEADER_LEN;
+		if (cursor_open_tail(&c, i, err) < 0) {
+			rc = -1;
+			break;
+		}
+		while (rc == 0 && (rc = cursor_read(&c, pos, &h, 1, err)) > 0) {
+			uint64_t at = pos, off;
+			const uint8_t *p;
+			size_t len;
+			rc = 0;
+			pos = cursor_after(pos, &h);
+			if (!batch_has_checkpoint(&h))
+				continue;
+			if ((rc = cursor_load(&c, at, err)) <= 0)
+				break;
+			checkpoint_body(c.ckpt, c.ckpt_len, &p, &len, &off);
+			rc = fn(ctx, off, p, len, err);
+		}
+		cursor_close(&c);
+	}
+	cursor_release(&c);
+	log_close(&log);
+	return rc;
+}
+
+/* "name": */
+static int key(struct buf *out, const char *name)
+{
+	return buf_add(out, ",\"", 2) < 0 || buf_add(out, name, strlen(name)) < 0 ||
+	       buf_add(out, "\":", 2) < 0 ? -1 : 0;
+}
+
+static int text(struct buf *out, const char *name, const char *v)
+{
+	return key(out, name) < 0 || json_add_string(out, v, strlen(v)) < 0 ? -1 : 0;
+}
+
+static int num(struct buf *out, const char *name, const char *fmt, ...)
+{
+	char n[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(n, sizeof n, fmt, ap);
+	va_end(ap);
+	return key(out, name) < 0 || buf_add(out, n, strlen(n)) < 0 ? -1 : 0;
+}
+
+int checkpoint_json(struct buf *out, uint64_t offset, const struct barrier *b)
+{
+	size_t at = out->len, i;
+	char n[64];
+	int bad;
+
+	snprintf(n, sizeof n, "{\"offset\":%llu,\"source\":{\"kind\":", (unsigned long long)offset);
+	bad = buf_add(out, n, strlen(n)) < 0 ||
+	      json_add_string(out, b->source_kind, strlen(b->source_kind)) < 0;
+	if (!bad && b->path)
+		bad = text(out, "path", b->path);
+	if (!bad && b->brokers)
+		bad = text(out, "brokers", b->brokers);
+	if (!bad && b->topic)
+		bad = text(out, "topic", b->topic);
+	if (!bad && b->group)
+		bad = text(out, "group", b->group);
+	bad = bad || buf_add(out, "}", 1) < 0 || key(out, "positions") < 0 ||
+	      buf_add(out, "{", 1) < 0;
+	for (i = 0; !bad && i < b->npos; i++) {
+		snprintf(n, sizeof n, "%s\"%u\":%llu", i ? "," : "", b->pos[i].partition,
+			 (unsigned long long)b->pos[i].next);
+		bad = buf_add(out, n, strlen(n)) < 0;
+	}
+	bad = bad || buf_add(out, "}", 1) < 0 ||
+	      num(out, "seq", "%llu", (unsigned long long)b->seq) < 0 ||
+	      num(out, "time", "%lld", (long long)b->time) < 0 ||
+	      num(out, "end", "%s", b->end ? "true" : "false") < 0 ||
+	      key(out, "states") < 0 || buf_add(out, "[", 1) < 0;
+	for (i = 0; !bad && i < b->nstates; i++) {
+		snprintf(n, sizeof n, ",%zu]", b->states[i].len);
+		bad = buf_add(out, i ? ",[" : "[", i ? 2 : 1) < 0 ||
+		      json_add_string(out, b->states[i].name, strlen(b->states[i].name)) < 0 ||
+		      buf_add(out, n, strlen(n)) < 0;
+	}
+	bad = bad || buf_add(out, "]}", 2) < 0;
+	if (bad)
+		out->len = at;
+	return bad ? -1 : 0;
 }

@@ -47,4 +47,28 @@ int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct
  */
 int checkpoint_split(const uint8_t *p, size_t n, size_t *before, struct error *err);
 
+/*
+ * Calls fn for each checkpoint of the log at path, in offset order, with
+ * its offset and BODY's bytes (valid during the call): reads every batch's
+ * header, and the payloads of flagged batches only.  A torn tail is the
+ * end, as for any reader.  Returns 0, fn's non-zero return, or -1 with err
+ * set (damage, a read error).  Added for logcat --checkpoints and logseek.
+ */
+int checkpoint_list(const char *path,
+		    int (*fn)(void *ctx, uint64_t offset, const uint8_t *body, size_t n,
+			      struct error *err),
+		    void *ctx, struct error *err);
+
+/* The value (BODY) and offset of the checkpoint record p[0..n) that
+ * checkpoint_split found (not checked again). */
+void checkpoint_body(const uint8_t *p, size_t n, const uint8_t **body, size_t *len,
+		     uint64_t *offset);
+
+struct barrier;
+
+/* Appends a checkpoint as one JSON object (no newline): {"offset", "source",
+ * "positions" (partition as a string -> next offset), "seq", "time", "end",
+ * "states" ([name, size in bytes] each)}.  0, or -1 when memory runs out. */
+int checkpoint_json(struct buf *out, uint64_t offset, const struct barrier *b);
+
 #endif
