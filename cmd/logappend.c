@@ -144,7 +144,8 @@ static void open_target(struct topic_writer *tw, const char *path, uint32_t part
 }
 
 /* --checkpoint: framed input into a single log (a topic's checkpoints,
- * one per partition, are not built yet): usage errors otherwise. */
+ * one per partition, are not built yet): usage errors otherwise.  A topic
+ * given by its path alone is found open (is_topic), and refused then. */
 static void checkpoint_args(const char *path, uint32_t partitions, struct append_options *aopt)
 {
 	if (aopt->format != INPUT_AUTO && aopt->format != INPUT_FRAMED)
@@ -152,7 +153,7 @@ static void checkpoint_args(const char *path, uint32_t partitions, struct append
 			    aopt->envelope ? "JSON envelopes" : aopt->format == INPUT_JSON ? "JSON" :
 			    aopt->format == INPUT_LINES ? "lines" : "kcat's lines");
 	aopt->format = INPUT_FRAMED;
-	if (partitions || aopt->fixed_partition || topic_probe(path, NULL) == TOPIC_IS_TOPIC)
+	if (partitions || aopt->fixed_partition)
 		usage_error("--checkpoint writes to a log: '%s' is a topic, and a topic's "
 			    "checkpoints are not supported yet", path);
 }
@@ -262,6 +263,10 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &files);
 	}
 	open_target(&tw, argv[optind], partitions, &wopt, &aopt);
+	if (aopt.checkpoint && tw.is_topic) {
+		topic_writer_close(&tw, NULL);
+		checkpoint_args(argv[optind], 1, &aopt);	/* the usage error */
+	}
 	rc = append_run(&tw, STDIN_FILENO, "stdin", &aopt, &st, &err);
 	if (rc < 0 && !reader_gone) {
 		topic_writer_close(&tw, NULL);

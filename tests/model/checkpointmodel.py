@@ -22,6 +22,7 @@ and logformat(5), not from the C code:
         without one; prints "ok k"; with K, k must be K
   records LOGDIR           the records' (ts, key, value) as JSON lines (what
         logcat --json shows of them, for comparing)
+  cut INPUT K              INPUT up to and including its barrier K
 """
 import json
 import random
@@ -251,6 +252,14 @@ def main():
             resume(a[1], a[2])
         elif a[0] == "check":
             check(a[1], a[2], int(a[3]) if len(a) > 3 else None)
+        elif a[0] == "cut":
+            out, seen = bytearray(FRAMED_HEADER), 0
+            for kind, item, raw in parse_input(a[1]):
+                if seen == int(a[2]):
+                    break
+                out += raw
+                seen += kind == "barrier"
+            sys.stdout.buffer.write(bytes(out))
         elif a[0] == "records":
             for b in read_log(a[1]):
                 for r in b[2]:
