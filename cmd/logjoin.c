@@ -294,15 +294,11 @@ static int on_restore(void *ctx, const uint8_t *p, size_t n, struct error *err)
 	if (join_restore(g->j, r.p, r.n, err) < 0)
 		return -1;
 	/* the right log from where the saved run had read it */
-	joinfeed_close(&g->feed);
-	cmd.fopt.range.from = FROM_OFFSET;
-	cmd.fopt.range.from_offset = next;
-	if (joinfeed_open(&g->feed, g->j, &cmd.fopt, err) < 0)
-		return -1;
 	if (g->feed.right.kind != SOURCE_LOG)
 		return error_set(err, "'%s' is a topic: a checkpointed pipe joins with a log",
 				 cmd.fopt.path);
-	return 0;
+	return source_seek_log(&g->feed.right, next, err) < 0 ?
+	       error_prefix(err, "'%s'", cmd.fopt.path) : 0;
 }
 
 static int on_emit(void *ctx, const struct record *r, struct error *err)
