@@ -37,6 +37,11 @@ static const char usage[] =
 "                       for 'logseek --group NAME --commit'\n"
 "      --commit-interval DUR  commit at most this often while writing (default 1s)\n"
 "      --wait           wait while another reader has the group, instead of failing\n"
+"      --resume OUT     a checkpointed pipe (... | logappend --checkpoint OUT): start\n"
+"                       where OUT's last checkpoint says, write the saved states\n"
+"                       first and checkpoint barriers with the records (framed)\n"
+"      --checkpoint-interval DUR  with --resume: a barrier at most this often\n"
+"                       (default 1s; 0: after every batch)\n"
 "  -j, --json           JSON lines: offset, partition (a topic's), ts, key, value, headers\n"
 "      --framed         the framed stream (the default unless stdout is a terminal)\n"
 "      --values         the values alone, as JSON lines\n"
@@ -50,7 +55,7 @@ static const char usage[] =
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";
 
 enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_COMMIT, O_COMMIT_INTERVAL, O_WAIT, O_MEMBER,
-       O_CHECKPOINTS };
+       O_RESUME, O_CHECKPOINT_INTERVAL, O_CHECKPOINTS };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },
@@ -64,6 +69,8 @@ static const struct option longopts[] = {
 	{ "wait", no_argument, NULL, O_WAIT },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "member", required_argument, NULL, O_MEMBER },
+	{ "resume", required_argument, NULL, O_RESUME },
+	{ "checkpoint-interval", required_argument, NULL, O_CHECKPOINT_INTERVAL },
 	{ "json", no_argument, NULL, 'j' },
 	{ "framed", no_argument, NULL, O_FRAMED },
 	{ "values", no_argument, NULL, O_VALUES },
@@ -129,13 +136,14 @@ static int checkpoints(const char *path)
 int main(int argc, char **argv)
 {
 	struct replay_range range = { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX };
-	struct replay_options ropt = { .commit_interval = 1000, .stop = &stop };
+	struct replay_options ropt = { .commit_interval = 1000, .stop = &stop,
+				       .checkpoint_interval = 1000 };
 	enum output_format fmt = isatty(STDOUT_FILENO) ? OUT_JSON : OUT_FRAMED;
 	const char *tpl = NULL, *src;
 	int show_checkpoints = 0;
 	struct output out;
 	struct error err = { "" }, note = { "" };
-	int c, rc, commit_given = 0, interval_given = 0;
+	int c, rc, commit_given = 0, interval_given = 0, ckpt_given = 0;
 
 	cli_start(argv, "logcat", CLI_SAY_WAITING);
 	while ((c = getopt_long(argc, argv, "fg:hjn:p:F:", longopts, NULL)) != -1) {
@@ -167,6 +175,12 @@ int main(int argc, char **argv)
 				usage_error("--commit-interval: %s", err.msg);
 			break;
 		case O_WAIT: ropt.wait_group = 1; break;
+		case O_RESUME: ropt.resume = optarg; break;
+		case O_CHECKPOINT_INTERVAL:
+			ckpt_given = 1;
+			if (duration_parse(optarg, &ropt.checkpoint_interval, &err) < 0)
+				usage_error("--checkpoint-interval: %s", err.msg);
+			break;
 		case 'p': parse_partitions(optarg); ropt.partitions = optarg; break;
 		case O_MEMBER:
 			if (topic_member_parse(optarg, &ropt.member, &ropt.members, &err) < 0)
@@ -197,8 +211,18 @@ int main(int argc, char **argv)
 		usage_error("--partition and --member: give one (a member's partitions are fixed)");
 	if (!strcmp(src, "-") && (ropt.partitions || ropt.members))
 		usage_error("--partition and --member need a topic, not a stream");
+	if (ropt.resume && ropt.group)
+		usage_error("--resume and --group: the position lives in OUT's checkpoint, not in "
+			    "a group");
+	if (ropt.resume && !strcmp(src, "-"))
+		usage_error("--resume needs a log or topic to read, not a stream");
+	if (ropt.resume && fmt != OUT_FRAMED)
+		usage_error("--resume writes the framed stream (its checkpoint items): not with "
+			    "--json, --values or --format");
+	if (ckpt_given && !ropt.resume)
+		usage_error("--checkpoint-interval goes with --resume");
 	ropt.note = &note;
-	if (ropt.follow || ropt.group) {
+	if (ropt.follow || ropt.group || ropt.resume) {
 		struct sigaction sa = { .sa_handler = on_stop };
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);
