@@ -197,18 +197,18 @@ static int add_summary_json(struct buf *out, const struct inspect_summary *s)
 }
 
 /* The log's last checkpoint (issue 17): "checkpoint: offset X, source
- * KIND PATH, positions P:N ..., time T", or its JSON (checkpoint.h); c NULL
- * when there is none. */
+ * KIND PATH, positions P:N ..., time T", or its JSON member (checkpoint.h);
+ * nothing when there is none (c NULL). */
 static int add_checkpoint(struct buf *out, uint64_t off, const struct barrier *c, int json)
 {
 	int rc = 0;
 
-	if (json) {
-		rc |= buf_add(out, ",\"checkpoint\":", 14);
-		return rc | (c ? checkpoint_json(out, off, c) : buf_add(out, "null", 4));
-	}
 	if (!c)
 		return 0;
+	if (json) {
+		rc |= buf_add(out, ",\"checkpoint\":", 14);
+		return rc | checkpoint_json(out, off, c);
+	}
 	rc |= buf_printf(out, "%s offset %llu, source %s %s, positions", "checkpoint:",
 			 (unsigned long long)off, c->source_kind,
 			 c->path ? c->path : c->topic ? c->topic : "");
