@@ -257,13 +257,11 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 
 /* --- checkpoints ---------------------------------------------------------- */
 
-/* Passes the re-encoded control item on: as it is to framed output, not at
- * all to the other formats (they carry records only). */
+/* Passes the re-encoded control item on (sink_control: as it is to framed
+ * output, not at all to the other formats, which carry records only). */
 static int forward(struct processor *p, struct error *err)
 {
-	if (p->opt.format != OUT_FRAMED)
-		return 0;
-	return out_rc(p, output_raw(&p->out.out, p->ctl.p, p->ctl.len, err));
+	return out_rc(p, sink_control(&p->out, p->ctl.p, p->ctl.len, err));
 }
 
 /* A restore item: the engine's state back, before any record. */
