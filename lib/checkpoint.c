@@ -3,7 +3,9 @@
  * batch's records end and its checkpoint record begins, and the search for
  * a log's last checkpoint from its end.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "json.h"
 #include "item.h"
 #include "log.h"
+#include "logfiles.h"
 #include "segment.h"
 #include "topic.h"
 
@@ -173,6 +176,29 @@ out:
 	return rc;
 }
 
+/* The directory at path is a log being created: no meta file yet and
+ * nothing but what a creating writer makes before it (the lock, meta's
+ * temporary file; log.c's check_meta), or nothing at all.  In a first run
+ * of a pipe, logappend --checkpoint creates OUT while logcat --resume
+ * looks for its checkpoint: that is a first run too, not "not a log". */
+static int being_created(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int created = 1;
+
+	if (!d)
+		return 0;
+	if (faccessat(dirfd(d), LOGFILE_META, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		created = 0;
+	while (created && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, LOGFILE_LOCK) && strcmp(e->d_name, LOGFILE_META LOGFILE_TMP))
+			created = 0;
+	closedir(d);
+	return created;
+}
+
 int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct error *err)
 {
 	struct buf b = BUF_INIT, scratch = BUF_INIT;
@@ -184,9 +210,11 @@ int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct
 	if (topic_probe(path, NULL) == TOPIC_IS_TOPIC)
 		return error_set(err, "'%s' is a topic: a checkpoint is in a log", path);
 	if (log_open(&log, path, 0, err) < 0) {
-		if (access(path, F_OK) < 0 && errno == ENOENT)
+		if ((access(path, F_OK) < 0 && errno == ENOENT) || being_created(path))
 			return 0;	/* a first run */
-		return -1;
+		/* the writer may have written meta since log_open looked */
+		if (log_open(&log, path, 0, err) < 0)
+			return -1;
 	}
 	for (i = log.nseg; i-- > 0 && rc == 0;)
 		rc = in_segment(&log, log.seg[i], i == log.nseg - 1, &b, &scratch, body, offset, err);

@@ -34,7 +34,8 @@ static inline int batch_has_checkpoint(const struct batch_header *h)
  * each earlier segment, reading only flagged batches' payloads.  Returns 1
  * with body set to the checkpoint record's value (BODY's CBOR bytes, body
  * reset first) and *offset to its offset, 0 when the log has no checkpoint
- * (or does not exist: a first run), -1 with err set on damage or a read
+ * (or does not exist, or is a directory a writer is creating and holds
+ * nothing else yet: a first run), -1 with err set on damage or a read
  * error.  Takes no lock: a concurrent writer appends after what it finds.
  */
 int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct error *err);
