@@ -189,6 +189,7 @@ crash: bins
 	tests/crash/append-kill-loop $(N)
 	tests/crash/group-kill-loop $(N)
 	tests/crash/power-loss $(N)
+	tests/crash/pipeline-kill-loop $(N)
 
 # make faults: every I/O call of logappend, logcompact and logcat --group
 # failing in turn (ENOSPC, EIO, EDQUOT, short writes), and ulimit -f; on
