@@ -31,7 +31,7 @@ FUZZ_SAN = -O1 -g -fsanitize=address,undefined
 FUZZ_SECONDS ?= 30
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join bench-topic crash faults \
+.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join bench-topic bench-checkpoint crash faults \
         soak soak-tsan install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
@@ -178,6 +178,10 @@ bench-join: bins
 # partitioned topics against a single log (issue 15's goals), results checked
 bench-topic: bins
 	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-topic
+
+# checkpoints' cost (issue 17): throughput against the plain pipe, the state's size, a restart
+bench-checkpoint: bins
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-checkpoint
 
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a
