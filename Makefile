@@ -31,7 +31,7 @@ FUZZ_SAN = -O1 -g -fsanitize=address,undefined
 FUZZ_SECONDS ?= 30
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join bench-topic bench-kafka bench-cdc crash faults \
+.PHONY: all bins units test check-long unit bats asan fuzz fuzz-build deps demo bench bench-window bench-join bench-topic bench-kafka bench-cdc bench-checkpoint crash faults \
         soak soak-tsan install clean
 all: bins
 bins: $(BINS:%=$(BUILD)/bin/%)
@@ -189,6 +189,10 @@ bench-kafka: bins build/mockcluster
 bench-cdc: bins
 	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-cdc
 
+# checkpoints' cost (issue 17): throughput against the plain pipe, the state's size, a restart
+bench-checkpoint: bins
+	LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin scripts/bench-checkpoint
+
 # make crash N=5000: kill -9 logcompact, logappend (each sync mode) and a
 # logcat --group reader at random moments, and power loss on copies of a
 # log, N times each, checking the log after each (make test runs 100-200,
@@ -199,6 +203,7 @@ crash: bins
 	tests/crash/append-kill-loop $(N)
 	tests/crash/group-kill-loop $(N)
 	tests/crash/power-loss $(N)
+	tests/crash/pipeline-kill-loop $(N)
 
 # make faults: every I/O call of logappend, logcompact and logcat --group
 # failing in turn (ENOSPC, EIO, EDQUOT, short writes), and ulimit -f; on

@@ -34,6 +34,8 @@ static const char usage[] =
 "      --segment-age DUR    roll segments this old (default 7d)\n"
 "      --max-record-size SIZE  largest record accepted (default 16M)\n"
 "      --print-offsets      print each record's offset once it is durable\n"
+"      --checkpoint         the end of 'logcat --resume LOGDIR SRC | ... |': hold records\n"
+"                           until a barrier, then write them and the checkpoint as one batch\n"
 "      --skip-bad           report bad records on stderr and go on\n"
 "      --no-create          fail when LOGDIR is not a log already\n"
 "      --no-wait            fail at once when another writer holds the log\n"
@@ -42,7 +44,7 @@ static const char usage[] =
 
 enum { O_TIME_UNIT = 256, O_INPUT, O_ENVELOPE, O_SYNC, O_SEG_BYTES, O_SEG_AGE, O_MAX_RECORD,
        O_PRINT_OFFSETS, O_SKIP_BAD, O_NO_CREATE, O_NO_WAIT, O_PLAIN_JSON, O_PARTITIONS,
-       O_PARTITION, O_REPARTITION, O_TABLE };
+       O_PARTITION, O_REPARTITION, O_TABLE, O_CHECKPOINT };
 
 static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
@@ -63,6 +65,7 @@ static const struct option longopts[] = {
 	{ "partition", required_argument, NULL, O_PARTITION },
 	{ "repartition", no_argument, NULL, O_REPARTITION },
 	{ "table", required_argument, NULL, O_TABLE },
+	{ "checkpoint", no_argument, NULL, O_CHECKPOINT },
 	CLI_OPTIONS,
 };
 
@@ -141,6 +144,21 @@ static void open_target(struct topic_writer *tw, const char *path, uint32_t part
 			    path, t.n, t.n - 1);
 	if (topic_writer_open(tw, path, partitions, wopt, report_recovery, NULL, &err) < 0)
 		die(EXIT_FAIL, "%s", err.msg);
+}
+
+/* --checkpoint: framed input into a single log (a topic's checkpoints,
+ * one per partition, are not built yet): usage errors otherwise.  A topic
+ * given by its path alone is found open (is_topic), and refused then. */
+static void checkpoint_args(const char *path, uint32_t partitions, struct append_options *aopt)
+{
+	if (aopt->format != INPUT_AUTO && aopt->format != INPUT_FRAMED)
+		usage_error("--checkpoint reads a framed stream (logcat --resume's), not %s",
+			    aopt->envelope ? "JSON envelopes" : aopt->format == INPUT_JSON ? "JSON" :
+			    aopt->format == INPUT_LINES ? "lines" : "kcat's lines");
+	aopt->format = INPUT_FRAMED;
+	if (partitions || aopt->fixed_partition)
+		usage_error("--checkpoint writes to a log: '%s' is a topic, and a topic's "
+			    "checkpoints are not supported yet", path);
 }
 
 int main(int argc, char **argv)
@@ -233,6 +251,7 @@ int main(int argc, char **argv)
 				usage_error("--table: '%s' is not SCHEMA.NAME", optarg);
 			aopt.table = optarg;
 			break;
+		case O_CHECKPOINT: aopt.checkpoint = 1; break;
 		default: cli_option(c, usage);
 		}
 	}
@@ -252,6 +271,8 @@ int main(int argc, char **argv)
 			    "change to a single log: not with --%s", aopt.key ? "key" : aopt.time ?
 			    "time" : aopt.skip_bad ? "skip-bad" : partitions ? "partitions" :
 			    aopt.fixed_partition ? "partition" : "repartition");
+	if (aopt.checkpoint)
+		checkpoint_args(argv[optind], partitions, &aopt);
 	if (aopt.batch_bytes > wopt.segment_bytes)	/* small segments: batches within them */
 		aopt.batch_bytes = (size_t)wopt.segment_bytes;
 
@@ -261,6 +282,10 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &files);
 	}
 	open_target(&tw, argv[optind], partitions, &wopt, &aopt);
+	if (aopt.checkpoint && tw.is_topic) {
+		topic_writer_close(&tw, NULL);
+		checkpoint_args(argv[optind], 1, &aopt);	/* the usage error */
+	}
 	rc = append_run(&tw, STDIN_FILENO, "stdin", &aopt, &st, &err);
 	if (st.skipped)
 		warnmsg("%llu changes already in '%s' skipped", (unsigned long long)st.skipped,
@@ -269,6 +294,18 @@ int main(int argc, char **argv)
 		topic_writer_close(&tw, NULL);
 		die(EXIT_FAIL, "%s", err.msg);
 	}
+	if (rc == 0 && aopt.checkpoint && !st.barriers) {
+		topic_writer_close(&tw, NULL);
+		die(EXIT_FAIL, "no checkpoint barrier in the input: is the source logcat --resume?");
+	}
+	if (rc == 0 && aopt.checkpoint && st.pending) {
+		topic_writer_close(&tw, NULL);
+		die(EXIT_FAIL, "%llu records after the last checkpoint not written: the input ended "
+		    "without a checkpoint", (unsigned long long)st.pending);
+	}
+	if (!aopt.checkpoint && st.controls_skipped)
+		warnmsg("%llu checkpoint barriers ignored (no --checkpoint)",
+			(unsigned long long)st.controls_skipped);
 	/* (when the reader of the offsets went away, what was appended is
 	 * durable already: it ends here, quietly) */
 	if (topic_writer_close(&tw, &err) < 0 && !reader_gone)

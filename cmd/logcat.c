@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "barrier.h"
+#include "checkpoint.h"
 #include "cli.h"
 #include "group.h"
 #include "input.h"
@@ -35,17 +37,25 @@ static const char usage[] =
 "                       for 'logseek --group NAME --commit'\n"
 "      --commit-interval DUR  commit at most this often while writing (default 1s)\n"
 "      --wait           wait while another reader has the group, instead of failing\n"
+"      --resume OUT     a checkpointed pipe (... | logappend --checkpoint OUT): start\n"
+"                       where OUT's last checkpoint says, write the saved states\n"
+"                       first and checkpoint barriers with the records (framed)\n"
+"      --checkpoint-interval DUR  with --resume: a barrier at most this often\n"
+"                       (default 1s; 0: after every batch)\n"
 "  -j, --json           JSON lines: offset, partition (a topic's), ts, key, value, headers\n"
 "      --framed         the framed stream (the default unless stdout is a terminal)\n"
 "      --values         the values alone, as JSON lines\n"
 "  -F, --format TMPL    text by template: %o offset, %T ts, %t time, %k key, %s value,\n"
 "                       %K %S their lengths in bytes (-1: null), %h headers, %p partition,\n"
 "                       %% percent; \\n \\t escapes\n"
+"      --checkpoints    show LOGDIR's checkpoint records (logappend --checkpoint's)\n"
+"                       as JSON lines, and nothing else\n"
 "  -h, --help           show this help\n"
 "      --version        show the version\n"
 "TIME is RFC 3339 (2026-11-20T09:00:00Z), epoch milliseconds, now, or now-2h.\n";
 
-enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_COMMIT, O_COMMIT_INTERVAL, O_WAIT, O_MEMBER };
+enum { O_FROM = 256, O_TO, O_FRAMED, O_VALUES, O_COMMIT, O_COMMIT_INTERVAL, O_WAIT, O_MEMBER,
+       O_RESUME, O_CHECKPOINT_INTERVAL, O_CHECKPOINTS };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },
@@ -59,10 +69,13 @@ static const struct option longopts[] = {
 	{ "wait", no_argument, NULL, O_WAIT },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "member", required_argument, NULL, O_MEMBER },
+	{ "resume", required_argument, NULL, O_RESUME },
+	{ "checkpoint-interval", required_argument, NULL, O_CHECKPOINT_INTERVAL },
 	{ "json", no_argument, NULL, 'j' },
 	{ "framed", no_argument, NULL, O_FRAMED },
 	{ "values", no_argument, NULL, O_VALUES },
 	{ "format", required_argument, NULL, 'F' },
+	{ "checkpoints", no_argument, NULL, O_CHECKPOINTS },
 	CLI_OPTIONS,
 };
 
@@ -86,15 +99,51 @@ static void parse_partitions(const char *s)
 	free(set);
 }
 
+/* --checkpoints: one JSON line per checkpoint record (issue 17). */
+static int show_checkpoint(void *ctx, uint64_t offset, const uint8_t *p, size_t n,
+			   struct error *err)
+{
+	struct buf *line = ctx;
+	struct barrier b;
+
+	if (barrier_decode_body(&b, p, n, err) < 0)
+		return error_prefix(err, "checkpoint at offset %llu", (unsigned long long)offset);
+	buf_reset(line);
+	if (checkpoint_json(line, offset, &b) < 0 || buf_add(line, "\n", 1) < 0) {
+		barrier_free(&b);
+		return error_set(err, "out of memory");
+	}
+	barrier_free(&b);
+	if (fwrite(line->p, 1, line->len, stdout) != line->len)
+		return error_errno(err, "write error on standard output");
+	return 0;
+}
+
+static int checkpoints(const char *path)
+{
+	struct buf line = BUF_INIT;
+	struct error err;
+	int rc = checkpoint_list(path, show_checkpoint, &line, &err);
+
+	buf_release(&line);
+	if (rc == 0 && fflush(stdout) == EOF)
+		rc = error_errno(&err, "write error on standard output");
+	if (rc)
+		die(EXIT_FAIL, "%s", err.msg);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct replay_range range = { .from = FROM_BEGINNING, .to = TO_NONE, .count = UINT64_MAX };
-	struct replay_options ropt = { .commit_interval = 1000, .stop = &stop };
+	struct replay_options ropt = { .commit_interval = 1000, .stop = &stop,
+				       .checkpoint_interval = 1000 };
 	enum output_format fmt = isatty(STDOUT_FILENO) ? OUT_JSON : OUT_FRAMED;
 	const char *tpl = NULL, *src;
+	int show_checkpoints = 0;
 	struct output out;
 	struct error err = { "" }, note = { "" };
-	int c, rc, commit_given = 0, interval_given = 0;
+	int c, rc, commit_given = 0, interval_given = 0, ckpt_given = 0;
 
 	cli_start(argv, "logcat", CLI_SAY_WAITING);
 	while ((c = getopt_long(argc, argv, "fg:hjn:p:F:", longopts, NULL)) != -1) {
@@ -126,6 +175,12 @@ int main(int argc, char **argv)
 				usage_error("--commit-interval: %s", err.msg);
 			break;
 		case O_WAIT: ropt.wait_group = 1; break;
+		case O_RESUME: ropt.resume = optarg; break;
+		case O_CHECKPOINT_INTERVAL:
+			ckpt_given = 1;
+			if (duration_parse(optarg, &ropt.checkpoint_interval, &err) < 0)
+				usage_error("--checkpoint-interval: %s", err.msg);
+			break;
 		case 'p': parse_partitions(optarg); ropt.partitions = optarg; break;
 		case O_MEMBER:
 			if (topic_member_parse(optarg, &ropt.member, &ropt.members, &err) < 0)
@@ -135,10 +190,17 @@ int main(int argc, char **argv)
 		case O_FRAMED: fmt = OUT_FRAMED; break;
 		case O_VALUES: fmt = OUT_VALUES; break;
 		case 'F': fmt = OUT_TEMPLATE; tpl = optarg; break;
+		case O_CHECKPOINTS: show_checkpoints = 1; break;
 		default: cli_option(c, usage);
 		}
 	}
 	src = cli_operand(argc, argv, "missing LOGDIR (or - for a framed stream on stdin)");
+	if (show_checkpoints && (!strcmp(src, "-") || argc - optind != 1 || ropt.group ||
+				 ropt.follow || ropt.partitions))
+		usage_error("--checkpoints shows a log's checkpoints: a LOGDIR, and no --group, "
+			    "--follow or --partition");
+	if (show_checkpoints)
+		return checkpoints(src);
 	if (!strcmp(src, "-") && range.from == FROM_LAST)
 		usage_error("--from -N needs a log directory, not a stream");
 	if (!strcmp(src, "-") && (ropt.follow || ropt.group))
@@ -149,8 +211,18 @@ int main(int argc, char **argv)
 		usage_error("--partition and --member: give one (a member's partitions are fixed)");
 	if (!strcmp(src, "-") && (ropt.partitions || ropt.members))
 		usage_error("--partition and --member need a topic, not a stream");
+	if (ropt.resume && ropt.group)
+		usage_error("--resume and --group: the position lives in OUT's checkpoint, not in "
+			    "a group");
+	if (ropt.resume && !strcmp(src, "-"))
+		usage_error("--resume needs a log or topic to read, not a stream");
+	if (ropt.resume && fmt != OUT_FRAMED)
+		usage_error("--resume writes the framed stream (its checkpoint items): not with "
+			    "--json, --values or --format");
+	if (ckpt_given && !ropt.resume)
+		usage_error("--checkpoint-interval goes with --resume");
 	ropt.note = &note;
-	if (ropt.follow || ropt.group) {
+	if (ropt.follow || ropt.group || ropt.resume) {
 		struct sigaction sa = { .sa_handler = on_stop };
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, NULL);

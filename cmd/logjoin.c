@@ -10,6 +10,7 @@
 #include "joinfeed.h"
 #include "position.h"
 #include "processor.h"
+#include "savedstate.h"
 #include "timeparse.h"
 
 static const char usage[] =
@@ -249,6 +250,57 @@ static int on_pause(void *ctx, struct error *err)
 	return joinfeed_pause(&((struct glue *)ctx)->feed, err);
 }
 
+/*
+ * Checkpoints: the state is the right log's position in front of the
+ * engine's (join_save): a varint 1 (this layout), a varint 1 when the
+ * table was loaded (--table), a varint the next offset of the right log
+ * to read, then join_save's bytes.  A resumed run reopens the right log
+ * there: --stream goes on with its records; --table loads the records
+ * appended since (the table as a source that holds the same records when
+ * reread: CHECKPOINT-SPEC section 6).
+ */
+#define LOGJOIN_STATE_LAYOUT 1
+
+static struct cmdline cmd;
+
+static int on_save(void *ctx, struct buf *out, struct error *err)
+{
+	struct glue *g = ctx;
+	struct joinfeed *f = &g->feed;
+	uint64_t next;
+
+	if (f->right.kind != SOURCE_LOG)
+		return error_set(err, "'%s' is a topic: a checkpointed pipe joins with a log",
+				 f->opt.path);
+	if (f->opt.stream)
+		next = f->has_pending ? f->pending.offset : f->right_end ? f->right.hi : f->right.lo;
+	else
+		next = f->loaded ? f->right.hi : f->right.lo;
+	if (ss_put_varint(out, LOGJOIN_STATE_LAYOUT) < 0 || ss_put_varint(out, f->loaded) < 0 ||
+	    ss_put_varint(out, next) < 0)
+		return error_set(err, "out of memory");
+	return join_save(g->j, out, err);
+}
+
+static int on_restore(void *ctx, const uint8_t *p, size_t n, struct error *err)
+{
+	struct glue *g = ctx;
+	struct ss_reader r = { p, n };
+	uint64_t layout, loaded, next;
+
+	if (ss_get_varint(&r, &layout) < 0 || ss_get_varint(&r, &loaded) < 0 ||
+	    ss_get_varint(&r, &next) < 0 || layout != LOGJOIN_STATE_LAYOUT || loaded > 1)
+		return error_set(err, "not a saved state of logjoin: its position is not one");
+	if (join_restore(g->j, r.p, r.n, err) < 0)
+		return -1;
+	/* the right log from where the saved run had read it */
+	if (g->feed.right.kind != SOURCE_LOG)
+		return error_set(err, "'%s' is a topic: a checkpointed pipe joins with a log",
+				 cmd.fopt.path);
+	return source_seek_log(&g->feed.right, next, err) < 0 ?
+	       error_prefix(err, "'%s'", cmd.fopt.path) : 0;
+}
+
 static int on_emit(void *ctx, const struct record *r, struct error *err)
 {
 	return processor_emit(&((struct glue *)ctx)->p, r, err);
@@ -315,24 +367,31 @@ static int report(const struct cmdline *c, const struct join_stats *st)
 
 int main(int argc, char **argv)
 {
-	static struct cmdline c;
 	static struct glue g;
 	struct processor_engine e = { .record = on_record, .finish = on_finish, .ctx = &g,
 				      .second_fd = table_fd, .second_ready = table_ready,
-				      .pause = on_pause };
+				      .pause = on_pause, .name = "logjoin", .save = on_save,
+				      .restore = on_restore };
 	struct error err = { "" };
 	int rc;
 
 	cli_start(argv, "logjoin", CLI_SAY_WAITING);
-	parse(&c, argc, argv);
-	c.jopt.emit = on_emit;
-	c.jopt.unmatched = on_unmatched;
-	c.jopt.ctx = &g;
-	c.fopt.stop = processor_stop_flag();
-	if (!(g.j = join_new(&c.jopt, &err)))
+	parse(&cmd, argc, argv);
+	cmd.jopt.emit = on_emit;
+	cmd.jopt.unmatched = on_unmatched;
+	cmd.jopt.ctx = &g;
+	cmd.fopt.stop = processor_stop_flag();
+	/* exactly-once needs results that depend on the input alone */
+	if (cmd.fopt.follow)
+		e.unresumable = "-f follows a live table, so its results depend on timing: it "
+				"cannot take part in a checkpointed pipe";
+	else if (cmd.popt.side_log)
+		e.unresumable = "--unmatched-to appends records to a log outside the output's "
+				"checkpoint: in a checkpointed pipe they are counted";
+	if (!(g.j = join_new(&cmd.jopt, &err)))
 		usage_error("%s", err.msg);
-	if ((rc = joinfeed_open(&g.feed, g.j, &c.fopt, &err)) == 0) {
-		if ((rc = processor_open(&g.p, &c.popt, &err)) == PROCESSOR_USAGE)
+	if ((rc = joinfeed_open(&g.feed, g.j, &cmd.fopt, &err)) == 0) {
+		if ((rc = processor_open(&g.p, &cmd.popt, &err)) == PROCESSOR_USAGE)
 			usage_error("--format: %s", err.msg);
 		if (rc == 0)
 			rc = processor_run(&g.p, &e, &err);
@@ -341,7 +400,7 @@ int main(int argc, char **argv)
 	joinfeed_close(&g.feed);
 	if (rc < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	rc = g.p.closed ? EXIT_OK : report(&c, join_stats(g.j));
+	rc = g.p.closed ? EXIT_OK : report(&cmd, join_stats(g.j));
 	join_free(g.j);
 	return rc;
 }

@@ -253,6 +253,20 @@ static int on_finish(void *ctx, struct error *err)
 	return window_finish(((struct glue *)ctx)->w, err);
 }
 
+static int on_save(void *ctx, struct buf *out, struct error *err)
+{
+	return window_save(((struct glue *)ctx)->w, out, err);
+}
+
+static int on_restore(void *ctx, const uint8_t *p, size_t n, struct error *err)
+{
+	struct glue *g = ctx;
+	int rc = window_restore(g->w, p, n, err);
+
+	g->st_last = window_stream_time(g->w);
+	return rc;
+}
+
 static int on_emit(void *ctx, const struct record *r, struct error *err)
 {
 	return processor_emit(&((struct glue *)ctx)->p, r, err);
@@ -298,7 +312,8 @@ int main(int argc, char **argv)
 	static struct cmdline c;
 	static struct glue g = { .st_last = INT64_MIN };
 	struct processor_engine e = { .record = on_record, .idle = on_idle, .finish = on_finish,
-				       .ctx = &g };
+				       .ctx = &g, .name = "logwindow", .save = on_save,
+				       .restore = on_restore };
 	struct error err = { "" };
 	int rc;
 
@@ -307,6 +322,13 @@ int main(int argc, char **argv)
 	c.wopt.emit = on_emit;
 	c.wopt.late = on_late;
 	c.wopt.ctx = &g;
+	/* exactly-once needs results that depend on the input alone */
+	if (c.popt.idle_ms > 0)
+		e.unresumable = "--idle-close follows the wall clock, so its results depend on "
+				"timing: it cannot take part in a checkpointed pipe";
+	else if (c.popt.side_log)
+		e.unresumable = "--late-to appends late records to a log outside the output's "
+				"checkpoint: in a checkpointed pipe late records are counted";
 	if (!(g.w = window_new(&c.wopt, &err)))
 		usage_error("%s", err.msg);
 	rc = processor_open(&g.p, &c.popt, &err);

@@ -5,6 +5,7 @@
 #include "append.h"
 #include "item.h"
 #include "keymap.h"
+#include "barrier.h"
 #include "partitioner.h"
 #include "record.h"
 #include "stream.h"
@@ -248,6 +249,17 @@ static int run(struct source *s, struct appender *a, struct append_stats *st, st
 				return -1;
 			continue;
 		}
+		if (rc == SOURCE_CONTROL) {
+			/* a single log (logappend checks): partition 0's sink */
+			if (sink_control(&a->parts[0].k, s->control, s->control_len, err) != OUTPUT_OK) {
+				if (!sink_failed(&a->parts[0].k))
+					source_error_at(s, err);	/* the item's place */
+				return -1;
+			}
+			if (barrier_detect(s->control, s->control_len) == BARRIER_BARRIER)
+				st->barriers++;
+			continue;
+		}
 		if (rc != SOURCE_RECORD && rc != SOURCE_BAD)
 			return rc == SOURCE_END ? 0 : -1;
 		/* JSON values on one line go together: a bad one takes
@@ -471,6 +483,7 @@ static int appender_init(struct appender *a, struct topic_writer *tw,
 		.max_record = opt->max_record, .batch_bytes = opt->batch_bytes,
 		.batch_records = opt->batch_records,
 		.on_durable = opt->on_durable ? part_durable : NULL,
+		.checkpoint = opt->checkpoint,
 	};
 	uint32_t p;
 
@@ -528,7 +541,7 @@ int append_run(struct topic_writer *tw, int fd, const char *name,
 	};
 	struct source_options sopt = {
 		.nonblock = 1, .plain_json = opt->plain_json, .values = !opt->envelope,
-		.resync = 1, .max_record = opt->max_record,
+		.resync = 1, .max_record = opt->max_record, .controls = opt->checkpoint,
 	};
 	struct appender a;
 	struct source s;
@@ -548,6 +561,8 @@ int append_run(struct topic_writer *tw, int fd, const char *name,
 	} else {
 		rc = flush(&a, err);
 	}
+	st->pending = sink_pending(&a.parts[0].k);
+	st->controls_skipped = s.controls_skipped;
 	appender_release(&a, st);
 	source_close(&s);
 	return rc;

@@ -54,6 +54,10 @@ struct append_options {
 	int (*on_durable)(void *ctx, int64_t partition, uint64_t first, uint64_t count,
 			  struct error *err);
 	void *ctx;
+	/* --checkpoint (issue 17): a single log, framed input; records are
+	 * held until a barrier, then written with a checkpoint record as one
+	 * batch (stream.h, sink_control) */
+	int checkpoint;
 };
 
 struct append_stats {
@@ -64,6 +68,11 @@ struct append_stats {
 	uint64_t key_found;	/* ... whose value had the --key field */
 	uint64_t time_found;	/* ... whose value had the --time field */
 	uint64_t skipped;	/* wal2json: changes the log had already */
+	/* control items (issue 17) */
+	uint64_t barriers;	/* with checkpoint: barriers written */
+	uint64_t pending;	/* with checkpoint: records after the last, not
+				 * written */
+	uint64_t controls_skipped;	/* without checkpoint: items dropped */
 };
 
 /*
@@ -89,6 +98,13 @@ struct append_stats {
  * record each, starting at tw->start mod N (the records in the topic at
  * open), a dropped group of JSON values giving back its turns.  Into a
  * single log, a carried partition is dropped.
+ *
+ * With opt->checkpoint (tw a single log), control items are taken
+ * (source_options.controls) and given to the sink: every barrier writes the
+ * records since the one before and a checkpoint record, one batch, synced;
+ * records after the last barrier are not written (st->pending counts
+ * them), and an error writes nothing more.  Without it they are dropped
+ * and counted (st->controls_skipped).
  *
  * JSON input may begin with a UTF-8 byte order mark, skipped (as jq does).
  * An envelope's "headers" may be null (no headers); members other than

@@ -9,6 +9,8 @@
 #include <zlib.h>
 
 #include "batch.h"
+#include "checkpoint.h"
+#include "item.h"
 #include "littleendian.h"
 
 static const uint8_t batch_magic[4] = { 'L', 'B', 'A', 'T' };
@@ -24,7 +26,8 @@ int batch_header_parse(const uint8_t *p, size_t n, struct batch_header *h,
 	h->flags = p[5];
 	if (h->version != BATCH_VERSION)
 		return error_set(err, "batch version %u is not supported (%d)", h->version, BATCH_VERSION);
-	if ((h->flags & ~BATCH_CODEC_MASK) || (h->flags & BATCH_CODEC_MASK) > BATCH_CODEC_ZLIB)
+	if ((h->flags & ~(BATCH_CODEC_MASK | BATCH_FLAG_CHECKPOINT)) ||
+	    (h->flags & BATCH_CODEC_MASK) > BATCH_CODEC_ZLIB)
 		return error_set(err, "batch flags 0x%02x are not supported", h->flags);
 	h->base = le64(p + 8);
 	h->min_ts = (int64_t)le64(p + 16);
@@ -150,6 +153,36 @@ int batch_builder_add(struct batch_builder *bb, const struct record *r, uint64_t
 	return 0;
 }
 
+int batch_builder_add_checkpoint(struct batch_builder *bb, int64_t ts, const uint8_t *body,
+				 size_t n, uint64_t offset)
+{
+	uint8_t head[1 + 9 + 9 + 1];
+	size_t k = 0;
+
+	if (bb->b.len == 0) {
+		if (buf_grow(&bb->b, BATCH_HEADER_LEN) < 0)
+			return -1;
+		memset(bb->b.p, 0, BATCH_HEADER_LEN);
+		bb->b.len = BATCH_HEADER_LEN;
+		bb->h.base = offset;
+		bb->h.min_ts = bb->h.max_ts = INT64_MIN;
+	}
+	head[k++] = 0x85;
+	k += item_put_head(head + k, 0, offset);
+	k += ts >= 0 ? item_put_head(head + k, 0, (uint64_t)ts) :
+		       item_put_head(head + k, 1, (uint64_t)(-1 - ts));
+	head[k++] = 0xf6;
+	if (buf_grow(&bb->b, k + n + 1) < 0)
+		return -1;
+	buf_add_unchecked(&bb->b, head, k);
+	buf_add_unchecked(&bb->b, body, n);
+	buf_add_unchecked(&bb->b, "\xf6", 1);
+	bb->h.count++;
+	bb->h.last_delta = (uint32_t)(offset - bb->h.base);
+	bb->h.flags |= BATCH_FLAG_CHECKPOINT;
+	return 0;
+}
+
 void batch_builder_finish(struct batch_builder *bb)
 {
 	bb->h.version = BATCH_VERSION;
@@ -170,18 +203,18 @@ int batch_encode(struct buf *out, struct batch_header *h, const uint8_t *payload
 		return error_set(err, "out of memory");
 	p = out->p + at;
 	h->version = BATCH_VERSION;
-	h->flags = BATCH_CODEC_NONE;
+	h->flags &= BATCH_FLAG_CHECKPOINT;	/* kept; the codec is chosen here */
 	if (level > 0) {
 		uLongf zlen = compressBound((uLong)len);
 		if (compress2(p + BATCH_HEADER_LEN + 4, &zlen, payload, (uLong)len, level) != Z_OK)
 			return error_set(err, "zlib cannot compress a batch of %zu bytes", len);
 		if (zlen + 4 < len) {
-			h->flags = BATCH_CODEC_ZLIB;
+			h->flags |= BATCH_CODEC_ZLIB;
 			put_le32(p + BATCH_HEADER_LEN, (uint32_t)len);
 			h->payload_len = (uint32_t)(zlen + 4);
 		}
 	}
-	if (h->flags == BATCH_CODEC_NONE) {
+	if ((h->flags & BATCH_CODEC_MASK) == BATCH_CODEC_NONE) {
 		memcpy(p + BATCH_HEADER_LEN, payload, len);
 		h->payload_len = (uint32_t)len;
 	}

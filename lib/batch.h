@@ -122,6 +122,17 @@ void batch_builder_release(struct batch_builder *bb);
  * Returns 0 or -1 on ENOMEM. */
 int batch_builder_add(struct batch_builder *bb, const struct record *r, uint64_t offset);
 
+/*
+ * Appends a checkpoint record (checkpoint.h), [offset, ts, null, BODY,
+ * null] with body[0..n) as BODY, and sets the batch's flag bit 2: it must be
+ * the batch's last record.  Its ts does not enter the header's timestamps
+ * (readers skip the record, and the time index is the records'); a batch
+ * holding only the checkpoint has INT64_MIN as both.  Returns 0 or -1 on
+ * ENOMEM.
+ */
+int batch_builder_add_checkpoint(struct batch_builder *bb, int64_t ts, const uint8_t *body,
+				 size_t n, uint64_t offset);
+
 /* Writes header and crc; the batch is bb->b.p[0..bb->b.len). */
 void batch_builder_finish(struct batch_builder *bb);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "checkpoint.h"
 #include "compact.h"
 #include "cursor.h"
 #include "fileio.h"
@@ -159,6 +160,7 @@ struct seg {
 	uint64_t records, batches;
 	int zlib, plain;	/* has compressed / stored batches */
 	int gone;		/* deleted by retention */
+	int latest_checkpoint;	/* holds the log's latest checkpoint record */
 	/* measured for the pass */
 	uint64_t keep, drop, keep_bytes;
 };
@@ -224,6 +226,9 @@ struct run {
 	unsigned bits;		/* keys in 2^bits partitions by hash ... */
 	uint64_t part;		/* ... and the pass takes those of this one */
 	uint64_t drops;		/* records the rewrite left out */
+	/* the latest checkpoint record's offset (checkpoint.h; UINT64_MAX:
+	 * none): kept, with its batch's flag; older ones go with --compact */
+	uint64_t checkpoint;
 	/* writing */
 	int outfd;
 	struct buf out;		/* bytes not yet written to outfd */
@@ -294,8 +299,11 @@ static int survey(struct run *r, struct error *err)
 		}
 		s->size = r->cur.size;
 		while ((rc = cursor_next(&r->cur, 0, err)) > 0) {
-			s->records += r->cur.h.count;
+			s->records += r->cur.h.count - (batch_has_checkpoint(&r->cur.h) ? 1 : 0);
 			s->batches++;
+			if (batch_has_checkpoint(&r->cur.h) && r->checkpoint >= r->cur.h.base &&
+			    r->checkpoint < batch_next(&r->cur.h))
+				s->latest_checkpoint = 1;
 			if (r->cur.h.max_ts > s->max_ts)
 				s->max_ts = r->cur.h.max_ts;
 			if ((r->cur.h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_ZLIB)
@@ -333,6 +341,12 @@ static int retain(struct run *r, struct error *err)
 		if (!by_time && !by_size)
 			break;
 		segment_name(s->base, ".log", name);
+		if (s->latest_checkpoint) {
+			/* a pipe's output: where it resumes (checkpoint.h) */
+			if (o->plan)
+				fprintf(o->plan, "keep %s: it holds the latest checkpoint\n", name);
+			break;
+		}
 		if (o->plan)
 			fprintf(o->plan, "delete %s: %" PRIu64 " records, %" PRIu64 " bytes (%s)\n",
 				name, s->records, s->size,
@@ -517,7 +531,7 @@ static int flush_batch(struct run *r, struct error *err)
 		return 0;
 	if (batch_encode(&r->out, &r->ph, r->pend.p, r->pend.len, r->level, err) < 0)
 		return -1;
-	r->out_records += r->ph.count;
+	r->out_records += r->ph.count - (batch_has_checkpoint(&r->ph) ? 1 : 0);
 	r->out_batches++;
 	r->flushes++;
 	memset(&r->ph, 0, sizeof r->ph);
@@ -549,6 +563,29 @@ static int add_record(struct run *r, const struct record *rec, const uint8_t *p,
 	return 0;
 }
 
+/* Adds the checkpoint record of the batch the cursor read as the last
+ * record of a batch of its own making, flagged (its time is not the
+ * batch's: batch_builder_add_checkpoint). */
+static int add_checkpoint(struct run *r, struct error *err)
+{
+	const struct cursor *c = &r->cur;
+
+	if (r->ph.count && (r->pend.len + c->ckpt_len > OUT_BATCH_BYTES ||
+			    r->ph.count == OUT_BATCH_RECORDS || c->ckpt_off - r->ph.base > UINT32_MAX) &&
+	    flush_batch(r, err) < 0)
+		return -1;
+	if (r->ph.count == 0) {
+		r->ph.base = c->ckpt_off;
+		r->ph.min_ts = r->ph.max_ts = INT64_MIN;
+	}
+	if (buf_add(&r->pend, c->ckpt, c->ckpt_len) < 0)
+		return error_set(err, "out of memory");
+	r->ph.count++;
+	r->ph.last_delta = (uint32_t)(c->ckpt_off - r->ph.base);
+	r->ph.flags = BATCH_FLAG_CHECKPOINT;
+	return flush_batch(r, err);
+}
+
 /* Copies what the pass keeps of segment s to the output: a batch of some
  * size that keeps all its records and is in the codec wanted is copied as
  * it is; the records kept of the others go into new batches of about
@@ -564,7 +601,7 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 		struct batch_header saved = r->ph;
 		size_t saved_len = r->pend.len;
 		uint64_t flushes = r->flushes, drops = 0;
-		int zlib = (r->cur.h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_ZLIB;
+		int zlib = (r->cur.h.flags & BATCH_CODEC_MASK) == BATCH_CODEC_ZLIB, ck;
 		while ((rc = cur_chunk(&r->cur, &r->map, k, err)) > 0)
 			for (size_t j = 0; j < k->n; j++) {
 				if (removed(r, k, j))
@@ -574,6 +611,9 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 			}
 		if (rc < 0)
 			goto fail;
+		ck = r->cur.ckpt_len > 0;
+		if (ck && r->cur.ckpt_off != r->checkpoint && r->opt->compact)
+			ck = 0, drops++, r->drops++;	/* an older checkpoint */
 		if (drops == 0 && r->flushes == flushes && zlib == (r->level > 0) &&
 		    r->cur.h.payload_len >= RAW_COPY_MIN) {
 			/* take back what was added: the whole batch stays as it is */
@@ -582,8 +622,10 @@ static int copy_segment(struct run *r, const struct seg *s, struct error *err)
 			if (flush_batch(r, err) < 0 ||
 			    buf_add(&r->out, r->batch.p, r->batch.len) < 0)
 				goto fail;
-			r->out_records += r->cur.h.count;
+			r->out_records += r->cur.h.count - (ck ? 1 : 0);
 			r->out_batches++;
+		} else if (ck && add_checkpoint(r, err) < 0) {
+			goto fail;
 		}
 		if (r->out.len >= OUT_FLUSH && out_write(r, err) < 0)
 			goto fail;
@@ -880,6 +922,16 @@ int compact_run(const char *path, const struct compact_options *opt,
 	if (!opt->plan && logdir_recover(&r.log, &st->recovered, err) < 0)
 		goto out;
 	state_read(&r.log, &r.state);
+	r.checkpoint = UINT64_MAX;
+	{
+		struct buf body = BUF_INIT;
+		int has = checkpoint_last(path, &body, &r.checkpoint, err);
+		buf_release(&body);
+		if (has < 0)
+			goto out;
+		if (has == 0)
+			r.checkpoint = UINT64_MAX;
+	}
 	if (survey(&r, err) < 0)
 		goto out;
 	tally(&r, &st->records_before, &st->bytes_before);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "cursor.h"
 #include "index.h"
 #include "item.h"
@@ -27,6 +28,9 @@ void cursor_init(struct cursor *c, struct log *log, struct buf *b)
 	c->scratch = empty;
 	c->p = NULL;
 	c->n = 0;
+	c->ckpt = NULL;
+	c->ckpt_len = 0;
+	c->ckpt_off = 0;
 	batch_order_start(&c->ord, 0);
 	c->ended = 1;
 	c->fault = CURSOR_NONE;
@@ -148,9 +152,31 @@ int cursor_next(struct cursor *c, int decode, struct error *err)
 	c->batch_pos = c->pos;
 	c->pos = cursor_after(c->pos, &c->h);
 	c->n = 0;
+	c->ckpt_len = 0;
 	c->ended = 1;
 	batch_order_start(&c->ord, c->ord.next);
 	return decode && cursor_records(c, err) < 0 ? -1 : 1;
+}
+
+/* A flagged batch's records c->p[0..c->n): the checkpoint record cut off
+ * into c->ckpt.  Returns 0, or -1 with c->why set. */
+static int split(struct cursor *c)
+{
+	struct item_head h;
+	size_t before;
+
+	c->ckpt = NULL;
+	c->ckpt_len = 0;
+	if (!batch_has_checkpoint(&c->h))
+		return 0;
+	if (checkpoint_split(c->p, c->n, &before, &c->why) < 0)
+		return -1;
+	c->ckpt = c->p + before;
+	c->ckpt_len = c->n - before;
+	item_head(c->ckpt + 1, c->ckpt_len - 1, &h, NULL);	/* checked by the split */
+	c->ckpt_off = h.val;
+	c->n = before;
+	return 0;
 }
 
 int cursor_records(struct cursor *c, struct error *err)
@@ -158,6 +184,13 @@ int cursor_records(struct cursor *c, struct error *err)
 	assert(c->b->len == BATCH_HEADER_LEN + (size_t)c->h.payload_len);
 	if (batch_payload(c->b->p, &c->h, &c->scratch, &c->p, &c->n, &c->why) < 0) {
 		c->fault = CURSOR_PAYLOAD;
+		c->n = 0;
+		c->ckpt_len = 0;
+		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
+				 c->why.msg);
+	}
+	if (split(c) < 0) {
+		c->fault = CURSOR_RECORD;
 		c->n = 0;
 		return error_set(err, "'%s': batch at byte %" PRIu64 ": %s", c->path, c->batch_pos,
 				 c->why.msg);
@@ -172,6 +205,13 @@ int cursor_record(struct cursor *c, struct record *r, size_t *len, struct error 
 	uint64_t last = h->base + h->last_delta;
 
 	if (c->n == 0) {
+		if (!c->ended && c->ckpt_len && batch_order_next(&c->ord, h, c->ckpt_off) < 0) {
+			c->fault = CURSOR_ORDER;
+			return error_set(err, "'%s': batch at byte %" PRIu64 ": checkpoint offset %"
+					 PRIu64 " out of order (the batch holds %" PRIu64 " to %"
+					 PRIu64 ")", c->path, c->batch_pos, c->ckpt_off, h->base,
+					 last);
+		}
 		if (!c->ended && batch_order_done(&c->ord, h) < 0) {
 			c->fault = CURSOR_COUNT;
 			return error_set(err, "'%s': batch at byte %" PRIu64 ": %u records up to "
@@ -211,8 +251,15 @@ int cursor_load(struct cursor *c, uint64_t pos, struct error *err)
 	if (batch_payload(c->b->p, &c->h, &c->scratch, &c->p, &c->n, err) < 0) {
 		c->fault = CURSOR_PAYLOAD;
 		c->n = 0;
+		c->ckpt_len = 0;
 		return error_prefix(err, "'%s': damaged batch at byte %llu", c->path,
 				    (unsigned long long)pos);
+	}
+	if (split(c) < 0) {
+		c->fault = CURSOR_RECORD;
+		c->n = 0;
+		return error_set(err, "'%s': damaged batch at byte %llu: %s", c->path,
+				 (unsigned long long)pos, c->why.msg);
 	}
 	return 1;
 }

@@ -63,6 +63,13 @@ struct cursor {
 	size_t n;
 	struct batch_order ord;	/* of the records, carried across batches */
 	int ended;		/* the batch's record count was checked */
+	/* a flagged batch's checkpoint record (checkpoint.h), which the
+	 * walk of its records (cursor_record, cursor_walk) leaves out: its
+	 * bytes (ckpt_len 0: none) and offset, set by cursor_records and
+	 * cursor_load, valid while the batch is */
+	const uint8_t *ckpt;
+	size_t ckpt_len;
+	uint64_t ckpt_off;
 	/* why the last read failed: c->why.msg is the bare reason (for
 	 * --verify's own lines), err gets the message readers print */
 	enum cursor_fault fault;
@@ -141,6 +148,9 @@ int cursor_next(struct cursor *c, int decode, struct error *err);
 int cursor_records(struct cursor *c, struct error *err);
 
 /*
+ * The records of a flagged batch leave out its checkpoint record (c->ckpt),
+ * whose offset takes its place in the order checks.
+ *
  * The next record of the batch cursor_next decoded: 1 with *r set and *len
  * its size (its bytes are at c->p - *len), 0 after the last, once the
  * batch's record count and last offset were checked.  Offsets are checked

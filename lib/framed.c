@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdio.h>
 
+#include "barrier.h"
 #include "framed.h"
 #include "item.h"
 
@@ -28,6 +29,50 @@ void framed_reader_init(struct framed_reader *fr, struct input *in)
 	fr->records = 0;
 	fr->at = 0;
 	fr->started = 0;
+	fr->control = NULL;
+	fr->control_len = 0;
+}
+
+/* Whether p[0..n), n < 18, could begin a control item (barrier.h): then
+ * more bytes are needed to tell it from a bad record. */
+static int control_prefix(const uint8_t *p, size_t n)
+{
+	static const uint8_t b[] = "\x83\x70logtools/barrier", r[] = "\x83\x70logtools/restore";
+
+	return memcmp(p, b, n) == 0 || memcmp(p, r, n) == 0;
+}
+
+/*
+ * A control item at p[0..n) (barrier_detect said so): 1 when it is whole,
+ * well-formed and valid (*len set), 0 when more bytes are needed, or as
+ * framed_next: -1 or FRAMED_BAD_RECORD (consumed) with err set.
+ */
+static int control_item(struct framed_reader *fr, const uint8_t *p, size_t n, size_t *len,
+			struct error *err)
+{
+	struct input *in = fr->in;
+	struct error why;
+	int rc = item_check(p, n, len, &why);
+
+	if (rc == ITEM_TRUNCATED) {
+		if (in->eof)
+			return error_set(err, "%s: stream ends inside a checkpoint control item "
+					 "(byte %llu)", in->name, (unsigned long long)in->offset);
+		if (n >= in->max_window)
+			return error_set(err, "%s: control item (byte %llu): larger than the largest "
+					 "record accepted (--max-record-size)", in->name,
+					 (unsigned long long)in->offset);
+		return 0;
+	}
+	if (rc == ITEM_OK && item_validate(p, *len, &why) == 0)
+		return 1;
+	error_set(err, "%s: control item (byte %llu): %s", in->name,
+		  (unsigned long long)in->offset, why.msg);
+	if (rc != ITEM_OK)
+		return -1;	/* not well-formed: where the next item starts is not known */
+	fr->at = in->offset;
+	input_consume(in, *len, 0);
+	return FRAMED_BAD_RECORD;
 }
 
 /* Describes the first bytes of something that is not a framed stream. */
@@ -127,6 +172,28 @@ int framed_next(struct framed_reader *fr, struct record *r, struct error *err)
 			char what[64];
 			describe_start(p, n, what, sizeof what);
 			return error_set(err, "%s: not a framed stream: %s", in->name, what);
+		}
+		if (p[0] == 0x83) {	/* an array of 3: a record has 4 to 6 */
+			if (n < 18 && !in->eof && n < in->max_window && control_prefix(p, n)) {
+				if ((rc = fill(in, err)) < 0)
+					return rc;
+				continue;
+			}
+			if (barrier_detect(p, n)) {
+				rc = control_item(fr, p, n, &len, err);
+				if (rc == 0) {
+					if ((rc = fill(in, err)) < 0)
+						return rc;
+					continue;
+				}
+				if (rc != 1)
+					return rc;
+				fr->at = in->offset;
+				fr->control = p;
+				fr->control_len = len;
+				input_consume(in, len, 0);
+				return FRAMED_CONTROL;
+			}
 		}
 		rc = record_decode_valid(p, n, r, &len, &why);
 		if (rc == ITEM_OK) {

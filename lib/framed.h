@@ -35,12 +35,21 @@ struct framed_reader {
 	uint64_t records;	/* records read so far, bad ones included */
 	uint64_t at;		/* stream offset of the last record read */
 	int started;		/* the first header was seen */
+	const uint8_t *control;	/* FRAMED_CONTROL: the item */
+	size_t control_len;
 };
 
 void framed_reader_init(struct framed_reader *fr, struct input *in);
 
 /* framed_next's answer for a bad record that was skipped over. */
 #define FRAMED_BAD_RECORD (-2)
+/*
+ * framed_next's answer for a control item (barrier.h: a barrier or a
+ * restore, CHECKPOINT-SPEC.md): fr->control points at its bytes in the
+ * input window (fr->control_len of them, one whole item, checked well-formed
+ * but not decoded), valid until the next call.  Issue 17.
+ */
+#define FRAMED_CONTROL 2
 /* framed_next's answer when the input is non-blocking (input.h) and the
  * next record is not all there yet: call again once there is more. */
 #define FRAMED_AGAIN INPUT_AGAIN

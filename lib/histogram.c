@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "checkpoint.h"
 #include "histogram.h"
 #include "seek.h"
 #include "timeparse.h"
@@ -171,13 +172,17 @@ static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t i
 			break;
 		for (pos = cursor_hint(&c, from); !end && (rc = cursor_read(&c, pos, &h, 1, err)) == 1;
 		     pos = cursor_after(pos, &h)) {
-			uint64_t nx = batch_next(&h);
+			uint64_t nx = batch_next(&h), n;
 			if (nx <= from)
 				continue;
 			if (h.base >= to) {
 				end = 1;
 				break;
 			}
+			/* a checkpoint record is not a record (checkpoint.h) */
+			n = h.count - (batch_has_checkpoint(&h) ? 1 : 0);
+			if (n == 0)
+				continue;
 			if (h.base >= from && nx <= to &&
 			    (a.overflow ||
 			     floor_div(h.min_ts, interval) == floor_div(h.max_ts, interval))) {
@@ -185,8 +190,8 @@ static int histogram_once(struct log *log, uint64_t from, uint64_t to, int64_t i
 				 * intervals are needed and only their extent is kept:
 				 * the header says enough (min_ts and max_ts are two
 				 * of its records' timestamps) */
-				if (hist_add(&a, interval, h.min_ts, h.count - (h.count > 1), err) < 0 ||
-				    (h.count > 1 && hist_add(&a, interval, h.max_ts, 1, err) < 0)) {
+				if (hist_add(&a, interval, h.min_ts, n - (n > 1), err) < 0 ||
+				    (n > 1 && hist_add(&a, interval, h.max_ts, 1, err) < 0)) {
 					rc = -1;
 					break;
 				}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cursor.h"
+#include "checkpoint.h"
 #include "inspect.h"
 #include "json.h"
 #include "reader.h"
@@ -32,7 +33,7 @@ static uint64_t file_size_at(const struct log *log, uint64_t base, const char *s
 /* The timestamp of the first record (last set: of the last) of the batch
  * at pos of segment i. */
 static int batch_edge_ts(struct log *log, size_t i, uint64_t pos, int last, int64_t *ts,
-			 struct error *err)
+			 uint64_t *off, struct error *err)
 {
 	struct cursor c;
 	struct record r;
@@ -51,6 +52,7 @@ static int batch_edge_ts(struct log *log, size_t i, uint64_t pos, int last, int6
 	rc = -1;
 	while (cursor_walk(&c, &r, err) > 0) {
 		*ts = r.ts;
+		*off = r.offset;
 		rc = 0;
 		if (!last)
 			break;
@@ -71,7 +73,7 @@ static int summary_once(struct log *log, uint64_t end, struct inspect_summary *s
 	struct cursor c;
 	struct batch_header h;
 	size_t i, first_seg = 0, last_seg = 0;
-	uint64_t pos, first_pos = 0, last_pos = 0, seen = 0;
+	uint64_t pos, first_pos = 0, last_pos = 0, seen = 0, off, recs;
 	int rc;
 
 	memset(s, 0, sizeof *s);
@@ -98,33 +100,37 @@ static int summary_once(struct log *log, uint64_t end, struct inspect_summary *s
 			if (s->batches && batch_next(&h) <= seen)
 				continue;	/* an old copy while logcompact swaps */
 			seen = batch_next(&h);
-			if (s->batches++ == 0) {
+			s->batches++;
+			if (batch_next(&h) > s->next)
+				s->next = batch_next(&h);
+			/* a checkpoint record is not a record (checkpoint.h) */
+			recs = h.count - (batch_has_checkpoint(&h) ? 1 : 0);
+			if (recs == 0)
+				continue;
+			if (s->records == 0) {
 				first_seg = i;
 				first_pos = pos;
+				s->first = h.base;
 			}
 			last_seg = i;
 			last_pos = pos;
-			s->records += h.count;
+			s->records += recs;
 			if (h.min_ts < s->min_ts)
 				s->min_ts = h.min_ts;
 			if (h.max_ts > s->max_ts)
 				s->max_ts = h.max_ts;
-			if (batch_next(&h) > s->next)
-				s->next = batch_next(&h);
-			if (s->batches == 1)
-				s->first = h.base;
 		}
 		if (rc < 0)
 			goto fail;
 	}
 	cursor_release(&c);
-	if (s->batches == 0) {
+	if (s->records == 0) {
 		s->first = s->next;
 		s->min_ts = s->max_ts = 0;
 		return 0;
 	}
-	if (batch_edge_ts(log, first_seg, first_pos, 0, &s->first_ts, err) < 0 ||
-	    batch_edge_ts(log, last_seg, last_pos, 1, &s->last_ts, err) < 0)
+	if (batch_edge_ts(log, first_seg, first_pos, 0, &s->first_ts, &off, err) < 0 ||
+	    batch_edge_ts(log, last_seg, last_pos, 1, &s->last_ts, &s->last, err) < 0)
 		goto fail_released;
 	return 0;
 fail:

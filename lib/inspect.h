@@ -44,7 +44,9 @@ struct inspect_segment {
 
 struct inspect_summary {
 	uint64_t first, next;	/* first offset, and the offset the next record gets */
-	uint64_t records;	/* records (batch headers' counts) */
+	uint64_t records;	/* records (batch headers' counts, checkpoint
+				 * records left out: checkpoint.h) */
+	uint64_t last;		/* the last record's offset (records > 0) */
 	uint64_t batches;
 	int64_t first_ts;	/* timestamp of the first and of the last record */
 	int64_t last_ts;	/*   (meaningful when records > 0) */

@@ -3,10 +3,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "processor.h"
 #include "timeparse.h"
 
@@ -69,7 +71,7 @@ static int open_side(struct processor *p, const char *path, struct error *err)
 
 int processor_open(struct processor *p, const struct processor_options *o, struct error *err)
 {
-	struct source_options sopt = { .nonblock = 1, .max_record = o->max_record };
+	struct source_options sopt = { .nonblock = 1, .max_record = o->max_record, .controls = 1 };
 	struct sigaction sa = { .sa_handler = on_stop, .sa_flags = SA_RESETHAND };
 
 	memset(p, 0, sizeof *p);
@@ -253,6 +255,96 @@ static int wait_input(struct processor *p, const struct processor_engine *e, int
 	return 0;
 }
 
+/* --- checkpoints ---------------------------------------------------------- */
+
+/* Passes the re-encoded control item on (sink_control: as it is to framed
+ * output, not at all to the other formats, which carry records only). */
+static int forward(struct processor *p, struct error *err)
+{
+	return out_rc(p, sink_control(&p->out, p->ctl.p, p->ctl.len, err));
+}
+
+/* A restore item: the engine's state back, before any record. */
+static int take_restore(struct processor *p, const struct processor_engine *e, struct barrier *b,
+			uint64_t records, struct error *err)
+{
+	struct barrier_state st;
+	int rc;
+
+	if (p->restored || records > 0)
+		return error_set(err, "a restore item after %s: a resumed run starts with one "
+				 "(logcat --resume)", p->restored ? "another one" : "records");
+	p->restored = 1;
+	if ((rc = barrier_take_state(b, e->name, &st, err)) <= 0)
+		return rc;
+	rc = e->restore(e->ctx, st.bytes, st.len, err);
+	free(st.name);
+	free(st.bytes);
+	return rc < 0 ? error_prefix(err, "the checkpoint's state") : rc;
+}
+
+/* A barrier: every result due, the end closed when it is the end, the
+ * engine's state added. */
+static int pass_barrier(struct processor *p, const struct processor_engine *e, struct barrier *b,
+			struct error *err)
+{
+	struct buf state = BUF_INIT;
+	int rc;
+
+	if (e->pause && (rc = engine_rc(p, e->pause(e->ctx, err), err)) != 0)
+		return rc;
+	if (b->end && !p->ended) {
+		if ((rc = engine_rc(p, e->finish(e->ctx, err), err)) != 0)
+			return rc;
+		p->ended = 1;
+	}
+	rc = e->save(e->ctx, &state, err);
+	if (rc == 0)
+		rc = barrier_push_state(b, e->name, state.p, state.len, err);
+	buf_release(&state);
+	return rc;
+}
+
+/* The control item the source returned. */
+static int control(struct processor *p, const struct processor_engine *e, uint64_t records,
+		   struct error *err)
+{
+	struct barrier b;
+	uint64_t at = p->in.fr.at;
+	int rc;
+
+	if (barrier_decode(&b, p->in.control, p->in.control_len, err) < 0)
+		return error_prefix(err, "%s: control item (byte %llu)", p->in.in.name,
+				    (unsigned long long)at);
+	if (!e->name || e->unresumable) {
+		rc = error_set(err, "%s: a checkpoint %s (byte %llu): %s", p->in.in.name,
+			       b.kind == BARRIER_RESTORE ? "restore" : "barrier",
+			       (unsigned long long)at,
+			       e->unresumable ? e->unresumable : "this program does not take part");
+	} else if (p->ended) {
+		rc = error_set(err, "%s: a checkpoint item (byte %llu) after the end barrier",
+			       p->in.in.name, (unsigned long long)at);
+	} else if (b.kind == BARRIER_RESTORE) {
+		rc = take_restore(p, e, &b, records, err);
+	} else {
+		rc = pass_barrier(p, e, &b, err);
+	}
+	if (rc == 0) {
+		buf_reset(&p->ctl);
+		if (barrier_encode(&p->ctl, &b) < 0)
+			rc = error_set(err, "out of memory");
+	}
+	if (rc == 0)
+		rc = forward(p, err);
+	if (rc == 0 && b.kind == BARRIER_BARRIER) {
+		p->barriers++;
+		p->after_barrier = !b.end;
+		rc = out_rc(p, sink_flush(&p->out, err));
+	}
+	barrier_free(&b);
+	return rc;
+}
+
 /* Reads every record into the engine.  Returns 0 at the end of the input
  * (or a signal), PROCESSOR_CLOSED, or -1 with err set. */
 static int read_all(struct processor *p, const struct processor_engine *e, struct error *err)
@@ -268,11 +360,20 @@ static int read_all(struct processor *p, const struct processor_engine *e, struc
 			p->opt.on_warn(p->opt.warn_ctx, source_warning(&p->in));
 		if (rc == SOURCE_RECORD) {
 			records++;
+			p->after_barrier = 0;
+			if (p->ended)
+				return error_set(err, "%s: a record (byte %llu) after the end barrier",
+						 p->in.in.name, (unsigned long long)p->in.fr.at);
 			if (p->opt.idle_ms > 0) {	/* (the clock only when it is used) */
 				last = time_monotonic_ms();
 				next_idle = last + p->opt.idle_ms;
 			}
 			if ((rc = engine_rc(p, e->record(e->ctx, &r, err), err)) != 0)
+				return rc;
+			continue;
+		}
+		if (rc == SOURCE_CONTROL) {
+			if ((rc = control(p, e, records, err)) != 0)
 				return rc;
 			continue;
 		}
@@ -300,7 +401,8 @@ int processor_run(struct processor *p, const struct processor_engine *e, struct 
 	struct error ignored;
 	int rc = read_all(p, e, err);
 
-	if (rc == 0)
+	/* right after a barrier, what is open lives in the checkpoint */
+	if (rc == 0 && !p->after_barrier && !p->ended)
 		rc = engine_rc(p, e->finish(e->ctx, err), err);
 	if (rc == 0)
 		rc = out_rc(p, sink_finish(&p->out, err));
@@ -327,6 +429,7 @@ void processor_close(struct processor *p)
 	}
 	if (p->out_open)
 		sink_close(&p->out);
+	buf_release(&p->ctl);
 	p->out_open = 0;
 	source_close(&p->in);
 }

@@ -16,7 +16,13 @@
  *   - waits on a second input beside stdin when the engine has one
  *     (logjoin -f's table), calling the engine when it is ready;
  *   - takes SIGINT and SIGTERM as the end of the input, and a reader of its
- *     output that went away (EPIPE) as a quiet end.
+ *     output that went away (EPIPE) as a quiet end;
+ *   - takes part in checkpoints (issue 17, tests/model/CHECKPOINT-SPEC.md
+ *     section 3): a restore item before the first record gives the engine
+ *     its saved state back; a barrier makes the engine give every result
+ *     due, then adds the engine's saved state to it; both are forwarded
+ *     (framed output only); the end of the input right after a barrier
+ *     whose "end" is false ends the run without closing anything.
  * The engine is three callbacks; the processor reads no field of a record.
  */
 #ifndef PROCESSOR_H
@@ -107,6 +113,20 @@ struct processor_engine {
 	 * engine that holds records back for speed (logjoin's lookahead)
 	 * gives them now, so that their results go out. */
 	int (*pause)(void *ctx, struct error *err);
+	/*
+	 * Checkpoints (barrier.h).  name is the engine's name in a barrier's
+	 * states ("logwindow", "logjoin"); save appends the engine's whole
+	 * state to out; restore takes it back into an engine that has had no
+	 * record (its message names what differs: "the saved state is of
+	 * --tumbling 1m, not --tumbling 5m").  unresumable, when not NULL, is
+	 * why the engine cannot take part as it was started (a live table, an
+	 * idle clock, a side log): a control item in the input is then an
+	 * error with that reason.  With name NULL, control items are errors.
+	 */
+	const char *name;
+	int (*save)(void *ctx, struct buf *out, struct error *err);
+	int (*restore)(void *ctx, const uint8_t *p, size_t n, struct error *err);
+	const char *unresumable;
 };
 
 struct processor {
@@ -119,6 +139,12 @@ struct processor {
 	int side_open;
 	uint64_t side_records;	/* side records given (kept or counted) */
 	int closed;		/* the reader of the output went away */
+	/* checkpoints: a restore item was taken; the input since the last
+	 * barrier is empty (the end there leaves everything open); a barrier
+	 * with "end" true has closed everything (e->finish called) */
+	int restored, after_barrier, ended;
+	uint64_t barriers;	/* barriers passed on */
+	struct buf ctl;		/* a control item re-encoded */
 	volatile sig_atomic_t *stop;
 };
 
@@ -146,7 +172,13 @@ int processor_side(struct processor *p, const struct record *r, struct error *er
  * Reads every input record into e->record, flushing the output (and the
  * side log, durably) whenever reading would block and calling e->idle
  * while none arrives, then calls e->finish, flushes the output and makes
- * the side log's records durable.  A callback's non-zero return stops the
+ * the side log's records durable.  Control items: see above; e->finish is
+ * not called when the input ends right after a barrier whose "end" is
+ * false, nor a second time after one whose "end" is true.  A control item
+ * that is not valid (barrier.h), a restore after a record or a second
+ * restore, a record after a barrier whose "end" is true, a restore whose
+ * first state is another processor's or that e->restore refuses, and any
+ * control item while e->unresumable is set: -1 with err set.  A callback's non-zero return stops the
  * run: PROCESSOR_CLOSED as a quiet end, anything else as an error (err
  * set; an error naming a record, "record 17 (offset 16): ...", gets the
  * input's name before it).  Returns 0 (also when the output's reader went

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "item.h"
+#include "checkpoint.h"
 #include "reader.h"
 #include "seek.h"
 #include "record.h"
@@ -263,7 +264,7 @@ static int walk(struct reader *r, uint64_t lo, uint64_t hi, uint64_t skip, uint6
 		struct record rec;
 		if (a < h.base)
 			a = h.base;
-		if (h.count == (uint64_t)h.last_delta + 1) {
+		if (h.count == (uint64_t)h.last_delta + 1 && !batch_has_checkpoint(&h)) {
 			uint64_t c = b > a ? b - a : 0;
 			if (at && *n + c > skip) {
 				*at = a + (skip - *n);
@@ -274,6 +275,12 @@ static int walk(struct reader *r, uint64_t lo, uint64_t hi, uint64_t skip, uint6
 		}
 		if (batch_payload(r->batch.p, &h, &scratch, &p, &len, err) < 0)
 			goto out;
+		/* a checkpoint record is not counted (checkpoint.h) */
+		if (batch_has_checkpoint(&h) && checkpoint_split(p, len, &len, err) < 0) {
+			error_prefix(err, "'%s': batch at byte %llu", r->path,
+				     (unsigned long long)r->batch_pos);
+			goto out;
+		}
 		for (; len > 0; p += k, len -= k) {
 			if (record_decode(p, len, &rec, &k, err) != ITEM_OK) {
 				error_prefix(err, "'%s': batch at byte %llu", r->path,

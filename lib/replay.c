@@ -1,12 +1,15 @@
 /* replay.c - writing a range of a log or stream (see replay.h). */
 #include <assert.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "batch.h"
+#include "checkpoint.h"
 #include "delivery.h"
 #include "group.h"
 #include "item.h"
@@ -29,6 +32,15 @@ struct replay {
 	int dv_init;
 	uint64_t *committed;	/* the position last committed, per part */
 	int64_t last_commit;	/* when, ms */
+	/* --resume */
+	uint64_t *next;		/* per part: the offset after the records written */
+	uint64_t *end;		/* per part: the log's end before reading */
+	struct barrier b;	/* the barrier written next (and the restore) */
+	struct buf item;
+	int64_t last_barrier;	/* when, ms */
+	int written;		/* records written since the last barrier */
+	struct barrier_position *ckpos;	/* the checkpoint's positions */
+	size_t nckpos;
 };
 
 /* How often a reader that waits looks whether its pipe has drained. */
@@ -86,6 +98,10 @@ static void given(struct replay *rp, size_t i, uint64_t next)
 {
 	struct output *o = rp->out;
 
+	if (rp->next) {
+		rp->next[i] = next;
+		rp->written = 1;
+	}
 	if (rp->opt->group)
 		delivery_mark_part(&rp->dv, o->total + o->b.len, i, next, o->total);
 }
@@ -230,6 +246,143 @@ static int replay_next(struct replay *rp, int *got, struct error *err)
 	return rc;
 }
 
+/* --- logcat --resume ------------------------------------------------------- */
+
+/* Writes rp->b (a restore, or the next barrier) with the positions now. */
+static int put_control(struct replay *rp, enum barrier_kind kind, int end, struct error *err)
+{
+	struct barrier *b = &rp->b;
+
+	b->kind = kind;
+	b->seq = kind == BARRIER_RESTORE ? 0 : b->seq + 1;
+	b->time = time_now_ms();
+	b->end = end;
+	for (size_t i = 0; i < b->npos; i++)
+		b->pos[i].next = rp->next[i];
+	buf_reset(&rp->item);
+	if (barrier_encode(&rp->item, b) < 0)
+		return error_set(err, "out of memory"), OUTPUT_ERROR;
+	if (kind == BARRIER_RESTORE) {
+		/* the states go to the processors once */
+		for (size_t i = 0; i < b->nstates; i++) {
+			free(b->states[i].name);
+			free(b->states[i].bytes);
+		}
+		free(b->states);
+		b->states = NULL;
+		b->nstates = 0;
+	}
+	rp->last_barrier = time_now_ms();
+	rp->written = 0;
+	return output_raw(rp->out, rp->item.p, rp->item.len, err);
+}
+
+/* A barrier after what was written, when the interval has passed. */
+static int maybe_barrier(struct replay *rp, struct error *err)
+{
+	if (!rp->written || time_now_ms() - rp->last_barrier < rp->opt->checkpoint_interval)
+		return OUTPUT_OK;
+	return put_control(rp, BARRIER_BARRIER, 0, err);
+}
+
+/* Whether the range's --to was reached, at the end of the source. */
+static int to_reached(const struct replay *rp, const struct replay_range *range)
+{
+	for (size_t i = 0; i < rp->nparts; i++) {
+		if (range->to == TO_NONE)
+			return 0;
+		if (range->to == TO_OFFSET && rp->end[i] < range->to_offset)
+			return 0;
+		/* --to @TIME: a record the reading stopped before */
+		if (range->to == TO_TIME && rp->next[i] >= rp->end[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Reads OUT's last checkpoint into rp->b (a barrier naming this source, or
+ * a new one without states) and takes each part's log end.  Called after
+ * source_log_open, before the parts are positioned.
+ */
+static int resume_open(struct replay *rp, const char *path, struct error *err)
+{
+	struct buf body = BUF_INIT;
+	struct barrier *b = &rp->b;
+	char abs[PATH_MAX];
+	const char *kind = rp->s.kind == SOURCE_TOPIC ? "topic" : "log";
+	uint64_t off, first;
+	size_t n = rp->nparts;
+	int rc;
+
+	rp->next = calloc(n ? n : 1, sizeof *rp->next);
+	rp->end = calloc(n ? n : 1, sizeof *rp->end);
+	if (!rp->next || !rp->end)
+		return error_set(err, "out of memory");
+	if (!realpath(path, abs))
+		return error_errno(err, "'%s'", path);
+	rc = checkpoint_last(rp->opt->resume, &body, &off, err);
+	if (rc < 0) {
+		buf_release(&body);
+		return error_prefix(err, "--resume '%s'", rp->opt->resume);
+	}
+	if (rc > 0) {
+		rc = barrier_decode_body(b, body.p, body.len, err);
+		buf_release(&body);
+		if (rc < 0)
+			return error_prefix(err, "'%s': the checkpoint at offset %llu",
+					    rp->opt->resume, (unsigned long long)off);
+		if (strcmp(b->source_kind, kind) || !b->path || strcmp(b->path, abs))
+			return error_set(err, "'%s': its checkpoint is of the %s '%s', not of the "
+					 "%s '%s'", rp->opt->resume, b->source_kind,
+					 b->path ? b->path : b->topic, kind, abs);
+		/* the checkpoint's positions: resume_seek takes them */
+		rp->ckpos = b->pos;
+		rp->nckpos = b->npos;
+		b->pos = NULL;
+		b->npos = 0;
+	} else {
+		buf_release(&body);
+		memset(b, 0, sizeof *b);
+		if (!(b->source_kind = strdup(kind)) || !(b->path = strdup(abs)))
+			return error_set(err, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct reader r;
+		int ok = reader_open(&r, source_part_log(&rp->s, i)->path, err) == 0 &&
+			 reader_bounds(&r, &first, &rp->end[i], err) == 0;
+		reader_close(&r);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/* After the parts are positioned at the range's start: each that the
+ * checkpoint has at its position there instead, and the barrier's
+ * positions laid out. */
+static int resume_seek(struct replay *rp, struct error *err)
+{
+	struct barrier *b = &rp->b;
+	size_t n = rp->nparts, k = 0;
+
+	if (!(b->pos = calloc(n ? n : 1, sizeof *b->pos)))
+		return error_set(err, "out of memory");
+	b->npos = n;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t part = source_part_number(&rp->s, i);
+		/* both in increasing order of partition */
+		while (k < rp->nckpos && rp->ckpos[k].partition < part)
+			k++;
+		if (k < rp->nckpos && rp->ckpos[k].partition == part &&
+		    source_seek_part(&rp->s, i, rp->ckpos[k].next, err) < 0)
+			return error_prefix(err, "--resume '%s'", rp->opt->resume);
+		b->pos[i].partition = part;
+		rp->next[i] = source_part_start(&rp->s, i);
+	}
+	return 0;
+}
+
 /* Takes the group's lock of part i; a topic's partition is named so
  * ("group 'g' of 'T/' partition 3 is in use by another reader"). */
 static int lock_part(struct replay *rp, size_t i, struct error *err)
@@ -271,6 +424,8 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 		return error_set(err, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		rp->lockfd[i] = -1;
+	if (opt->resume && resume_open(rp, path, err) < 0)
+		return -1;
 	/* in increasing order of partition: two readers of one group wait
 	 * for each other, never deadlock */
 	for (size_t i = 0; opt->group && i < n; i++)
@@ -288,6 +443,8 @@ static int start(struct replay *rp, const char *path, const struct replay_range 
 		 * it wrote last time counts only once committed */
 		rp->committed[i] = source_part_start(&rp->s, i);
 	}
+	if (opt->resume && resume_seek(rp, err) < 0)
+		return -1;
 	if (delivery_init_parts(&rp->dv, rp->out->fd, n, rp->committed) < 0)
 		return error_set(err, "out of memory");
 	rp->dv_init = 1;
@@ -305,13 +462,15 @@ int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err)
 {
 	struct replay rp = { .out = out, .opt = opt };
-	int rc = OUTPUT_OK, got;
+	int rc = OUTPUT_OK, got = SOURCE_AGAIN;
 
 	if (start(&rp, path, range, err) < 0) {
 		rc = OUTPUT_ERROR;
 		goto out;
 	}
 	rp.last_commit = time_now_ms();
+	if (opt->resume && (rc = put_control(&rp, BARRIER_RESTORE, 0, err)) != OUTPUT_OK)
+		goto out;
 	for (;;) {
 		if (opt->stop && *opt->stop)
 			break;
@@ -324,9 +483,18 @@ int replay_log(const char *path, const struct replay_range *range,
 			 * commit what the reader took; then wait for the writer
 			 * (and for the reader to take the rest, looking every
 			 * DRAIN_POLL_MS) */
+			if (opt->resume && (rc = maybe_barrier(&rp, err)) != OUTPUT_OK)
+				break;
 			if ((rc = output_flush(out, err)) != OUTPUT_OK ||
 			    (rc = commit_waiting(&rp, &timeout, err)) != OUTPUT_OK)
 				break;
+			if (opt->resume && rp.written) {
+				/* the next barrier's time: wake up for it */
+				int64_t left = rp.last_barrier + opt->checkpoint_interval - time_now_ms();
+				left = left < 0 ? 0 : left > INT_MAX ? INT_MAX : left;
+				if (timeout < 0 || left < timeout)
+					timeout = (int)left;
+			}
 			why = watch_poll(source_pollfd(&rp.s, &t), out->fd, timeout, opt->stop);
 			if (why == WATCH_OUTPUT_GONE) {
 				rc = OUTPUT_CLOSED;
@@ -339,7 +507,13 @@ int replay_log(const char *path, const struct replay_range *range,
 		if (opt->group && time_now_ms() - rp.last_commit >= opt->commit_interval &&
 		    (rc = commit(&rp, err)) != OUTPUT_OK)
 			break;
+		if (opt->resume && (rc = maybe_barrier(&rp, err)) != OUTPUT_OK)
+			break;
 	}
+	/* the end of the input (or a signal): a barrier for what was written */
+	if (opt->resume && rc == OUTPUT_OK)
+		rc = put_control(&rp, BARRIER_BARRIER,
+				 got == SOURCE_END && to_reached(&rp, range), err);
 out:
 	/* what was written before an error is good: let it out first; and
 	 * commit what was written, never more */
@@ -366,6 +540,11 @@ out:
 		delivery_release(&rp.dv);
 	free(rp.lockfd);
 	free(rp.committed);
+	free(rp.next);
+	free(rp.end);
+	free(rp.ckpos);
+	barrier_free(&rp.b);
+	buf_release(&rp.item);
 	source_close(&rp.s);
 	return rc == OUTPUT_STOPPED ? OUTPUT_OK : rc;	/* a signal, while writing */
 }

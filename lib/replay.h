@@ -28,6 +28,12 @@ struct replay_options {
 	struct error *note;		/* when set, gets a remark for stderr (a
 					 * member without a partition), else
 					 * stays as it was */
+	/* logcat --resume OUT (issue 17, CHECKPOINT-SPEC.md section 2): start
+	 * at OUT's last checkpoint, write the restore item first and barriers
+	 * (barrier.h) every checkpoint_interval ms (0: after every batch or
+	 * record written) and at the end; framed output only, no group */
+	const char *resume;
+	int64_t checkpoint_interval;
 };
 
 /*
@@ -49,6 +55,18 @@ struct replay_options {
  * increasing order of partition; one held by another reader is an error
  * naming the partition, or with wait_group a wait), and commits each
  * partition's position by the rules above.
+ *
+ * With opt->resume: OUT's last checkpoint (checkpoint.h) must name this
+ * source (the same kind and absolute path, else OUTPUT_ERROR naming both);
+ * each partition starts at its position there (one the checkpoint does not
+ * have: at the range's start).  Before the first record the restore item
+ * (the checkpoint's states; none without a checkpoint), then a barrier
+ * after the records or batch written once checkpoint_interval has passed
+ * since the last one (a follower: also while it waits, if records were
+ * written since), and one at the end whose "end" is true only when --to
+ * was reached (TO_OFFSET: the log held that offset; TO_TIME: a record at or
+ * after the time stopped the reading).  Each barrier's positions are the
+ * next offset of each partition after the records written before it.
  */
 int replay_log(const char *path, const struct replay_range *range,
 	       const struct replay_options *opt, struct output *out, struct error *err);

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "barrier.h"
+#include "checkpoint.h"
 #include "group.h"
 #include "histogram.h"
 #include "input.h"
@@ -194,9 +196,34 @@ static int add_summary_json(struct buf *out, const struct inspect_summary *s)
 	return rc ? -1 : 0;
 }
 
+/* The log's last checkpoint (issue 17): "checkpoint: offset X, source
+ * KIND PATH, positions P:N ..., time T", or its JSON member (checkpoint.h);
+ * nothing when there is none (c NULL). */
+static int add_checkpoint(struct buf *out, uint64_t off, const struct barrier *c, int json)
+{
+	int rc = 0;
+
+	if (!c)
+		return 0;
+	if (json) {
+		rc |= buf_add(out, ",\"checkpoint\":", 14);
+		return rc | checkpoint_json(out, off, c);
+	}
+	rc |= buf_printf(out, "%s offset %llu, source %s %s, positions", "checkpoint:",
+			 (unsigned long long)off, c->source_kind,
+			 c->path ? c->path : c->topic ? c->topic : "");
+	for (size_t i = 0; i < c->npos; i++)
+		rc |= buf_printf(out, " %u:%llu", c->pos[i].partition,
+				 (unsigned long long)c->pos[i].next);
+	rc |= buf_add(out, ", time ", 7);
+	rc |= add_time(out, c->time);
+	rc |= buf_add(out, "\n", 1);
+	return rc;
+}
+
 static int format_summary(struct buf *out, const char *logpath,
 			  const struct inspect_summary *s, const struct group_status *g,
-			  size_t ngroups, int json)
+			  size_t ngroups, uint64_t ckoff, const struct barrier *ck, int json)
 {
 	int have = s->records > 0, rc = 0;
 
@@ -204,6 +231,7 @@ static int format_summary(struct buf *out, const char *logpath,
 		rc |= buf_add(out, "{\"log\":", 7);
 		rc |= json_add_string(out, logpath, strlen(logpath));
 		rc |= add_summary_json(out, s);
+		rc |= add_checkpoint(out, ckoff, ck, 1);
 		rc |= buf_add(out, ",\"groups\":[", 11);
 		for (size_t i = 0; i < ngroups; i++) {
 			if (i)
@@ -230,7 +258,7 @@ static int format_summary(struct buf *out, const char *logpath,
 		rc |= buf_printf(out, " (offset %llu)\n%-11s", (unsigned long long)s->first,
 				 "last:");
 		rc |= add_time(out, s->last_ts);
-		rc |= buf_printf(out, " (offset %llu)\n", (unsigned long long)(s->next - 1));
+		rc |= buf_printf(out, " (offset %llu)\n", (unsigned long long)s->last);
 		if (s->min_ts != s->first_ts || s->max_ts != s->last_ts) {
 			rc |= buf_printf(out, "%-11s", "smallest:");
 			rc |= add_time(out, s->min_ts);
@@ -239,6 +267,7 @@ static int format_summary(struct buf *out, const char *logpath,
 			rc |= buf_add(out, "\n", 1);
 		}
 	}
+	rc |= add_checkpoint(out, ckoff, ck, 0);
 	rc |= add_segments(out, s);
 	rc |= buf_printf(out, "\n%-11s", "disk:");
 	rc |= add_size(out, s->segment_bytes + s->index_bytes);
@@ -638,13 +667,31 @@ int report_summary(struct report_out *o, struct log *log, struct error *err)
 	size_t n;
 	int rc;
 
+	struct buf body = BUF_INIT;
+	struct barrier ck;
+	uint64_t ckoff = 0;
+	int has;
+
 	if (inspect_summary(log, &s, err) < 0)
 		return -1;
+	/* the last checkpoint, its body checked (logseek --verify says more) */
+	has = checkpoint_last(log->path, &body, &ckoff, err);
+	if (has > 0 && barrier_decode_body(&ck, body.p, body.len, err) < 0)
+		has = error_prefix(err, "'%s': the checkpoint at offset %llu", log->path,
+				   (unsigned long long)ckoff);
+	buf_release(&body);
+	if (has < 0) {
+		inspect_summary_release(&s);
+		return -1;
+	}
 	rc = group_status_list(log, s.first, s.next, &g, &n, err);
 	if (rc == 0) {
-		rc = answered(format_summary(&o->buf, log->path, &s, g, n, o->json), err);
+		rc = answered(format_summary(&o->buf, log->path, &s, g, n, ckoff, has ? &ck : NULL,
+					     o->json), err);
 		free(g);
 	}
+	if (has)
+		barrier_free(&ck);
 	inspect_summary_release(&s);
 	return rc;
 }

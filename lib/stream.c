@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "barrier.h"
+#include "checkpoint.h"
 #include "envelope.h"
 #include "seek.h"
 #include "item.h"
@@ -287,6 +289,10 @@ static int log_batch(struct source *s, struct error *err)
 		if (batch_payload(s->r.batch.p, &s->h, &s->scratch, &s->p, &s->n, err) < 0) {
 			return source_error_at(s, err);
 		}
+		/* a checkpoint record is not a record to its readers: the
+		 * batch ends before it (checkpoint.h) */
+		if (batch_has_checkpoint(&s->h) && checkpoint_split(s->p, s->n, &s->n, err) < 0)
+			return source_error_at(s, err);
 		batch_order_start(&s->ord, s->h.base);
 		s->in_batch = 1;
 		return SOURCE_RECORD;
@@ -301,6 +307,18 @@ static int disorder(struct source *s, struct error *err)
 		  "%u records)", (unsigned long long)h->base,
 		  (unsigned long long)(h->base + h->last_delta), h->count);
 	return source_error_at(s, err);
+}
+
+/* The end of the current batch's records: its checkpoint's offset taken
+ * in order (it is the batch's last), then the count checked. */
+static int batch_done(struct source *s, struct error *err)
+{
+	s->in_batch = 0;
+	if ((batch_has_checkpoint(&s->h) &&
+	     batch_order_next(&s->ord, &s->h, s->h.base + s->h.last_delta) < 0) ||
+	    batch_order_done(&s->ord, &s->h) < 0)
+		return disorder(s, err);
+	return 0;
 }
 
 /* Whether the record r of the current batch is in the range (with lo
@@ -373,9 +391,8 @@ static __attribute__((noinline)) int log_next(struct source *s, struct record *r
 		 * one ended (a compacted copy) sets r.low anew */
 		lo = s->lo > s->r.low ? s->lo : s->r.low;
 		if (s->n == 0) {
-			s->in_batch = 0;
-			if (batch_order_done(&s->ord, &s->h) < 0)
-				return disorder(s, err);
+			if (batch_done(s, err) < 0)
+				return SOURCE_ERROR;
 			continue;
 		}
 		if (item && ((rc = quick_head(s->p, s->n, r, &len)) ||
@@ -424,7 +441,7 @@ static __attribute__((noinline)) int log_next(struct source *s, struct record *r
 int source_next_batch(struct source *s, const struct batch_header **h, const uint8_t **payload,
 		      size_t *len, struct error *err)
 {
-	uint64_t lo;
+	uint64_t lo, records;
 	int rc;
 
 	assert(s->kind == SOURCE_LOG && !s->pending);
@@ -434,24 +451,26 @@ int source_next_batch(struct source *s, const struct batch_header **h, const uin
 	}
 	if (s->in_batch && s->n == 0) {
 		/* its records were all read: the next batch may be whole */
-		s->in_batch = 0;
-		if (batch_order_done(&s->ord, &s->h) < 0)
-			return disorder(s, err);
+		if (batch_done(s, err) < 0)
+			return SOURCE_ERROR;
 	}
 	if (s->in_batch)
 		return SOURCE_RECORD;
 	if ((rc = log_batch(s, err)) != SOURCE_RECORD)
 		return rc;
 	lo = s->lo > s->r.low ? s->lo : s->r.low;
+	records = s->h.count - (batch_has_checkpoint(&s->h) ? 1 : 0);
 	if ((s->h.flags & BATCH_CODEC_MASK) != BATCH_CODEC_NONE || s->h.base < lo ||
-	    batch_next(&s->h) > s->hi || s->h.count > s->left ||
+	    batch_next(&s->h) > s->hi || records > s->left ||
 	    (s->range.to == TO_TIME && s->h.max_ts >= s->range.to_time))
 		return SOURCE_RECORD;
 	*h = &s->h;
-	*payload = s->r.batch.p + BATCH_HEADER_LEN;
-	*len = s->h.payload_len;
+	/* uncompressed: s->p is the payload, s->n its records' bytes (a
+	 * flagged batch's without its checkpoint record) */
+	*payload = s->p;
+	*len = s->n;
 	s->in_batch = 0;
-	s->left -= s->h.count;
+	s->left -= records;
 	s->at = batch_next(&s->h);
 	return SOURCE_BATCH;
 }
@@ -797,7 +816,14 @@ static int fd_read(struct source *s, struct record *r, struct error *err)
 	int rc;
 
 	if (s->kind == SOURCE_FRAMED) {
-		rc = framed_next(&s->fr, r, err);
+		while ((rc = framed_next(&s->fr, r, err)) == FRAMED_CONTROL) {
+			if (s->opt.controls) {
+				s->control = s->fr.control;
+				s->control_len = s->fr.control_len;
+				return SOURCE_CONTROL;
+			}
+			s->controls_skipped++;
+		}
 		return rc > 0 ? SOURCE_RECORD : rc == 0 ? SOURCE_END : rc == FRAMED_BAD_RECORD ?
 		       SOURCE_BAD : rc == FRAMED_AGAIN ? SOURCE_AGAIN : SOURCE_ERROR;
 	}
@@ -960,7 +986,21 @@ static int write_batch(struct sink *s, struct error *err)
 	return 0;
 }
 
-/* Adds a record with the next offset, writing the batch when full. */
+/* Room kept in a checkpoint batch for its checkpoint record's head. */
+#define CHECKPOINT_HEAD_MAX 32
+
+/* A checkpoint batch would pass the bounds of one batch (logformat(5)):
+ * the sink fails, naming them. */
+static int too_large(struct sink *s, struct error *err)
+{
+	s->failed = 1;
+	return error_set(err, "more output between two checkpoint barriers than one batch holds "
+			 "(%u records, %u MiB): give logcat --resume a smaller "
+			 "--checkpoint-interval", BATCH_MAX_RECORDS - 1, BATCH_MAX_PAYLOAD >> 20);
+}
+
+/* Adds a record with the next offset, writing the batch when full (with
+ * lopt.checkpoint: holding it until the next barrier). */
 static int add(struct sink *s, const struct record *r, struct error *err)
 {
 	/* the encoded size, give or take the heads of offset and timestamp */
@@ -970,9 +1010,15 @@ static int add(struct sink *s, const struct record *r, struct error *err)
 	if (len > s->lopt.max_record)
 		return error_set(err, "record of %zu bytes is larger than the limit of %zu bytes (--max-record-size)",
 				 len, s->lopt.max_record);
+	if (s->lopt.checkpoint &&
+	    (s->bb.h.count + 1 >= BATCH_MAX_RECORDS ||
+	     s->bb.b.len + len + 20 + CHECKPOINT_HEAD_MAX > BATCH_HEADER_LEN + (size_t)BATCH_MAX_PAYLOAD))
+		return too_large(s, err);
 	if (batch_builder_add(&s->bb, r, s->next) < 0)
 		return error_set(err, "out of memory");
 	s->next++;
+	if (s->lopt.checkpoint)
+		return 0;
 	if (s->w->opt.sync == SYNC_ALWAYS || s->bb.b.len >= s->lopt.batch_bytes ||
 	    s->bb.h.count >= s->lopt.batch_records)
 		return write_batch(s, err);
@@ -988,6 +1034,8 @@ int sink_write(struct sink *s, const struct record *r, struct error *err)
 
 int sink_flush(struct sink *s, struct error *err)
 {
+	if (s->kind == SINK_LOG && s->lopt.checkpoint)
+		return OUTPUT_OK;	/* records wait for their barrier */
 	if (s->kind == SINK_LOG)
 		return write_batch(s, err) < 0 || settle(s, err) < 0 ? OUTPUT_ERROR : OUTPUT_OK;
 	return output_flush(&s->out, err);
@@ -998,6 +1046,83 @@ int sink_finish(struct sink *s, struct error *err)
 	if (s->kind == SINK_LOG)
 		return sink_flush(s, err);
 	return output_finish(&s->out, err);
+}
+
+/* The BODY of the barrier item p[0..n) (barrier_decode accepted it): its
+ * third element, the item's last bytes. */
+static void barrier_body(const uint8_t *p, size_t n, const uint8_t **body, size_t *len)
+{
+	size_t pos = 1, k;
+
+	item_check(p + pos, n - pos, &k, NULL);
+	pos += k;
+	item_check(p + pos, n - pos, &k, NULL);
+	pos += k;
+	*body = p + pos;
+	*len = n - pos;
+}
+
+/* A barrier reaching a log sink in checkpoint mode: the records held and
+ * the checkpoint record, one batch, one write, synced. */
+static int checkpoint(struct sink *s, const struct barrier *b, const uint8_t *body, size_t len,
+		      struct error *err)
+{
+	uint64_t first, count;
+
+	if (s->bb.h.count + 1 > BATCH_MAX_RECORDS ||
+	    s->bb.b.len + len + CHECKPOINT_HEAD_MAX > BATCH_HEADER_LEN + (size_t)BATCH_MAX_PAYLOAD)
+		return too_large(s, err);
+	if (settle(s, err) < 0)
+		return -1;
+	if (batch_builder_add_checkpoint(&s->bb, b->time, body, len, s->next) < 0)
+		return error_set(err, "out of memory");
+	s->next++;
+	first = s->bb.h.base;
+	count = s->bb.h.count - 1;	/* the records, not the checkpoint */
+	batch_builder_finish(&s->bb);
+	if (writer_append(s->w, &s->bb, err) < 0 ||
+	    (s->w->opt.sync == SYNC_NEVER && writer_sync(s->w, err) < 0)) {
+		s->failed = 1;
+		return -1;
+	}
+	batch_builder_reset(&s->bb);
+	s->batches++;
+	s->records += count;
+	if (count && s->lopt.on_durable && s->lopt.on_durable(s->lopt.ctx, first, count, err)) {
+		s->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int sink_control(struct sink *s, const uint8_t *p, size_t n, struct error *err)
+{
+	struct barrier b;
+	const uint8_t *body;
+	size_t len;
+	int rc = 0;
+
+	if (s->kind == SINK_OUTPUT)
+		return s->out.format == OUT_FRAMED ? output_raw(&s->out, p, n, err) : OUTPUT_OK;
+	if (!s->lopt.checkpoint)
+		return OUTPUT_OK;
+	assert(!s->failed);
+	if (barrier_decode(&b, p, n, err) < 0)
+		return OUTPUT_ERROR;
+	if (b.kind == BARRIER_RESTORE && b.nstates > 0)
+		rc = error_set(err, "the checkpoint holds the state of %s, which nothing in the pipe "
+			       "took: the pipe changed", b.states[0].name);
+	else if (b.kind == BARRIER_BARRIER) {
+		barrier_body(p, n, &body, &len);
+		rc = checkpoint(s, &b, body, len, err);
+	}
+	barrier_free(&b);
+	return rc < 0 ? OUTPUT_ERROR : OUTPUT_OK;
+}
+
+uint64_t sink_pending(const struct sink *s)
+{
+	return s->kind == SINK_LOG && s->lopt.checkpoint ? s->bb.h.count : 0;
 }
 
 void sink_mark(struct sink *s)

@@ -118,6 +118,10 @@ enum {
 	SOURCE_BAD = -3,	/* a bad record, skipped: err says why; the next
 				 * call reads the record after it */
 	SOURCE_BATCH = 2,	/* source_next_batch: a whole batch */
+	SOURCE_CONTROL = 3,	/* a control item (barrier.h), only when
+				 * source_options.controls is set: its bytes
+				 * in s->control, s->control_len, valid until
+				 * the next call (issue 17) */
 };
 
 struct source_options {
@@ -137,6 +141,11 @@ struct source_options {
 	const char *partitions;	/* a list, "3" or "0,2,5" (--partition) */
 	uint32_t member, members;	/* member I of M (--member I/M; M 0: none):
 					 * the partitions p with p mod M = I */
+	/* a framed descriptor: return control items (barrier.h) as
+	 * SOURCE_CONTROL; without it they are skipped and counted in
+	 * source.controls_skipped, so that a caller that does not take part
+	 * in checkpoints can say so once (issue 17) */
+	int controls;
 };
 
 struct topicsource;
@@ -182,6 +191,10 @@ struct source {
 	int pending;		/* source_item_done is due */
 	/* a topic */
 	struct topicsource *topic;
+	/* control items (issue 17) */
+	const uint8_t *control;	/* SOURCE_CONTROL: the item's bytes */
+	size_t control_len;
+	uint64_t controls_skipped;	/* without opt.controls */
 };
 
 /*
@@ -350,6 +363,11 @@ struct sink_log_options {
 	 * non-zero return stops the run with that error in err */
 	int (*on_durable)(void *ctx, uint64_t first, uint64_t count, struct error *err);
 	void *ctx;
+	/* logappend --checkpoint (issue 17): records are held until a barrier
+	 * (sink_control), never written in batches of their own; sink_flush
+	 * and sink_finish write nothing (records after the last barrier are
+	 * dropped: sink_pending says how many) */
+	int checkpoint;
 };
 
 struct sink {
@@ -399,6 +417,24 @@ int sink_write(struct sink *s, const struct record *r, struct error *err);
  */
 int sink_flush(struct sink *s, struct error *err);
 
+/*
+ * A control item (barrier.h) in the stream, after the records written
+ * before it (issue 17, CHECKPOINT-SPEC.md sections 1 and 4):
+ *   - an output sink in the framed format writes the item as it is; in the
+ *     other formats it is dropped (OUTPUT_OK);
+ *   - a log sink with lopt.checkpoint set, on a barrier, writes every
+ *     record given since the last barrier and a checkpoint record (the
+ *     barrier's BODY as its value) as one batch with BATCH_FLAG_CHECKPOINT
+ *     (checkpoint.h), synced, then calls on_durable; more records than one
+ *     batch holds between two barriers is OUTPUT_ERROR naming the bound;
+ *     on a restore whose states are not all taken, OUTPUT_ERROR naming the
+ *     processor whose state nothing took;
+ *   - a log sink without lopt.checkpoint drops the item (OUTPUT_OK); the
+ *     caller says so once.
+ * Returns as sink_write.
+ */
+int sink_control(struct sink *s, const uint8_t *p, size_t n, struct error *err);
+
 /* The end of the records: sink_flush, and for framed output the header of
  * a stream without records.  Returns as sink_write. */
 int sink_finish(struct sink *s, struct error *err);
@@ -413,6 +449,10 @@ static inline int sink_failed(const struct sink *s) { return s->kind == SINK_LOG
 void sink_mark(struct sink *s);
 void sink_rollback(struct sink *s);
 static inline int sink_marked(const struct sink *s) { return s->mark_valid; }
+
+/* A log sink with lopt.checkpoint: records given since the last barrier,
+ * not written. */
+uint64_t sink_pending(const struct sink *s);
 
 /* Releases the sink; a log sink's records not yet flushed are dropped. */
 void sink_close(struct sink *s);

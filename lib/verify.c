@@ -17,6 +17,8 @@
 #include "littleendian.h"
 #include "record.h"
 #include "segment.h"
+#include "barrier.h"
+#include "checkpoint.h"
 #include "verify.h"
 
 #define INDEX_READ_MAX (256u << 20)	/* a larger index file is damage */
@@ -98,6 +100,19 @@ static int check_records(struct verifier *v, struct cursor *c)
 	batch_order_start(&c->ord, h->base);
 	while ((rc = cursor_record(c, &r, &len, &why)) > 0)
 		;
+	if (rc == 0 && c->ckpt_len) {
+		/* a flagged batch's last record: a checkpoint (checkpoint.h) */
+		struct barrier b;
+		const uint8_t *body;
+		uint64_t off;
+		checkpoint_body(c->ckpt, c->ckpt_len, &body, &len, &off);
+		if (barrier_decode_body(&b, body, len, &why) < 0) {
+			say(v, VERIFY_DAMAGE, "'%s': batch at byte %" PRIu64 ": its checkpoint record "
+			    "(offset %" PRIu64 "): %s", c->path, c->batch_pos, off, why.msg);
+			return -1;
+		}
+		barrier_free(&b);
+	}
 	if (rc == 0)
 		return 0;
 	if (c->fault == CURSOR_RECORD)
@@ -292,7 +307,7 @@ static void check_segment(struct verifier *v, size_t i)
 		if (check_records(v, &c) == 0) {
 			if (!batches++)
 				first = h->base;
-			records += h->count;
+			records += h->count - (batch_has_checkpoint(h) ? 1 : 0);
 			v->next = batch_next(h);
 		}
 	}

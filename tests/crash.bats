@@ -19,6 +19,8 @@ load helper
 APPEND_N=$(crash_n 150)
 GROUP_N=$(crash_n 100)
 POWER_N=$(crash_n 200)
+PIPE_N=$(crash_n 150)
+PIPE_EVENTS=$((100000 * ${CRASH_PERCENT:-100} / 100))
 
 # sabotage TOOL SCRIPT: a directory of the binaries in which TOOL is the
 # shell SCRIPT (which finds the real one as $REAL/TOOL); prints its path
@@ -52,8 +54,14 @@ sabotage() {
 	expect_match "$T/stdout" "^power-loss: $POWER_N iterations .*all invariants held"
 }
 
+@test "crash: kill -9 of a stage of checkpointed pipes (logcat --resume | logwindow or logjoin | logappend --checkpoint), $PIPE_N runs over $PIPE_EVENTS events (tests/crash/pipeline-kill-loop): OUT always a prefix cut at a checkpoint, in the end byte for byte one uninterrupted run's, and the models' over a small input" {
+	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="${DISK_TMPDIR:-$T}" EVENTS="$PIPE_EVENTS" "$ROOT/tests/crash/pipeline-kill-loop" "$PIPE_N"
+	expect_status 0
+	expect_match "$T/stdout" "^pipeline-kill-loop: [0-9]+ runs in [0-9]+ cases \([1-9][0-9]* killed: .*4 cases against the model; $PIPE_EVENTS events.*all invariants held"
+}
+
 @test "crash loops: N not a number is refused (exit 1, usage), before any work" {
-	for loop in append-kill-loop group-kill-loop power-loss; do
+	for loop in append-kill-loop group-kill-loop power-loss pipeline-kill-loop; do
 		runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="$T" "$ROOT/tests/crash/$loop" 1x
 		expect_status 1
 		expect_match "$T/stderr" "^$loop: usage: $loop \[N\]"
@@ -87,6 +95,14 @@ exec "$REAL/logcat" "$@"')
 	expect_status 1
 	expect_match "$T/stderr" "^group-kill-loop: VIOLATION at iteration [0-9]+ of 20"
 	grep -q "groupmodel: " "$T/stderr" || fail "the violation is another one: $(cat "$T/stderr")"
+}
+
+@test "crash loops can fail: a logappend that takes --checkpoint for a plain append stops pipeline-kill-loop at a violation" {
+	d=$(sabotage logappend 'args=(); for a in "$@"; do [ "$a" = --checkpoint ] || args+=("$a"); done
+exec "$REAL/logappend" "${args[@]}"')
+	runio env LOGTOOLS_BIN="$d" TMPDIR="$T" EVENTS=5000 "$ROOT/tests/crash/pipeline-kill-loop" 20
+	expect_status 1
+	expect_match "$T/stderr" "^pipeline-kill-loop: VIOLATION in case [0-9]+, run [0-9]+ of 20"
 }
 
 @test "crash loops can fail: a logseek --verify that exits 0 and a logappend that reports nothing stop power-loss at a violation" {

@@ -237,6 +237,7 @@ bare_cases() {
 		logappend|--segment-age 3600|L
 		logappend|--max-record-size 1000|L
 		logcat|--commit-interval 5|--group g L
+		logcat|--checkpoint-interval 5|--resume O L
 		logcat|--from @now-7|L
 		logseek|--histogram 60|L
 		logseek|--time now-7|L

@@ -16,6 +16,8 @@
  *   JSON text (the mapping is lossless for what logcat writes), unless the
  *   JSON nests deeper than JSON_MAX_DEPTH.
  *
+ * A control item (FRAMED_CONTROL) is one whole well-formed item that
+ * barrier_detect recognises; a framed source without controls skips it.
  * Records returned are valid (item_validate); a bad record skipped over
  * (FRAMED_BAD_RECORD) comes with a message, and reading goes on after it.
  * Reading must end: framed_next may return a record at most once per five
@@ -37,6 +39,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "barrier.h"
 #include "framed.h"
 #include "input.h"
 #include "item.h"
@@ -183,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct record r;
 	struct input in;
 	struct error err;
-	uint64_t n = 0, nbad = 0;
+	uint64_t n = 0, nbad = 0, nctl = 0;
 	int fd, rc;
 
 	fd = memfd_create("fuzz_framed", MFD_CLOEXEC);
@@ -200,7 +203,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	input_init(&in, fd, "fuzz", RECORD_MAX_SIZE_LIMIT + (64 << 10));
 	framed_reader_init(&fr, &in);
 	err.msg[0] = 0;
-	while ((rc = framed_next(&fr, &r, &err)) == 1 || rc == FRAMED_BAD_RECORD) {
+	while ((rc = framed_next(&fr, &r, &err)) == 1 || rc == FRAMED_BAD_RECORD ||
+	       rc == FRAMED_CONTROL) {
+		if (rc == FRAMED_CONTROL) {
+			/* one whole, well-formed item that barrier_detect knows */
+			size_t len;
+			struct error e;
+			if (!barrier_detect(fr.control, fr.control_len) ||
+			    item_check(fr.control, fr.control_len, &len, &e) != ITEM_OK ||
+			    len != fr.control_len || ++nctl > size / 19)
+				abort();
+			continue;
+		}
 		if (rc == FRAMED_BAD_RECORD) {
 			/* a bad record is one item at least: one byte */
 			if (err.msg[0] == 0 || ++nbad > size)
@@ -230,7 +244,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		input_init(&in, fd, "fuzz", RECORD_MAX_SIZE_LIMIT + (64 << 10));
 		framed_reader_init(&fr, &in);
-		while ((rc = framed_next(&fr, &r, &err)) == 1 || rc == FRAMED_BAD_RECORD)
+		while ((rc = framed_next(&fr, &r, &err)) == 1 || rc == FRAMED_BAD_RECORD ||
+		       rc == FRAMED_CONTROL)
 			if (rc == 1 && record_encode(&seq1, &r) != 0)
 				abort();
 		input_release(&in);

@@ -318,7 +318,7 @@ def parse_segment(data, strict=True):
         h = data[pos:pos + BATCH_HEADER_LEN]
         (magic, ver, flags, res, base, min_ts, max_ts, count, last_delta, plen,
          crc) = struct.unpack("<4sBBHQqqIIII", h)
-        if magic != b"LBAT" or ver != 1 or flags & ~3 or res != 0 or count < 1:
+        if magic != b"LBAT" or ver != 1 or flags & ~7 or res != 0 or count < 1:
             break
         if pos + BATCH_HEADER_LEN + plen > len(data):
             break

@@ -169,7 +169,7 @@ static void batches(void)
 	copy[4] = 2;
 	test_cond("version 2 is refused", batch_header_parse(copy, 48, &h, NULL) == BATCH_BAD);
 	memcpy(copy, bb.b.p, 48);
-	copy[5] = 0x04;
+	copy[5] = 0x08;		/* bit 2 is the checkpoint flag (checkpoint.h) */
 	test_cond("unknown flags are refused", batch_header_parse(copy, 48, &h, NULL) == BATCH_BAD);
 	memcpy(copy, bb.b.p, 48);
 	copy[43] = 0x7f;	/* payload length about 2 GiB */
