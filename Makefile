@@ -65,14 +65,14 @@ units: $(UNITS)
 #              their size (CRASH_PERCENT=25) and the fault matrix's smaller part
 #   soak       the soak for 60 s (SECONDS)
 #   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
-#   fuzz       each fuzz target for 20 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
+#   fuzz       each fuzz target for 15 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
 test: deps
 	@scripts/stages \
 	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
 	  asan '$(MAKE) asan' \
 	  soak '$(MAKE) soak SECONDS=60' \
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
-	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=20'
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=15'
 
 # make check-long: the same loops at large size (about an hour on 2 cores,
 # estimated from its parts): the crash and power-loss loops 1000 times
@@ -108,9 +108,10 @@ bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so build/mockcluster
 # test against the Kafka mock cluster (their time is mostly the cluster's
 # and librdkafka's, and make test's 20 minutes are short): logkafka's and
 # kcatjson's C code runs under ASan+UBSan in test_kafka and fuzz_kcatjson;
-# and tests/cdc.bats (PostgreSQL's time: wal2json's is in logappend-wal2json.bats)
+# tests/cdc.bats (PostgreSQL's time) and tests/logappend-wal2json.bats:
+# wal2json's C code runs under ASan+UBSan in test_wal2json and fuzz_wal2json
 BATS_FILES ?= tests/
-ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka.bats tests/logkafka-%.bats tests/cdc.bats,$(wildcard tests/*.bats))
+ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka.bats tests/logkafka-%.bats tests/cdc.bats tests/logappend-wal2json.bats,$(wildcard tests/*.bats))
 
 # the fault-injection shim (LD_PRELOAD): tests/faults/faultshim.c
 build/faultshim.so: tests/faults/faultshim.c
