@@ -31,10 +31,9 @@
 static const char accepted[] = "(accepted: RFC 3339 like 2026-11-20T09:00:00Z, "
 	"epoch milliseconds, now, now-2h, -15m)";
 
-/* ---- private functions -------------------------------------------------- */
+/* ---- the calendar (timeparse.h) ------------------------------------------ */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -46,8 +45,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-/* The inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -61,6 +59,8 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
 	*y = yoe + era * 400 + (*m <= 2);
 }
+
+/* ---- private functions -------------------------------------------------- */
 
 static int is_leap(int y)
 {

@@ -51,4 +51,12 @@ int64_t time_now_ms(void);
  * in ms from an arbitrary start. */
 int64_t time_monotonic_ms(void);
 
+/*
+ * The proleptic Gregorian calendar: the days from 1970-01-01 to y-m-d
+ * (negative before it), and its inverse.  Exact for every int64 year that
+ * does not overflow.
+ */
+int64_t days_from_civil(int64_t y, int m, int d);
+void civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+
 #endif
