@@ -128,18 +128,25 @@ void batch_builder_release(struct batch_builder *bb)
 	buf_release(&bb->b);
 }
 
+/* The first record of a batch: room for the header, the base offset, the
+ * timestamps' start (INT64_MIN: none yet, a checkpoint's time is not one). */
+static int builder_start(struct batch_builder *bb, uint64_t offset, int64_t ts)
+{
+	if (buf_grow(&bb->b, BATCH_HEADER_LEN) < 0)
+		return -1;
+	memset(bb->b.p, 0, BATCH_HEADER_LEN);
+	bb->b.len = BATCH_HEADER_LEN;
+	bb->h.base = offset;
+	bb->h.min_ts = bb->h.max_ts = ts;
+	return 0;
+}
+
 int batch_builder_add(struct batch_builder *bb, const struct record *r, uint64_t offset)
 {
 	struct record copy = *r;
 
-	if (bb->b.len == 0) {
-		if (buf_grow(&bb->b, BATCH_HEADER_LEN) < 0)
-			return -1;
-		memset(bb->b.p, 0, BATCH_HEADER_LEN);
-		bb->b.len = BATCH_HEADER_LEN;
-		bb->h.base = offset;
-		bb->h.min_ts = bb->h.max_ts = r->ts;
-	}
+	if (bb->b.len == 0 && builder_start(bb, offset, r->ts) < 0)
+		return -1;
 	copy.offset = offset;
 	copy.has_partition = 0;		/* never in a segment: the directory says it */
 	if (record_encode(&bb->b, &copy) < 0)
@@ -159,14 +166,8 @@ int batch_builder_add_checkpoint(struct batch_builder *bb, int64_t ts, const uin
 	uint8_t head[1 + 9 + 9 + 1];
 	size_t k = 0;
 
-	if (bb->b.len == 0) {
-		if (buf_grow(&bb->b, BATCH_HEADER_LEN) < 0)
-			return -1;
-		memset(bb->b.p, 0, BATCH_HEADER_LEN);
-		bb->b.len = BATCH_HEADER_LEN;
-		bb->h.base = offset;
-		bb->h.min_ts = bb->h.max_ts = INT64_MIN;
-	}
+	if (bb->b.len == 0 && builder_start(bb, offset, INT64_MIN) < 0)
+		return -1;
 	head[k++] = 0x85;
 	k += item_put_head(head + k, 0, offset);
 	k += ts >= 0 ? item_put_head(head + k, 0, (uint64_t)ts) :
