@@ -180,21 +180,37 @@ out:
  * nothing but what a creating writer makes before it (the lock, meta's
  * temporary file; log.c's check_meta), or nothing at all.  In a first run
  * of a pipe, logappend --checkpoint creates OUT while logcat --resume
- * looks for its checkpoint: that is a first run too, not "not a log". */
-static int being_created(const char *path)
+ * looks for its checkpoint: that is a first run too, not "not a log".
+ * Returns 1 or 0, or -1 with err set when the directory cannot be read
+ * (an I/O error is never taken for a first run). */
+static int being_created(const char *path, struct error *err)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
 	int created = 1;
 
-	if (!d)
-		return 0;
-	if (faccessat(dirfd(d), LOGFILE_META, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+	if (!d) {
+		if (errno == ENOENT)
+			return 1;	/* not there yet */
+		return error_errno(err, "unable to open '%s'", path);
+	}
+	if (faccessat(dirfd(d), LOGFILE_META, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		created = 0;
+	} else if (errno != ENOENT) {
+		error_errno(err, "unable to look for '%s/%s'", path, LOGFILE_META);
+		closedir(d);
+		return -1;
+	}
+	errno = 0;
 	while (created && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
 		    strcmp(e->d_name, LOGFILE_LOCK) && strcmp(e->d_name, LOGFILE_META LOGFILE_TMP))
 			created = 0;
+	if (created && errno) {
+		error_errno(err, "unable to list '%s'", path);
+		closedir(d);
+		return -1;
+	}
 	closedir(d);
 	return created;
 }
@@ -204,18 +220,23 @@ int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct
 	struct buf b = BUF_INIT, scratch = BUF_INIT;
 	struct log log;
 	size_t i;
-	int rc = 0;
+	int rc = 0, created;
 
 	buf_reset(body);
-	if (topic_probe(path, NULL) == TOPIC_IS_TOPIC)
+	/* the first run of a pipe: OUT not there, or logappend --checkpoint
+	 * creating it right now; looked at before opening, so that a failed
+	 * open is an error and not taken for a first run */
+	created = being_created(path, err);
+	if (created != 0)
+		return created < 0 ? -1 : 0;
+	switch (topic_probe(path, err)) {
+	case -1:
+		return -1;	/* neither a log nor a topic, or a read error */
+	case TOPIC_IS_TOPIC:
 		return error_set(err, "'%s' is a topic: a checkpoint is in a log", path);
-	if (log_open(&log, path, 0, err) < 0) {
-		if ((access(path, F_OK) < 0 && errno == ENOENT) || being_created(path))
-			return 0;	/* a first run */
-		/* the writer may have written meta since log_open looked */
-		if (log_open(&log, path, 0, err) < 0)
-			return -1;
 	}
+	if (log_open(&log, path, 0, err) < 0)
+		return -1;
 	for (i = log.nseg; i-- > 0 && rc == 0;)
 		rc = in_segment(&log, log.seg[i], i == log.nseg - 1, &b, &scratch, body, offset, err);
 	log_close(&log);

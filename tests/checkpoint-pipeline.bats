@@ -34,7 +34,7 @@ load helper
 	: >out/00000000000000000000.log
 	runio logcat --resume out src/
 	expect_status 1
-	expect_match "$T/stderr" "^logcat: --resume 'out': 'out': not a log \(no meta file\)$"
+	expect_match "$T/stderr" "^logcat: --resume 'out': 'out': neither a log nor a topic$"
 	# and the race itself: first runs of a whole pipe, each a new OUT
 	for i in $(seq 20); do
 		logcat --resume o$i --to 50 src/ | logappend --checkpoint o$i 2>err ||
