@@ -375,7 +375,7 @@ static int add_pipeline(struct buf *out, const struct pipeline *p, const struct 
 
 /* The pipes registered in the log or topic at path (kind "log" or
  * "topic"): as text "pipelines: N" and a line each (add_pipeline), as
- * JSON ",\"pipelines\":[...]". */
+ * JSON ",\"pipelines\":[...]"; nothing when none is. */
 static int add_pipelines(struct buf *out, const char *path, const char *kind,
 			 const struct parts *ps, int json, struct error *err)
 {
@@ -388,6 +388,8 @@ static int add_pipelines(struct buf *out, const char *path, const char *kind,
 		return error_errno(err, "'%s'", path);
 	if (pipeline_list(path, kind, abs, &p, &n, err) < 0)
 		return -1;
+	if (n == 0)
+		return 0;	/* none: the summary as it was before pipes */
 	if (json)
 		rc |= buf_add(out, ",\"pipelines\":[", 14);
 	else
