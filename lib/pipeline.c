@@ -73,18 +73,30 @@ void pipeline_name(const char *abs, char name[PIPELINE_NAME_LEN + 1])
 	snprintf(name, PIPELINE_NAME_LEN + 1, "%016llx", (unsigned long long)h);
 }
 
+/* "SRC/pipelines" for messages, without a doubled slash. */
+static void registry_path(char *out, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	while (n > 1 && src[n - 1] == '/')
+		n--;
+	snprintf(out, size, "%.*s/%s", (int)n, src, PIPELINES_DIR);
+}
+
 /* The registry directory of src, made (and src synced) when create is set.
  * Returns an fd, or -1 (errno ENOENT: none yet). */
 static int registry_dir(const char *src, int create, struct error *err)
 {
 	int sfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	char where[PATH_MAX + 16];
 
+	registry_path(where, sizeof where, src);
 	if (sfd < 0)
 		return error_errno(err, "unable to open '%s'", src);
 	fd = openat(sfd, PIPELINES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(sfd, PIPELINES_DIR, 0777) < 0 && errno != EEXIST) {
-			error_errno(err, "unable to create '%s/%s'", src, PIPELINES_DIR);
+			error_errno(err, "unable to create '%s'", where);
 			close(sfd);
 			return -1;
 		}
@@ -98,7 +110,7 @@ static int registry_dir(const char *src, int create, struct error *err)
 	if (fd < 0) {
 		int e = errno;
 		if (e != ENOENT || create)
-			error_errno(err, "unable to open '%s/%s'", src, PIPELINES_DIR);
+			error_errno(err, "unable to open '%s'", where);
 		close(sfd);
 		errno = e;
 		return -1;
@@ -125,7 +137,7 @@ int pipeline_register(const char *src, const char *out, struct error *err)
 	}
 	if (dfd < 0 && (dfd = registry_dir(src, 1, err)) < 0)
 		return -1;
-	snprintf(where, sizeof where, "%s/%s", src, PIPELINES_DIR);
+	registry_path(where, sizeof where, src);
 	snprintf(tmp, sizeof tmp, "%s.%ld.tmp", name, (long)getpid());
 	if (buf_add(&text, header, sizeof header - 1) < 0 || buf_printf(&text, "%s\n", abs) < 0) {
 		error_set(err, "out of memory");
@@ -229,7 +241,7 @@ static void read_state(struct pipeline *p, const char *kind, const char *abs)
 	int rc;
 
 	if (stat(p->out, &st) < 0 && errno == ENOENT) {
-		p->state = PIPELINE_GONE;
+		p->state = PIPELINE_MISSING;
 		return;
 	}
 	rc = checkpoint_last(p->out, &body, &p->ckoff, &e);
@@ -269,15 +281,15 @@ int pipeline_list(const char *src, const char *kind, const char *abs, struct pip
 	int dfd = registry_dir(src, 0, err);
 	DIR *d;
 
+	registry_path(where, sizeof where, src);
 	*list = NULL;
 	*count = 0;
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!(d = fdopendir(dfd))) {
 		close(dfd);
-		return error_errno(err, "unable to list '%s/%s'", src, PIPELINES_DIR);
+		return error_errno(err, "unable to list '%s'", where);
 	}
-	snprintf(where, sizeof where, "%s/%s", src, PIPELINES_DIR);
 	while ((e = readdir(d))) {
 		if (!is_name(e->d_name))
 			continue;	/* ".", "..", a killed run's NAME.PID.tmp */

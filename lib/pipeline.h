@@ -58,7 +58,7 @@ int pipeline_parse(const char *p, size_t n, char **out, struct error *err);
 enum pipeline_state {
 	PIPELINE_CHECKPOINT,	/* OUT has a checkpoint of SRC: ck, ckoff */
 	PIPELINE_NO_CHECKPOINT,	/* OUT exists, without a checkpoint yet */
-	PIPELINE_GONE,		/* OUT no longer exists */
+	PIPELINE_MISSING,	/* OUT does not exist (removed, or not made yet) */
 	PIPELINE_OTHER_SOURCE,	/* OUT's last checkpoint is of another source: ck */
 	PIPELINE_UNREADABLE,	/* the registry file or OUT cannot be read: why */
 };

@@ -235,7 +235,7 @@ struct parts {
 
 static const char *const pipeline_status_name[] = {
 	[PIPELINE_CHECKPOINT] = "checkpoint", [PIPELINE_NO_CHECKPOINT] = "no_checkpoint",
-	[PIPELINE_GONE] = "gone", [PIPELINE_OTHER_SOURCE] = "other_source",
+	[PIPELINE_MISSING] = "missing", [PIPELINE_OTHER_SOURCE] = "other_source",
 	[PIPELINE_UNREADABLE] = "unreadable",
 };
 
@@ -357,8 +357,8 @@ static int add_pipeline(struct buf *out, const struct pipeline *p, const struct 
 	case PIPELINE_NO_CHECKPOINT:
 		rc |= buf_printf(out, "no checkpoint yet\n");
 		break;
-	case PIPELINE_GONE:
-		rc |= buf_printf(out, "no longer exists\n");
+	case PIPELINE_MISSING:
+		rc |= buf_printf(out, "does not exist (removed, or not made yet)\n");
 		break;
 	case PIPELINE_OTHER_SOURCE:
 		rc |= buf_printf(out, "its last checkpoint is of the %s %s, not of this one\n",
