@@ -291,7 +291,7 @@ static int add_pipeline_positions(struct buf *rows, const struct pipeline *p,
 /*
  * One registered pipe: as text "OUT: position N, lag L, checkpoint time T"
  * (a topic: "OUT: lag L, checkpoint time T" and a line per partition) or
- * its state ("no checkpoint yet", "OUT no longer exists", ...), a line
+ * its state ("no checkpoint yet", "does not exist ...", ...), a line
  * after indent; as a JSON object {"out", "status", and with a checkpoint
  * "checkpoint_offset", "time", "end", "lag", a log's "position",
  * "behind_start", "beyond_end" or a topic's "partitions"}.
