@@ -29,7 +29,8 @@ static const char usage[] =
 "      --to POS         stop before OFFSET or before the first record at @TIME\n"
 "  -n, --count N        write at most N records (also --max-records N)\n"
 "  -p, --partition P[,P...]  a topic: read these partitions only\n"
-"      --member I/M     a topic, with --group: read the partitions p with p mod M = I\n"
+"      --member I/M     a topic, with --group or --resume: read the partitions p\n"
+"                       with p mod M = I\n"
 "  -f, --follow         at the end, wait for new records (until SIGINT or SIGTERM)\n"
 "  -g, --group NAME     read as consumer group NAME: start at its committed\n"
 "                       position, commit the position after what was written\n"
@@ -205,8 +206,10 @@ int main(int argc, char **argv)
 		usage_error("--from -N needs a log directory, not a stream");
 	if (!strcmp(src, "-") && (ropt.follow || ropt.group))
 		usage_error("--follow and --group need a log directory, not a stream");
-	if ((commit_given || ropt.wait_group || interval_given || ropt.members) && !ropt.group)
-		usage_error("--commit, --commit-interval, --wait and --member go with --group");
+	if ((commit_given || ropt.wait_group || interval_given) && !ropt.group)
+		usage_error("--commit, --commit-interval and --wait go with --group");
+	if (ropt.members && !ropt.group && !ropt.resume)
+		usage_error("--member goes with --group or --resume");
 	if (ropt.partitions && ropt.members)
 		usage_error("--partition and --member: give one (a member's partitions are fixed)");
 	if (!strcmp(src, "-") && (ropt.partitions || ropt.members))

@@ -13,6 +13,7 @@
 #include "delivery.h"
 #include "group.h"
 #include "item.h"
+#include "pipeline.h"
 #include "replay.h"
 #include "seek.h"
 #include "timeparse.h"
@@ -41,6 +42,7 @@ struct replay {
 	int written;		/* records written since the last barrier */
 	struct barrier_position *ckpos;	/* the checkpoint's positions */
 	size_t nckpos;
+	int has_ck;		/* OUT has a checkpoint */
 };
 
 /* How often a reader that waits looks whether its pipe has drained. */
@@ -300,6 +302,56 @@ static int to_reached(const struct replay *rp, const struct replay_range *range)
 	return 1;
 }
 
+/* Registers OUT in SRC (pipeline.h), for logseek SRC; when it cannot, the
+ * pipe runs all the same, with a remark. */
+static void register_pipe(struct replay *rp, const char *path)
+{
+	struct error e;
+
+	if (pipeline_register(path, rp->opt->resume, &e) < 0 && rp->opt->note &&
+	    !rp->opt->note->msg[0])
+		error_set(rp->opt->note, "'%s' not registered in '%s' (logseek will not list the "
+			  "pipe): %s", rp->opt->resume, path, e.msg);
+}
+
+/* "0,2,5" (then "..." when it is long): the partitions of the checkpoint
+ * (from_ck) or of this run, for a message. */
+static void partition_set(char *out, size_t size, const struct replay *rp, int from_ck)
+{
+	size_t n = from_ck ? rp->nckpos : rp->nparts, len = 0;
+
+	snprintf(out, size, "none");
+	for (size_t i = 0; i < n; i++) {
+		uint32_t p = from_ck ? rp->ckpos[i].partition : source_part_number(&rp->s, i);
+		if (len + 16 >= size) {
+			snprintf(out + len, size - len, ",...");
+			break;
+		}
+		len += (size_t)snprintf(out + len, size - len, "%s%u", i ? "," : "", p);
+	}
+}
+
+/* The checkpoint covers exactly the partitions this run reads (its
+ * --member or --partition): else resuming would read some twice or never. */
+static int same_partitions(const struct replay *rp, struct error *err)
+{
+	char had[256], now[256];
+	size_t i;
+
+	if (!rp->has_ck)
+		return 0;
+	for (i = 0; i < rp->nparts && i < rp->nckpos; i++)
+		if (rp->ckpos[i].partition != source_part_number(&rp->s, i))
+			break;
+	if (i == rp->nparts && i == rp->nckpos)
+		return 0;
+	partition_set(had, sizeof had, rp, 1);
+	partition_set(now, sizeof now, rp, 0);
+	return error_set(err, "'%s': its checkpoint covers partition%s %s, this run reads %s: "
+			 "resume with the --member or --partition of the run that wrote it",
+			 rp->opt->resume, rp->nckpos == 1 ? "" : "s", had, now);
+}
+
 /*
  * Reads OUT's last checkpoint into rp->b (a barrier naming this source, or
  * a new one without states) and takes each part's log end.  Called after
@@ -336,7 +388,12 @@ static int resume_open(struct replay *rp, const char *path, struct error *err)
 			return error_set(err, "'%s': its checkpoint is of the %s '%s', not of the "
 					 "%s '%s'", rp->opt->resume, b->source_kind,
 					 b->path ? b->path : b->topic, kind, abs);
+		if (b->end)
+			return error_set(err, "'%s': its last checkpoint ended the pipe (--to was "
+					 "reached): it is not resumed; remove '%s' to run the pipe "
+					 "again", rp->opt->resume, rp->opt->resume);
 		/* the checkpoint's positions: resume_seek takes them */
+		rp->has_ck = 1;
 		rp->ckpos = b->pos;
 		rp->nckpos = b->npos;
 		b->pos = NULL;
@@ -347,6 +404,7 @@ static int resume_open(struct replay *rp, const char *path, struct error *err)
 		if (!(b->source_kind = strdup(kind)) || !(b->path = strdup(abs)))
 			return error_set(err, "out of memory");
 	}
+	register_pipe(rp, path);
 	for (size_t i = 0; i < n; i++) {
 		struct reader r;
 		int ok = reader_open(&r, source_part_log(&rp->s, i)->path, err) == 0 &&
@@ -366,6 +424,8 @@ static int resume_seek(struct replay *rp, struct error *err)
 	struct barrier *b = &rp->b;
 	size_t n = rp->nparts, k = 0;
 
+	if (same_partitions(rp, err) < 0)
+		return -1;
 	if (!(b->pos = calloc(n ? n : 1, sizeof *b->pos)))
 		return error_set(err, "out of memory");
 	b->npos = n;

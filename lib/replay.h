@@ -57,9 +57,12 @@ struct replay_options {
  * partition's position by the rules above.
  *
  * With opt->resume: OUT's last checkpoint (checkpoint.h) must name this
- * source (the same kind and absolute path, else OUTPUT_ERROR naming both);
- * each partition starts at its position there (one the checkpoint does not
- * have: at the range's start).  Before the first record the restore item
+ * source (the same kind and absolute path, else OUTPUT_ERROR naming both),
+ * have "end" false (true: the pipe ended, OUTPUT_ERROR) and cover exactly
+ * the partitions read (opt's member or list; else OUTPUT_ERROR naming both
+ * sets); each partition starts at its position there (without a
+ * checkpoint: at the range's start).  OUT is registered in the source
+ * (pipeline.h) for logseek; when that fails, opt->note says so.  Before the first record the restore item
  * (the checkpoint's states; none without a checkpoint), then a barrier
  * after the records or batch written once checkpoint_interval has passed
  * since the last one (a follower: also while it waits, if records were

@@ -1,6 +1,7 @@
 /* report.c - logseek's questions answered, as text and as JSON (see report.h). */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "input.h"
 #include "inspect.h"
 #include "json.h"
+#include "pipeline.h"
 #include "report.h"
 #include "seek.h"
 #include "timeparse.h"
@@ -221,9 +223,192 @@ static int add_checkpoint(struct buf *out, uint64_t off, const struct barrier *c
 	return rc;
 }
 
+/* ---- the checkpointed pipes that read the log or topic (pipeline.h) ------ */
+
+/* The partitions of a log or topic that logseek was asked about, with
+ * their bounds: a log is partition 0. */
+struct parts {
+	size_t n;
+	const uint32_t *part;
+	const uint64_t *first, *next;
+};
+
+static const char *const pipeline_status_name[] = {
+	[PIPELINE_CHECKPOINT] = "checkpoint", [PIPELINE_NO_CHECKPOINT] = "no_checkpoint",
+	[PIPELINE_MISSING] = "missing", [PIPELINE_OTHER_SOURCE] = "other_source",
+	[PIPELINE_UNREADABLE] = "unreadable",
+};
+
+/* Pipe p's position and lag in each partition of ps its checkpoint has:
+ * rows as JSON objects, or as text lines "partition P: position N, lag L"
+ * after indent (topic set) or "position N, lag L" alone (a log); *lag the
+ * sum. */
+static int add_pipeline_positions(struct buf *rows, const struct pipeline *p,
+				  const struct parts *ps, int topic, int json, const char *indent,
+				  uint64_t *lag)
+{
+	size_t k = 0;
+	int rc = 0, first_row = 1;
+
+	*lag = 0;
+	for (size_t i = 0; i < p->ck.npos; i++) {
+		const struct barrier_position *bp = &p->ck.pos[i];
+		int behind, beyond;
+		uint64_t l;
+		while (k < ps->n && ps->part[k] < bp->partition)
+			k++;
+		if (k == ps->n || ps->part[k] != bp->partition)
+			continue;	/* a partition not asked about (-p) */
+		l = pipeline_lag(bp->next, ps->first[k], ps->next[k], &behind, &beyond);
+		*lag += l;
+		if (json) {
+			/* a log's are members of the pipe's object */
+			if (topic)
+				rc |= buf_printf(rows, "%s{\"partition\":%u", first_row ? "" : ",",
+						 bp->partition);
+			rc |= buf_printf(rows, ",\"position\":%llu,\"behind_start\":%s,"
+					 "\"beyond_end\":%s", (unsigned long long)bp->next,
+					 behind ? "true" : "false", beyond ? "true" : "false");
+			if (topic)
+				rc |= buf_printf(rows, ",\"lag\":%llu}", (unsigned long long)l);
+			first_row = 0;
+			continue;
+		}
+		if (topic)
+			rc |= buf_printf(rows, "%s    partition %u: ", indent, bp->partition);
+		rc |= buf_printf(rows, "position %llu, ", (unsigned long long)bp->next);
+		if (behind)
+			rc |= buf_printf(rows, "behind the log start (first offset %llu), ",
+					 (unsigned long long)ps->first[k]);
+		if (beyond)
+			rc |= buf_printf(rows, "beyond the log end (next offset %llu), ",
+					 (unsigned long long)ps->next[k]);
+		rc |= buf_printf(rows, "lag %llu%s", (unsigned long long)l, topic ? "\n" : "");
+	}
+	return rc ? -1 : 0;
+}
+
+/*
+ * One registered pipe: as text "OUT: position N, lag L, checkpoint time T"
+ * (a topic: "OUT: lag L, checkpoint time T" and a line per partition) or
+ * its state ("no checkpoint yet", "does not exist ...", ...), a line
+ * after indent; as a JSON object {"out", "status", and with a checkpoint
+ * "checkpoint_offset", "time", "end", "lag", a log's "position",
+ * "behind_start", "beyond_end" or a topic's "partitions"}.
+ */
+static int add_pipeline(struct buf *out, const struct pipeline *p, const struct parts *ps,
+			int topic, int json, const char *indent)
+{
+	struct buf rows = BUF_INIT;
+	uint64_t lag = 0;
+	int rc = 0;
+
+	if (p->state == PIPELINE_CHECKPOINT)
+		rc |= add_pipeline_positions(&rows, p, ps, topic, json, indent, &lag);
+	if (json) {
+		rc |= buf_add(out, "{\"out\":", 7);
+		if (p->out)
+			rc |= json_add_string(out, p->out, strlen(p->out));
+		else
+			rc |= buf_add(out, "null", 4);
+		rc |= buf_printf(out, ",\"status\":\"%s\"", pipeline_status_name[p->state]);
+		if (p->state == PIPELINE_CHECKPOINT) {
+			rc |= buf_printf(out, ",\"checkpoint_offset\":%llu,\"time\":%lld,\"end\":%s,"
+					 "\"lag\":%llu", (unsigned long long)p->ckoff,
+					 (long long)p->ck.time, p->ck.end ? "true" : "false",
+					 (unsigned long long)lag);
+			if (topic) {
+				rc |= buf_add(out, ",\"partitions\":[", 15);
+				rc |= buf_add(out, rows.p, rows.len);
+				rc |= buf_addc(out, ']');
+			} else {
+				rc |= buf_add(out, rows.p, rows.len);
+			}
+		} else if (p->state == PIPELINE_OTHER_SOURCE) {
+			const char *src = p->ck.path ? p->ck.path : p->ck.topic ? p->ck.topic : "";
+			rc |= buf_printf(out, ",\"source\":{\"kind\":");
+			rc |= json_add_string(out, p->ck.source_kind, strlen(p->ck.source_kind));
+			rc |= buf_add(out, ",\"path\":", 8);
+			rc |= json_add_string(out, src, strlen(src));
+			rc |= buf_addc(out, '}');
+		} else if (p->state == PIPELINE_UNREADABLE) {
+			rc |= buf_add(out, ",\"error\":", 9);
+			rc |= json_add_string(out, p->why.msg, strlen(p->why.msg));
+		}
+		rc |= buf_addc(out, '}');
+		buf_release(&rows);
+		return rc ? -1 : 0;
+	}
+	rc |= buf_printf(out, "%s  %s: ", indent, p->out ? p->out : p->name);
+	switch (p->state) {
+	case PIPELINE_CHECKPOINT:
+		if (topic)
+			rc |= buf_printf(out, "lag %llu", (unsigned long long)lag);
+		else
+			rc |= buf_add(out, rows.p, rows.len);
+		rc |= buf_add(out, ", checkpoint time ", 18);
+		rc |= add_time(out, p->ck.time);
+		if (p->ck.end)
+			rc |= buf_add(out, " (the end: --to was reached)", 28);
+		rc |= buf_addc(out, '\n');
+		if (topic)
+			rc |= buf_add(out, rows.p, rows.len);
+		break;
+	case PIPELINE_NO_CHECKPOINT:
+		rc |= buf_printf(out, "no checkpoint yet\n");
+		break;
+	case PIPELINE_MISSING:
+		rc |= buf_printf(out, "does not exist (removed, or not made yet)\n");
+		break;
+	case PIPELINE_OTHER_SOURCE:
+		rc |= buf_printf(out, "its last checkpoint is of the %s %s, not of this one\n",
+				 p->ck.source_kind,
+				 p->ck.path ? p->ck.path : p->ck.topic ? p->ck.topic : "");
+		break;
+	case PIPELINE_UNREADABLE:
+		rc |= buf_printf(out, "unreadable: %s\n", p->why.msg);
+		break;
+	}
+	buf_release(&rows);
+	return rc ? -1 : 0;
+}
+
+/* The pipes registered in the log or topic at path (kind "log" or
+ * "topic"): as text "pipelines: N" and a line each (add_pipeline), as
+ * JSON ",\"pipelines\":[...]"; nothing when none is. */
+static int add_pipelines(struct buf *out, const char *path, const char *kind,
+			 const struct parts *ps, int json, struct error *err)
+{
+	char abs[PATH_MAX];
+	struct pipeline *p;
+	size_t n;
+	int rc = 0;
+
+	if (!realpath(path, abs))
+		return error_errno(err, "'%s'", path);
+	if (pipeline_list(path, kind, abs, &p, &n, err) < 0)
+		return -1;
+	if (n == 0)
+		return 0;	/* none: the summary as it was before pipes */
+	if (json)
+		rc |= buf_add(out, ",\"pipelines\":[", 14);
+	else
+		rc |= buf_printf(out, "%-11s%zu\n", "pipelines:", n);
+	for (size_t i = 0; i < n; i++) {
+		if (json && i)
+			rc |= buf_addc(out, ',');
+		rc |= add_pipeline(out, &p[i], ps, !strcmp(kind, "topic"), json, "");
+	}
+	if (json)
+		rc |= buf_addc(out, ']');
+	pipeline_list_free(p, n);
+	return rc ? error_set(err, "out of memory") : 0;
+}
+
 static int format_summary(struct buf *out, const char *logpath,
 			  const struct inspect_summary *s, const struct group_status *g,
-			  size_t ngroups, uint64_t ckoff, const struct barrier *ck, int json)
+			  size_t ngroups, uint64_t ckoff, const struct barrier *ck,
+			  const struct buf *pipes, int json)
 {
 	int have = s->records > 0, rc = 0;
 
@@ -238,7 +423,9 @@ static int format_summary(struct buf *out, const char *logpath,
 				rc |= buf_add(out, ",", 1);
 			rc |= add_group(out, &g[i], 1);
 		}
-		rc |= buf_add(out, "]}\n", 3);
+		rc |= buf_addc(out, ']');
+		rc |= buf_add(out, pipes->p, pipes->len);
+		rc |= buf_add(out, "}\n", 2);
 		return rc ? -1 : 0;
 	}
 	rc |= buf_printf(out, "%-11s%s\n", "log:", logpath);
@@ -281,6 +468,7 @@ static int format_summary(struct buf *out, const char *logpath,
 		rc |= add_group(out, &g[i], 0);
 		rc |= buf_add(out, "\n", 1);
 	}
+	rc |= buf_add(out, pipes->p, pipes->len);
 	return rc ? -1 : 0;
 }
 
@@ -667,9 +855,10 @@ int report_summary(struct report_out *o, struct log *log, struct error *err)
 	size_t n;
 	int rc;
 
-	struct buf body = BUF_INIT;
+	struct buf body = BUF_INIT, pipes = BUF_INIT;
 	struct barrier ck;
 	uint64_t ckoff = 0;
+	const uint32_t part0 = 0;
 	int has;
 
 	if (inspect_summary(log, &s, err) < 0)
@@ -686,10 +875,14 @@ int report_summary(struct report_out *o, struct log *log, struct error *err)
 	}
 	rc = group_status_list(log, s.first, s.next, &g, &n, err);
 	if (rc == 0) {
-		rc = answered(format_summary(&o->buf, log->path, &s, g, n, ckoff, has ? &ck : NULL,
-					     o->json), err);
+		struct parts ps = { 1, &part0, &s.first, &s.next };
+		rc = add_pipelines(&pipes, log->path, "log", &ps, o->json, err);
+		if (rc == 0)
+			rc = answered(format_summary(&o->buf, log->path, &s, g, n, ckoff,
+						     has ? &ck : NULL, &pipes, o->json), err);
 		free(g);
 	}
+	buf_release(&pipes);
 	if (has)
 		barrier_free(&ck);
 	inspect_summary_release(&s);
@@ -1018,6 +1211,7 @@ int report_topic_summary(struct report_out *o, const struct topicinfo *ti, struc
 	struct buf cells = BUF_INIT, *out = &o->buf;
 	struct topic_total t = { 0 };
 	uint64_t *first = calloc(ti->n + 1, sizeof *first), *next = calloc(ti->n + 1, sizeof *next);
+	struct parts ps;
 	int rc = -1, fmt = 0;
 
 	if (!first || !next) {
@@ -1065,7 +1259,14 @@ int report_topic_summary(struct report_out *o, const struct topicinfo *ti, struc
 	}
 	if (add_topic_groups(out, ti, first, next, o->json, "  ", !o->json, err) < 0)
 		goto out;
-	rc = answered(o->json ? buf_add(out, "]}\n", 3) : 0, err);
+	if (o->json && buf_addc(out, ']') < 0) {
+		out_of_memory(err);
+		goto out;
+	}
+	ps = (struct parts){ ti->n, ti->part, first, next };
+	if (add_pipelines(out, ti->topic.path, "topic", &ps, o->json, err) < 0)
+		goto out;
+	rc = answered(o->json ? buf_add(out, "}\n", 2) : 0, err);
 out:
 	buf_release(&cells);
 	free(first);

@@ -12,7 +12,9 @@
 # Also: a topic read per partition, each reader with its own OUT; logseek
 # on OUT; the first run racing logappend's creation of OUT.  kill -9 is
 # tests/crash/pipeline-kill-loop's (crash.bats), the fault shim
-# run-faults' append-checkpoint scenario.  About 10 s.
+# run-faults' append-checkpoint scenario.  At the end: a topic read by
+# --member I/M with --resume, the checkpoint's partitions against the
+# run's, and a finished pipe refused.  About 13 s.
 
 load helper
 
@@ -158,14 +160,19 @@ window_case() {
 	[ "$(wc -l <cron.out)" -gt 300 ] || fail "only $(wc -l <cron.out) results"
 }
 
+# (a checkpointed run to --to ends the pipe: the next one is refused, the
+# last test of this file; so the runs that close their windows are plain
+# pipes over each chunk's range, the cron job without checkpoints)
 @test "cron equals batch can fail: runs that each close their windows (--to every time) differ from one run" {
 	events 600 1 >events.jsonl
 	k=$(chunks events.jsonl 7)
+	start=0
 	for ((i = 1; i <= k; i++)); do
 		logappend --key user_id --time ts src/ <chunk.$i
 		end=$(logcat -F . src/ | wc -c)
-		logcat --resume out/ --to "$end" src/ | logwindow --tumbling 5m --by page --count 2>/dev/null |
-			logappend --checkpoint out/ 2>err || fail "run $i: $(cat err)"
+		logcat --from "$start" --to "$end" src/ | logwindow --tumbling 5m --by page --count 2>/dev/null |
+			logappend out/ 2>err || fail "run $i: $(cat err)"
+		start=$end
 	done
 	records out/ >cron.out
 	logcat src/ | logwindow --tumbling 5m --by page --count 2>/dev/null | logappend one/
@@ -215,9 +222,9 @@ for l in sys.stdin:
 }
 
 # A topic read as two static members, each partition p by member p of 2
-# with its own OUT.  logcat --resume takes -p, not --member (which goes
-# with --group only), so each member is -p I: the partitions p with
-# p mod 2 = I of a topic of 2.  One partition per member: a member of
+# with its own OUT, named with -p I: the partitions p with p mod 2 = I of
+# a topic of 2 (--member is the test after the next).  One partition per
+# member: a member of
 # several partitions reads them merged by time, and the merge of a topic
 # read in chunks can differ from one run's (CHECKPOINT-SPEC.md section 6).
 @test "cron equals batch on a topic: each member (-p) with its own OUT equals one run of that member" {
@@ -268,5 +275,111 @@ for l in sys.stdin:
 	grep -q "\"checkpoint\":{\"offset\":$off,\"source\":{\"kind\":\"log\",\"path\":\"$T/src\"},\"positions\":{\"0\":300}," "$T/stdout" ||
 		fail "$(cat "$T/stdout")"
 	runio logseek --verify out/
+	expect_status 0
+}
+
+# --member I/M with --resume (issue 17 part D): a topic of 4 read by
+# members 0/2 and 1/2, two partitions each, merged by time.  The events
+# are in time order, so that the merge of chunks read one after the other
+# is the merge of the whole (CHECKPOINT-SPEC.md section 6); the last chunk
+# ends with a sentinel record in every partition at a later time, and the
+# last run reads --to that time, so that it reaches --to and closes every
+# window.  Each member's OUT equals one plain run over the partitions p
+# with p mod 2 = I, named with -p (the model of --member's choice).
+@test "cron equals batch on a topic read by --member 0/2 and 1/2 with --resume, each with its own OUT" {
+	$PY - >events.jsonl <<-'PYEOF'
+		import json, random
+		rng = random.Random(21)
+		t = 1700000000000
+		for i in range(700):
+		    t += rng.randint(1, 30000)
+		    print(json.dumps({"ts": t, "user_id": "u%d" % rng.randrange(16), "page": "/p%d" % rng.randrange(4), "ms": rng.randint(1, 900)}))
+	PYEOF
+	k=$(chunks events.jsonl 12)
+	# a key that Kafka's placement puts in each partition of 4
+	printf '{"user_id":"s%d","ts":1,"page":"/s","ms":0}\n' $(seq 0 30) |
+		logappend --partitions 4 --key user_id --time ts probe/
+	end=$((1700000000000 + 700 * 30000 + 3600000))
+	for p in 0 1 2 3; do
+		logcat --json -p $p probe/ | head -1 | $PY -c "
+import json, sys
+d = json.loads(sys.stdin.readline())
+print(json.dumps({'user_id': d['key'], 'ts': $end, 'page': '/end', 'ms': 0}))"
+	done >>"chunk.$k"
+	P="logwindow --tumbling 5m --by page --count --sum ms"
+	for ((i = 1; i <= k; i++)); do
+		logappend --partitions 4 --key user_id --time ts src/ <chunk.$i
+		for m in 0 1; do
+			to=()
+			[ "$i" = "$k" ] && to=(--to "@$end")
+			logcat --resume out$m/ "${to[@]}" --member $m/2 src/ | $P 2>/dev/null |
+				logappend --checkpoint out$m/ 2>err || fail "member $m, run $i: $(cat err)"
+		done
+	done
+	for m in 0 1; do
+		records out$m/ >cron$m.out
+		logcat --to "@$end" -p $m,$((m + 2)) src/ | $P 2>/dev/null | logappend one$m/
+		records one$m/ >one$m.out
+		[ "$(wc -l <one$m.out)" -gt 60 ] || fail "member $m: only $(wc -l <one$m.out) results"
+		expect_same one$m.out cron$m.out
+		logcat --checkpoints out$m/ | tail -1 >last
+		grep -q "\"source\":{\"kind\":\"topic\",\"path\":\"$T/src\"},\"positions\":{\"$m\":[0-9]*,\"$((m + 2))\":[0-9]*},.*\"end\":true" last ||
+			fail "member $m's last checkpoint: $(cat last)"
+	done
+	# every event and the 4 sentinels are in the partitions
+	[ "$(logcat -F . src/ | wc -c)" = 704 ] || fail "$(logcat -F . src/ | wc -c) records in src/"
+}
+
+@test "logcat --resume --member: the checkpoint's partitions must be the run's (another --member, -p or none is an error); --member alone is a usage error" {
+	seq_json 40 | logappend --partitions 4 --key n src/
+	logcat --resume out/ --member 0/2 src/ | logappend --checkpoint out/
+	logcat --checkpoints out/ | grep -q '"positions":{"0":[0-9]*,"2":[0-9]*}' ||
+		fail "$(logcat --checkpoints out/)"
+	n=$(logcat --checkpoints out/ | wc -l)
+	for sel in "--member 1/2" "-p 0" "-p 0,1,2" "" "--member 0/4"; do
+		# shellcheck disable=SC2086
+		runio logcat --resume out/ $sel src/
+		expect_status 1
+		case $sel in
+		"--member 1/2") now=1,3 ;;
+		"-p 0" | "--member 0/4") now=0 ;;
+		"-p 0,1,2") now=0,1,2 ;;
+		"") now=0,1,2,3 ;;
+		esac
+		expect_file "$T/stderr" "logcat: 'out/': its checkpoint covers partitions 0,2, this run reads $now: resume with the --member or --partition of the run that wrote it"
+	done
+	[ "$(logcat --checkpoints out/ | wc -l)" = "$n" ] || fail "a refused run wrote a checkpoint"
+	# the same member resumes
+	runio logcat --resume out/ --member 0/2 src/
+	expect_status 0
+	runio logcat --member 0/2 src/
+	expect_status 2
+	expect_file "$T/stderr" "logcat: --member goes with --group or --resume
+Try 'logcat --help' for more information."
+}
+
+@test "logcat --resume: a finished pipe (its last checkpoint has end true) is not resumed: exit 1, nothing written; removing OUT runs it again" {
+	seq_json 30 | logappend src/
+	logcat --resume out/ --to 30 src/ | logwindow --tumbling 1m --count 2>/dev/null | logappend --checkpoint out/
+	logcat --checkpoints out/ | tail -1 | grep -q '"end":true' || fail "$(logcat --checkpoints out/)"
+	records out/ >before
+	seq_json 10 | logappend src/
+	for to in "" "--to 40"; do
+		# shellcheck disable=SC2086
+		runio logcat --resume out/ $to src/
+		expect_status 1
+		expect_file "$T/stdout" ""
+		expect_file "$T/stderr" "logcat: 'out/': its last checkpoint ended the pipe (--to was reached): it is not resumed; remove 'out/' to run the pipe again"
+	done
+	# the whole pipe: logappend sees no barrier, OUT stays as it was
+	logcat --resume out/ src/ 2>err1 | logwindow --tumbling 1m --count 2>/dev/null |
+		logappend --checkpoint out/ 2>/dev/null && fail "the pipe succeeded"
+	grep -q "ended the pipe" err1 || fail "$(cat err1)"
+	records out/ >after
+	expect_same before after
+	# a checkpoint with end false resumes as before
+	rm -rf out
+	logcat --resume out/ --to 100 src/ | logappend --checkpoint out/
+	runio logcat --resume out/ src/
 	expect_status 0
 }
