@@ -355,6 +355,7 @@ static uint64_t fingerprint(struct log *log)
 		struct stat st;
 		uint64_t h = 0xcbf29ce484222325ULL, f[4];
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "groups") ||
+		    !strcmp(e->d_name, "pipelines") ||
 		    fstatat(log->dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		f[0] = (uint64_t)st.st_ino;

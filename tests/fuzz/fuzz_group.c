@@ -1,6 +1,7 @@
 /*
- * fuzz_group.c - the group position file parser on arbitrary bytes: no
- * crash, no read outside the input; what parses writes back the same.
+ * fuzz_group.c - the group position file parser, and the pipelines'
+ * registry file parser (pipeline.h), on arbitrary bytes: no crash, no read
+ * outside the input; what parses writes back the same.
  * The same bytes as a group name, and as a position (position.h: --from,
  * --to, --reset): a number read back as one is the same number.
  */
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "group.h"
+#include "pipeline.h"
 #include "position.h"
 
 /* Parses s every way a position is taken; what parses as a number
@@ -48,6 +50,22 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (group_parse(text, (size_t)n, &again, NULL) < 0 ||
 		    again.offset != pos.offset || again.updated != pos.updated)
 			abort();
+	}
+	{
+		/* as a pipe's registry file: what parses is written back the
+		 * same, byte for byte */
+		char *path = NULL, *back;
+		if (pipeline_parse(copy, size, &path, NULL) == 0) {
+			size_t len = strlen(path) + 32;
+			back = malloc(len);
+			if (back) {
+				n = snprintf(back, len, "logtools-pipeline 1\nout %s\n", path);
+				if ((size_t)n != size || memcmp(back, data, size))
+					abort();
+				free(back);
+			}
+			free(path);
+		}
 	}
 	if (size && size < 256) {
 		/* as a name, NUL-terminated */
