@@ -118,9 +118,10 @@ static int in_segment(struct log *log, uint64_t base, int active, struct buf *b,
 	int fd = -1, rc = 0;
 
 	if (segment_open(log, base, &fd, &size, NULL, path, err) < 0) {
+		int gone = errno == ENOENT;
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return gone ? -2 : -1;	/* -2: logcompact swapped it away */
 	}
 	/* the headers, forward: where the flagged batches are */
 	while (pos < size) {
@@ -235,11 +236,26 @@ int checkpoint_last(const char *path, struct buf *body, uint64_t *offset, struct
 	case TOPIC_IS_TOPIC:
 		return error_set(err, "'%s' is a topic: a checkpoint is in a log", path);
 	}
-	if (log_open(&log, path, 0, err) < 0)
-		return -1;
-	for (i = log.nseg; i-- > 0 && rc == 0;)
-		rc = in_segment(&log, log.seg[i], i == log.nseg - 1, &b, &scratch, body, offset, err);
-	log_close(&log);
+	/* a segment that went away while this looked (logcompact swapped or
+	 * deleted it): list the segments again and look again */
+	for (int tries = 0;; tries++) {
+		if (log_open(&log, path, 0, err) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = 0;
+		for (i = log.nseg; i-- > 0 && rc == 0;)
+			rc = in_segment(&log, log.seg[i], i == log.nseg - 1, &b, &scratch, body,
+					offset, err);
+		log_close(&log);
+		if (rc != -2)
+			break;
+		if (tries == 20) {
+			rc = -1;
+			break;
+		}
+		buf_reset(body);
+	}
 	buf_release(&b);
 	buf_release(&scratch);
 	return rc;
