@@ -106,7 +106,19 @@ TEST_TMPDIR ?= $(shell [ -w /dev/shm ] && df -Pk /dev/shm 2>/dev/null | \
 ON_TMPFS = $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR))
 bats: $(BINS:%=$(BUILD)/bin/%) build/faultshim.so build/mockcluster
 	DISK_TMPDIR=$${DISK_TMPDIR:-$${TMPDIR:-/tmp}} $(ON_TMPFS) \
-	  LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so bats $(BATS_FILES)
+	  LOGTOOLS_BIN=$(CURDIR)/$(BUILD)/bin SHIM=$(CURDIR)/build/faultshim.so \
+	  bats $(BATS_LANES) $(BATS_ORDER)
+
+# The bats files run BATS_JOBS at a time (GNU parallel, through bats
+# --jobs), each file's tests in turn, the slowest files first so that the
+# lanes end together: most tests run one process at a time, and one lane
+# leaves a core idle.  BATS_JOBS=1 runs them one after another.
+BATS_JOBS ?= $(JOBS)
+BATS_SLOWEST = tests/faults.bats tests/crash.bats tests/logappend.bats tests/logseek.bats \
+	       tests/logcat.bats tests/logjoin.bats tests/logcompact.bats
+BATS_EXPANDED = $(sort $(foreach f,$(BATS_FILES),$(if $(filter %.bats,$(f)),$(f),$(wildcard $(f:%/=%)/*.bats))))
+BATS_ORDER = $(filter $(BATS_EXPANDED),$(BATS_SLOWEST)) $(filter-out $(BATS_SLOWEST),$(BATS_EXPANDED))
+BATS_LANES = $(if $(filter-out 0 1,$(BATS_JOBS)),--jobs $(BATS_JOBS) --no-parallelize-within-files)
 
 # make bats runs every tests/*.bats; make asan leaves out the files that
 # test against the Kafka mock cluster (their time is mostly the cluster's
