@@ -85,14 +85,15 @@ for l in sys.stdin:
 print(json.dumps(ends, sort_keys=True))'
 }
 
-# events N SEED: N page views as JSON lines, out of order by up to 20 s
+# events N SEED [STEP]: N page views as JSON lines, STEP ms apart (default
+# 1500), out of order by up to 20 s
 events() {
-	$PY - "$1" "$2" <<-'PYEOF'
+	$PY - "$1" "$2" "${3:-1500}" <<-'PYEOF'
 		import json, random, sys
-		n, seed = int(sys.argv[1]), int(sys.argv[2])
+		n, seed, step = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 		random.seed(seed)
 		for i in range(n):
-		    print(json.dumps({"ts": 1700000000000 + i * 1500 + random.randint(-20000, 20000),
+		    print(json.dumps({"ts": 1700000000000 + i * step + random.randint(-20000, 20000),
 		                      "page": random.choice(["/a", "/b", "/c"]),
 		                      "u": "u%d" % random.randint(0, 9)}))
 	PYEOF
@@ -418,5 +419,34 @@ assert x["source"] == {"kind": "kafka", "brokers": sys.argv[1], "topic": "in", "
 	expect_status 1
 	grep -q "ended the pipe" stderr
 	expect_file stdout ""
+	kafka_stop
+}
+
+@test "EXAMPLES: logkafka consume --resume hourly/ --exit-at-end | logwindow | logappend --checkpoint hourly/, run after each batch, equals one run" {
+	kafka_start --topic clicks:1
+	l=$(man -l "$ROOT/man/logkafka.1" 2>/dev/null | sed -n '/^EXAMPLES/,/^SEE ALSO/p' |
+		sed -n 's/^ *\(logkafka consume .*--resume hourly\/.*\)$/\1/p')
+	[ "$(printf '%s\n' "$l" | grep -c .)" -eq 1 ] || fail "EXAMPLES: not one --resume line: $l"
+	cmd=${l//kafka1:9092/$BROKERS}
+	cmd=${cmd/--exit-at-end/--exit-at-end ${W[*]}}
+	events 500 5 60000 >ev.jsonl
+	for range in 1,200 201,350 351,500; do
+		sed -n "${range}p" ev.jsonl >chunk.jsonl
+		rm -rf chunk/
+		logappend --time ts --key u chunk/ <chunk.jsonl
+		logcat chunk/ | logkafka produce -q -b "$BROKERS" -t clicks
+		runio bash -c "set -o pipefail; $cmd"
+		expect_status 0
+	done
+	runio bash -c "set -o pipefail; ${cmd//hourly\//once/}"
+	expect_status 0
+	records hourly/ >cron.out
+	records once/ >once.out
+	[ -s once.out ] || fail "one run wrote nothing"
+	expect_same once.out cron.out
+	# three runs, each a checkpoint; the last one's positions: the end
+	logcat --checkpoints hourly/ | wc -l >n
+	expect_file n 3
+	logcat --checkpoints hourly/ | tail -1 | grep -q '"positions":{"0":500},'
 	kafka_stop
 }
