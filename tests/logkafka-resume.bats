@@ -193,6 +193,17 @@ assert x["states"] == [] and x["end"] is False, x' "$BROKERS"
 	expect_status 1
 	expect_file stderr "logkafka: 'out/': its last checkpoint ended the pipe (--to was reached): it is not resumed; remove 'out/' to run the pipe again"
 	expect_file stdout ""
+	# one partition at --to, one at its end before it (-e): not the end;
+	# the first one's position stays at --to, whatever was fetched past it
+	printf 'k:{"n":%d}\n' $(seq 11 20) | timeout 10 kcat -P -b "$BROKERS" -t in -p 0 -K:
+	rm -rf out
+	logkafka consume -b "$BROKERS" -t in -e --to 15 --key-format raw --resume out/ "${W[@]}" >s3
+	check_items s3 '{"0": 0, "1": 0}' >last
+	expect_file last '{"0": 15, "1": 10} False'
+	logappend --checkpoint out/ <s3
+	logkafka consume -b "$BROKERS" -t in -e --key-format raw --resume out/ "${W[@]}" >s4
+	check_items s4 '{"0": 15, "1": 10}' >last
+	expect_file last '{"0": 20, "1": 10} False'
 	# -e before --to: the end is not the pipe's end
 	rm -rf out
 	logkafka consume -b "$BROKERS" -t in -e --to 1000 --key-format raw --resume out/ "${W[@]}" >s2
