@@ -350,7 +350,7 @@ static int watermarks(struct kc *kc, uint32_t n, int64_t *lo, int64_t *hi, struc
  * low watermark when it is before it; past the high one, nothing before it
  * is written), the last N, or the first offset at or after a time
  * (offsets_for_times; none: the end).  A partition whose start is at or
- * past --to OFFSET is done at once and not assigned.
+ * past --to OFFSET is done at once and not fetched.
  */
 static int assign_range(struct kc *kc, struct error *err)
 {
@@ -395,8 +395,14 @@ static int assign_range(struct kc *kc, struct error *err)
 			int64_t at = off == RD_KAFKA_OFFSET_BEGINNING ? lo
 				   : off == RD_KAFKA_OFFSET_END ? hi
 				   : off > kc->p[n].start ? off : kc->p[n].start;
-			if ((uint64_t)at >= r->to_offset)
+			if ((uint64_t)at >= r->to_offset) {
+				/* counted as done, so that the run ends when
+				 * every partition is there */
+				kc->p[n].assigned = kc->p[n].done = 1;
+				kc->nassigned++;
+				kc->ndone++;
 				continue;
+			}
 		}
 		rd_kafka_topic_partition_list_add(l, topic_of(kc), (int32_t)n)->offset = off;
 	}

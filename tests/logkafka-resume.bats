@@ -205,6 +205,15 @@ assert x["states"] == [] and x["end"] is False, x' "$BROKERS"
 	logkafka consume -b "$BROKERS" -t in -e --key-format raw --resume out/ "${W[@]}" >s4
 	check_items s4 '{"0": 15, "1": 10}' >last
 	expect_file last '{"0": 20, "1": 10} False'
+	# every partition at --to from the start: done at once, with and
+	# without --resume (without it, this waited for ever before)
+	runio timeout 10 logkafka consume -b "$BROKERS" -t in --to 0 --key-format raw --json "${W[@]}"
+	expect_status 0
+	expect_file stdout ""
+	rm -rf out
+	logkafka consume -b "$BROKERS" -t in --to 0 --key-format raw --resume out/ "${W[@]}" >s5
+	check_items s5 '{"0": 0, "1": 0}' >last
+	expect_file last '{"0": 0, "1": 0} True'
 	# -e before --to: the end is not the pipe's end
 	rm -rf out
 	logkafka consume -b "$BROKERS" -t in -e --to 1000 --key-format raw --resume out/ "${W[@]}" >s2
