@@ -56,13 +56,19 @@ static const char usage_consume[] =
 "  -g, --group G            consume as a member of Kafka consumer group G\n"
 "      --commit MODE        auto (the default) or manual (never commit)\n"
 "      --commit-interval DUR  commit at most this often (default 1s)\n"
+"      --resume OUT         resume a pipe from the last checkpoint of the log OUT\n"
+"                           (logappend --checkpoint OUT): restore, records, barriers\n"
+"      --resume-from-kafka OUT_TOPIC  the same, the checkpoint in Kafka (logkafka\n"
+"                           produce --transactional): the last one keyed -g G\n"
+"      --checkpoint-interval DUR  a barrier at most this often (default 1s)\n"
 "  -j, --json               JSON lines, as logcat --json\n"
 "      --framed             the framed stream (the default unless stdout is a terminal)\n"
 "      --values             the values alone, as JSON lines\n"
 "  -F, --format TMPL        text by template, as logcat -F\n";
 
 enum { O_KEY_FORMAT = 256, O_VALUE_FORMAT, O_SKIP_BAD, O_KEEP, O_FROM, O_TO, O_COMMIT,
-       O_COMMIT_INTERVAL, O_FRAMED, O_VALUES, O_TRANSACTIONAL };
+       O_COMMIT_INTERVAL, O_FRAMED, O_VALUES, O_RESUME, O_RESUME_KAFKA, O_CHECKPOINT_INTERVAL,
+       O_TRANSACTIONAL };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -85,6 +91,9 @@ static const struct option longopts[] = {
 	{ "framed", no_argument, NULL, O_FRAMED },
 	{ "values", no_argument, NULL, O_VALUES },
 	{ "format", required_argument, NULL, 'F' },
+	{ "resume", required_argument, NULL, O_RESUME },
+	{ "resume-from-kafka", required_argument, NULL, O_RESUME_KAFKA },
+	{ "checkpoint-interval", required_argument, NULL, O_CHECKPOINT_INTERVAL },
 	CLI_OPTIONS,
 };
 
@@ -111,6 +120,8 @@ struct args {
 	enum output_format fmt;
 	const char *tpl;
 	int consume_only, group_only;	/* an option of consume given; of --group */
+	const char *fmt_opt;		/* the output format option given, or NULL */
+	int ckint_given;		/* --checkpoint-interval */
 };
 
 /* The long name of option c, for messages. */
@@ -167,10 +178,61 @@ static void consume_option(struct args *a, int c, const char *arg)
 			usage_error("--commit-interval: %s", err.msg);
 		a->group_only = 1;
 		break;
-	case 'j': a->fmt = OUT_JSON; break;
-	case O_FRAMED: a->fmt = OUT_FRAMED; break;
-	case O_VALUES: a->fmt = OUT_VALUES; break;
-	case 'F': a->fmt = OUT_TEMPLATE; a->tpl = arg; break;
+	case 'j': a->fmt = OUT_JSON; a->fmt_opt = "--json"; break;
+	case O_FRAMED: a->fmt = OUT_FRAMED; a->fmt_opt = NULL; break;
+	case O_VALUES: a->fmt = OUT_VALUES; a->fmt_opt = "--values"; break;
+	case 'F': a->fmt = OUT_TEMPLATE; a->tpl = arg; a->fmt_opt = "--format"; break;
+	case O_RESUME:
+	case O_RESUME_KAFKA:
+		if (!*arg)
+			usage_error("--%s: an empty name", opt_name(c));
+		if (c == O_RESUME)
+			a->c.resume = arg;
+		else
+			a->c.resume_topic = arg;
+		break;
+	case O_CHECKPOINT_INTERVAL:
+		if (duration_parse(arg, &a->c.checkpoint_interval, &err) < 0)
+			usage_error("--checkpoint-interval: %s", err.msg);
+		a->ckint_given = 1;
+		break;
+	}
+}
+
+/*
+ * --resume and --resume-from-kafka: one of them; the framed stream only
+ * (barriers are items of it); the partitions assigned, never by a group:
+ * with --resume-from-kafka, -g names the group the checkpoints are keyed by
+ * (and produce --transactional commits to), and is required; with --resume,
+ * no -g.
+ */
+static void check_resume(struct args *a)
+{
+	const char *r = a->c.resume ? "--resume" : "--resume-from-kafka";
+
+	if (!a->c.resume && !a->c.resume_topic) {
+		if (a->ckint_given)
+			usage_error("--checkpoint-interval goes with --resume or --resume-from-kafka");
+		return;
+	}
+	if (a->c.resume && a->c.resume_topic)
+		usage_error("--resume and --resume-from-kafka: give one");
+	if (a->fmt_opt)
+		usage_error("%s writes the framed stream (its barriers are items of it), not %s",
+			    r, a->fmt_opt);
+	a->fmt = OUT_FRAMED;
+	if (a->group_only)
+		usage_error("--commit and --commit-interval do not go with %s: the positions "
+			    "live in the checkpoint", r);
+	if (a->c.resume && a->c.group)
+		usage_error("--resume and --group: the positions live in the checkpoint, not in "
+			    "a group");
+	if (a->c.resume_topic && !a->c.group)
+		usage_error("--resume-from-kafka needs --group G: the checkpoints are keyed by it");
+	if (a->c.resume_topic) {
+		/* not a subscription: the partitions are assigned */
+		a->c.resume_group = a->c.group;
+		a->c.group = NULL;
 	}
 }
 
@@ -224,6 +286,7 @@ static void parse(int argc, char **argv, struct args *a, const char *help)
 			exit(EXIT_OK);
 		case 'p': case O_FROM: case O_TO: case 'n': case 'e': case 'g': case O_COMMIT:
 		case O_COMMIT_INTERVAL: case 'j': case O_FRAMED: case O_VALUES: case 'F':
+		case O_RESUME: case O_RESUME_KAFKA: case O_CHECKPOINT_INTERVAL:
 			consume_option(a, c, optarg);
 			break;
 		default: cli_option(c, usage);
@@ -236,6 +299,7 @@ static void parse(int argc, char **argv, struct args *a, const char *help)
 		usage_error("--brokers is required");
 	if (!a->k.topic || !*a->k.topic)
 		usage_error("--topic is required");
+	check_resume(a);
 	if (a->group_only && !a->c.group)
 		usage_error("--commit and --commit-interval go with --group");
 	if (a->c.group && a->c.npartitions)
@@ -316,7 +380,8 @@ static int consume(struct args *a)
 int main(int argc, char **argv)
 {
 	struct args a = {
-		.c = { .range = REPLAY_RANGE_ALL, .commit_interval = 1000 },
+		.c = { .range = REPLAY_RANGE_ALL, .commit_interval = 1000,
+		       .checkpoint_interval = 1000 },
 		.fmt = isatty(STDOUT_FILENO) ? OUT_JSON : OUT_FRAMED,
 	};
 	struct sigaction sa = { .sa_handler = on_stop };

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "barrier.h"
+#include "checkpoint.h"
 #include "delivery.h"
+#include "kafkacheckpoint.h"
 #include "kafkaconsume.h"
 #include "timeparse.h"
 
@@ -24,6 +27,8 @@ struct kpart {
 	int64_t start;		/* a message before this offset is not written */
 	int64_t first;		/* group: the first offset since assigned, -1 none */
 	uint64_t committed;	/* group: the position last committed by us */
+	int64_t next;		/* resume: the offset after what was written */
+	int to_hit;		/* resume: stopped at --to (not at its end) */
 };
 
 struct kc {
@@ -42,6 +47,15 @@ struct kc {
 	struct error cberr;	/* an error met in the rebalance callback */
 	int cbfailed;
 	struct buf rec;		/* the record being built: key, value, headers */
+	/* --resume, --resume-from-kafka */
+	int resume;
+	struct barrier b;	/* the checkpoint read; then the barrier written next */
+	struct barrier_position *ckpos;	/* the checkpoint's positions */
+	size_t nckpos;
+	int has_ck;
+	struct buf item;	/* the control item being written */
+	int64_t last_barrier;	/* when, ms */
+	int written;		/* records written since the last barrier */
 };
 
 static const char *topic_of(const struct kc *kc)
@@ -447,6 +461,308 @@ static void given(struct kc *kc, int32_t n, int64_t next)
 		delivery_mark_part(&kc->dv, o->total + o->b.len, (size_t)n, (uint64_t)next, o->total);
 }
 
+/* --- --resume, --resume-from-kafka --------------------------------------- */
+
+/*
+ * Reads the checkpoint (OUT's last checkpoint record, or the last message
+ * keyed resume_group in the checkpoint topic) into kc->b and checks it:
+ * of this topic (the topic alone is compared: the brokers may be written
+ * otherwise from one run to the next), not the end of the pipe.  Lays out
+ * the barrier written next: this run's brokers, the group, the states to
+ * restore; the checkpoint's positions go to kc->ckpos.  No checkpoint: a
+ * barrier without states, and the range's --from.
+ */
+static int resume_open(struct kc *kc, struct error *err)
+{
+	const struct kafka_consume_options *o = kc->o;
+	struct buf body = BUF_INIT;
+	struct barrier *b = &kc->b;
+	char where[600], what[600];
+	uint64_t off = 0;
+	int64_t koff = 0;
+	int rc;
+
+	if (o->resume) {
+		snprintf(where, sizeof where, "'%s'", o->resume);
+		if ((rc = checkpoint_last(o->resume, &body, &off, err)) < 0)
+			error_prefix(err, "--resume '%s'", o->resume);
+	} else {
+		snprintf(where, sizeof where, "'%s%s'", o->resume_topic, KAFKA_CHECKPOINT_SUFFIX);
+		if ((rc = kafka_checkpoint_last(&o->k, o->resume_topic, o->resume_group, &body,
+						&koff, err)) < 0)
+			error_prefix(err, "--resume-from-kafka '%s'", o->resume_topic);
+		off = (uint64_t)koff;
+	}
+	if (rc <= 0) {
+		buf_release(&body);
+		if (rc < 0)
+			return -1;
+		memset(b, 0, sizeof *b);
+		if (!(b->source_kind = strdup("kafka")) || !(b->topic = strdup(o->k.topic)))
+			return error_set(err, "out of memory");
+	} else {
+		rc = barrier_decode_body(b, body.p, body.len, err);
+		buf_release(&body);
+		if (rc < 0)
+			return error_prefix(err, "%s: the checkpoint at offset %llu", where,
+					    (unsigned long long)off);
+		if (strcmp(b->source_kind, "kafka") || strcmp(b->topic, o->k.topic)) {
+			if (strcmp(b->source_kind, "kafka"))
+				snprintf(what, sizeof what, "the %s '%s'", b->source_kind, b->path);
+			else
+				snprintf(what, sizeof what, "the Kafka topic '%s'", b->topic);
+			return error_set(err, "%s: its checkpoint is of %s, not of the Kafka topic '%s'",
+					 where, what, o->k.topic);
+		}
+		if (o->resume_topic && (!b->group || strcmp(b->group, o->resume_group)))
+			return error_set(err, "%s: the checkpoint keyed '%s' at offset %llu names the "
+					 "group '%s'", where, o->resume_group,
+					 (unsigned long long)off, b->group ? b->group : "(none)");
+		if (b->end && o->resume)
+			return error_set(err, "%s: its last checkpoint ended the pipe (--to was "
+					 "reached): it is not resumed; remove %s to run the pipe "
+					 "again", where, where);
+		if (b->end)
+			return error_set(err, "%s: the last checkpoint of group '%s' (offset %llu) "
+					 "ended the pipe (--to was reached): it is not resumed; a "
+					 "null message keyed '%s' there deletes it", where,
+					 o->resume_group, (unsigned long long)off, o->resume_group);
+		kc->has_ck = 1;
+		kc->ckpos = b->pos;
+		kc->nckpos = b->npos;
+		b->pos = NULL;
+		b->npos = 0;
+		free(b->brokers);
+		free(b->group);
+		b->brokers = b->group = NULL;
+	}
+	if (!(b->brokers = strdup(o->k.brokers)) ||
+	    (o->resume_group && !(b->group = strdup(o->resume_group))))
+		return error_set(err, "out of memory");
+	return 0;
+}
+
+/* "0,2,5" (then ",..." when it is long): a set of partitions, for a message. */
+static void partition_set(char *out, size_t size, const struct barrier_position *pos, size_t n)
+{
+	size_t len = 0;
+
+	snprintf(out, size, "none");
+	for (size_t i = 0; i < n; i++) {
+		if (len + 16 >= size) {
+			snprintf(out + len, size - len, ",...");
+			break;
+		}
+		len += (size_t)snprintf(out + len, size - len, "%s%u", i ? "," : "", pos[i].partition);
+	}
+}
+
+/*
+ * Assigns the partitions asked for (all, or o->partitions), at the
+ * checkpoint's positions, which must cover exactly those partitions, or
+ * without one at the range's start, each resolved to an offset (the
+ * barriers' positions).  A position outside the partition's watermarks is
+ * an error: records deleted since (retention), or another topic of that
+ * name.  A partition at or past --to OFFSET already is done, and not
+ * fetched.
+ */
+static int resume_assign(struct kc *kc, struct error *err)
+{
+	const struct kafka_consume_options *o = kc->o;
+	const struct replay_range *r = &o->range;
+	struct barrier *b = &kc->b;
+	size_t n = o->partitions ? o->npartitions : kc->nparts;
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(8);
+	int64_t *hi = calloc(n ? n : 1, sizeof *hi);
+	char had[256], now[256];
+	rd_kafka_resp_err_t e;
+	int rc = -1;
+
+	if (!(b->pos = calloc(n ? n : 1, sizeof *b->pos)) || !hi) {
+		error_set(err, "out of memory");
+		goto out;
+	}
+	b->npos = n;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t part = o->partitions ? o->partitions[j] : (uint32_t)j;
+		if (part >= kc->nparts) {
+			error_set(err, "'%s' has %" PRIu32 " partitions: no partition %" PRIu32,
+				  topic_of(kc), kc->nparts, part);
+			goto out;
+		}
+		b->pos[j].partition = part;
+	}
+	if (kc->has_ck) {
+		size_t j;
+		for (j = 0; j < n && j < kc->nckpos; j++)
+			if (kc->ckpos[j].partition != b->pos[j].partition)
+				break;
+		if (j < n || j < kc->nckpos) {
+			partition_set(had, sizeof had, kc->ckpos, kc->nckpos);
+			partition_set(now, sizeof now, b->pos, n);
+			error_set(err, "'%s': its checkpoint covers partition%s %s, this run reads %s: "
+				  "resume with the --partition of the run that wrote it",
+				  o->resume ? o->resume : o->resume_topic, kc->nckpos == 1 ? "" : "s",
+				  had, now);
+			goto out;
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		uint32_t part = b->pos[j].partition;
+		int64_t off = 0, lo = 0;
+		if (watermarks(kc, part, &lo, &hi[j], err) < 0)
+			goto out;
+		if (kc->has_ck) {
+			uint64_t at = kc->ckpos[j].next;
+			if (at < (uint64_t)lo || at > (uint64_t)hi[j]) {
+				error_set(err, "'%s' [%" PRIu32 "]: the checkpoint's position %" PRIu64
+					  " is %s (offsets %" PRId64 " to %" PRId64 "): %s", topic_of(kc),
+					  part, at, at < (uint64_t)lo ? "before the partition's first record"
+					  : "past the partition's end", lo, hi[j],
+					  at < (uint64_t)lo ? "the records between were deleted "
+					  "(retention), they cannot be read again"
+					  : "is it the same topic?");
+				goto out;
+			}
+			off = (int64_t)at;
+		} else {
+			switch (r->from) {
+			case FROM_BEGINNING:
+				off = lo;
+				break;
+			case FROM_END:
+				off = hi[j];
+				break;
+			case FROM_OFFSET:
+				kc->p[part].start = r->from_offset > INT64_MAX ? INT64_MAX :
+						    (int64_t)r->from_offset;
+				off = kc->p[part].start < lo ? lo :
+				      kc->p[part].start > hi[j] ? hi[j] : kc->p[part].start;
+				break;
+			case FROM_LAST:
+				off = (uint64_t)(hi[j] - lo) <= r->last ? lo : hi[j] - (int64_t)r->last;
+				break;
+			case FROM_TIME:
+				off = r->from_time;	/* replaced by offsets_for_times below */
+				break;
+			}
+		}
+		rd_kafka_topic_partition_list_add(l, topic_of(kc), (int32_t)part)->offset = off;
+	}
+	if (!kc->has_ck && r->from == FROM_TIME && l->cnt > 0) {
+		e = rd_kafka_offsets_for_times(kc->rk, l, KAFKA_TIMEOUT_MS);
+		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			error_set(err, "'%s': unable to get the offsets for a time: %s",
+				  topic_of(kc), rd_kafka_err2str(e));
+			goto out;
+		}
+		for (int j = 0; j < l->cnt; j++) {
+			rd_kafka_topic_partition_t *t = &l->elems[j];
+			if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+				error_set(err, "'%s' [%" PRId32 "]: unable to get the offset for a time: %s",
+					  topic_of(kc), t->partition, rd_kafka_err2str(t->err));
+				goto out;
+			}
+			if (t->offset < 0)	/* no message at or after the time: the end */
+				t->offset = hi[j];
+		}
+	}
+	for (int j = 0; j < l->cnt; j++) {
+		rd_kafka_topic_partition_t *t = &l->elems[j];
+		struct kpart *p = &kc->p[t->partition];
+		p->assigned = 1;
+		p->first = -1;
+		p->next = t->offset;
+		kc->nassigned++;
+		if (r->to == TO_OFFSET &&
+		    (uint64_t)(t->offset > p->start ? t->offset : p->start) >= r->to_offset) {
+			/* nothing before --to: done, and not fetched */
+			p->done = p->to_hit = 1;
+			kc->ndone++;
+			continue;
+		}
+		rd_kafka_topic_partition_list_add(a, topic_of(kc), t->partition)->offset = t->offset;
+	}
+	e = rd_kafka_assign(kc->rk, a);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		error_set(err, "'%s': unable to assign its partitions: %s", topic_of(kc),
+			  rd_kafka_err2str(e));
+		goto out;
+	}
+	rc = 0;
+out:
+	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_topic_partition_list_destroy(a);
+	free(hi);
+	return rc;
+}
+
+/* Writes kc->b (a restore, or the next barrier) with the positions now. */
+static int put_control(struct kc *kc, enum barrier_kind kind, int end, struct error *err)
+{
+	struct barrier *b = &kc->b;
+
+	b->kind = kind;
+	b->seq = kind == BARRIER_RESTORE ? 0 : b->seq + 1;
+	b->time = time_now_ms();
+	b->end = end;
+	for (size_t i = 0; i < b->npos; i++)
+		b->pos[i].next = (uint64_t)kc->p[b->pos[i].partition].next;
+	buf_reset(&kc->item);
+	if (barrier_encode(&kc->item, b) < 0)
+		return error_set(err, "out of memory"), OUTPUT_ERROR;
+	if (kind == BARRIER_RESTORE) {
+		/* the states go to the processors once */
+		for (size_t i = 0; i < b->nstates; i++) {
+			free(b->states[i].name);
+			free(b->states[i].bytes);
+		}
+		free(b->states);
+		b->states = NULL;
+		b->nstates = 0;
+	}
+	kc->last_barrier = time_now_ms();
+	kc->written = 0;
+	return output_raw(kc->out, kc->item.p, kc->item.len, err);
+}
+
+/* A barrier after what was written, when the interval has passed. */
+static int maybe_barrier(struct kc *kc, struct error *err)
+{
+	if (!kc->resume || !kc->written ||
+	    time_now_ms() - kc->last_barrier < kc->o->checkpoint_interval)
+		return OUTPUT_OK;
+	return put_control(kc, BARRIER_BARRIER, 0, err);
+}
+
+/* Whether every assigned partition stopped at --to: the input really
+ * ended (the last barrier's "end"). */
+static int to_reached(const struct kc *kc)
+{
+	if (kc->o->range.to == TO_NONE)
+		return 0;
+	for (size_t i = 0; i < kc->b.npos; i++)
+		if (!kc->p[kc->b.pos[i].partition].to_hit)
+			return 0;
+	return 1;
+}
+
+/* Partition n's position moves to next (a record written or passed over,
+ * its end seen); at --to OFFSET it is done. */
+static void advance(struct kc *kc, int32_t n, int64_t next)
+{
+	struct kpart *p = &kc->p[n];
+
+	if (!kc->resume || next <= p->next)
+		return;
+	p->next = next;
+	if (kc->o->range.to == TO_OFFSET && (uint64_t)next >= kc->o->range.to_offset) {
+		p->to_hit = 1;
+		partition_done(kc, n);
+	}
+}
+
 /*
  * A message as a record in kc->rec: key, value and headers decoded in the
  * formats asked.  Returns 0, or -1 with err naming the partition and offset.
@@ -525,7 +841,12 @@ static int consume_message(struct kc *kc, const rd_kafka_message_t *m, struct er
 	int rc;
 
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-		if (o->exit_at_end && m->partition >= 0 && (uint32_t)m->partition < kc->nparts)
+		if (m->partition < 0 || (uint32_t)m->partition >= kc->nparts)
+			return OUTPUT_OK;
+		/* the end's offset: past a transaction's control records */
+		if (kc->p[m->partition].assigned)
+			advance(kc, m->partition, m->offset);
+		if (o->exit_at_end)
 			partition_done(kc, m->partition);
 		return OUTPUT_OK;
 	}
@@ -554,12 +875,17 @@ static int consume_message(struct kc *kc, const rd_kafka_message_t *m, struct er
 	if (m->partition < 0 || (uint32_t)m->partition >= kc->nparts)
 		return OUTPUT_OK;
 	p = &kc->p[m->partition];
-	if (!p->assigned || p->done || m->offset < p->start)
+	if (!p->assigned || p->done)
 		return OUTPUT_OK;
+	if (m->offset < p->start) {
+		advance(kc, m->partition, m->offset + 1);	/* passed over */
+		return OUTPUT_OK;
+	}
 	if (p->first < 0)
 		p->first = m->offset;
 	if ((o->range.to == TO_OFFSET && (uint64_t)m->offset >= o->range.to_offset) ||
 	    (o->range.to == TO_TIME && rd_kafka_message_timestamp(m, NULL) >= o->range.to_time)) {
+		p->to_hit = 1;
 		partition_done(kc, m->partition);
 		return OUTPUT_OK;
 	}
@@ -570,6 +896,8 @@ static int consume_message(struct kc *kc, const rd_kafka_message_t *m, struct er
 		if (o->on_warn)
 			o->on_warn(o->ctx, err->msg);
 		given(kc, m->partition, m->offset + 1);	/* passed over: as taken */
+		kc->written = kc->resume;
+		advance(kc, m->partition, m->offset + 1);
 		return OUTPUT_OK;
 	}
 	rc = output_record(kc->out, &r, err);
@@ -577,6 +905,8 @@ static int consume_message(struct kc *kc, const rd_kafka_message_t *m, struct er
 		return rc;
 	kc->st->records++;
 	given(kc, m->partition, m->offset + 1);
+	kc->written = kc->resume;
+	advance(kc, m->partition, m->offset + 1);
 	return OUTPUT_OK;
 }
 
@@ -586,7 +916,12 @@ static rd_kafka_conf_t *make_conf(struct kc *kc, struct error *err)
 	const struct kafka_consume_options *o = kc->o;
 	const char *reset = o->range.from == FROM_END ? "latest" : "earliest";
 	const char *defaults[] = {
-		"enable.partition.eof", o->exit_at_end ? "true" : "false",
+		/* --resume: the end's offset is the position, past the
+		 * control records that end a transaction */
+		"enable.partition.eof", o->exit_at_end || kc->resume ? "true" : "false",
+		/* librdkafka's default, said: a message of a transaction
+		 * aborted, or still open, is never written */
+		"isolation.level", "read_committed",
 		"enable.auto.commit", "false",
 		"enable.auto.offset.store", "false",
 		"auto.offset.reset", reset,
@@ -617,7 +952,7 @@ static rd_kafka_conf_t *make_conf(struct kc *kc, struct error *err)
 int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 		  struct kafka_consume_stats *st, struct error *err)
 {
-	struct kc kc = { .o = o, .out = out, .st = st };
+	struct kc kc = { .o = o, .out = out, .st = st, .resume = o->resume || o->resume_topic };
 	rd_kafka_conf_t *conf;
 	char why[512];
 	int rc = OUTPUT_ERROR;
@@ -626,6 +961,12 @@ int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 	
 	if (o->group && o->partitions) {
 		error_set(err, "--partition and --group: the group assigns the partitions");
+		goto end;
+	}
+	if (kc.resume && (o->group || out->format != OUT_FRAMED || (o->resume && o->resume_topic) ||
+			  (o->resume_topic && !o->resume_group))) {
+		error_set(err, "--resume and --resume-from-kafka: one of them, framed output, no "
+			  "--group subscription (--resume-from-kafka names the group)");
 		goto end;
 	}
 	if (!(conf = make_conf(&kc, err)))
@@ -664,6 +1005,10 @@ int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 				  o->k.topic, rd_kafka_err2str(e));
 			goto end;
 		}
+	} else if (kc.resume) {
+		if (resume_open(&kc, err) < 0 || resume_assign(&kc, err) < 0 ||
+		    put_control(&kc, BARRIER_RESTORE, 0, err) != OUTPUT_OK)
+			goto end;
 	} else if (assign_range(&kc, err) < 0) {
 		goto end;
 	}
@@ -676,8 +1021,10 @@ int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 		m = rd_kafka_consumer_poll(kc.rk, 0);
 		if (!m) {
 			/* about to wait: let out what was written (a pipeline
-			 * downstream sees it live), commit what was taken */
-			if ((rc = output_flush(out, err)) != OUTPUT_OK)
+			 * downstream sees it live), with a barrier after it,
+			 * commit what was taken */
+			if ((rc = maybe_barrier(&kc, err)) != OUTPUT_OK ||
+			    (rc = output_flush(out, err)) != OUTPUT_OK)
 				break;
 			if (o->group && time_now_ms() - kc.last_commit >= o->commit_interval &&
 			    commit_taken(&kc, NULL, 0, err) < 0) {
@@ -700,6 +1047,8 @@ int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 		}
 		if (m)
 			rd_kafka_message_destroy(m);
+		if (rc == OUTPUT_OK)
+			rc = maybe_barrier(&kc, err);
 		if (rc != OUTPUT_OK)
 			break;
 		if (o->group && time_now_ms() - kc.last_commit >= o->commit_interval) {
@@ -713,7 +1062,10 @@ int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 	}
 	/* what was written before an error is good: let it out first; commit
 	 * what was written and taken, never more (and nothing after an
-	 * error, as logcat --group) */
+	 * error, as logcat --group); with --resume, a barrier for what was
+	 * written (end true only when --to was reached) */
+	if (rc == OUTPUT_OK && kc.resume)
+		rc = put_control(&kc, BARRIER_BARRIER, to_reached(&kc), err);
 	if (rc == OUTPUT_OK)
 		rc = output_finish(out, err);
 	else if (rc == OUTPUT_ERROR)
@@ -749,5 +1101,8 @@ end:
 		delivery_release(&kc.dv);
 	free(kc.p);
 	buf_release(&kc.rec);
+	free(kc.ckpos);
+	barrier_free(&kc.b);
+	buf_release(&kc.item);
 	return rc;
 }

@@ -26,6 +26,16 @@ struct kafka_consume_options {
 	const char *group;		/* --group, or NULL */
 	int commit_manual;		/* --commit manual: never commit */
 	int64_t commit_interval;	/* ms between commits while writing */
+	/* --resume OUT: a local log's last checkpoint; --resume-from-kafka
+	 * OUT_TOPIC: the last checkpoint keyed resume_group in
+	 * OUT_TOPIC.logtools-checkpoints (kafkacheckpoint.h).  Either one:
+	 * partitions assigned at the checkpoint's positions (group must be
+	 * NULL), a restore item first, barriers after output batches at most
+	 * every checkpoint_interval ms and at the end; framed output only */
+	const char *resume;
+	const char *resume_topic;
+	const char *resume_group;	/* the barriers' "group" (resume_topic) */
+	int64_t checkpoint_interval;
 	/* called with a warning: a record skipped with skip_bad, a
 	 * partition's position at the end with --commit manual, offsets
 	 * written and left uncommitted because the group moved on (a
@@ -46,7 +56,9 @@ struct kafka_consume_stats {
  * what it took) or OUTPUT_ERROR with err set (naming the partition and
  * offset of a message that does not map, or librdkafka's error; not for
  * a commit the group refused because it moved on: that is a warning).
- * Output is flushed on return.
+ * Output is flushed on return.  With resume or resume_topic, a checkpoint
+ * of another topic, or one that ended the pipe, or whose partitions are
+ * not those assigned, is OUTPUT_ERROR with nothing written.
  */
 int kafka_consume(const struct kafka_consume_options *o, struct output *out,
 		  struct kafka_consume_stats *st, struct error *err);
