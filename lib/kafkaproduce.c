@@ -22,6 +22,7 @@
 
 #include "barrier.h"
 #include "json.h"
+#include "kafkacheckpoint.h"
 #include "kafkaproduce.h"
 #include "partitioner.h"
 #include "stream.h"
@@ -624,19 +625,17 @@ static int run(struct producer *pr, struct source *s, struct error *err)
  * instance with the same id and aborts its open transaction). */
 static int txn_start(struct producer *pr, int ms, struct error *err)
 {
-	struct buf name = BUF_INIT;
+	char name[256];
 	uint32_t n;
 	int rc;
 
 	pr->txn_ms = ms;
-	buf_printf(&name, "%s%s", pr->o->k.topic, KAFKA_CHECKPOINT_SUFFIX);
-	if (!buf_cstr(&name))
-		return error_set(err, "out of memory");
-	pr->ckpt = rd_kafka_topic_new(pr->rk, (const char *)name.p, NULL);
+	if (kafka_checkpoint_topic(name, sizeof name, pr->o->k.topic, err) < 0)
+		return -1;
+	pr->ckpt = rd_kafka_topic_new(pr->rk, name, NULL);
 	if (!pr->ckpt) {
-		rc = error_set(err, "'%s': %s", (const char *)name.p,
-			       rd_kafka_err2str(rd_kafka_last_error()));
-	} else if ((rc = topic_partitions(pr, pr->ckpt, (const char *)name.p, ms, &n, err)) < 0) {
+		rc = error_set(err, "'%s': %s", name, rd_kafka_err2str(rd_kafka_last_error()));
+	} else if ((rc = topic_partitions(pr, pr->ckpt, name, ms, &n, err)) < 0) {
 		if (strstr(err->msg, "no such topic"))
 			error_prefix(err, "--transactional writes the checkpoints to a topic of its "
 					  "own, which is to be created first (one partition: only "
@@ -644,7 +643,6 @@ static int txn_start(struct producer *pr, int ms, struct error *err)
 	} else {
 		rc = txn_call(pr, TXN_INIT, NULL, NULL, err);
 	}
-	buf_release(&name);
 	return rc;
 }
 

@@ -47,8 +47,6 @@ struct kafka_produce_stats {
 	char offsets[512];	/* the last commit's "group G, topic T: P:OFF,..." */
 };
 
-/* The topic of a transactional producer's checkpoints: T's name and this. */
-#define KAFKA_CHECKPOINT_SUFFIX ".logtools-checkpoints"
 
 /*
  * Produces every record read from fd (named name in messages: "stdin"),
