@@ -209,12 +209,13 @@ bench-checkpoint: bins
 # log, N times each, checking the log after each (make test runs 100-200,
 # a quarter of that under ASan).
 N ?= 1000
-crash: bins
+crash: bins build/mockcluster
 	tests/crash/compact-kill-loop $(N)
 	tests/crash/append-kill-loop $(N)
 	tests/crash/group-kill-loop $(N)
 	tests/crash/power-loss $(N)
 	tests/crash/pipeline-kill-loop $(N)
+	tests/crash/kafka-resume-kill-loop $(N)
 
 # make faults: every I/O call of logappend, logcompact and logcat --group
 # failing in turn (ENOSPC, EIO, EDQUOT, short writes), and ulimit -f; on
