@@ -60,8 +60,6 @@ struct producer {
 	uint64_t txn_records;	/* records produced in the open transaction */
 	uint64_t failed_before;	/* st->failed when it began */
 	uint64_t barriers;	/* barriers committed */
-	rd_kafka_resp_err_t ckpt_err;	/* the checkpoint message's report */
-	int ckpt_done;
 	int aborting;		/* reports now are of purged messages */
 	int fatal;		/* a fatal error: no transaction call may follow */
 };
@@ -145,12 +143,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	struct producer *pr = opaque;
 	struct inflight *f = m->_private;
 
-	if (!f) {
-		/* the checkpoint message of a transaction */
-		pr->ckpt_err = m->err;
-		pr->ckpt_done = 1;
-		return;
-	}
+	if (!f)
+		return;	/* a transaction's checkpoint message: its commit tells */
 	if (pr->aborting) {
 		/* purged by an abort: said once, by the abort's message */
 		inflight_put(pr, f);
@@ -459,15 +453,15 @@ static int txn_barrier(struct producer *pr, const struct barrier *b, struct erro
 	int rc;
 
 	if (!b->source_kind || strcmp(b->source_kind, "kafka"))
-		return -1 + error_set(err, "a checkpoint barrier of a %s's pipe (%s): --transactional "
+		return error_set(err, "a checkpoint barrier of a %s's pipe (%s): --transactional "
 				 "commits the offsets of a Kafka topic, read by 'logkafka consume -g G "
 				 "--resume-from-kafka'; a log's pipe ends in 'logappend --checkpoint'",
-				 b->source_kind ? b->source_kind : "?", b->path ? b->path : "?");
+				 b->source_kind ? b->source_kind : "?", b->path ? b->path : "?"), -2;
 	if (!b->group || !b->topic)
-		return -1 + error_set(err, "a checkpoint barrier of Kafka topic '%s' without a group: "
+		return error_set(err, "a checkpoint barrier of Kafka topic '%s' without a group: "
 				 "--transactional commits the offsets of a consumer group "
 				 "('logkafka consume -g G --resume-from-kafka')",
-				 b->topic ? b->topic : "?");
+				 b->topic ? b->topic : "?"), -2;
 	if (txn_begin(pr, err) < 0)
 		return -1;
 	/* every record's report: one not acknowledged fails the transaction */
@@ -483,8 +477,6 @@ static int txn_barrier(struct producer *pr, const struct barrier *b, struct erro
 		error_set(err, "out of memory");
 		return txn_abort(pr, err);
 	}
-	pr->ckpt_done = 0;
-	pr->ckpt_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 	do {
 		e = rd_kafka_producev(pr->rk, RD_KAFKA_V_RKT(pr->ckpt), RD_KAFKA_V_PARTITION(0),
 				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -535,9 +527,9 @@ static int txn_control(struct producer *pr, const uint8_t *p, size_t n, struct e
 	if (barrier_decode(&b, p, n, err) < 0)
 		return -2;
 	if (b.kind == BARRIER_RESTORE)
-		rc = b.nstates ? -1 + error_set(err, "the checkpoint holds the state of %s, which "
-					   "nothing in the pipe took: the pipe changed",
-					   b.states[0].name) : 0;
+		rc = b.nstates ? (error_set(err, "the checkpoint holds the state of %s, which "
+					    "nothing in the pipe took: the pipe changed",
+					    b.states[0].name), -2) : 0;
 	else
 		rc = txn_barrier(pr, &b, err);
 	barrier_free(&b);
