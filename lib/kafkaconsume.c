@@ -843,8 +843,10 @@ static int consume_message(struct kc *kc, const rd_kafka_message_t *m, struct er
 	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 		if (m->partition < 0 || (uint32_t)m->partition >= kc->nparts)
 			return OUTPUT_OK;
-		/* the end's offset: past a transaction's control records */
-		if (kc->p[m->partition].assigned)
+		/* the end's offset: past a transaction's control records;
+		 * not for a partition done (at --to): what the fetcher read
+		 * past it was not written */
+		if (kc->p[m->partition].assigned && !kc->p[m->partition].done)
 			advance(kc, m->partition, m->offset);
 		if (o->exit_at_end)
 			partition_done(kc, m->partition);

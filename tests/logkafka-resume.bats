@@ -4,7 +4,8 @@
 # cluster (tests/kafka-helper.bash): the restore and the barriers, decoded
 # by cbor2, with positions checked against kcat's offsets; the refusals;
 # cron equals batch (against tests/model/windowmodel.py too); a kill -9
-# loop; checkpoints in Kafka, made by hand with cbor2 and kcat.  About 30 s.
+# loop; checkpoints in Kafka, made by hand with cbor2 and kcat; the man
+# page's --resume EXAMPLE.  About 35 s (2 cores, idle).
 
 load helper
 load kafka-helper
@@ -193,6 +194,17 @@ assert x["states"] == [] and x["end"] is False, x' "$BROKERS"
 	expect_status 1
 	expect_file stderr "logkafka: 'out/': its last checkpoint ended the pipe (--to was reached): it is not resumed; remove 'out/' to run the pipe again"
 	expect_file stdout ""
+	# one partition at --to, one at its end before it (-e): not the end;
+	# the first one's position stays at --to, whatever was fetched past it
+	printf 'k:{"n":%d}\n' $(seq 11 20) | timeout 10 kcat -P -b "$BROKERS" -t in -p 0 -K:
+	rm -rf out
+	logkafka consume -b "$BROKERS" -t in -e --to 15 --key-format raw --resume out/ "${W[@]}" >s3
+	check_items s3 '{"0": 0, "1": 0}' >last
+	expect_file last '{"0": 15, "1": 10} False'
+	logappend --checkpoint out/ <s3
+	logkafka consume -b "$BROKERS" -t in -e --key-format raw --resume out/ "${W[@]}" >s4
+	check_items s4 '{"0": 15, "1": 10}' >last
+	expect_file last '{"0": 20, "1": 10} False'
 	# -e before --to: the end is not the pipe's end
 	rm -rf out
 	logkafka consume -b "$BROKERS" -t in -e --to 1000 --key-format raw --resume out/ "${W[@]}" >s2
@@ -286,14 +298,16 @@ for i, l in enumerate(sys.stdin):
 	expect_same model.out ref.out
 	mkfifo sleep.fifo
 	exec {SLEEP}<>sleep.fifo
-	# cases (out/ new) of runs, each killed or not, until 20 runs
+	# cases (out/ new) of runs, each killed or not, until 16 runs and 8
+	# kills (a kill can find its stages ended: the runs are short), at
+	# most 32 runs (and the case under way)
 	kills=0 runs=0 cases=0
-	while [ "$runs" -lt 20 ]; do
+	while { [ "$runs" -lt 16 ] || [ "$kills" -lt 8 ]; } && [ "$runs" -lt 32 ]; do
 		cases=$((cases + 1)) done=
 		rm -rf out
 		while [ -z "$done" ]; do
 			runs=$((runs + 1))
-			[ "$runs" -le 40 ] || fail "case $cases not done after $runs runs" || return 1
+			[ "$runs" -le 80 ] || fail "case $cases not done after $runs runs" || return 1
 			kill_run
 			# OUT is always a prefix of the one run's output, cut at a checkpoint
 			if [ -d out ]; then
