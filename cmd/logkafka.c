@@ -36,7 +36,11 @@ static const char usage_produce[] =
 "with its key, value, timestamp and headers, placed by Kafka's default partitioner\n"
 "on the key; exit 0 only when the cluster acknowledged every record.\n"
 "\n"
-"      --keep-partitions    send each record to the partition it carries\n";
+"      --keep-partitions    send each record to the partition it carries\n"
+"      --transactional ID   the end of a checkpointed pipe from 'logkafka consume -g G\n"
+"                           --resume-from-kafka T': the records between two checkpoint\n"
+"                           barriers, the checkpoint (to T.logtools-checkpoints) and\n"
+"                           G's offsets in one Kafka transaction (transactional.id ID)\n";
 
 static const char usage_consume[] =
 "usage: logkafka consume --brokers LIST --topic T [options]\n"
@@ -63,7 +67,8 @@ static const char usage_consume[] =
 "  -F, --format TMPL        text by template, as logcat -F\n";
 
 enum { O_KEY_FORMAT = 256, O_VALUE_FORMAT, O_SKIP_BAD, O_KEEP, O_FROM, O_TO, O_COMMIT,
-       O_COMMIT_INTERVAL, O_FRAMED, O_VALUES, O_RESUME, O_RESUME_KAFKA, O_CHECKPOINT_INTERVAL };
+       O_COMMIT_INTERVAL, O_FRAMED, O_VALUES, O_RESUME, O_RESUME_KAFKA, O_CHECKPOINT_INTERVAL,
+       O_TRANSACTIONAL };
 
 static const struct option longopts[] = {
 	{ "brokers", required_argument, NULL, 'b' },
@@ -73,6 +78,7 @@ static const struct option longopts[] = {
 	{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "keep-partitions", no_argument, NULL, O_KEEP },
+	{ "transactional", required_argument, NULL, O_TRANSACTIONAL },
 	{ "partition", required_argument, NULL, 'p' },
 	{ "from", required_argument, NULL, O_FROM },
 	{ "to", required_argument, NULL, O_TO },
@@ -245,6 +251,9 @@ static void parse(int argc, char **argv, struct args *a, const char *help)
 		case 'X':
 			if (!strchr(optarg, '=') || *optarg == '=')
 				usage_error("-X '%s': expected key=value", optarg);
+			if (a->produce && !strncmp(optarg, "transactional.id=", 17))
+				usage_error("-X transactional.id: give --transactional ID (logkafka "
+					    "runs the transactions)");
 			a->props[np++] = optarg;
 			break;
 		case O_KEY_FORMAT:
@@ -263,6 +272,13 @@ static void parse(int argc, char **argv, struct args *a, const char *help)
 			if (!a->produce)
 				usage_error("--keep-partitions is an option of produce, not of consume");
 			a->p.keep_partitions = 1;
+			break;
+		case O_TRANSACTIONAL:
+			if (!a->produce)
+				usage_error("--transactional is an option of produce, not of consume");
+			if (!*optarg)
+				usage_error("--transactional: an empty transactional id");
+			a->p.transactional_id = optarg;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -313,11 +329,21 @@ static int produce(struct args *a)
 	a->p.k = a->k;
 	a->p.on_record = report;
 	rc = kafka_produce(STDIN_FILENO, "stdin", &a->p, &st, &err);
+	if (!a->p.transactional_id && st.controls_skipped)
+		warnmsg("%llu checkpoint barrier%s ignored (no --transactional)",
+			(unsigned long long)st.controls_skipped, st.controls_skipped == 1 ? "" : "s");
 	if (!a->k.quiet) {
 		if (st.bad)
 			warnmsg("%llu bad record%s skipped", (unsigned long long)st.bad,
 				st.bad == 1 ? "" : "s");
-		if (st.partitions)
+		if (a->p.transactional_id && st.partitions) {
+			warnmsg("%llu record%s committed to %s in %llu transaction%s",
+				(unsigned long long)st.committed, st.committed == 1 ? "" : "s",
+				a->k.topic, (unsigned long long)st.transactions,
+				st.transactions == 1 ? "" : "s");
+			if (st.transactions)
+				warnmsg("offsets committed: %s", st.offsets);
+		} else if (st.partitions)
 			warnmsg("%llu record%s produced to %s (%u partition%s)",
 				(unsigned long long)st.delivered, st.delivered == 1 ? "" : "s",
 				a->k.topic, st.partitions, st.partitions == 1 ? "" : "s");

@@ -8,12 +8,21 @@
  * with the message as its opaque; the key is the message's own.  The
  * delivery reports are served by rd_kafka_poll on this thread, so the
  * counts need no lock.
+ *
+ * Transactional (--transactional ID): a transaction is begun at the first
+ * record or barrier after a commit, and each barrier ends one (txn_barrier):
+ * the records' delivery reports all in, the checkpoint message (its opaque
+ * NULL), the offsets, the commit.  Each librdkafka transaction call goes
+ * through txn_call's rule: retriable, called again; abortable, the
+ * transaction aborted; fatal, the producer is done.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "barrier.h"
 #include "json.h"
+#include "kafkacheckpoint.h"
 #include "kafkaproduce.h"
 #include "partitioner.h"
 #include "stream.h"
@@ -44,6 +53,15 @@ struct producer {
 	char last[256];		/* the cluster's last error (error_cb), or "" */
 	struct chunk *chunks;	/* every chunk, to free at the end */
 	struct inflight *free;	/* the free list */
+	/* transactional */
+	rd_kafka_topic_t *ckpt;	/* T.logtools-checkpoints */
+	int txn_ms;		/* each transaction call's timeout */
+	int open;		/* a transaction is begun */
+	uint64_t txn_records;	/* records produced in the open transaction */
+	uint64_t failed_before;	/* st->failed when it began */
+	uint64_t barriers;	/* barriers committed */
+	int aborting;		/* reports now are of purged messages */
+	int fatal;		/* a fatal error: no transaction call may follow */
 };
 
 static struct inflight *inflight_get(struct producer *pr)
@@ -125,6 +143,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	struct producer *pr = opaque;
 	struct inflight *f = m->_private;
 
+	if (!f)
+		return;	/* a transaction's checkpoint message: its commit tells */
+	if (pr->aborting) {
+		/* purged by an abort: said once, by the abort's message */
+		inflight_put(pr, f);
+		return;
+	}
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		pr->st->delivered++;
 	} else {
@@ -171,15 +196,15 @@ static void add_last(const struct producer *pr, struct error *err)
 
 /* The topic's partition count from the cluster's metadata, waiting at
  * most ms. */
-static int topic_partitions(struct producer *pr, const char *topic, int ms, uint32_t *n,
-			    struct error *err)
+static int topic_partitions(struct producer *pr, rd_kafka_topic_t *rkt, const char *topic, int ms,
+			    uint32_t *n, struct error *err)
 {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t e;
 	int tries;
 
 	for (tries = 0;; tries++) {
-		e = rd_kafka_metadata(pr->rk, 0, pr->rkt, &md, ms);
+		e = rd_kafka_metadata(pr->rk, 0, rkt, &md, ms);
 		if (e)
 			return error_set(err, "'%s': unable to get the topic's metadata: %s", topic,
 					 rd_kafka_err2str(e));
@@ -293,6 +318,224 @@ static int produce(struct producer *pr, const struct record *r, uint64_t recno,
 	return 0;
 }
 
+/* Waits for every delivery report (librdkafka bounds each message's wait
+ * by message.timeout.ms). */
+static void flush_all(struct producer *pr)
+{
+	while (pr->st->delivered + pr->st->failed < pr->st->records)
+		rd_kafka_flush(pr->rk, 1000);
+	/* reports already queued */
+	rd_kafka_poll(pr->rk, 0);
+}
+
+/* --- transactions ---------------------------------------------------------- */
+
+#define TXN_TRIES 10	/* a retriable error: the call made at most this often */
+
+enum txn_op { TXN_INIT, TXN_BEGIN, TXN_OFFSETS, TXN_COMMIT, TXN_ABORT };
+
+static const char *const txn_what[] = {
+	"initialize the transactions", "begin a transaction",
+	"send the offsets to the transaction", "commit the transaction",
+	"abort the transaction",
+};
+
+static rd_kafka_error_t *txn_do(struct producer *pr, enum txn_op op,
+				const rd_kafka_topic_partition_list_t *l,
+				const rd_kafka_consumer_group_metadata_t *g)
+{
+	switch (op) {
+	case TXN_INIT: return rd_kafka_init_transactions(pr->rk, pr->txn_ms);
+	case TXN_BEGIN: return rd_kafka_begin_transaction(pr->rk);
+	case TXN_OFFSETS: return rd_kafka_send_offsets_to_transaction(pr->rk, l, g, pr->txn_ms);
+	case TXN_COMMIT: return rd_kafka_commit_transaction(pr->rk, pr->txn_ms);
+	case TXN_ABORT: break;
+	}
+	return rd_kafka_abort_transaction(pr->rk, pr->txn_ms);
+}
+
+static int txn_call(struct producer *pr, enum txn_op op, const rd_kafka_topic_partition_list_t *l,
+		    const rd_kafka_consumer_group_metadata_t *g, struct error *err);
+
+/* Aborts the open transaction after the error in err, and says so in err.
+ * Returns -1. */
+static int txn_abort(struct producer *pr, struct error *err)
+{
+	struct error e2;
+	size_t len = strlen(err->msg);
+	uint64_t n = pr->txn_records;
+
+	if (!pr->open || pr->fatal)
+		return -1;
+	pr->open = 0;
+	pr->aborting = 1;
+	if (txn_call(pr, TXN_ABORT, NULL, NULL, &e2) < 0)
+		snprintf(err->msg + len, sizeof err->msg - len, "; and %s", e2.msg);
+	else
+		snprintf(err->msg + len, sizeof err->msg - len,
+			 "; the transaction (%llu record%s) was aborted", (unsigned long long)n,
+			 n == 1 ? "" : "s");
+	rd_kafka_poll(pr->rk, 0);	/* the purged messages' reports */
+	pr->aborting = 0;
+	return -1;
+}
+
+/* Calls librdkafka's transaction call op: a retriable error, again (at
+ * most TXN_TRIES times); an abortable one, err set and the transaction
+ * aborted; a fatal one (or any other), err set.  Returns 0 or -1. */
+static int txn_call(struct producer *pr, enum txn_op op, const rd_kafka_topic_partition_list_t *l,
+		    const rd_kafka_consumer_group_metadata_t *g, struct error *err)
+{
+	rd_kafka_error_t *e;
+	int tries, retriable, abortable;
+
+	for (tries = 1;; tries++) {
+		e = txn_do(pr, op, l, g);
+		if (!e)
+			return 0;
+		retriable = rd_kafka_error_is_retriable(e);
+		if (!retriable || rd_kafka_error_is_fatal(e) || tries == TXN_TRIES)
+			break;
+		rd_kafka_error_destroy(e);
+	}
+	abortable = rd_kafka_error_txn_requires_abort(e);
+	if (rd_kafka_error_is_fatal(e))
+		pr->fatal = 1;
+	error_set(err, "transactional id '%s': unable to %s: %s%s", pr->o->transactional_id,
+		  txn_what[op], rd_kafka_error_string(e),
+		  pr->fatal ? " (a fatal error: the producer cannot go on)" :
+		  retriable ? " (retriable, tried " : abortable ? " (abortable)" : "");
+	if (!pr->fatal && retriable) {
+		size_t len = strlen(err->msg);
+		snprintf(err->msg + len, sizeof err->msg - len, "%d times)", tries);
+	}
+	rd_kafka_error_destroy(e);
+	if (op != TXN_ABORT)
+		txn_abort(pr, err);
+	return -1;
+}
+
+/* Begins a transaction unless one is open. */
+static int txn_begin(struct producer *pr, struct error *err)
+{
+	if (pr->open)
+		return 0;
+	if (txn_call(pr, TXN_BEGIN, NULL, NULL, err) < 0)
+		return -1;
+	pr->open = 1;
+	pr->txn_records = 0;
+	pr->failed_before = pr->st->failed;
+	return 0;
+}
+
+/* "group G, topic T: P:OFF,P:OFF" of barrier b, into st->offsets. */
+static void describe_offsets(struct producer *pr, const struct barrier *b)
+{
+	char *o = pr->st->offsets;
+	size_t size = sizeof pr->st->offsets, len;
+
+	snprintf(o, size, "group '%s', topic '%s':", b->group, b->topic ? b->topic : "");
+	for (size_t i = 0; i < b->npos && (len = strlen(o)) < size - 1; i++)
+		snprintf(o + len, size - len, "%s%u:%llu", i ? "," : " ", b->pos[i].partition,
+			 (unsigned long long)b->pos[i].next);
+}
+
+/* Ends the open transaction at barrier b: the records' reports, the
+ * checkpoint message, the offsets, the commit.  Returns 0; -2 when b
+ * cannot be committed (err says why: the input's fault); -1 when a call
+ * failed (err set, the transaction aborted). */
+static int txn_barrier(struct producer *pr, const struct barrier *b, struct error *err)
+{
+	struct buf body = BUF_INIT;
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_consumer_group_metadata_t *g;
+	rd_kafka_resp_err_t e;
+	int rc;
+
+	if (!b->source_kind || strcmp(b->source_kind, "kafka"))
+		return error_set(err, "a checkpoint barrier of a %s's pipe (%s): --transactional "
+				 "commits the offsets of a Kafka topic, read by 'logkafka consume -g G "
+				 "--resume-from-kafka'; a log's pipe ends in 'logappend --checkpoint'",
+				 b->source_kind ? b->source_kind : "?", b->path ? b->path : "?"), -2;
+	if (!b->group || !b->topic)
+		return error_set(err, "a checkpoint barrier of Kafka topic '%s' without a group: "
+				 "--transactional commits the offsets of a consumer group "
+				 "('logkafka consume -g G --resume-from-kafka')",
+				 b->topic ? b->topic : "?"), -2;
+	if (txn_begin(pr, err) < 0)
+		return -1;
+	/* every record's report: one not acknowledged fails the transaction */
+	flush_all(pr);
+	if (pr->st->failed > pr->failed_before) {
+		uint64_t n = pr->st->failed - pr->failed_before;
+		error_set(err, "%llu record%s not acknowledged", (unsigned long long)n,
+			  n == 1 ? "" : "s");
+		add_last(pr, err);
+		return txn_abort(pr, err);
+	}
+	if (barrier_encode_body(&body, b) < 0) {
+		error_set(err, "out of memory");
+		return txn_abort(pr, err);
+	}
+	do {
+		e = rd_kafka_producev(pr->rk, RD_KAFKA_V_RKT(pr->ckpt), RD_KAFKA_V_PARTITION(0),
+				      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				      RD_KAFKA_V_KEY(b->group, strlen(b->group)),
+				      RD_KAFKA_V_VALUE(body.p, body.len),
+				      RD_KAFKA_V_TIMESTAMP(b->time > 0 ? b->time : 0),
+				      RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+		if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			rd_kafka_poll(pr->rk, 10);
+	} while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+	buf_release(&body);
+	if (e) {
+		error_set(err, "the checkpoint to '%s': %s", rd_kafka_topic_name(pr->ckpt),
+			  rd_kafka_err2str(e));
+		return txn_abort(pr, err);
+	}
+	if (b->npos) {
+		l = rd_kafka_topic_partition_list_new((int)b->npos);
+		for (size_t i = 0; i < b->npos; i++)
+			rd_kafka_topic_partition_list_add(l, b->topic, (int32_t)b->pos[i].partition)
+				->offset = (int64_t)b->pos[i].next;
+		g = rd_kafka_consumer_group_metadata_new(b->group);
+		rc = txn_call(pr, TXN_OFFSETS, l, g, err);
+		rd_kafka_consumer_group_metadata_destroy(g);
+		rd_kafka_topic_partition_list_destroy(l);
+		if (rc < 0)
+			return -1;
+	}
+	if (txn_call(pr, TXN_COMMIT, NULL, NULL, err) < 0)
+		return -1;
+	rd_kafka_poll(pr->rk, 0);	/* the checkpoint's report */
+	pr->open = 0;
+	pr->barriers++;
+	pr->st->transactions++;
+	pr->st->committed += pr->txn_records;
+	pr->txn_records = 0;
+	describe_offsets(pr, b);
+	return 0;
+}
+
+/* A control item p[0..n) of the input, transactional.  Returns as
+ * txn_barrier. */
+static int txn_control(struct producer *pr, const uint8_t *p, size_t n, struct error *err)
+{
+	struct barrier b;
+	int rc;
+
+	if (barrier_decode(&b, p, n, err) < 0)
+		return -2;
+	if (b.kind == BARRIER_RESTORE)
+		rc = b.nstates ? (error_set(err, "the checkpoint holds the state of %s, which "
+					    "nothing in the pipe took: the pipe changed",
+					    b.states[0].name), -2) : 0;
+	else
+		rc = txn_barrier(pr, &b, err);
+	barrier_free(&b);
+	return rc;
+}
+
 /* Reads and produces until the input ends, is bad, or *stop.  Returns 0,
  * or -1 with err set. */
 static int run(struct producer *pr, struct source *s, struct error *err)
@@ -322,17 +565,33 @@ static int run(struct producer *pr, struct source *s, struct error *err)
 			rc = 0;
 			break;
 		}
+		if (rc == SOURCE_CONTROL) {
+			int crc = txn_control(pr, s->control, s->control_len, err);
+			if (crc < 0) {
+				if (crc == -2)
+					source_error_at(s, err);	/* the item's place */
+				rc = -1;
+				break;
+			}
+			continue;
+		}
 		if (rc != SOURCE_RECORD && rc != SOURCE_BAD) {
 			rc = -1;
 			break;
 		}
 		recno++;
 		if (rc == SOURCE_RECORD) {
+			if (pr->o->transactional_id && txn_begin(pr, err) < 0) {
+				rc = -1;
+				break;
+			}
 			mapped = produce(pr, &r, recno, &key, &value, &scratch, err);
 			if (mapped < 0) {
 				rc = -1;
 				break;
 			}
+			if (mapped == 0)
+				pr->txn_records++;
 			if ((recno & 255) == 0)
 				rd_kafka_poll(pr->rk, 0);
 			if (mapped == 0)
@@ -353,30 +612,82 @@ static int run(struct producer *pr, struct source *s, struct error *err)
 	return rc;
 }
 
-/* Waits for every delivery report (librdkafka bounds each message's wait
- * by message.timeout.ms). */
-static void flush_all(struct producer *pr)
+/* A transactional producer's start: T.logtools-checkpoints must exist,
+ * then init_transactions (which, on a real cluster, fences an older
+ * instance with the same id and aborts its open transaction). */
+static int txn_start(struct producer *pr, int ms, struct error *err)
 {
-	while (pr->st->delivered + pr->st->failed < pr->st->records)
-		rd_kafka_flush(pr->rk, 1000);
-	/* reports already queued */
-	rd_kafka_poll(pr->rk, 0);
+	char name[256];
+	uint32_t n;
+	int rc;
+
+	pr->txn_ms = ms;
+	if (kafka_checkpoint_topic(name, sizeof name, pr->o->k.topic, err) < 0)
+		return -1;
+	pr->ckpt = rd_kafka_topic_new(pr->rk, name, NULL);
+	if (!pr->ckpt) {
+		rc = error_set(err, "'%s': %s", name, rd_kafka_err2str(rd_kafka_last_error()));
+	} else if ((rc = topic_partitions(pr, pr->ckpt, name, ms, &n, err)) < 0) {
+		if (strstr(err->msg, "no such topic"))
+			error_prefix(err, "--transactional writes the checkpoints to a topic of its "
+					  "own, which is to be created first (one partition: only "
+					  "partition 0 is used)");
+	} else {
+		rc = txn_call(pr, TXN_INIT, NULL, NULL, err);
+	}
+	return rc;
+}
+
+/* A transactional run's end (rc: run's): every record committed, or the
+ * open transaction aborted and err saying why. */
+static int txn_end(struct producer *pr, const struct source *s, int rc, struct error *err)
+{
+	uint64_t n = pr->txn_records;
+	int stopped = pr->o->k.stop && *pr->o->k.stop;
+
+	if (rc == 0 && n && pr->barriers) {
+		pr->st->pending = n;
+		error_set(err, "%llu record%s after the last checkpoint not produced: the input %s "
+			  "without a checkpoint", (unsigned long long)n, n == 1 ? "" : "s",
+			  stopped ? "was stopped by a signal" : "ended");
+		rc = -1;
+	} else if (rc == 0 && !pr->barriers) {
+		pr->st->pending = n;
+		error_set(err, "no checkpoint barrier in the input (%llu record%s not produced): is "
+			  "the source 'logkafka consume -g G --resume-from-kafka %s'?%s",
+			  (unsigned long long)n, n == 1 ? "" : "s", pr->o->k.topic,
+			  source_kind(s) != SOURCE_FRAMED && source_kind(s) != SOURCE_DETECT ?
+			  " (the input is not a framed stream)" : "");
+		rc = -1;
+	}
+	if (rc < 0 && pr->open)
+		txn_abort(pr, err);
+	return rc;
 }
 
 int kafka_produce(int fd, const char *name, const struct kafka_produce_options *o,
 		  struct kafka_produce_stats *st, struct error *err)
 {
-	struct source_options sopt = { .nonblock = 1, .resync = o->k.skip_bad };
+	struct source_options sopt = { .nonblock = 1, .resync = o->k.skip_bad,
+				       .controls = o->transactional_id != NULL };
 	struct producer pr = { .o = o, .name = name, .st = st, .msg = BUF_INIT };
+	const char *dflt[sizeof defaults / sizeof *defaults + 2];
 	rd_kafka_conf_t *conf;
 	struct source s;
 	char v[32], why[512];
-	size_t vn = sizeof v;
+	size_t vn = sizeof v, nd = 0;
 	long mto;
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	conf = kafka_conf(&o->k, defaults, err);
+	if (o->transactional_id) {
+		dflt[nd++] = "transactional.id";
+		dflt[nd++] = o->transactional_id;
+	}
+	for (size_t i = 0; defaults[i]; i++)
+		dflt[nd++] = defaults[i];
+	dflt[nd] = NULL;
+	conf = kafka_conf(&o->k, dflt, err);
 	if (!conf)
 		return -1;
 	mto = rd_kafka_conf_get(conf, "message.timeout.ms", v, &vn) == RD_KAFKA_CONF_OK
@@ -399,7 +710,9 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 			       rd_kafka_err2str(rd_kafka_last_error()));
 		goto out;
 	}
-	rc = topic_partitions(&pr, o->k.topic, (int)mto, &st->partitions, err);
+	rc = topic_partitions(&pr, pr.rkt, o->k.topic, (int)mto, &st->partitions, err);
+	if (rc == 0 && o->transactional_id)
+		rc = txn_start(&pr, (int)mto, err);
 	if (rc < 0) {
 		rd_kafka_poll(pr.rk, 0);	/* the error events waiting */
 		add_last(&pr, err);
@@ -407,6 +720,12 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 	}
 	source_open_fd(&s, fd, name, SOURCE_DETECT, NULL, &sopt);
 	rc = run(&pr, &s, err);
+	st->controls_skipped = s.controls_skipped;
+	if (o->transactional_id) {
+		rc = txn_end(&pr, &s, rc, err);
+		source_close(&s);
+		goto out;
+	}
 	source_close(&s);
 	/* what was read before a bad input is delivered all the same */
 	flush_all(&pr);
@@ -426,6 +745,8 @@ int kafka_produce(int fd, const char *name, const struct kafka_produce_options *
 out:
 	if (pr.rkt)
 		rd_kafka_topic_destroy(pr.rkt);
+	if (pr.ckpt)
+		rd_kafka_topic_destroy(pr.ckpt);
 	rd_kafka_destroy(pr.rk);
 	buf_release(&pr.msg);
 	while (pr.chunks) {

@@ -5,6 +5,15 @@
  * placed by partitioner.h (or their carried partitions), by librdkafka's
  * idempotent producer; done only when every record is acknowledged
  * (tests/model/KAFKA-SPEC.md, "produce").
+ *
+ * With a transactional id (--transactional, issue 17: CHECKPOINT-SPEC.md
+ * section 7) the input is a checkpointed pipe's framed stream and its
+ * records go out in Kafka transactions, one per checkpoint barrier: at a
+ * barrier, the barrier's BODY to the topic T.logtools-checkpoints
+ * (partition 0, key the barrier's group), the barrier's positions as the
+ * group's offsets of its source topic (send_offsets_to_transaction), and
+ * the commit.  Records after the last barrier are aborted, never
+ * committed.
  */
 #ifndef KAFKAPRODUCE_H
 #define KAFKAPRODUCE_H
@@ -17,6 +26,7 @@
 struct kafka_produce_options {
 	struct kafka_options k;
 	int keep_partitions;	/* each record to the partition it carries */
+	const char *transactional_id;	/* --transactional ID, or NULL */
 	/* called for each record that failed or was skipped, with a message
 	 * naming it (input record number, offset, key) and the reason */
 	void (*on_record)(void *ctx, const char *msg);
@@ -29,7 +39,14 @@ struct kafka_produce_stats {
 	uint64_t failed;	/* not acknowledged (each reported) */
 	uint64_t bad;		/* skipped with skip_bad */
 	uint32_t partitions;	/* the topic's partitions */
+	uint64_t controls_skipped;	/* control items dropped (no transactional id) */
+	/* transactional: */
+	uint64_t transactions;	/* committed */
+	uint64_t committed;	/* records in committed transactions */
+	uint64_t pending;	/* records after the last barrier: aborted */
+	char offsets[512];	/* the last commit's "group G, topic T: P:OFF,..." */
 };
+
 
 /*
  * Produces every record read from fd (named name in messages: "stdin"),
@@ -39,6 +56,15 @@ struct kafka_produce_stats {
  * not acknowledged: "3 records not acknowledged", each named through
  * on_record; no such topic; a configuration refused), *st counting what
  * happened either way.
+ *
+ * Transactional (o->transactional_id): returns 0 only when the input had a
+ * barrier and ended right after one (every record committed); otherwise
+ * the open transaction is aborted and -1 says why: records after the last
+ * barrier ("N records after the last checkpoint not produced"), no barrier
+ * at all, a barrier that is not a Kafka source's with a group, a restore
+ * whose states nothing took, or a transaction call that failed (after
+ * retrying a retriable error; an abortable one aborts, a fatal one ends
+ * the producer).
  */
 int kafka_produce(int fd, const char *name, const struct kafka_produce_options *o,
 		  struct kafka_produce_stats *st, struct error *err);
