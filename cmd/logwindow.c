@@ -225,6 +225,7 @@ struct glue {
 	struct processor p;
 	struct window *w;
 	int64_t st_last;	/* stream time after the last record */
+	uint64_t late_restored;	/* late records counted by the runs before (--resume) */
 };
 
 static int on_record(void *ctx, const struct record *r, struct error *err)
@@ -264,6 +265,7 @@ static int on_restore(void *ctx, const uint8_t *p, size_t n, struct error *err)
 	int rc = window_restore(g->w, p, n, err);
 
 	g->st_last = window_stream_time(g->w);
+	g->late_restored = window_stats(g->w)->late;
 	return rc;
 }
 
@@ -277,16 +279,23 @@ static int on_late(void *ctx, const struct record *r, struct error *err)
 	return processor_side(&((struct glue *)ctx)->p, r, err);
 }
 
-/* What the run leaves to say: late records dropped; a path that matched
- * no record (most likely misspelt).  Returns the exit status. */
-static int report(const struct cmdline *c, const struct window_stats *st)
+/* What the run leaves to say: late records dropped (this run's; a resumed
+ * pipe's state carries the count of the runs before, said beside it); a
+ * path that matched no record (most likely misspelt).  Returns the exit
+ * status. */
+static int report(const struct cmdline *c, const struct window_stats *st, uint64_t late_before)
 {
 	const struct window_options *w = &c->wopt;
+	uint64_t late = st->late - late_before;
 	int rc = EXIT_OK;
 
-	if (st->late && !c->popt.side_log)
+	if (late && !c->popt.side_log && !late_before)
 		warnmsg("%llu late record%s dropped (use --late-to LOGDIR to keep them)",
-			(unsigned long long)st->late, st->late == 1 ? "" : "s");
+			(unsigned long long)late, late == 1 ? "" : "s");
+	else if (late && !c->popt.side_log)
+		warnmsg("%llu late record%s dropped in this run, %llu since the pipe began",
+			(unsigned long long)late, late == 1 ? "" : "s",
+			(unsigned long long)st->late);
 	if (st->records == 0)
 		return rc;
 	for (size_t i = 0; i < w->nby; i++)
@@ -339,7 +348,7 @@ int main(int argc, char **argv)
 	processor_close(&g.p);
 	if (rc < 0)
 		die(EXIT_FAIL, "%s", err.msg);
-	rc = g.p.closed ? EXIT_OK : report(&c, window_stats(g.w));
+	rc = g.p.closed ? EXIT_OK : report(&c, window_stats(g.w), g.late_restored);
 	window_free(g.w);
 	agg_set_release(&c.aggs);
 	return rc;

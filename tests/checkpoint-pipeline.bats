@@ -383,3 +383,27 @@ Try 'logcat --help' for more information."
 	runio logcat --resume out/ src/
 	expect_status 0
 }
+
+# late records in a resumed pipe: the count lives in logwindow's state, and
+# each run says its own, with the total beside it
+@test "logwindow in a resumed pipe: each run reports its own late records dropped, and the total since the pipe began; a run with none says nothing" {
+	late_at() {	# late_at T...: one record at each time (ms)
+		local t
+		for t in "$@"; do printf '{"t":%s}\n' "$t"; done
+	}
+	run_pipe() {
+		logcat --resume out/ src/ | logwindow --tumbling 1m --time t --count 2>"$T/werr" |
+			logappend --checkpoint out/
+	}
+	# run 1: stream time reaches 10 min; 3 records 5 min back are late
+	late_at 600000 300000 300001 300002 | logappend src/
+	run_pipe
+	expect_file "$T/werr" "logwindow: 3 late records dropped (use --late-to LOGDIR to keep them)"
+	# run 2: nothing new read, nothing said (the 3 are the runs before's)
+	run_pipe
+	expect_file "$T/werr" ""
+	# run 3: 2 more late
+	late_at 660000 1000 2000 | logappend src/
+	run_pipe
+	expect_file "$T/werr" "logwindow: 2 late records dropped in this run, 5 since the pipe began"
+}
