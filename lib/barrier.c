@@ -458,3 +458,25 @@ void barrier_free(struct barrier *b)
 	free(b->states);
 	memset(b, 0, sizeof *b);
 }
+
+int barrier_next(struct barrier *b, enum barrier_kind kind, int end, int64_t now,
+		 struct buf *item)
+{
+	b->kind = kind;
+	b->seq = kind == BARRIER_RESTORE ? 0 : b->seq + 1;
+	b->time = now;
+	b->end = end;
+	buf_reset(item);
+	if (barrier_encode(item, b) < 0)
+		return -1;
+	if (kind == BARRIER_RESTORE) {
+		for (size_t i = 0; i < b->nstates; i++) {
+			free(b->states[i].name);
+			free(b->states[i].bytes);
+		}
+		free(b->states);
+		b->states = NULL;
+		b->nstates = 0;
+	}
+	return 0;
+}

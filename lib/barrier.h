@@ -84,6 +84,16 @@ int barrier_decode_body(struct barrier *b, const uint8_t *p, size_t n, struct er
 int barrier_encode(struct buf *out, const struct barrier *b);
 int barrier_encode_body(struct buf *out, const struct barrier *b);
 
+/*
+ * The next control item of a source (logcat --resume, logkafka consume
+ * --resume), b's positions set by the caller: b becomes a restore (seq 0)
+ * or the next barrier (seq + 1) of time now and end as given, encoded into
+ * item (reset first).  A restore's states go to the processors once: they
+ * are dropped from b after encoding.  0, or -1 when memory runs out.
+ */
+int barrier_next(struct barrier *b, enum barrier_kind kind, int end, int64_t now,
+		 struct buf *item);
+
 /* Appends a state (copied) at the end of b's states: a processor passing a
  * barrier.  0, or -1 with err set (ENOMEM, more than BARRIER_MAX_STATES). */
 int barrier_push_state(struct barrier *b, const char *name, const uint8_t *p, size_t len,

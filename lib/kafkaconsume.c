@@ -344,6 +344,30 @@ static int watermarks(struct kc *kc, uint32_t n, int64_t *lo, int64_t *hi, struc
 	return 0;
 }
 
+/* --from @TIME: l's offsets (times, ms) replaced by the first offset at or
+ * after each time; a partition with no message there starts at its end
+ * (end[j] for l's j-th element, or librdkafka's logical end when end is
+ * NULL).  0, or -1 with err set. */
+static int times_to_offsets(struct kc *kc, rd_kafka_topic_partition_list_t *l,
+			    const int64_t *end, struct error *err)
+{
+	rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(kc->rk, l, KAFKA_TIMEOUT_MS);
+
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return error_set(err, "'%s': unable to get the offsets for a time: %s",
+				 topic_of(kc), rd_kafka_err2str(e));
+	for (int j = 0; j < l->cnt; j++) {
+		rd_kafka_topic_partition_t *t = &l->elems[j];
+		if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			return error_set(err, "'%s' [%" PRId32 "]: unable to get the offset for a "
+					 "time: %s", topic_of(kc), t->partition,
+					 rd_kafka_err2str(t->err));
+		if (t->offset < 0)
+			t->offset = end ? end[j] : RD_KAFKA_OFFSET_END;
+	}
+	return 0;
+}
+
 /*
  * Without a group: assigns the partitions asked for (all, or
  * o->partitions) at the range's start: beginning, end, an offset (the
@@ -407,22 +431,8 @@ static int assign_range(struct kc *kc, struct error *err)
 		rd_kafka_topic_partition_list_add(l, topic_of(kc), (int32_t)n)->offset = off;
 	}
 	if (r->from == FROM_TIME && l->cnt > 0) {
-		e = rd_kafka_offsets_for_times(kc->rk, l, KAFKA_TIMEOUT_MS);
-		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			error_set(err, "'%s': unable to get the offsets for a time: %s",
-				  topic_of(kc), rd_kafka_err2str(e));
+		if (times_to_offsets(kc, l, NULL, err) < 0)
 			goto out;
-		}
-		for (int j = 0; j < l->cnt; j++) {
-			rd_kafka_topic_partition_t *t = &l->elems[j];
-			if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-				error_set(err, "'%s' [%" PRId32 "]: unable to get the offset for a time: %s",
-					  topic_of(kc), t->partition, rd_kafka_err2str(t->err));
-				goto out;
-			}
-			if (t->offset < 0)	/* no message at or after the time */
-				t->offset = RD_KAFKA_OFFSET_END;
-		}
 	}
 	take(kc, l, 1);
 	e = rd_kafka_assign(kc->rk, l);
@@ -657,22 +667,8 @@ static int resume_assign(struct kc *kc, struct error *err)
 		rd_kafka_topic_partition_list_add(l, topic_of(kc), (int32_t)part)->offset = off;
 	}
 	if (!kc->has_ck && r->from == FROM_TIME && l->cnt > 0) {
-		e = rd_kafka_offsets_for_times(kc->rk, l, KAFKA_TIMEOUT_MS);
-		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			error_set(err, "'%s': unable to get the offsets for a time: %s",
-				  topic_of(kc), rd_kafka_err2str(e));
+		if (times_to_offsets(kc, l, hi, err) < 0)
 			goto out;
-		}
-		for (int j = 0; j < l->cnt; j++) {
-			rd_kafka_topic_partition_t *t = &l->elems[j];
-			if (t->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-				error_set(err, "'%s' [%" PRId32 "]: unable to get the offset for a time: %s",
-					  topic_of(kc), t->partition, rd_kafka_err2str(t->err));
-				goto out;
-			}
-			if (t->offset < 0)	/* no message at or after the time: the end */
-				t->offset = hi[j];
-		}
 	}
 	for (int j = 0; j < l->cnt; j++) {
 		rd_kafka_topic_partition_t *t = &l->elems[j];
@@ -709,25 +705,10 @@ static int put_control(struct kc *kc, enum barrier_kind kind, int end, struct er
 {
 	struct barrier *b = &kc->b;
 
-	b->kind = kind;
-	b->seq = kind == BARRIER_RESTORE ? 0 : b->seq + 1;
-	b->time = time_now_ms();
-	b->end = end;
 	for (size_t i = 0; i < b->npos; i++)
 		b->pos[i].next = (uint64_t)kc->p[b->pos[i].partition].next;
-	buf_reset(&kc->item);
-	if (barrier_encode(&kc->item, b) < 0)
+	if (barrier_next(b, kind, end, time_now_ms(), &kc->item) < 0)
 		return error_set(err, "out of memory"), OUTPUT_ERROR;
-	if (kind == BARRIER_RESTORE) {
-		/* the states go to the processors once */
-		for (size_t i = 0; i < b->nstates; i++) {
-			free(b->states[i].name);
-			free(b->states[i].bytes);
-		}
-		free(b->states);
-		b->states = NULL;
-		b->nstates = 0;
-	}
 	kc->last_barrier = time_now_ms();
 	kc->written = 0;
 	return output_raw(kc->out, kc->item.p, kc->item.len, err);

@@ -255,25 +255,10 @@ static int put_control(struct replay *rp, enum barrier_kind kind, int end, struc
 {
 	struct barrier *b = &rp->b;
 
-	b->kind = kind;
-	b->seq = kind == BARRIER_RESTORE ? 0 : b->seq + 1;
-	b->time = time_now_ms();
-	b->end = end;
 	for (size_t i = 0; i < b->npos; i++)
 		b->pos[i].next = rp->next[i];
-	buf_reset(&rp->item);
-	if (barrier_encode(&rp->item, b) < 0)
+	if (barrier_next(b, kind, end, time_now_ms(), &rp->item) < 0)
 		return error_set(err, "out of memory"), OUTPUT_ERROR;
-	if (kind == BARRIER_RESTORE) {
-		/* the states go to the processors once */
-		for (size_t i = 0; i < b->nstates; i++) {
-			free(b->states[i].name);
-			free(b->states[i].bytes);
-		}
-		free(b->states);
-		b->states = NULL;
-		b->nstates = 0;
-	}
 	rp->last_barrier = time_now_ms();
 	rp->written = 0;
 	return output_raw(rp->out, rp->item.p, rp->item.len, err);
