@@ -88,7 +88,11 @@ static int check_meta(struct log *log, int create, struct error *err)
 				close(fd);
 			return 0;
 		}
-		return error_set(err, "'%s': not a log (no meta file)", log->path);
+		/* another creator may have written meta, then a segment, between
+		 * the open above and the listing: look once more */
+		fd = openat(log->dirfd, LOGFILE_META, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			return error_set(err, "'%s': not a log (no meta file)", log->path);
 	}
 	n = read(fd, text, sizeof text - 1);
 	close(fd);

@@ -407,3 +407,45 @@ Try 'logcat --help' for more information."
 	run_pipe
 	expect_file "$T/werr" "logwindow: 2 late records dropped in this run, 5 since the pipe began"
 }
+
+# logtools(7), "A filter of one's own in a checkpointed pipe": the Python
+# filter of the page, as it renders, between logcat --resume and
+# logwindow; and jq in its place, which drops the control items
+@test "logtools(7): the page's own filter (Python, cbor2) takes part in a checkpointed pipe: cron equals one run, and equals the pipe without it over a source without those records; a filter that drops the items fails the pipe, OUT untouched" {
+	man -l "$ROOT/man/logtools.7" 2>/dev/null | $PY -c '
+import sys, textwrap
+lines = sys.stdin.read().split("\n")
+i = next(k for k, l in enumerate(lines) if l.strip() == "import sys, cbor2")
+ind = len(lines[i]) - len(lines[i].lstrip())
+j = next(k for k in range(i, len(lines)) if lines[k] == " " * ind + "out.flush()")
+print(textwrap.dedent("\n".join(lines[i:j + 1])))' >nohealth.py
+	grep -q '"/health"' nohealth.py || fail "no filter taken from the page: $(cat nohealth.py)"
+	sed 's#"/health"#"/p2"#' nohealth.py >nop2.py
+	events 600 3 >events.jsonl
+	cron "$PY $T/nop2.py | logwindow --tumbling 10m --by page --count"
+	expect_same one.out cron.out
+	# the same windows from a source that never held /p2's records
+	grep -v '"page": "/p2"' events.jsonl | logappend --key user_id --time ts src2/
+	[ "$(logcat --json src2/ | wc -l)" -lt 600 ] || fail "no /p2 record was left out"
+	logcat src2/ | logwindow --tumbling 10m --by page --count | logappend model/
+	records model/ >model.out
+	expect_same model.out cron.out
+	# jq in the middle (logcat --json writes no control items): a pipe
+	# that has run once, then one that never did
+	logcat --resume o2/ src/ | logappend --checkpoint o2/
+	records o2/ >before
+	echo '{"ts": 1, "user_id": "u1", "page": "/p1", "ms": 1, "n": 9999}' | logappend src/
+	for o in o2 o3; do
+		runio bash -c "logcat --resume $o/ src/ | logcat --json - | jq -c .value |
+			logappend --checkpoint $o/"
+		expect_status 1
+		expect_match "$T/stderr" "^logappend: stdin: not a framed stream"
+		# a framed filter that drops them (logcat - skips them)
+		runio bash -c "logcat --resume $o/ src/ | logcat - | logappend --checkpoint $o/"
+		expect_status 1
+		expect_match "$T/stderr" "^logappend: .*no checkpoint barrier"
+	done
+	records o2/ >after
+	expect_same before after
+	[ "$(logcat --json o3/ 2>/dev/null | wc -l)" = 0 ] || fail "o3 has records"
+}
