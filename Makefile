@@ -67,14 +67,14 @@ units: $(UNITS)
 #              under ASan+UBSan is make check-long's asan stage
 #   soak       the soak for 60 s (SECONDS)
 #   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
-#   fuzz       each fuzz target for 15 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
+#   fuzz       each fuzz target for 10 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
 test: deps
 	@scripts/stages \
 	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
 	  asan '$(MAKE) asan ASAN_BATS="$(ASAN_CI_BATS)"' \
 	  soak '$(MAKE) soak SECONDS=60' \
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
-	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=15'
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=10'
 
 # make check-long: the same loops at large size (about an hour on 2 cores,
 # estimated from its parts): the crash and power-loss loops 1000 times
