@@ -60,21 +60,21 @@ units: $(UNITS)
 # end, also when one fails (then make test fails).
 #   unit+bats  the release build, the unit tests, the command tests (tests/*.bats:
 #              the fault matrix's CI part, the crash and power-loss loops
-#              at CI size, 100-200 iterations each)
+#              at CI size, 60-150 iterations each)
 #   asan       the unit tests again under ASan+UBSan, and the command tests
-#              of ASAN_CI_BATS (the crash loops at a quarter of their size,
-#              CRASH_PERCENT=25; checkpoints; processors); every command test
+#              of ASAN_CI_BATS (the crash loops at 15% of their size,
+#              CRASH_PERCENT=15; checkpoints; processors); every command test
 #              under ASan+UBSan is make check-long's asan stage
 #   soak       the soak for 60 s (SECONDS)
 #   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
-#   fuzz       each fuzz target for 10 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
+#   fuzz       each fuzz target for 6 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
 test: deps
 	@scripts/stages \
 	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
-	  asan '$(MAKE) asan ASAN_BATS="$(ASAN_CI_BATS)"' \
+	  asan '$(MAKE) asan ASAN_BATS="$(ASAN_CI_BATS)" CRASH_PERCENT=15' \
 	  soak '$(MAKE) soak SECONDS=60' \
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
-	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=10'
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=6'
 
 # make check-long: the same loops at large size (about an hour on 2 cores,
 # estimated from its parts): the crash and power-loss loops 1000 times

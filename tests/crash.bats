@@ -6,7 +6,7 @@
 # iteration and prints one summary line (see the header of each script);
 # `make crash N=5000` runs them longer.  logcompact's loop runs in
 # logcompact.bats.  CRASH_PERCENT scales their sizes (crash_n in
-# helper.bash; make asan sets 25).  The kill -9 loops run in DISK_TMPDIR
+# helper.bash; make asan sets 15).  The kill -9 loops run in DISK_TMPDIR
 # when it is set (make bats sets it, and puts the rest on a tmpfs): their
 # kills are timed for a disk, where a run takes long enough to be killed
 # in the middle; power loss is simulated on copies and runs anywhere.
@@ -16,9 +16,9 @@
 
 load helper
 
-APPEND_N=$(crash_n 150)
-GROUP_N=$(crash_n 100)
-POWER_N=$(crash_n 200)
+APPEND_N=$(crash_n 100)
+GROUP_N=$(crash_n 60)
+POWER_N=$(crash_n 120)
 PIPE_N=$(crash_n 150)
 PIPE_EVENTS=$((100000 * ${CRASH_PERCENT:-100} / 100))
 

@@ -1171,7 +1171,7 @@ damage() {
 	expect_same want offs
 }
 
-COMPACT_KILL_N=$(crash_n 150)
+COMPACT_KILL_N=$(crash_n 100)
 @test "crash: kill -9 at random moments, $COMPACT_KILL_N times (tests/crash/compact-kill-loop): valid log after each, the model after the next run" {
 	runio env LOGTOOLS_BIN="$LOGTOOLS_BIN" TMPDIR="${DISK_TMPDIR:-$T}" "$ROOT/tests/crash/compact-kill-loop" "$COMPACT_KILL_N"
 	expect_status 0
