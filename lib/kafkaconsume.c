@@ -344,6 +344,18 @@ static int watermarks(struct kc *kc, uint32_t n, int64_t *lo, int64_t *hi, struc
 	return 0;
 }
 
+/* Assigns the partitions of l (at their offsets) to the consumer.  0, or
+ * -1 with err set. */
+static int assign(struct kc *kc, const rd_kafka_topic_partition_list_t *l, struct error *err)
+{
+	rd_kafka_resp_err_t e = rd_kafka_assign(kc->rk, l);
+
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return error_set(err, "'%s': unable to assign its partitions: %s", topic_of(kc),
+				 rd_kafka_err2str(e));
+	return 0;
+}
+
 /* --from @TIME: l's offsets (times, ms) replaced by the first offset at or
  * after each time; a partition with no message there starts at its end
  * (end[j] for l's j-th element, or librdkafka's logical end when end is
@@ -381,7 +393,6 @@ static int assign_range(struct kc *kc, struct error *err)
 	const struct kafka_consume_options *o = kc->o;
 	const struct replay_range *r = &o->range;
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
-	rd_kafka_resp_err_t e;
 	int rc = -1;
 
 	for (size_t j = 0; j < (o->partitions ? o->npartitions : kc->nparts); j++) {
@@ -435,12 +446,8 @@ static int assign_range(struct kc *kc, struct error *err)
 			goto out;
 	}
 	take(kc, l, 1);
-	e = rd_kafka_assign(kc->rk, l);
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		error_set(err, "'%s': unable to assign its partitions: %s", topic_of(kc),
-			  rd_kafka_err2str(e));
+	if (assign(kc, l, err) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	rd_kafka_topic_partition_list_destroy(l);
@@ -592,7 +599,6 @@ static int resume_assign(struct kc *kc, struct error *err)
 	rd_kafka_topic_partition_list_t *a = rd_kafka_topic_partition_list_new(8);
 	int64_t *hi = calloc(n ? n : 1, sizeof *hi);
 	char had[256], now[256];
-	rd_kafka_resp_err_t e;
 	int rc = -1;
 
 	if (!(b->pos = calloc(n ? n : 1, sizeof *b->pos)) || !hi) {
@@ -686,12 +692,8 @@ static int resume_assign(struct kc *kc, struct error *err)
 		}
 		rd_kafka_topic_partition_list_add(a, topic_of(kc), t->partition)->offset = t->offset;
 	}
-	e = rd_kafka_assign(kc->rk, a);
-	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		error_set(err, "'%s': unable to assign its partitions: %s", topic_of(kc),
-			  rd_kafka_err2str(e));
+	if (assign(kc, a, err) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	rd_kafka_topic_partition_list_destroy(l);
