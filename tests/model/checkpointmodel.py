@@ -125,6 +125,8 @@ def read_log(logdir):
     every valid batch, segment by segment; stops at a torn tail of the last
     segment."""
     import os
+    if not os.path.exists(logdir):
+        return []    # killed before it made the log: nothing written, cut at 0
     names = sorted(n for n in os.listdir(logdir) if n.endswith(".log") and len(n) == 24)
     out = []
     for k, name in enumerate(names):
