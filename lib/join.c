@@ -1296,13 +1296,14 @@ void join_free(struct join *j)
  *	  (dropped lazily) left out
  *	JOIN_STREAM: the buffered records by (deadline, arrival): side |
  *	  matched << 1, arrival, the left record's number, ts, offset, the
- *	  join key, the record's key, value, headers (length + 1; 0: none)
+ *	  join key, the record's key, value, headers (length + 1; 0: none),
+ *	  partition (+ 1; 0: none; version 2 on: version 1 states have none)
  *	XXH3-64 of all the bytes before it (8 bytes, little-endian)
  * The order is canonical: equal states give equal bytes.
  */
 #define STATE_MAGIC "logjoin state\n"
 #define STATE_MAGIC_LEN 14
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define NCOUNTERS 15
 
 static uint64_t *counter(struct join_stats *st, size_t i)
@@ -1432,7 +1433,8 @@ static int save_stream(const struct join *j, struct buf *out)
 		    put_bytes(out, s->k->key, s->k->keylen) < 0 ||
 		    put_bytes(out, r->key, r->keylen) < 0 || put_bytes(out, r->value, r->valuelen) < 0 ||
 		    ss_put_varint(out, r->headers ? r->headerslen + 1 : 0) < 0 ||
-		    (r->headers && buf_add(out, r->headers, r->headerslen) < 0))
+		    (r->headers && buf_add(out, r->headers, r->headerslen) < 0) ||
+		    ss_put_varint(out, r->has_partition ? (uint64_t)r->partition + 1 : 0) < 0)
 			goto done;
 	}
 	rc = 0;
@@ -1594,10 +1596,11 @@ static int arrival_cmp(const void *a, const void *b)
 	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
-static int restore_stream(struct join *j, struct ss_reader *r, struct error *err)
+static int restore_stream(struct join *j, struct ss_reader *r, uint64_t version,
+			  struct error *err)
 {
 	struct hent prev = { 0, 0, NULL, NULL };
-	uint64_t n, i, hl, h;
+	uint64_t n, i, hl, h, part;
 	int c;
 	size_t x, s;
 
@@ -1618,9 +1621,16 @@ static int restore_stream(struct join *j, struct ss_reader *r, struct error *err
 		    ss_get_varint(r, &rec.offset) < 0 || get_bytes(r, &key, &len) < 0 ||
 		    get_bytes(r, &rec.key, &rec.keylen) < 0 ||
 		    get_bytes(r, &rec.value, &rec.valuelen) < 0 || ss_get_varint(r, &hl) < 0 ||
-		    (hl && ss_get_bytes(r, hl - 1, &rec.headers) < 0))
+		    (hl && ss_get_bytes(r, hl - 1, &rec.headers) < 0) ||
+		    (version >= 2 && ss_get_varint(r, &part) < 0))
 			return bad_state(err, "truncated");
 		rec.headerslen = hl ? (size_t)(hl - 1) : 0;
+		if (version >= 2 && part) {
+			if (part - 1 > RECORD_MAX_PARTITION)
+				return bad_state(err, "a buffered record's partition");
+			rec.has_partition = 1;
+			rec.partition = (uint32_t)(part - 1);
+		}
 		if (flags > 3 || arrival >= j->arrival || !time_in_range(rec.ts, 0) || rec.ts > j->st ||
 		    ((flags & 1) == LEFT ? num == 0 || num > j->stats.left : num != 0))
 			return bad_state(err, "a buffered record out of place");
@@ -1684,7 +1694,8 @@ int join_restore(struct join *j, const uint8_t *p, size_t n, struct error *err)
 		return bad_state(err, "its checksum does not match");
 	r.p = p + STATE_MAGIC_LEN;
 	r.n = n - STATE_MAGIC_LEN - 8;
-	if (ss_get_varint(&r, &version) < 0 || version != STATE_VERSION)
+	/* version 1: a buffered record without its partition */
+	if (ss_get_varint(&r, &version) < 0 || version < 1 || version > STATE_VERSION)
 		return bad_state(err, "an unknown version");
 	if (get_bytes(&r, &saved, &len) < 0)
 		return bad_state(err, "truncated");
@@ -1721,7 +1732,7 @@ int join_restore(struct join *j, const uint8_t *p, size_t n, struct error *err)
 	    j->arrival > st.left + st.right)
 		return bad_state(err, "its counters");
 	j->stats.left = st.left;	/* a left record's number is checked against it */
-	rc = j->opt->kind == JOIN_STREAM ? restore_stream(j, &r, err) : restore_table(j, &r, err);
+	rc = j->opt->kind == JOIN_STREAM ? restore_stream(j, &r, version, err) : restore_table(j, &r, err);
 	if (rc < 0)
 		return -1;
 	if (r.n)

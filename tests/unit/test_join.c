@@ -37,6 +37,8 @@
 
 /* a byte inside the saved state's description */
 #define STATE_HEAD_TEST 20
+/* the version's byte: after "logjoin state\n" */
+#define STATE_VERSION_AT 14
 
 /* ---- records ----------------------------------------------------------------- */
 
@@ -51,6 +53,7 @@ struct trec {
 	int64_t ts;
 	uint64_t off;
 	int key, text, null, id;
+	int part;	/* a topic's record: its partition + 1 (0: none) */
 	uint8_t kbuf[16], vbuf[48];
 	size_t klen, vlen;
 };
@@ -104,6 +107,8 @@ static void trec_record(const struct trec *t, struct record *r)
 	r->keylen = t->klen;
 	r->value = t->vbuf;
 	r->valuelen = t->vlen;
+	r->has_partition = t->part > 0;
+	r->partition = t->part > 0 ? (uint32_t)(t->part - 1) : 0;
 }
 
 /* ---- options and a run ------------------------------------------------------- */
@@ -1115,6 +1120,15 @@ static void test_save_restore(int cases)
 		int rc1, rc2;
 
 		random_case(&su, in, kinds[c % 3]);
+		if (c % 2) {
+			/* read from topics: each record with its partition, which
+			 * a buffered record must keep across the restore */
+			size_t i;
+			for (i = 0; i < in->nl; i++)
+				in->l[i].part = (int)rnd_in(1, 4);
+			for (i = 0; i < in->nr; i++)
+				in->r[i].part = (int)rnd_in(1, 4);
+		}
 		at = (size_t)rnd_in(0, (int64_t)in->norder);
 		sink_init(&one);
 		sink_init(&two);
@@ -1257,6 +1271,114 @@ static void test_restore_refuses(void)
 	test_cond("restore: changed bytes mostly refused", refused > 4 * taken);
 	buf_release(&state);
 	buf_release(&copy);
+}
+
+/* A left stream join, keys from the value. */
+static void left_stream_setup(struct setup *su)
+{
+	memset(su, 0, sizeof *su);
+	su->kind = JOIN_STREAM;
+	su->before = su->after = 5;
+	su->history = -1;
+	su->on = 1;
+	su->left = 1;
+}
+
+/* The state's checksum made right again after a change. */
+static void fix_checksum(struct buf *state)
+{
+	uint8_t x[8];
+
+	put_le64(x, XXH3_64bits(state->p, state->len - 8));
+	memcpy(state->p + state->len - 8, x, 8);
+}
+
+/* The state of a left stream join holding one left record (partition
+ * part - 1; 0: none): as version 1 wrote it (no partition: the varint
+ * before the checksum left out) when version1 is set. */
+static void one_buffered(int part, int version1, struct buf *state)
+{
+	struct setup su;
+	struct input in;
+	struct sink s;
+	struct engine e;
+	struct error err;
+
+	left_stream_setup(&su);
+	memset(&in, 0, sizeof in);
+	add(&in, 0, 10, 1, 1)->part = part;
+	order_stream(&in);
+	sink_init(&s);
+	engine_open(&e, &su, &s, 0, &err);
+	feed(&e, &in, 0, in.norder, &err);
+	join_save(e.j, state, &err);
+	engine_close(&e);
+	sink_release(&s);
+	if (version1 && state->len > STATE_VERSION_AT + 9 && state->p[state->len - 9] == 0) {
+		state->p[STATE_VERSION_AT] = 1;
+		memmove(state->p + state->len - 9, state->p + state->len - 8, 8);
+		state->len--;
+		fix_checksum(state);
+	}
+}
+
+/* The row that restoring state and ending gives (decoded into r): 0, or
+ * -1 with err set. */
+static int restored_row(const uint8_t *p, size_t n, struct record *r, struct buf *bytes,
+			struct error *err)
+{
+	struct setup su;
+	struct sink s;
+	struct engine e;
+	size_t used;
+	int rc;
+
+	left_stream_setup(&su);
+	sink_init(&s);
+	engine_open(&e, &su, &s, 0, err);
+	rc = join_restore(e.j, p, n, err);
+	if (!rc)
+		rc = join_finish(e.j, err);
+	if (!rc && s.nline != 1)
+		rc = error_set(err, "%zu rows", (size_t)s.nline);
+	if (!rc) {
+		buf_add(bytes, s.bytes.p, s.bytes.len);
+		rc = record_decode(bytes->p, bytes->len, r, &used, err) == ITEM_OK ? 0 : -1;
+	}
+	engine_close(&e);
+	sink_release(&s);
+	return rc;
+}
+
+static void test_restore_partition(void)
+{
+	struct buf state = BUF_INIT, v1 = BUF_INIT, row = BUF_INIT, row1 = BUF_INIT;
+	struct record r;
+	struct error err;
+
+	one_buffered(3, 0, &state);
+	test_cond("restore: a buffered record keeps its partition",
+		  restored_row(state.p, state.len, &r, &row, &err) == 0 && r.has_partition &&
+		  r.partition == 2);
+	buf_reset(&state);
+	buf_reset(&row);
+	one_buffered(0, 0, &state);
+	test_cond("restore: a buffered record without partition has none",
+		  restored_row(state.p, state.len, &r, &row, &err) == 0 && !r.has_partition);
+	one_buffered(0, 1, &v1);
+	test_cond("restore: a version 1 state (no partitions) gives the same row",
+		  v1.len + 1 == state.len && v1.p[STATE_VERSION_AT] == 1 &&
+		  restored_row(v1.p, v1.len, &r, &row1, &err) == 0 && row1.len == row.len &&
+		  memcmp(row1.p, row.p, row.len) == 0);
+	state.p[STATE_VERSION_AT] = 3;
+	fix_checksum(&state);
+	test_cond("restore: a version 3 state refused",
+		  restored_row(state.p, state.len, &r, &row1, &err) == -1 &&
+		  strcmp(err.msg, "not a saved state of logjoin: an unknown version") == 0);
+	buf_release(&state);
+	buf_release(&v1);
+	buf_release(&row);
+	buf_release(&row1);
 }
 
 /* ---- memory ------------------------------------------------------------------ */
@@ -1463,6 +1585,7 @@ int main(void)
 	test_random_vs_reference(900);
 	test_save_restore(600);
 	test_restore_refuses();
+	test_restore_partition();
 	test_memory_bound();
 	test_options();
 	if (getenv("JOIN_BENCH"))
