@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "group.h"
 #include "log.h"
+#include "pipeline.h"
 #include "position.h"
 #include "report.h"
 #include "timeparse.h"
@@ -34,6 +35,7 @@ static const char usage[] =
 "      --execute            is given\n"
 "      --commit             with --group: make its pending position committed\n"
 "      --delete-group NAME  remove group NAME\n"
+"      --delete-pipeline OUT  remove the checkpointed pipe into OUT from the list\n"
 "      --verify             check every batch, record offset and index; exit 1 on damage\n"
 "  -j, --json               print one JSON object\n"
 "  -h, --help               show this help\n"
@@ -42,12 +44,14 @@ static const char usage[] =
 "Exit status: 0 done, 1 failure, 2 usage error, 3 no such record (--time, --offset).\n";
 
 
-enum mode { M_SUMMARY, M_TIME, M_OFFSET, M_HISTOGRAM, M_GROUPS, M_GROUP, M_DELETE, M_VERIFY };
+enum mode { M_SUMMARY, M_TIME, M_OFFSET, M_HISTOGRAM, M_GROUPS, M_GROUP, M_DELETE, M_VERIFY,
+	    M_DELETE_PIPELINE };
 static const char *const mode_opt[] = { "", "--time", "--offset", "--histogram", "--groups",
-					"--group", "--delete-group", "--verify" };
+					"--group", "--delete-group", "--verify",
+					"--delete-pipeline" };
 
 enum { O_HISTOGRAM = 256, O_FROM, O_TO, O_GROUPS, O_RESET, O_EXECUTE, O_COMMIT, O_DELETE,
-       O_VERIFY };
+       O_VERIFY, O_DELETE_PIPELINE };
 
 static const struct option longopts[] = {
 	{ "time", required_argument, NULL, 't' },
@@ -61,6 +65,7 @@ static const struct option longopts[] = {
 	{ "execute", no_argument, NULL, O_EXECUTE },
 	{ "commit", no_argument, NULL, O_COMMIT },
 	{ "delete-group", required_argument, NULL, O_DELETE },
+	{ "delete-pipeline", required_argument, NULL, O_DELETE_PIPELINE },
 	{ "verify", no_argument, NULL, O_VERIFY },
 	{ "json", no_argument, NULL, 'j' },
 	{ "partition", required_argument, NULL, 'p' },
@@ -74,7 +79,7 @@ struct args {
 	int64_t time, interval;
 	uint64_t offset;
 	struct position from, to, reset;
-	const char *group, *path, *partitions;
+	const char *group, *path, *partitions, *pipe_out;
 	struct log log;
 	struct topicinfo topic;	/* when path is a topic (topic.path set) */
 	struct report_out out;	/* the answers */
@@ -143,6 +148,11 @@ static void parse_args(struct args *a, int argc, char **argv)
 		case 'g': set_group(a, M_GROUP, optarg); break;
 		case O_DELETE: set_group(a, M_DELETE, optarg); break;
 		case O_VERIFY: set_mode(a, M_VERIFY); break;
+		case O_DELETE_PIPELINE:
+			set_mode(a, M_DELETE_PIPELINE);
+			if (!*(a->pipe_out = optarg))
+				usage_error("--delete-pipeline: an empty OUT");
+			break;
 		case O_RESET:
 			if (position_reset_parse(optarg, now, &a->reset, &err) < 0)
 				usage_error("--reset: %s", err.msg);
@@ -155,6 +165,8 @@ static void parse_args(struct args *a, int argc, char **argv)
 		default: cli_option(c, usage);
 		}
 	}
+	if (a->partitions && a->mode == M_DELETE_PIPELINE)
+		usage_error("--delete-pipeline goes with the whole topic, not --partition");
 	if ((a->has_from || a->has_to) && a->mode != M_HISTOGRAM)
 		usage_error("--from and --to go with --histogram");
 	if ((a->has_reset || a->commit) && a->mode != M_GROUP)
@@ -169,6 +181,15 @@ static void parse_args(struct args *a, int argc, char **argv)
 static void note(void *arg, const char *line)
 {
 	warnmsg("%s", line);
+}
+
+/* Removes the pipe into a->pipe_out from the registry of a->path (a log
+ * or a topic alike). */
+static int delete_pipeline(struct args *a)
+{
+	if (ok(a, pipeline_unregister(a->path, a->pipe_out, &err)) == 0)
+		die(EXIT_FAIL, "no pipe into '%s' is registered in '%s'", a->pipe_out, a->path);
+	return EXIT_OK;
 }
 
 /* Asks the question; returns the exit status of its answer (a question's
@@ -204,6 +225,8 @@ static int run(struct args *a)
 		return EXIT_OK;
 	case M_VERIFY:		/* exit 1 on damage */
 		return ok(a, report_verify(o, log, &err)) ? EXIT_FAIL : EXIT_OK;
+	case M_DELETE_PIPELINE:
+		return delete_pipeline(a);
 	}
 	return EXIT_FAIL;
 }
@@ -246,6 +269,8 @@ static int run_topic(struct args *a)
 		return EXIT_OK;
 	case M_VERIFY:		/* exit 1 on damage */
 		return ok(a, report_topic_verify(o, ti, &err)) ? EXIT_FAIL : EXIT_OK;
+	case M_DELETE_PIPELINE:
+		return delete_pipeline(a);
 	}
 	return EXIT_FAIL;
 }

@@ -13,8 +13,9 @@
  * to the file's final newline (so a newline in it is kept).  The file is
  * written once, when missing: aside (NAME.PID.tmp, synced), then link(2)ed
  * to NAME and the directory synced, so that it is always whole and two
- * first runs never write it twice; it is never rewritten.  Nothing removes
- * it: a pipe whose OUT is gone is listed as such.
+ * first runs never write it twice; it is never rewritten.  Only logseek
+ * --delete-pipeline removes it: a pipe whose OUT is gone is listed as such
+ * until then.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
@@ -48,6 +49,16 @@ void pipeline_name(const char *abs, char name[PIPELINE_NAME_LEN + 1]);
  * whether that matters).
  */
 int pipeline_register(const char *src, const char *out, struct error *err);
+
+/*
+ * Removes OUT's registration from src (logseek --delete-pipeline): the
+ * file of OUT's absolute path (pipeline_out_path; when OUT's directory is
+ * gone, OUT itself if it is absolute), checked to name that path, then
+ * unlinked and the registry synced.  Returns 1 when it removed it, 0 when
+ * OUT is not registered, -1 with err set.  A pipe that runs again
+ * registers itself again.
+ */
+int pipeline_unregister(const char *src, const char *out, struct error *err);
 
 /* Parses a registry file's text p[0..n): *out gets PATH (malloc'd, NUL
  * terminated; it may not contain NUL).  Returns 0, or -1 with err saying

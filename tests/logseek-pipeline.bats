@@ -120,6 +120,61 @@ assert p[2]["source"] == {"kind": "log", "path": t + "/other"}, p[2]
 assert "not absolute" in p[4]["error"], p[4]' "$T"
 }
 
+@test "logseek --delete-pipeline OUT: the registration goes (by any spelling of OUT, or its old path once its directory is gone), the others stay; a topic's; none is exit 1" {
+	seq_json 10 | logappend src/
+	mkdir -p d/sub
+	for out in keep d/sub/gone d/later; do
+		logcat --resume "$out" src/ | logappend --checkpoint "$out"
+	done
+	[ "$(ls src/pipelines | wc -l)" = 3 ] || fail "$(ls src/pipelines)"
+	# OUT spelled otherwise than at registration; OUT still there
+	run logseek --delete-pipeline ./d/../d/later/ src/
+	expect_status 0
+	[ -z "$output" ] || fail "not quiet: $output"
+	[ ! -e "src/pipelines/$(fnv "$T/d/later")" ] || fail "still registered"
+	[ -d d/later ] || fail "OUT removed"
+	# OUT's directory gone: its absolute path as logseek listed it
+	rm -rf d/sub
+	run logseek --delete-pipeline d/sub/gone src/
+	expect_status 1
+	[[ $output == "logseek: "*"d/sub"* ]] || fail "$output"
+	run logseek --delete-pipeline "$T/d/sub/gone" src/
+	expect_status 0
+	ls src/pipelines >names
+	expect_file names "$(fnv "$T/keep")"
+	logseek src/ | sed -n '/^pipelines:/,$p' | grep -c "^  " >n
+	expect_file n 1
+	# not registered (any more): exit 1, saying so; no registry at all
+	run logseek --delete-pipeline d/later src/
+	expect_status 1
+	[ "$output" = "logseek: no pipe into 'd/later' is registered in 'src/'" ] || fail "$output"
+	seq_json 3 | logappend plain/
+	run logseek --delete-pipeline keep plain/
+	expect_status 1
+	[ "$output" = "logseek: no pipe into 'keep' is registered in 'plain/'" ] || fail "$output"
+	# a damaged registry file of that name is not removed: said so
+	logcat --resume bad src/ >/dev/null
+	printf 'junk\n' >"src/pipelines/$(fnv "$T/bad")"
+	run logseek --delete-pipeline bad src/
+	expect_status 1
+	[[ $output == *"damaged"*"remove it by hand"* ]] || fail "$output"
+	[ -e "src/pipelines/$(fnv "$T/bad")" ] || fail "removed"
+	# a topic: in its directory; --partition and other modes refused
+	seq_json 20 | logappend --partitions 2 --key n top/
+	logcat --resume m0 --member 0/2 top/ >/dev/null
+	logcat --resume m1 --member 1/2 top/ >/dev/null
+	run logseek -p 0 --delete-pipeline m0 top/
+	expect_status 2
+	run logseek --groups --delete-pipeline m0 top/
+	expect_status 2
+	logseek --delete-pipeline m0 top/
+	ls top/pipelines >names
+	expect_file names "$(fnv "$T/m1")"
+	# the next run registers it again
+	logcat --resume m0 --member 0/2 top/ >/dev/null
+	[ -f "top/pipelines/$(fnv "$T/m0")" ] || fail "not registered again"
+}
+
 @test "logseek TOPIC: each member's position and lag per partition, the lag their sum; -p shows the partitions asked for" {
 	seq_json 60 | logappend --partitions 4 --key n top/
 	for m in 0 1; do
