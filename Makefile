@@ -63,18 +63,18 @@ units: $(UNITS)
 #              at CI size, 60-150 iterations each)
 #   asan       the unit tests again under ASan+UBSan, and the command tests
 #              of ASAN_CI_BATS (the crash loops at 15% of their size,
-#              CRASH_PERCENT=15; checkpoints; processors); every command test
+#              CRASH_PERCENT=15; checkpoints); every command test
 #              under ASan+UBSan is make check-long's asan stage
-#   soak       the soak for 60 s (SECONDS)
+#   soak       the soak for 45 s (SECONDS)
 #   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
-#   fuzz       each fuzz target for 6 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
+#   fuzz       each fuzz target for 5 s (FUZZ_SECONDS; 300 s in make check-long) from its seed corpus
 test: deps
 	@scripts/stages \
 	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
 	  asan '$(MAKE) asan ASAN_BATS="$(ASAN_CI_BATS)" CRASH_PERCENT=15' \
-	  soak '$(MAKE) soak SECONDS=60' \
+	  soak '$(MAKE) soak SECONDS=45' \
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
-	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=6'
+	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=5'
 
 # make check-long: the same loops at large size (about an hour on 2 cores,
 # estimated from its parts): the crash and power-loss loops 1000 times
