@@ -62,8 +62,8 @@ units: $(UNITS)
 #              the fault matrix's CI part, the crash and power-loss loops
 #              at CI size, 60-150 iterations each)
 #   asan       the unit tests again under ASan+UBSan, and the command tests
-#              of ASAN_CI_BATS (the crash loops at 15% of their size,
-#              CRASH_PERCENT=15; checkpoints); every command test
+#              of ASAN_CI_BATS (the crash loops at 12% of their size,
+#              CRASH_PERCENT=12; checkpoints); every command test
 #              under ASan+UBSan is make check-long's asan stage
 #   soak       the soak for 45 s (SECONDS)
 #   soak-tsan  the soak under ThreadSanitizer for 30 s (TSAN_SECONDS)
@@ -71,7 +71,7 @@ units: $(UNITS)
 test: deps
 	@scripts/stages \
 	  unit+bats '$(MAKE) -j$(JOBS) bins units build/faultshim.so && $(MAKE) unit bats' \
-	  asan '$(MAKE) asan ASAN_BATS="$(ASAN_CI_BATS)" CRASH_PERCENT=15' \
+	  asan '$(MAKE) asan ASAN_BATS="$(ASAN_CI_BATS)" CRASH_PERCENT=12' \
 	  soak '$(MAKE) soak SECONDS=45' \
 	  soak-tsan '$(MAKE) soak-tsan TSAN_SECONDS=30' \
 	  fuzz '$(MAKE) -j$(JOBS) fuzz FUZZ_SECONDS=5'
@@ -129,10 +129,11 @@ BATS_LANES = $(if $(filter-out 0 1,$(BATS_JOBS)),--jobs $(BATS_JOBS) --no-parall
 BATS_FILES ?= tests/
 # make test's asan stage: the files whose paths a memory error is likeliest
 # on (kill -9 and its recovery, checkpoints' items and batches, the
-# processors' state saved and restored); make test's 20 minutes do not
-# hold every file twice (make check-long runs them all under ASan)
+# processors' state saved and restored, logwindow and logjoin in the
+# checkpointed pipes); make test's 20 minutes do not hold every file twice
+# (make check-long runs them all under ASan)
 ASAN_CI_BATS = tests/crash.bats tests/checkpoint-log.bats tests/checkpoint-stream.bats \
-	       tests/checkpoint-pipeline.bats tests/logseek-pipeline.bats tests/processor.bats
+	       tests/checkpoint-pipeline.bats tests/logseek-pipeline.bats
 ASAN_BATS = $(filter-out tests/kafka.bats tests/logkafka.bats tests/logkafka-%.bats tests/cdc.bats tests/logappend-wal2json.bats,$(wildcard tests/*.bats))
 
 # the fault-injection shim (LD_PRELOAD): tests/faults/faultshim.c

@@ -132,13 +132,15 @@ expect_rows() {
 
 # The kinds of the tests below: EIO fails every call the others fail, and
 # the opens for reading too; ENOSPC and EDQUOT take the same paths, only
-# the messages differ (checked on one scenario); full, short and torn take
-# others.  The appends and compactions take EIO and torn everywhere, full
-# and short on one scenario each (one write path, fileio.h); the groups
-# EIO, short and torn; the compactions' merges and --compress scenarios
-# are make faults' only: the fault matrix was a third of make test's time.  tests/faults/run-faults
-# alone (make faults, make check-long) runs every kind everywhere.
-KINDS_CI="EIO short full torn"
+# the messages differ (checked on one scenario each); full, short and torn
+# take others.  The appends, checkpointed appends, compactions and groups
+# take EIO and torn everywhere.  Every write to a file goes through
+# fileio.h's write_full and pwrite_full (the test "one write path" checks
+# the sources): full on one append and one compaction, short (a write
+# that must be retried) on one append.  The compactions' merges and
+# --compress scenarios are make faults' only: the fault matrix was a third
+# of make test's time.  tests/faults/run-faults alone (make faults, make
+# check-long) runs every kind everywhere.
 
 @test "logappend: every failure point, EIO and torn (JSON and framed input, --sync batch, always, never, rolls, --print-offsets, a torn tail, a decided swap, stdout), full and short (framed, --sync always)" {
 	local scen="append-json-batch append-framed-always append-json-never append-new append-swap append-stdout"
@@ -161,8 +163,20 @@ KINDS_CI="EIO short full torn"
 }
 
 @test "logappend: ENOSPC and EDQUOT at every failure point, named in the messages" {
-	faults append-framed-always "ENOSPC EDQUOT"
-	expect_rows append-framed-always ENOSPC EDQUOT
+	faults append-framed-always ENOSPC
+	expect_rows append-framed-always ENOSPC
+	faults append-json-never EDQUOT
+	expect_rows append-json-never EDQUOT
+}
+
+@test "one write path: every write to a file in lib/ and cmd/ is fileio.h's write_full or pwrite_full (short writes retried), but output.c's loop to its descriptor" {
+	# a raw write(2) elsewhere would not retry a short write, which the
+	# short kind finds only where it runs (one append scenario)
+	grep -n -E '(^|[^_[:alnum:]])(write|pwrite|writev|pwritev)[[:space:]]*\(' \
+		"$ROOT"/lib/*.c "$ROOT"/cmd/*.c | grep -v -E '^[^:]*/lib/fileio\.c:' >raw || true
+	[ "$(wc -l <raw)" = 1 ] && grep -q -E '/lib/output\.c:[0-9]+:.*w = write\(o->fd, p \+ done, n - done\)' raw ||
+		fail "writes outside fileio.c:" "$(cat raw)"
+	grep -q -E '^int write_full\(' "$ROOT/lib/fileio.c" || fail "no write_full in fileio.c"
 }
 
 @test "logappend to a topic of 2 partitions (one ending in a torn tail; a new one): every failure point, EIO and torn, each partition a prefix of partitionmodel.py's records, repaired; a new topic without its file holds nothing and is finished" {
@@ -174,7 +188,7 @@ KINDS_CI="EIO short full torn"
 	done
 }
 
-@test "logcompact: every failure point, EIO, short, full and torn (--compact, --retain-size, a decided swap; merges and --compress in make faults)" {
+@test "logcompact: every failure point, EIO, full and torn (--compact, --retain-size, a decided swap; merges and --compress in make faults)" {
 	local scen="compact retain compact-swap" s
 	under_asan && scen="compact retain"
 	faults "$scen" "EIO torn"
@@ -184,15 +198,20 @@ KINDS_CI="EIO short full torn"
 		*) expect_rows $s EIO torn ;;
 		esac
 	done
-	# full and short take logcompact's one write path (fileio.h), which
-	# the plain compaction reaches everywhere
-	faults compact "full short"
-	expect_rows compact full short
+	# full takes logcompact's one write path (fileio.h), which the plain
+	# compaction reaches everywhere
+	faults compact full
+	expect_rows compact full
 }
 
-@test "logcat --group and logseek --group --commit: every failure point, EIO, short and torn" {
-	faults "group-auto group-commit" "EIO short torn"
-	expect_rows group-auto EIO short torn
+@test "logappend --checkpoint: every failure point, EIO and torn: the log is the input cut at a checkpoint (checkpointmodel.py), the rerun finishes it" {
+	faults append-checkpoint "EIO torn"
+	expect_rows append-checkpoint EIO torn
+}
+
+@test "logcat --group and logseek --group --commit: every failure point, EIO and torn" {
+	faults "group-auto group-commit" "EIO torn"
+	expect_rows group-auto EIO torn
 	expect_rows group-commit EIO	# it reaches no short or torn point
 }
 

@@ -585,7 +585,7 @@ time_model() {
 		need_log "$name"
 		L=$SHARED/$name
 		total=$(wc -l <"$SHARED/$name.ts")
-		offsets=$(echo 0 1 2 $(seq 3 97 "$((total - 1))") $((total - 2)) $((total - 1)))
+		offsets=$(echo 0 1 2 $(seq 3 193 "$((total - 1))") $((total - 2)) $((total - 1)))
 		for off in $offsets; do
 			logseek --offset "$off" --json "$L" || fail "logseek --offset $off failed"
 		done >j

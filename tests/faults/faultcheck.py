@@ -38,6 +38,10 @@ or "FAIL <details>".
         last whole record written.  Answers "ok DELIVERED_END RECORDS".
     check-crash ORIG GOT E, compare EXPECTED GOT, check-suffix ORIG GOT F
         tests/model/compactmodel.py's checks, as its serve command has them.
+    ck-check INPUT LOGDIR WANT, ck-resume INPUT LOGDIR OUT
+        tests/model/checkpointmodel.py's check (LOGDIR is INPUT cut at a
+        barrier, at WANT; '-': any; answers "ok K") and resume (what logcat
+        --resume LOGDIR gives, written to OUT).
 """
 import os
 import re
@@ -51,6 +55,7 @@ from model import expected_indexes  # noqa: E402  (logformat(5)'s indexes)
 from logmodel import (FRAMED_HEADER, ModelError, json_item, norm,  # noqa: E402
                       parse_segment, records_from_framed)
 import compactmodel as cm  # noqa: E402
+import checkpointmodel as ckm  # noqa: E402
 
 SEG_RE = re.compile(r"^([0-9]{20})\.log$")
 
@@ -279,7 +284,30 @@ def cmd_check_suffix(orig, got, maxfirst):
     return answer_of(cm.check_suffix(orig_records(orig), cm.load(got), int(maxfirst)))
 
 
+# ---- logappend --checkpoint: tests/model/checkpointmodel.py's ----------------
+
+_streams = {}
+
+
+def ck_stream(path):
+    if path not in _streams:
+        _streams[path] = ckm.parse_input(path)
+    return _streams[path]
+
+
+def cmd_ck_check(inp, logdir, want):
+    return "ok %d" % ckm.check(inp, logdir, None if want == "-" else int(want), ck_stream(inp))
+
+
+def cmd_ck_resume(inp, logdir, out):
+    with open(out, "wb") as f:
+        f.write(ckm.resume(inp, logdir, ck_stream(inp)))
+    return "ok"
+
+
 COMMANDS = {
+    "ck-check": (cmd_ck_check, 3),
+    "ck-resume": (cmd_ck_resume, 3),
     "check-crash": (cmd_check_crash, 3),
     "compare": (cmd_compare, 2),
     "check-suffix": (cmd_check_suffix, 3),
@@ -305,7 +333,7 @@ def main():
             if not w or w[0] not in COMMANDS or len(w) - 1 != COMMANDS[w[0]][1]:
                 raise Fail("bad command %r" % line.strip())
             answer = COMMANDS[w[0]][0](*w[1:])
-        except (Fail, cm.Fail, ModelError, OSError, ValueError) as e:
+        except (Fail, cm.Fail, ckm.Bad, ModelError, OSError, ValueError) as e:
             answer = "FAIL %s" % str(e).replace("\n", " | ")
             status = 1
         print(answer, flush=True)

@@ -186,8 +186,10 @@ def normal(rec):
                       sort_keys=True, default=repr)
 
 
-def check(inp, logdir, want=None):
-    stream = parse_input(inp)
+def check(inp, logdir, want=None, stream=None):
+    """The barrier k at which LOGDIR cuts INPUT (raises Bad when it is no
+    such cut); stream: INPUT already parsed."""
+    stream = stream if stream is not None else parse_input(inp)
     log = read_log(logdir)
     recs = [r for b in log for r in b[2]]
     cks = [b[3] for b in log if b[3]]
@@ -222,12 +224,14 @@ def check(inp, logdir, want=None):
         raise Bad("offsets are not 0, 1, 2, ...")
     if want is not None and k != want:
         raise Bad("cut at barrier %d, not %d" % (k, want))
-    print("ok %d" % k)
+    return k
 
 
-def resume(inp, logdir):
+def resume(inp, logdir, stream=None):
+    """What logcat --resume LOGDIR gives from INPUT: a framed stream's
+    bytes."""
     import os
-    stream = parse_input(inp)
+    stream = stream if stream is not None else parse_input(inp)
     pos = 0
     if os.path.isdir(logdir):
         cks = [b[3] for b in read_log(logdir) if b[3]]
@@ -242,7 +246,7 @@ def resume(inp, logdir):
             n += 1
         elif n > pos or (n == pos and pos == 0):
             out += raw
-    sys.stdout.buffer.write(bytes(out))
+    return bytes(out)
 
 
 def main():
@@ -251,9 +255,9 @@ def main():
         if a[0] == "gen":
             gen(int(a[1]), int(a[2]), int(a[3]), int(a[4]) if len(a) > 4 else 0)
         elif a[0] == "resume":
-            resume(a[1], a[2])
+            sys.stdout.buffer.write(resume(a[1], a[2]))
         elif a[0] == "check":
-            check(a[1], a[2], int(a[3]) if len(a) > 3 else None)
+            print("ok %d" % check(a[1], a[2], int(a[3]) if len(a) > 3 else None))
         elif a[0] == "cut":
             out, seen = bytearray(FRAMED_HEADER), 0
             for kind, item, raw in parse_input(a[1]):
