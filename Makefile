@@ -60,7 +60,7 @@ units: $(UNITS)
 # end, also when one fails (then make test fails).
 #   unit+bats  the release build, the unit tests, the command tests (tests/*.bats:
 #              the fault matrix's CI part, the crash and power-loss loops
-#              at CI size, 60-150 iterations each)
+#              at CI size, 60-250 iterations each)
 #   asan       the unit tests again under ASan+UBSan, and the command tests
 #              of ASAN_CI_BATS (the crash loops at 12% of their size,
 #              CRASH_PERCENT=12; checkpoints); every command test

@@ -19,7 +19,7 @@ load helper
 APPEND_N=$(crash_n 100)
 GROUP_N=$(crash_n 60)
 POWER_N=$(crash_n 120)
-PIPE_N=$(crash_n 150)
+PIPE_N=$(crash_n 250)
 PIPE_EVENTS=$((100000 * ${CRASH_PERCENT:-100} / 100))
 
 # sabotage TOOL SCRIPT: a directory of the binaries in which TOOL is the
