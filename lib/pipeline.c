@@ -169,60 +169,6 @@ out:
 	return rc;
 }
 
-int pipeline_unregister(const char *src, const char *out, struct error *err)
-{
-	char abs[PATH_MAX], name[PIPELINE_NAME_LEN + 1], where[PATH_MAX + 16];
-	char text[PATH_MAX + 64], *saved = NULL;
-	struct error why;
-	ssize_t n = -1;
-	int dfd, fd, rc = -1;
-
-	if (pipeline_out_path(out, abs, sizeof abs, err) < 0) {
-		size_t len = strlen(out);
-		if (out[0] != '/' || len >= sizeof abs)
-			return -1;
-		while (len > 1 && out[len - 1] == '/')
-			len--;
-		memcpy(abs, out, len);	/* OUT's directory is gone: OUT as said */
-		abs[len] = 0;
-	}
-	pipeline_name(abs, name);
-	registry_path(where, sizeof where, src);
-	if ((dfd = registry_dir(src, 0, err)) < 0)
-		return errno == ENOENT ? 0 : -1;
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT) {
-		rc = 0;
-		goto out;
-	}
-	if (fd >= 0) {
-		n = pread_full(fd, text, sizeof text, 0);
-		close(fd);
-	}
-	if (n < 0) {
-		error_errno(err, "unable to read '%s/%s'", where, name);
-		goto out;
-	}
-	if (pipeline_parse(text, (size_t)n, &saved, &why) < 0) {
-		error_set(err, "'%s/%s': damaged: %s (remove it by hand)", where, name, why.msg);
-		goto out;
-	}
-	if (strcmp(saved, abs)) {
-		rc = 0;		/* another path of the same hash */
-		goto out;
-	}
-	if (unlinkat(dfd, name, 0) < 0)
-		error_errno(err, "unable to remove '%s/%s'", where, name);
-	else if (fsync(dfd) < 0)
-		error_errno(err, "unable to sync directory '%s'", where);
-	else
-		rc = 1;
-out:
-	free(saved);
-	close(dfd);
-	return rc;
-}
-
 int pipeline_parse(const char *p, size_t n, char **out, struct error *err)
 {
 	size_t k = sizeof header - 1;
@@ -284,6 +230,48 @@ static void read_entry(int dfd, const char *where, struct pipeline *p)
 		error_set(&p->why, "'%s/%s': damaged: %s", where, p->name, why.msg);
 		p->state = PIPELINE_UNREADABLE;
 	}
+}
+
+int pipeline_unregister(const char *src, const char *out, struct error *err)
+{
+	char abs[PATH_MAX], where[PATH_MAX + 16];
+	struct pipeline p;
+	struct stat st;
+	int dfd, rc = -1;
+
+	if (pipeline_out_path(out, abs, sizeof abs, err) < 0) {
+		size_t len = strlen(out);
+		if (out[0] != '/' || len >= sizeof abs)
+			return -1;
+		while (len > 1 && out[len - 1] == '/')
+			len--;
+		memcpy(abs, out, len);	/* OUT's directory is gone: OUT as said */
+		abs[len] = 0;
+	}
+	memset(&p, 0, sizeof p);
+	pipeline_name(abs, p.name);
+	registry_path(where, sizeof where, src);
+	if ((dfd = registry_dir(src, 0, err)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstatat(dfd, p.name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	read_entry(dfd, where, &p);
+	if (!p.out)
+		error_set(err, "%s (remove it by hand)", p.why.msg);
+	else if (strcmp(p.out, abs))
+		rc = 0;		/* another path of the same hash */
+	else if (unlinkat(dfd, p.name, 0) < 0)
+		error_errno(err, "unable to remove '%s/%s'", where, p.name);
+	else if (fsync(dfd) < 0)
+		error_errno(err, "unable to sync directory '%s'", where);
+	else
+		rc = 1;
+out:
+	free(p.out);
+	close(dfd);
+	return rc;
 }
 
 /* OUT's last checkpoint, and what it is to the source kind abs. */
